@@ -1,0 +1,171 @@
+import path from 'node:path';
+import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
+import type { RunSpec } from '../../shared/run-spec';
+import { openDatabase, type Db } from './db';
+
+interface RunRow {
+  id: string; name: string; preset: string; spec_json: string; status: RunStatus; created_at: number;
+  started_at: number | null; ended_at: number | null; backend: string | null; seed: number | null;
+  error: string | null; exit_code: number | null; tags_json: string; notes: string; summary_json: string;
+}
+
+export type MetricWrite = MetricPoint & { key: string };
+
+/** Everything the Node side persists. Only src/main uses this; the engine never writes SQLite. */
+export class Store {
+  readonly db: Db;
+  readonly file: string;
+
+  constructor(readonly dataDir: string) {
+    this.file = path.join(dataDir, 'workbench.db');
+    this.db = openDatabase(this.file);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  createRun(r: { id: string; name: string; spec: RunSpec; createdAt: number }): RunRecord {
+    this.db.prepare(`INSERT INTO runs (id, name, preset, spec_json, status, created_at, seed, tags_json)
+      VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(r.id, r.name, r.spec.preset, JSON.stringify(r.spec), r.createdAt, r.spec.params.seed, JSON.stringify(r.spec.tags));
+    return this.getRun(r.id) as RunRecord;
+  }
+
+  getRun(id: string): RunRecord | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? toRun(row) : null;
+  }
+
+  listRuns(opts: { status?: RunStatus; limit?: number } = {}): RunRecord[] {
+    const rows = (opts.status
+      ? this.db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.status, opts.limit ?? 500)
+      : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.limit ?? 500)) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>): RunRecord {
+    const cols: string[] = [];
+    const vals: unknown[] = [];
+    const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', backend: 'backend', seed: 'seed', error: 'error', exitCode: 'exit_code' };
+    for (const [k, col] of Object.entries(map)) {
+      if (k in patch) { cols.push(`${col} = ?`); vals.push((patch as Record<string, unknown>)[k]); }
+    }
+    if (patch.summary) { cols.push('summary_json = ?'); vals.push(JSON.stringify(patch.summary)); }
+    if (cols.length) this.db.prepare(`UPDATE runs SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
+    return this.getRun(id) as RunRecord;
+  }
+
+  deleteRun(id: string): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Runs a dead host left `running` or `queued` are not coming back: mark them interrupted. */
+  markInterrupted(now: number): string[] {
+    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as { id: string }[]).map((r) => r.id);
+    this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, 'the workbench stopped while this run was in progress') WHERE status = 'running'").run(now);
+    return ids;
+  }
+
+  /** Queued runs left by a previous host, oldest first (they are re-queued on start-up). */
+  queuedRunIds(): string[] {
+    return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** One transaction per batch; a repeated (key, step) overwrites, so a metric is stored exactly once. */
+  insertMetrics(runId: string, points: readonly MetricWrite[]): void {
+    if (!points.length) return;
+    const ins = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, key, step, epoch, wall_time, value) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const p of points) ins.run(runId, p.key, p.step, p.epoch, p.wallTime, Number.isFinite(p.value) ? p.value : null);
+    })();
+  }
+
+  metricKeys(runId: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key').all(runId) as { key: string }[]).map((r) => r.key);
+  }
+
+  metricPoints(runId: string, key: string): MetricPoint[] {
+    return (this.db.prepare('SELECT step, epoch, wall_time AS wallTime, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key) as { step: number; epoch: number; wallTime: number; value: number | null }[])
+      .map((r) => ({ ...r, value: r.value ?? Number.NaN }));
+  }
+
+  countMetrics(runId: string, key?: string): number {
+    const row = (key
+      ? this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = ?').get(runId, key)
+      : this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ?').get(runId)) as { n: number };
+    return row.n;
+  }
+
+  insertLog(l: LogRecord): void {
+    this.db.prepare('INSERT INTO logs (run_id, ts, level, message) VALUES (?, ?, ?, ?)').run(l.runId, l.ts, l.level, l.message);
+  }
+
+  logs(runId: string, limit: number): LogRecord[] {
+    const rows = this.db.prepare('SELECT run_id AS runId, ts, level, message FROM (SELECT * FROM logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(runId, limit);
+    return rows as LogRecord[];
+  }
+
+  insertArtefact(a: { runId: string; kind: string; path: string; step: number; epoch: number; meta: Record<string, unknown>; createdAt: number }): ArtefactRecord {
+    const info = this.db.prepare('INSERT INTO artefacts (run_id, kind, path, step, epoch, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.runId, a.kind, a.path, a.step, a.epoch, JSON.stringify(a.meta), a.createdAt);
+    return { id: Number(info.lastInsertRowid), runId: a.runId, kind: a.kind, step: a.step, epoch: a.epoch, meta: a.meta, createdAt: a.createdAt };
+  }
+
+  artefacts(runId: string, kind?: string): ArtefactRecord[] {
+    const rows = (kind
+      ? this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? AND kind = ? ORDER BY id').all(runId, kind)
+      : this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? ORDER BY id').all(runId)) as ArtefactRow[];
+    return rows.map(toArtefact);
+  }
+
+  /** The stored file path is never sent to clients; only main resolves it. */
+  artefactPath(runId: string, id: number): { path: string; kind: string } | null {
+    return (this.db.prepare('SELECT path, kind FROM artefacts WHERE run_id = ? AND id = ?').get(runId, id) as { path: string; kind: string } | undefined) ?? null;
+  }
+
+  insertSample(s: Omit<SampleRecord, 'id'>): void {
+    this.db.prepare('INSERT INTO samples (run_id, step, epoch, kind, text, data_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(s.runId, s.step, s.epoch, s.kind, s.text, JSON.stringify(s.data ?? null), s.createdAt);
+  }
+
+  samples(runId: string, limit: number): SampleRecord[] {
+    const rows = this.db.prepare('SELECT * FROM samples WHERE run_id = ? ORDER BY step, id LIMIT ?').all(runId, limit) as { id: number; run_id: string; step: number; epoch: number; kind: string; text: string; data_json: string; created_at: number }[];
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, step: r.step, epoch: r.epoch, kind: r.kind, text: r.text, data: JSON.parse(r.data_json) as unknown, createdAt: r.created_at }));
+  }
+
+  listDatasets(): DatasetRecord[] {
+    const rows = this.db.prepare('SELECT * FROM datasets ORDER BY created_at DESC').all() as DatasetRow[];
+    return rows.map(toDataset);
+  }
+
+  getDataset(id: string): DatasetRecord | null {
+    const row = this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
+    return row ? toDataset(row) : null;
+  }
+
+  upsertDataset(d: DatasetRecord): void {
+    this.db.prepare(`INSERT INTO datasets (id, name, kind, source, created_at, stats_json) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, source = excluded.source, stats_json = excluded.stats_json`)
+      .run(d.id, d.name, d.kind, d.source, d.createdAt, JSON.stringify(d.stats));
+  }
+}
+
+interface ArtefactRow { id: number; run_id: string; kind: string; path: string; step: number; epoch: number; meta_json: string; created_at: number }
+interface DatasetRow { id: string; name: string; kind: string; source: string; created_at: number; stats_json: string }
+
+function toArtefact(r: ArtefactRow): ArtefactRecord {
+  return { id: r.id, runId: r.run_id, kind: r.kind, step: r.step, epoch: r.epoch, meta: JSON.parse(r.meta_json) as Record<string, unknown>, createdAt: r.created_at };
+}
+
+function toDataset(r: DatasetRow): DatasetRecord {
+  return { id: r.id, name: r.name, kind: r.kind, source: r.source, createdAt: r.created_at, stats: JSON.parse(r.stats_json) as Record<string, unknown> };
+}
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id, name: r.name, preset: r.preset, spec: JSON.parse(r.spec_json) as RunSpec, status: r.status,
+    createdAt: r.created_at, startedAt: r.started_at, endedAt: r.ended_at, backend: r.backend, seed: r.seed,
+    error: r.error, exitCode: r.exit_code, tags: JSON.parse(r.tags_json) as string[], notes: r.notes,
+    summary: JSON.parse(r.summary_json) as Record<string, number>, queuePosition: null,
+  };
+}

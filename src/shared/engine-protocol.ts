@@ -1,0 +1,17 @@
+/** Typed messages between the run manager (src/main/runs) and an engine process. */
+import type { MetricPoint } from './api';
+import type { RunSpec } from './run-spec';
+
+export type HostToEngine =
+  | { type: 'start'; runId: string; spec: RunSpec; runDir: string }
+  | { type: 'stop' };
+
+export type EngineToHost =
+  | { type: 'ready' }
+  | { type: 'started'; backend: string; seed: number; skipped: { backend: string; reason: string }[] }
+  | { type: 'metrics'; points: (MetricPoint & { key: string })[] }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'artefact'; kind: string; file: string; step: number; epoch: number; meta: Record<string, unknown> }
+  | { type: 'progress'; epoch: number; epochs: number; step: number; stepsPerEpoch: number }
+  | { type: 'done'; outcome: 'completed' | 'stopped'; summary: Record<string, number> }
+  | { type: 'error'; message: string; stack?: string };

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Where the engine may run; 'auto' picks tensorflow > wasm > cpu (MLBL_BACKEND overrides). */
+export const BackendRequest = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export type BackendRequest = z.infer<typeof BackendRequest>;
+
+export const LeNet5MnistParams = z.object({
+  epochs: z.coerce.number().int().min(1).max(200).default(3),
+  batchSize: z.coerce.number().int().min(1).max(4096).default(64),
+  learningRate: z.coerce.number().positive().max(10).default(0.001),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  /** Use only the first N training images (0 = all 60,000). */
+  trainLimit: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  /** Images of the MNIST test set used for validation accuracy each epoch. */
+  validationLimit: z.coerce.number().int().min(1).max(10_000).default(2_000),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  backend: BackendRequest.default('auto'),
+});
+export type LeNet5MnistParams = z.infer<typeof LeNet5MnistParams>;
+
+export const RunSpec = z.object({
+  name: z.string().trim().max(200).optional(),
+  preset: z.literal('lenet5-mnist'),
+  params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})),
+  tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+});
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunSpecInput = z.input<typeof RunSpec>;
+
+export const PRESETS = ['lenet5-mnist'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** Applies `key=value` overrides (as typed on the CLI) to a preset's params; names the bad key. */
+export function applyOverrides(preset: PresetName, sets: string[]): RunSpec {
+  const params: Record<string, string> = {};
+  const known = Object.keys(LeNet5MnistParams.shape);
+  let name: string | undefined;
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new Error(`--set ${s}: expected key=value`);
+    const key = s.slice(0, eq).trim();
+    const value = s.slice(eq + 1).trim();
+    if (key === 'name') { name = value; continue; }
+    if (!known.includes(key)) throw new Error(`--set ${key}: unknown parameter for preset ${preset} (known: name, ${known.join(', ')})`);
+    params[key] = value;
+  }
+  const parsed = RunSpec.safeParse({ preset, name, params });
+  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'spec'));
+  return parsed.data;
+}
+
+/** One line per problem, each naming the field path, e.g. `params.epochs: Too small`. */
+export function formatZodError(error: z.ZodError, root = 'input'): string {
+  return error.issues
+    .map((i) => `${[root, ...i.path.map(String)].join('.')}: ${i.message}`)
+    .join('; ');
+}
