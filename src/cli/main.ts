@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { PRESETS, applyOverrides, type PresetName } from '../shared/run-spec';
+import { resolveDataDir } from '../main/data-dir';
+import { createHost } from '../main/host';
+import { serve } from '../main/server/serve';
+import { formatRunsTable, progressLine } from './format';
+
+const USAGE = `mlbl: MLBL Workbench from the command line
+
+  mlbl serve [--host 127.0.0.1] [--port N] [--data-dir DIR]
+      serve the workbench UI and API; prints http://HOST:PORT/?token=...
+  mlbl train --preset lenet5-mnist [--set key=value ...] [--data-dir DIR] [--json]
+      train in the foreground (keys: name, epochs, batchSize, learningRate, optimizer,
+      trainLimit, validationLimit, seed, backend)
+  mlbl runs [--json] [--data-dir DIR]      list runs
+  mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
+
+The data directory defaults to MLBL_DATA_DIR, else the app's userData folder.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve': return await cmdServe(rest);
+      case 'train': return await cmdTrain(rest);
+      case 'runs': return await cmdRuns(rest);
+      case 'info': return await cmdInfo(rest);
+      case undefined: case 'help': case '--help': case '-h':
+        process.stdout.write(USAGE + '\n');
+        return cmd === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`mlbl: unknown command ${cmd}\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`mlbl ${cmd}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8765' }, 'data-dir': { type: 'string' } } });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: expected a port number 0..65535`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
+    process.stderr.write(`mlbl serve: warning: binding ${values.host} exposes the workbench beyond this machine; the token is the only protection\n`);
+  }
+  const dataDir = resolveDataDir(values['data-dir']);
+  const host = createHost({ dataDir, transport: 'websocket' });
+  const server = await serve({ host, bind: values.host, port });
+  process.stdout.write(`MLBL Workbench is serving ${dataDir}\nOpen ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await host.close();
+  return 0;
+}
+
+async function cmdTrain(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { preset: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+  if (!values.preset) throw new Error(`--preset is required (one of ${PRESETS.join(', ')})`);
+  if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset ${values.preset}: unknown preset (one of ${PRESETS.join(', ')})`);
+  const spec = applyOverrides(values.preset as PresetName, values.set);
+  const json = values.json;
+  const tty = !json && process.stderr.isTTY;
+  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
+  const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
+  host.subscribe((event, payload) => {
+    if (json) {
+      if (event === 'run.metrics') out({ event, points: (payload as { points: unknown[] }).points });
+      else if (event === 'run.log') out({ event, ...(payload as object) });
+    } else if (event === 'run.log') {
+      const l = payload as { level: string; message: string };
+      if (tty) process.stderr.write('\r\x1b[K');
+      process.stderr.write(`${l.level === 'info' ? '' : l.level + ': '}${l.message}\n`);
+    }
+  });
+  if (tty) host.runs.onProgress((_id, p) => process.stderr.write('\r\x1b[K' + progressLine(p)));
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nstopping (Ctrl-C again to abort)\n');
+    host.runs.stop(run.id);
+  };
+  process.on('SIGINT', onSigint);
+  const run = host.runs.create(spec);
+  if (json) out({ event: 'run.created', run });
+  else process.stderr.write(`run ${run.id} (${run.name}) in ${host.dataDir}\n`);
+  const final = await host.runs.waitFor(run.id);
+  process.off('SIGINT', onSigint);
+  await host.close();
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (json) out({ event: 'run.finished', id: final.id, status: final.status, backend: final.backend, error: final.error, metrics: final.summary });
+  else process.stdout.write(`${final.status}: ${Object.entries(final.summary).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}${final.error ? `\nerror: ${final.error}` : ''}\n`);
+  if (final.status !== 'completed') {
+    if (json) process.stderr.write(`mlbl train: run ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function cmdRuns(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket', concurrency: 0 });
+  const runs = host.runs.list({ limit: 10_000 });
+  await host.close();
+  process.stdout.write(values.json ? JSON.stringify(runs) + '\n' : formatRunsTable(runs) + '\n');
+  return 0;
+}
+
+async function cmdInfo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket', concurrency: 0 });
+  const info = await host.dispatch('system.info', {});
+  await host.close();
+  if (values.json) process.stdout.write(JSON.stringify(info) + '\n');
+  else {
+    const i = info as { versions: Record<string, string>; dataDir: string; backends: { name: string; available: boolean; reason?: string }[]; defaultBackend: string };
+    process.stdout.write(`data directory: ${i.dataDir}\nversions: ${Object.entries(i.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\ndefault backend: ${i.defaultBackend}\n`);
+    for (const b of i.backends) process.stdout.write(`  ${b.available ? '✓' : '✗'} ${b.name}${b.reason ? ` (${b.reason})` : ''}\n`);
+  }
+  return 0;
+}

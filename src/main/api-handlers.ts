@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError, METHOD_NAMES, methods, type FilterSnapshot, type MethodName, type MethodOutput, type MethodParsedInput, type SystemInfo } from '../shared/api';
+import { downsampleMinMax } from '../shared/downsample';
+import { formatZodError } from '../shared/run-spec';
+import type { RunManager } from './runs/run-manager';
+import type { Store } from './store/store';
+import { systemInfo } from './system-info';
+
+export interface HandlerContext {
+  store: Store;
+  runs: RunManager;
+  dataDir: string;
+  transport: SystemInfo['transport'];
+}
+
+type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
+
+export function createHandlers(ctx: HandlerContext): Handlers {
+  const { store, runs } = ctx;
+  const mustRun = (id: string) => {
+    const r = runs.get(id);
+    if (!r) throw new ApiError('not_found', `no run with id ${id}`);
+    return r;
+  };
+  return {
+    'runs.create': ({ spec }) => runs.create(spec),
+    'runs.list': ({ status, limit }) => runs.list({ status, limit }),
+    'runs.get': ({ id }) => mustRun(id),
+    'runs.stop': ({ id }) => {
+      mustRun(id);
+      return runs.stop(id) ?? mustRun(id);
+    },
+    'runs.delete': async ({ id }) => {
+      mustRun(id);
+      return { deleted: await runs.delete(id) };
+    },
+    'runs.metrics': ({ id, keys, maxPoints }) => {
+      mustRun(id);
+      const all = store.metricKeys(id);
+      return (keys ?? all).filter((k) => all.includes(k)).map((key) => {
+        const points = store.metricPoints(id, key);
+        return { key, total: points.length, points: downsampleMinMax(points, maxPoints) };
+      });
+    },
+    'runs.samples': ({ id, limit }) => (mustRun(id), store.samples(id, limit)),
+    'runs.artefacts': ({ id, kind }) => (mustRun(id), store.artefacts(id, kind)),
+    'runs.filters': ({ id, artefactId }) => {
+      mustRun(id);
+      const a = store.artefactPath(id, artefactId);
+      if (!a || a.kind !== 'filters') throw new ApiError('not_found', `run ${id} has no filter snapshot ${artefactId}`);
+      // Paths come from the store only, and must stay inside the run's folder.
+      const root = path.resolve(runs.runDir(id));
+      if (!path.resolve(a.path).startsWith(root + path.sep)) throw new ApiError('internal', 'artefact outside its run folder');
+      try {
+        return JSON.parse(fs.readFileSync(a.path, 'utf8')) as FilterSnapshot;
+      } catch (e) {
+        throw new ApiError('not_found', `filter snapshot ${artefactId} of run ${id} cannot be read: ${(e as Error).message}`);
+      }
+    },
+    'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),
+    'datasets.list': () => store.listDatasets(),
+    'datasets.get': ({ id }) => {
+      const d = store.getDataset(id);
+      if (!d) throw new ApiError('not_found', `no dataset with id ${id}`);
+      return d;
+    },
+    'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: runs.concurrency }),
+  };
+}
+
+export type Dispatch = (method: string, rawInput: unknown) => Promise<unknown>;
+
+/** Validates the input with the method's zod schema, then calls its handler. Shared by both transports. */
+export function createDispatch(handlers: Handlers): Dispatch {
+  return async (method, rawInput) => {
+    if (typeof method !== 'string' || !(METHOD_NAMES as string[]).includes(method)) {
+      throw new ApiError('unknown_method', `unknown method ${JSON.stringify(method)}`);
+    }
+    const m = method as MethodName;
+    const parsed = methods[m].input.safeParse(rawInput ?? undefined);
+    if (!parsed.success) throw new ApiError('bad_request', `${m}: ${formatZodError(parsed.error, 'input')}`);
+    const handler = handlers[m] as (i: unknown) => unknown;
+    return await handler(parsed.data);
+  };
+}
+
+export function toWireError(e: unknown): { message: string; code: ApiError['code'] } {
+  if (e instanceof ApiError) return { message: e.message, code: e.code };
+  return { message: e instanceof Error ? e.message : String(e), code: 'internal' };
+}

@@ -1,0 +1,10 @@
+import type { RunStatus } from '../../shared/api';
+
+export function StatusBadge({ status, testId }: { status: RunStatus; testId?: string }) {
+  return (
+    <span className={`badge badge-${status}`} data-testid={testId} data-status={status}>
+      {status === 'running' && <span className="pulse" aria-hidden="true" />}
+      {status}
+    </span>
+  );
+}

@@ -1,0 +1,50 @@
+import { useApp, useClient } from '../context';
+
+export function SystemFooter() {
+  const system = useApp((s) => s.system);
+  const error = useApp((s) => s.systemError);
+  const client = useClient();
+  return (
+    <footer className="footer" data-testid="system-info">
+      {system ? (
+        <dl className="footer-facts">
+          <div>
+            <dt>Backend</dt>
+            <dd data-testid="system-backend">{system.defaultBackend}</dd>
+          </div>
+          <div>
+            <dt>Available</dt>
+            <dd>
+              {system.backends.map((b) => (
+                <span key={b.name} className={b.available ? 'ok' : 'muted'} title={b.reason ?? (b.available ? 'available' : 'unavailable')}>
+                  {b.name}
+                  {b.available ? '' : ' ✕'}{' '}
+                </span>
+              ))}
+            </dd>
+          </div>
+          <div>
+            <dt>Data directory</dt>
+            <dd>
+              <code data-testid="system-data-dir">{system.dataDir}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Transport</dt>
+            <dd>{system.transport ?? client.transport}</dd>
+          </div>
+          <div>
+            <dt>Versions</dt>
+            <dd className="versions">
+              {Object.entries(system.versions)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(' · ')}
+            </dd>
+          </div>
+        </dl>
+      ) : (
+        <span className="muted">{error ? `System info unavailable: ${error}` : 'Loading system info…'}</span>
+      )}
+    </footer>
+  );
+}

@@ -1,0 +1,21 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createApiClient } from './api-client';
+import { createAppStore } from './store';
+import { AppContext } from './context';
+import { App } from './components/App';
+import './styles.css';
+
+const client = createApiClient();
+const store = createAppStore(client);
+window.addEventListener('online', () => client.reconnectNow());
+
+const rootEl = document.getElementById('root');
+if (!rootEl) throw new Error('#root missing from index.html');
+createRoot(rootEl).render(
+  <StrictMode>
+    <AppContext.Provider value={{ client, store }}>
+      <App />
+    </AppContext.Provider>
+  </StrictMode>,
+);
