@@ -55,8 +55,8 @@ export async function trainLenet5Mnist(p: LeNet5MnistParams, ctx: TrainContext):
     const epochStart = performance.now();
     let epochImages = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
-      if (ctx.stopRequested()) { outcome = 'stopped'; break; }
       if (fault?.step === step) fault.fire();
+      if (ctx.stopRequested()) { outcome = 'stopped'; break; }
       const idx = order.subarray(b * p.batchSize, Math.min(train.count, (b + 1) * p.batchSize));
       const { xs, ys } = batchTensors(train, idx);
       const lossT = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true);

@@ -201,7 +201,6 @@ export class RunManager {
         return;
       case 'started':
         this.store.updateRun(id, { backend: m.backend, seed: m.seed });
-        for (const s of m.skipped) this.log(id, 'info', `backend ${s.backend} skipped: ${s.reason}`);
         this.log(id, 'info', `engine started on the ${m.backend} backend (pid ${a.proc.pid ?? '?'})`);
         this.emitStatus(id);
         return;

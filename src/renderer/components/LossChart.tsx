@@ -3,6 +3,7 @@ import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts'
 import type { MetricPoint } from '../../shared/api';
 import { emaSmooth } from '../../shared/downsample';
 import { formatCompact, formatNumber } from '../format';
+import { useChartColors } from '../theme';
 
 interface Props {
   points: MetricPoint[];
@@ -13,6 +14,7 @@ interface Props {
 /** Training loss per step, raw (faint) and EMA-smoothed. */
 export function LossChart({ points, total }: Props) {
   const [smoothing, setSmoothing] = useState(0.6);
+  const colors = useChartColors();
   const data = useMemo(() => {
     const smooth = emaSmooth(
       points.map((p) => p.value),
@@ -38,12 +40,12 @@ export function LossChart({ points, total }: Props) {
         <div className="chart-empty">No loss values yet.</div>
       ) : (
         <LineChart responsive style={{ width: '100%', height: 260 }} data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" className="chart-grid" />
+          <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatCompact} allowDecimals={false} label={{ value: 'step', position: 'insideBottomRight', offset: -2 }} height={36} />
           <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 3)} width={56} />
           <Tooltip formatter={(v) => formatNumber(typeof v === 'number' ? v : Number(v))} labelFormatter={(l) => `step ${String(l)}`} isAnimationActive={false} />
-          <Line type="linear" dataKey="loss" name="loss" className="line-raw" dot={false} isAnimationActive={false} strokeWidth={1} />
-          <Line type="linear" dataKey="smoothed" name="smoothed" className="line-main" dot={false} isAnimationActive={false} strokeWidth={2} />
+          <Line type="linear" dataKey="loss" name="loss" className="line-raw" stroke={colors.raw} dot={false} isAnimationActive={false} strokeWidth={1} />
+          <Line type="linear" dataKey="smoothed" name="smoothed" className="line-main" stroke={colors.main} dot={false} isAnimationActive={false} strokeWidth={2} />
         </LineChart>
       )}
     </figure>

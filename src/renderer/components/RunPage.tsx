@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { isTerminal, type MetricPoint, type RunRecord } from '../../shared/api';
 import { useApp, useAppActions } from '../context';
+import { FIELD_LABELS } from '../form';
 import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../format';
 import { hrefFor } from '../route';
 import { AccuracyChart } from './AccuracyChart';
@@ -68,7 +69,7 @@ export function RunPage({ runId }: { runId: string }) {
       )}
       <div className="stats">
         <Stat label="Validation accuracy" value={formatPercent(last(val) ?? run.summary.val_accuracy, 2)} testId="stat-val-accuracy" />
-        <Stat label="Loss" value={formatNumber(last(loss) ?? run.summary.loss)} testId="stat-loss" />
+        <Stat label="Loss (last step)" value={formatNumber(last(loss) ?? run.summary.loss)} testId="stat-loss" />
         <Stat label="Epochs done" value={`${val.length} / ${epochs}`} testId="stat-epochs" />
         <Stat label="Images / s" value={formatNumber(last(series.images_per_s) ?? run.summary.images_per_s, 3)} testId="stat-images-per-s" />
         <Stat label="Learning rate" value={formatNumber(last(series.learning_rate) ?? run.summary.learning_rate ?? run.spec.params.learningRate, 3)} testId="stat-learning-rate" />
@@ -84,7 +85,7 @@ export function RunPage({ runId }: { runId: string }) {
         <dl className="facts params">
           {Object.entries(run.spec.params).map(([k, v]) => (
             <div key={k}>
-              <dt>{k}</dt>
+              <dt title={k}>{(FIELD_LABELS as Record<string, string>)[k] ?? k}</dt>
               <dd className="mono">{String(v)}</dd>
             </div>
           ))}

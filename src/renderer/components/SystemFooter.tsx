@@ -14,13 +14,26 @@ export function SystemFooter() {
           </div>
           <div>
             <dt>Available</dt>
-            <dd>
-              {system.backends.map((b) => (
-                <span key={b.name} className={b.available ? 'ok' : 'muted'} title={b.reason ?? (b.available ? 'available' : 'unavailable')}>
-                  {b.name}
-                  {b.available ? '' : ' ✕'}{' '}
+            <dd data-testid="system-backends">
+              {system.backends
+                .filter((b) => b.available)
+                .map((b) => b.name)
+                .join(', ') || 'none'}
+              {system.backends.some((b) => !b.available) && (
+                <span className="muted">
+                  {' '}
+                  (not here:{' '}
+                  {system.backends
+                    .filter((b) => !b.available)
+                    .map((b, i) => (
+                      <span key={b.name}>
+                        {i > 0 && ', '}
+                        <abbr title={b.reason ?? 'unavailable'}>{b.name}</abbr>
+                      </span>
+                    ))}
+                  )
                 </span>
-              ))}
+              )}
             </dd>
           </div>
           <div>
