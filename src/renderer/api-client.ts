@@ -242,8 +242,7 @@ export class WsClient implements ApiClient {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      const why = ev.reason ? `${ev.reason} (code ${ev.code})` : `code ${ev.code}`;
-      this.handleClose(opened, opened ? `connection lost: ${why}` : `could not connect: ${why}`);
+      this.handleClose(opened, closeReason(opened, ev.code, ev.reason));
     };
   }
 
@@ -301,6 +300,14 @@ export class WsClient implements ApiClient {
       p.reject(new ApiError(code, typeof e.message === 'string' ? e.message : `${p.method} failed`));
     }
   }
+}
+
+function closeReason(wasOpen: boolean, code: number, reason: string): string {
+  const detail = reason ? `${reason}, code ${code}` : code === 1006 ? 'no close frame, code 1006' : `code ${code}`;
+  if (!wasOpen) return `could not reach the workbench server (${detail})`;
+  if (code === 1001) return `the server went away (${detail})`;
+  if (code === 1009) return `a message was too large (${detail})`;
+  return `connection lost (${detail})`;
 }
 
 /** Electron: the preload's object, always connected. */

@@ -70,7 +70,10 @@ export function validateNewRun(fields: NewRunFields): Validation {
       }
     }
   }
-  return { ok: false, errors };
+  // Report in the order of the form.
+  const ordered: FieldErrors = {};
+  for (const f of Object.keys(FIELD_LABELS) as FieldName[]) if (errors[f]) ordered[f] = errors[f];
+  return { ok: false, errors: ordered };
 }
 
 function humanize(message: string): string {

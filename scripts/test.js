@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, unit and integration tests, renderer build, e2e in Chromium.
+// Ends with one "N passed, N failed" line counting every test that ran.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const results = path.join(root, 'test-results');
+fs.mkdirSync(results, { recursive: true });
+const npx = path.join(root, 'node_modules', '.bin');
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function step(name, cmd, args, jsonFile) {
+  const t = Date.now();
+  process.stdout.write(`\n=== ${name}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR } });
+  let counted = false;
+  if (jsonFile && fs.existsSync(jsonFile)) {
+    const j = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+    passed += j.numPassedTests ?? 0;
+    failed += (j.numFailedTests ?? 0) + (j.numTodoTests ?? 0);
+    counted = true;
+  }
+  if (r.status !== 0) {
+    failures.push(name);
+    if (!counted || !failed) failed += 1;
+  } else if (!counted) passed += 1;
+  process.stdout.write(`=== ${name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+}
+
+const only = process.argv[2];
+const unitJson = path.join(results, 'unit.json');
+const e2eJson = path.join(results, 'e2e.json');
+for (const f of [unitJson, e2eJson]) fs.rmSync(f, { force: true });
+if (!only || only === 'static') {
+  step('typecheck', path.join(npx, 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  step('lint', path.join(npx, 'eslint'), ['.', '--max-warnings=0']);
+}
+if (!only || only === 'unit') step('unit and integration tests (vitest)', path.join(npx, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`], unitJson);
+if (!only || only === 'e2e') {
+  step('renderer build', path.join(npx, 'vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
+  step('e2e in Chromium (serve mode)', path.join(npx, 'vitest'), ['run', '--config', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`], e2eJson);
+}
+if (failures.length) process.stdout.write(`\nfailed steps: ${failures.join(', ')}\n`);
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exit(failures.length ? 1 : 0);
