@@ -41,7 +41,8 @@ export default defineConfig({
     host: '127.0.0.1',
     proxy: apiTarget
       ? {
-          '/api': {
+          // A regex: a plain '/api' prefix would also catch modules such as /api-client.ts.
+          '^/api(\\?.*)?$': {
             target: apiTarget,
             ws: true,
             changeOrigin: true,

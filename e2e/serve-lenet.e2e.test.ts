@@ -217,4 +217,23 @@ describe('serve mode in Chromium: a LeNet-5 run from the form', () => {
 
     expect(problems, problems.join('\n')).toEqual([]);
   });
+
+  it('stops a running run from its page', async () => {
+    const s = server as Served;
+    context ??= await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${s.base}/?token=${s.token}#/new`);
+    await page.getByLabel('Name', { exact: true }).fill('e2e-stop');
+    await page.getByLabel('Epochs', { exact: true }).fill('20');
+    await page.getByLabel('Training-set limit', { exact: true }).fill('5000');
+    await page.getByLabel('Validation images', { exact: true }).fill('100');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/[A-Za-z0-9_-]+$/, { timeout: 20_000 });
+    await expect.poll(() => page.getByTestId('run-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await expect.poll(async () => Number((await page.getByTestId('loss-chart').getAttribute('data-points')) ?? '0'), { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Stop run' }).click();
+    await expect.poll(() => page.getByTestId('run-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
+    expect(await page.getByRole('button', { name: 'Stop run' }).isDisabled()).toBe(true);
+    await page.close();
+  });
 });

@@ -13,5 +13,6 @@ export type EngineToHost =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'artefact'; kind: string; file: string; step: number; epoch: number; meta: Record<string, unknown> }
   | { type: 'progress'; epoch: number; epochs: number; step: number; stepsPerEpoch: number }
+  | { type: 'sample'; step: number; epoch: number; kind: string; text: string; data: unknown }
   | { type: 'done'; outcome: 'completed' | 'stopped'; summary: Record<string, number> }
   | { type: 'error'; message: string; stack?: string };

@@ -3,7 +3,9 @@
  * training kernels) > `cpu`. See DESIGN.md "Backends".
  */
 import * as tf from '@tensorflow/tfjs';
-import { initWasmBackend } from './wasm';
+import { initWasmBackend, wasmInfo } from './wasm';
+
+export { wasmInfo, type WasmInfo } from './wasm';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export interface BackendChoice {
@@ -63,14 +65,17 @@ async function activate(name: BackendName): Promise<string | null> {
   }
 }
 
-async function tryBackend(name: BackendName, deps: SelectBackendDeps): Promise<string | null> {
+async function tryBackend(name: BackendName, deps: SelectBackendDeps, log: (msg: string) => void): Promise<string | null> {
   switch (name) {
     case 'tensorflow':
       return tryTensorflow(deps);
     case 'wasm': {
       const reason = await initWasmBackend();
       if (reason) return reason;
-      return activate('wasm');
+      const r = await activate('wasm');
+      const wi = wasmInfo();
+      if (r === null && wi.note) log(`backend: wasm: ${wi.note}`);
+      return r;
     }
     case 'cpu':
       return activate('cpu');
@@ -103,7 +108,7 @@ export async function selectBackendWith(
   const candidates = BACKEND_ORDER.slice(start);
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {
-    const reason = await tryBackend(name, deps);
+    const reason = await tryBackend(name, deps, log);
     if (reason === null) return { backend: name, skipped };
     skipped.push({ backend: name, reason });
     log(`backend: skipped ${name}: ${reason}`);

@@ -1,0 +1,144 @@
+/**
+ * Caption data for the language models: reads an `image,caption` CSV, groups captions by image,
+ * splits images deterministically from a seed, and turns captions into n-gram training
+ * instances (context ids [N, n], target ids [N], image row [N]) as the authors' code does
+ * (`lm_tools.model_inputs`): n `<start>` tokens, the words, `<end>`; every word after the
+ * starts, `<end>` included, is one predicted word.
+ */
+import fs from 'node:fs';
+import { tokenize } from '../../shared/tokenize';
+import type { Vocab } from '../../shared/vocabulary';
+import { seededRandom, shuffledIndices } from '../random';
+
+export interface CaptionRow { image: string; caption: string }
+
+export interface ImageCaptions {
+  image: string;
+  captions: string[];
+  /** tokenize(caption) for each caption. */
+  tokens: string[][];
+}
+
+/** RFC 4180-style CSV: commas, double-quoted fields with "" escapes, CRLF or LF. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  if (text.charCodeAt(0) === 0xfeff) i = 1;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      field = '';
+      if (!(row.length === 1 && row[0] === '')) rows.push(row);
+      row = [];
+    } else field += ch;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+/** Rows of a captions CSV whose header names `image` and `caption` columns. */
+export function readCaptionsCsv(file: string): CaptionRow[] {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
+  const ii = header.indexOf('image');
+  const ci = header.indexOf('caption');
+  if (ii < 0 || ci < 0) throw new Error(`${file}: expected a header with "image" and "caption" columns, got ${JSON.stringify(rows[0] ?? [])}`);
+  const out: CaptionRow[] = [];
+  for (let r = 1; r < rows.length; r++) {
+    const row = rows[r] as string[];
+    const image = (row[ii] ?? '').trim();
+    const caption = (row[ci] ?? '').trim();
+    if (image && caption) out.push({ image, caption });
+  }
+  return out;
+}
+
+/** Captions grouped by image, images in order of first appearance. */
+export function groupByImage(rows: readonly CaptionRow[]): ImageCaptions[] {
+  const map = new Map<string, ImageCaptions>();
+  for (const r of rows) {
+    let g = map.get(r.image);
+    if (!g) { g = { image: r.image, captions: [], tokens: [] }; map.set(r.image, g); }
+    g.captions.push(r.caption);
+    g.tokens.push(tokenize(r.caption));
+  }
+  return [...map.values()];
+}
+
+export interface ImageSplit { train: ImageCaptions[]; validation: ImageCaptions[]; test: ImageCaptions[] }
+
+/**
+ * Deterministic split by image: the image names are sorted (so the CSV's row order does not
+ * matter), shuffled with the seed, and the first round(N * test) go to test, the next
+ * round(N * validation) to validation, the rest to train (in the shuffled order).
+ */
+export function splitByImage(images: readonly ImageCaptions[], seed: number, validation: number, test: number): ImageSplit {
+  const sorted = [...images].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  const order = shuffledIndices(sorted.length, seededRandom(seed ^ 0x5f3759df));
+  const shuffled = Array.from(order, (i) => sorted[i] as ImageCaptions);
+  const nTest = Math.round(sorted.length * test);
+  const nVal = Math.round(sorted.length * validation);
+  return { test: shuffled.slice(0, nTest), validation: shuffled.slice(nTest, nTest + nVal), train: shuffled.slice(nTest + nVal) };
+}
+
+export interface Instances {
+  /** Number of predicted words. */
+  count: number;
+  n: number;
+  /** [count, n] context word ids, oldest first. */
+  contexts: Int32Array;
+  /** [count] the predicted word ids. */
+  targets: Int32Array;
+  /** [count] row of the image in the split's image list (-1 when there is no image). */
+  images: Int32Array;
+  /** [count] caption number within the split (captions numbered image by image). */
+  captions: Int32Array;
+  /** Number of captions. */
+  captionCount: number;
+  /** Image row of each caption. */
+  captionImage: Int32Array;
+  /** Predicted words of each caption (`<end>` included). */
+  captionLength: Int32Array;
+}
+
+/** n-gram instances of every caption of `images` (image row = index in `images`). */
+export function buildInstances(images: readonly ImageCaptions[], vocab: Vocab, n: number): Instances {
+  let count = 0;
+  let captionCount = 0;
+  for (const im of images) for (const t of im.tokens) { count += t.length + 1; captionCount++; }
+  const contexts = new Int32Array(count * n);
+  const targets = new Int32Array(count);
+  const imgs = new Int32Array(count);
+  const caps = new Int32Array(count);
+  const captionImage = new Int32Array(captionCount);
+  const captionLength = new Int32Array(captionCount);
+  let k = 0;
+  let c = 0;
+  images.forEach((im, imageRow) => {
+    for (const t of im.tokens) {
+      const seq = [...Array<number>(n).fill(vocab.start), ...vocab.encodeTokens(t), vocab.end];
+      for (let pos = n; pos < seq.length; pos++) {
+        for (let j = 0; j < n; j++) contexts[k * n + j] = seq[pos - n + j] as number;
+        targets[k] = seq[pos] as number;
+        imgs[k] = imageRow;
+        caps[k] = c;
+        k++;
+      }
+      captionImage[c] = imageRow;
+      captionLength[c] = t.length + 1;
+      c++;
+    }
+  });
+  return { count, n, contexts, targets, images: imgs, captions: caps, captionCount, captionImage, captionLength };
+}

@@ -1,0 +1,349 @@
+/**
+ * LBL, MLBL-B and MLBL-F (Kiros, Salakhutdinov & Zemel 2014), exactly as ../shared/MODELS.md,
+ * with full softmax, written as a few large matmuls and a hand-written backward pass (checked
+ * against finite differences in model.test.ts).
+ *
+ * Storage layout (row vectors; the product is the same as MODELS.md's column form):
+ *   R    [V, K]   = MODELS.md's R (K x V) transposed: row w is the word vector r_w
+ *   C    [n*K, K] block i (rows i*K..i*K+K-1) is C_i, so E @ C = sum_i r_{w_i}^T C_i = (sum_i C_i^T r_{w_i})^T,
+ *                 i = 1 the oldest context word (as the authors' `acts += words[:,:,i] . C[i]`)
+ *   b    [V]
+ *   J    [D, h], bj [h]: x = ReLU(im J + bj) = (ReLU(J^T im + b_j))^T; h = 0 means x = im (no J)
+ *   M    [h, K] (or [D, K] when h = 0): r_hat += x M = (M^T x)^T
+ *   MLBL-F: Wfx [K, F]; Whf [V, F] = MODELS.md's W_hf (F x V) transposed; Wfv [h, F].
+ *
+ * MLBL-F follows the authors' code (lm/mlblf.py) where MODELS.md is silent: there is no separate
+ * R; the context word vectors are columns of R = W_fx W_hf too (`R = np.dot(self.Wfx, self.Whf)`
+ * in forward), so context gradients flow into W_fx and W_hf.
+ *
+ * Loss: mean cross-entropy over the batch's predicted words (the code's `objective`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LmModelName } from '../../shared/lm-spec';
+import { seededRandom } from '../random';
+import { normalSource, truncatedSvd } from './linalg';
+
+export interface LmConfig {
+  model: LmModelName;
+  /** Vocabulary size. */
+  V: number;
+  K: number;
+  /** Context size. */
+  n: number;
+  /** Image feature size (0 for LBL). */
+  D: number;
+  /** Image hidden size (0 = no hidden layer, x = im). */
+  h: number;
+  /** MLBL-F factors. */
+  F: number;
+  /** Dropout probability on x during training (the code's non-inverted dropout). */
+  dropout: number;
+}
+
+/** Which weight-decay group a parameter belongs to (MODELS.md: R and factor matrices; C, M, J; none for biases). */
+export type DecayGroup = 'words' | 'context' | 'none';
+
+export interface ParamSpec { name: string; shape: number[]; decay: DecayGroup }
+
+export function paramSpecs(c: LmConfig): ParamSpec[] {
+  const out: ParamSpec[] = [];
+  if (c.model === 'mlbl-f') {
+    out.push({ name: 'Wfx', shape: [c.K, c.F], decay: 'words' }, { name: 'Whf', shape: [c.V, c.F], decay: 'words' });
+  } else {
+    out.push({ name: 'R', shape: [c.V, c.K], decay: 'words' });
+  }
+  out.push({ name: 'C', shape: [c.n * c.K, c.K], decay: 'context' }, { name: 'b', shape: [c.V], decay: 'none' });
+  if (c.model !== 'lbl') {
+    const xDim = c.h > 0 ? c.h : c.D;
+    if (c.h > 0) out.push({ name: 'J', shape: [c.D, c.h], decay: 'context' }, { name: 'bj', shape: [c.h], decay: 'none' });
+    out.push({ name: 'M', shape: [xDim, c.K], decay: 'context' });
+    // The code decays Wfv with gamma_r (the "word" rate), like the other factor matrices.
+    if (c.model === 'mlbl-f') out.push({ name: 'Wfv', shape: [xDim, c.F], decay: 'words' });
+  }
+  return out;
+}
+
+export function validateConfig(c: LmConfig): void {
+  for (const [k, v] of Object.entries({ V: c.V, K: c.K, n: c.n })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`language model: ${k} must be a whole number >= 1, got ${v}`);
+  }
+  if (c.model !== 'lbl' && !(c.D > 0)) throw new Error(`${c.model} needs image features (D > 0)`);
+  if (c.model === 'mlbl-f' && !(c.F >= 1 && c.F <= c.K)) throw new Error(`mlbl-f: factors must be in [1, K=${c.K}] (W_fx W_hf is a rank-F factorisation of R), got ${c.F}`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${c.dropout}`);
+}
+
+/** Initial values as the authors' code draws them (own seeded PRNG, so every backend starts identically). */
+export function initialValues(c: LmConfig, seed: number, pretrainedR?: Float32Array): Map<string, Float32Array> {
+  validateConfig(c);
+  const rand = seededRandom(seed);
+  const normal = normalSource(rand);
+  const uniform = (size: number, r: number): Float32Array => Float32Array.from({ length: size }, () => (rand() * 2 - 1) * r);
+  const gauss = (size: number, s: number): Float32Array => Float32Array.from({ length: size }, () => s * normal());
+  const out = new Map<string, Float32Array>();
+  // R: pretrained where given, else U(+-sqrt(6)/sqrt(K+V+1)) as init_params does.
+  let R: Float32Array;
+  if (pretrainedR) {
+    if (pretrainedR.length !== c.V * c.K) throw new Error(`pretrained R has ${pretrainedR.length} values, expected V*K = ${c.V * c.K}`);
+    R = pretrainedR;
+  } else {
+    R = uniform(c.V * c.K, Math.sqrt(6) / Math.sqrt(c.K + c.V + 1));
+  }
+  const C = gauss(c.n * c.K * c.K, 0.01);
+  let M: Float32Array | null = null;
+  let J: Float32Array | null = null;
+  if (c.model !== 'lbl') {
+    const xDim = c.h > 0 ? c.h : c.D;
+    M = gauss(xDim * c.K, 0.01);
+    if (c.h > 0) J = uniform(c.D * c.h, Math.sqrt(6) / Math.sqrt(c.D + c.h + 1));
+  }
+  if (c.model === 'mlbl-f') {
+    // R (K x V) in MODELS.md's orientation for the SVD.
+    const Rkv = new Float64Array(c.K * c.V);
+    for (let v = 0; v < c.V; v++) for (let k = 0; k < c.K; k++) Rkv[k * c.V + v] = R[v * c.K + k] as number;
+    const { Wfx, Whf } = truncatedSvd(Rkv, c.K, c.V, c.F);
+    out.set('Wfx', Float32Array.from(Wfx));
+    const WhfT = new Float32Array(c.V * c.F);
+    for (let f = 0; f < c.F; f++) for (let v = 0; v < c.V; v++) WhfT[v * c.F + f] = Whf[f * c.V + v] as number;
+    out.set('Whf', WhfT);
+  } else {
+    out.set('R', R);
+  }
+  out.set('C', C);
+  out.set('b', new Float32Array(c.V));
+  if (J) { out.set('J', J); out.set('bj', new Float32Array(c.h)); }
+  if (M) out.set('M', M);
+  if (c.model === 'mlbl-f') out.set('Wfv', gauss((c.h > 0 ? c.h : c.D) * c.F, 0.01));
+  return out;
+}
+
+export interface Batch {
+  /** [B, n] int32 context ids. */
+  contexts: tf.Tensor2D;
+  /** [B] int32 targets. */
+  targets?: tf.Tensor1D;
+  /** [B, D] image features (MLBL only). */
+  images?: tf.Tensor2D;
+  /** [B, h] (or [B, D]) dropout keep mask (0/1), training only. */
+  keep?: tf.Tensor2D;
+}
+
+export class LmModel {
+  readonly config: LmConfig;
+  readonly specs: ParamSpec[];
+  readonly params: Map<string, tf.Variable>;
+
+  constructor(config: LmConfig, values: Map<string, Float32Array>) {
+    validateConfig(config);
+    this.config = config;
+    this.specs = paramSpecs(config);
+    this.params = new Map();
+    for (const s of this.specs) {
+      const v = values.get(s.name);
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      if (!v || v.length !== size) throw new Error(`language model: parameter ${s.name} needs ${size} values, got ${v?.length ?? 'none'}`);
+      this.params.set(s.name, tf.variable(tf.tensor(v, s.shape, 'float32'), true));
+    }
+  }
+
+  static create(config: LmConfig, seed: number, pretrainedR?: Float32Array): LmModel {
+    return new LmModel(config, initialValues(config, seed, pretrainedR));
+  }
+
+  p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`language model ${this.config.model} has no parameter ${name}`);
+    return v;
+  }
+
+  get hasImage(): boolean {
+    return this.config.model !== 'lbl';
+  }
+
+  /** Copies of the parameter values. */
+  values(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [k, v] of this.params) out.set(k, v.dataSync().slice() as Float32Array);
+    return out;
+  }
+
+  setValues(values: Map<string, Float32Array>): void {
+    for (const s of this.specs) {
+      const v = values.get(s.name);
+      if (!v) throw new Error(`setValues: missing ${s.name}`);
+      this.p(s.name).assign(tf.tensor(v, s.shape, 'float32'));
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+
+  /** x = ReLU(im J + bj) (times the keep mask in training; times (1 - dropout) at test, as the code scales M and W_fv). */
+  imageHidden(images: tf.Tensor2D, keep: tf.Tensor2D | undefined, training: boolean): { pre: tf.Tensor2D | null; x: tf.Tensor2D } {
+    const c = this.config;
+    let pre: tf.Tensor2D | null = null;
+    let x: tf.Tensor2D;
+    if (c.h > 0) {
+      pre = tf.add(tf.matMul(images, this.p('J')), this.p('bj'));
+      x = tf.relu(pre);
+    } else {
+      x = images;
+    }
+    if (training && keep) x = tf.mul(x, keep);
+    else if (!training && c.dropout > 0) x = tf.mul(x, 1 - c.dropout);
+    return { pre, x };
+  }
+
+  /** Context word vectors [B*n, K] (and, for MLBL-F, the gathered W_hf rows [B*n, F]). */
+  private contextVectors(ctxFlat: tf.Tensor1D): { Ew: tf.Tensor2D; H: tf.Tensor2D | null } {
+    if (this.config.model === 'mlbl-f') {
+      const H = tf.gather(this.p('Whf'), ctxFlat) as tf.Tensor2D;
+      return { Ew: tf.matMul(H, this.p('Wfx'), false, true), H };
+    }
+    return { Ew: tf.gather(this.p('R'), ctxFlat) as tf.Tensor2D, H: null };
+  }
+
+  /**
+   * Logits [B, V] in test mode (no dropout mask), for evaluation and decoding. `imageBias`
+   * ([B, K], precomputed x M) and `gate` ([B, F], x W_fv) can replace `images`.
+   */
+  logits(contexts: tf.Tensor2D, images?: tf.Tensor2D, pre?: { imageBias: tf.Tensor2D; gate?: tf.Tensor2D }): tf.Tensor2D {
+    return tf.tidy(() => {
+      const c = this.config;
+      const B = contexts.shape[0];
+      const ctxFlat = tf.reshape(contexts, [-1]) as tf.Tensor1D;
+      const { Ew } = this.contextVectors(ctxFlat);
+      let rhat = tf.matMul(tf.reshape(Ew, [B, c.n * c.K]), this.p('C'));
+      let gate: tf.Tensor2D | null = null;
+      if (this.hasImage) {
+        if (pre) {
+          rhat = tf.add(rhat, pre.imageBias);
+          gate = pre.gate ?? null;
+        } else {
+          if (!images) throw new Error(`${c.model} needs image features`);
+          const { x } = this.imageHidden(images, undefined, false);
+          rhat = tf.add(rhat, tf.matMul(x, this.p('M')));
+          if (c.model === 'mlbl-f') gate = tf.matMul(x, this.p('Wfv'));
+        }
+      }
+      if (c.model === 'mlbl-f') {
+        if (!gate) throw new Error('mlbl-f needs the image gate');
+        const f = tf.mul(tf.matMul(rhat, this.p('Wfx')), gate);
+        return tf.add(tf.matMul(f, this.p('Whf'), false, true), this.p('b'));
+      }
+      return tf.add(tf.matMul(rhat, this.p('R'), false, true), this.p('b'));
+    });
+  }
+
+  /** Per image, the test-mode image terms: x M ([N, K]) and for MLBL-F x W_fv ([N, F]). */
+  imageTerms(images: tf.Tensor2D): { imageBias: tf.Tensor2D; gate?: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const { x } = this.imageHidden(images, undefined, false);
+      const imageBias = tf.matMul(x, this.p('M'));
+      if (this.config.model === 'mlbl-f') return { imageBias, gate: tf.matMul(x, this.p('Wfv')) };
+      return { imageBias };
+    });
+  }
+
+  /**
+   * Mean cross-entropy of the batch and its gradient for every parameter (hand-written backward
+   * pass, the same products as the authors' `backward`, without weight decay: the optimiser adds
+   * it). The caller disposes the gradients.
+   */
+  lossAndGrads(batch: Batch): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+    const c = this.config;
+    const { contexts, targets, images, keep } = batch;
+    if (!targets) throw new Error('lossAndGrads needs targets');
+    const B = contexts.shape[0];
+    const names: string[] = [];
+    const result = tf.tidy(() => {
+      const out: tf.Tensor[] = [];
+      const put = (name: string, t: tf.Tensor): void => { names.push(name); out.push(t); };
+      const ctxFlat = tf.reshape(contexts, [-1]) as tf.Tensor1D;
+      const { Ew, H } = this.contextVectors(ctxFlat);
+      const E = tf.reshape(Ew, [B, c.n * c.K]) as tf.Tensor2D;
+      let rhat = tf.matMul(E, this.p('C'));
+      let x: tf.Tensor2D | null = null;
+      let pre: tf.Tensor2D | null = null;
+      if (this.hasImage) {
+        if (!images) throw new Error(`${c.model} needs image features`);
+        ({ pre, x } = this.imageHidden(images, keep, true));
+        rhat = tf.add(rhat, tf.matMul(x, this.p('M')));
+      }
+      let a: tf.Tensor2D | null = null;
+      let g: tf.Tensor2D | null = null;
+      let f: tf.Tensor2D | null = null;
+      let logits: tf.Tensor2D;
+      if (c.model === 'mlbl-f') {
+        a = tf.matMul(rhat, this.p('Wfx'));
+        g = tf.matMul(x as tf.Tensor2D, this.p('Wfv'));
+        f = tf.mul(a, g);
+        logits = tf.add(tf.matMul(f, this.p('Whf'), false, true), this.p('b'));
+      } else {
+        logits = tf.add(tf.matMul(rhat, this.p('R'), false, true), this.p('b'));
+      }
+      const logp = tf.logSoftmax(logits);
+      const onehot = tf.oneHot(targets, c.V, 1, 0, 'float32') as tf.Tensor2D;
+      const loss = tf.div(tf.neg(tf.sum(tf.mul(logp, onehot))), B);
+      out.push(loss);
+      names.push('__loss');
+
+      // Backward: G = dLoss/dlogits = (softmax - onehot) / B.
+      const G = tf.div(tf.sub(tf.exp(logp), onehot), B) as tf.Tensor2D;
+      put('b', tf.sum(G, 0));
+      let drhat: tf.Tensor2D;
+      let dx: tf.Tensor2D | null = null;
+      if (c.model === 'mlbl-f') {
+        const Whf = this.p('Whf');
+        const Wfx = this.p('Wfx');
+        const dWhfOut = tf.matMul(G, f as tf.Tensor2D, true, false); // [V, F]
+        const df = tf.matMul(G, Whf); // [B, F]
+        const da = tf.mul(df, g as tf.Tensor2D);
+        const dg = tf.mul(df, a as tf.Tensor2D);
+        let dWfx = tf.matMul(rhat, da, true, false); // [K, F]
+        drhat = tf.matMul(da, Wfx, false, true); // [B, K]
+        put('Wfv', tf.matMul(x as tf.Tensor2D, dg, true, false));
+        dx = tf.matMul(dg, this.p('Wfv'), false, true);
+        put('C', tf.matMul(E, drhat, true, false));
+        const dEw = tf.reshape(tf.matMul(drhat, this.p('C'), false, true), [B * c.n, c.K]) as tf.Tensor2D;
+        // Ew = H Wfx^T: dWfx += dEw^T H, dH = dEw Wfx, scattered into the rows of Whf.
+        dWfx = tf.add(dWfx, tf.matMul(dEw, H as tf.Tensor2D, true, false));
+        put('Wfx', dWfx);
+        put('Whf', tf.add(dWhfOut, tf.unsortedSegmentSum(tf.matMul(dEw, Wfx), ctxFlat, c.V)));
+      } else {
+        const R = this.p('R');
+        const dROut = tf.matMul(G, rhat, true, false); // [V, K]
+        drhat = tf.matMul(G, R); // [B, K]
+        put('C', tf.matMul(E, drhat, true, false));
+        const dEw = tf.reshape(tf.matMul(drhat, this.p('C'), false, true), [B * c.n, c.K]) as tf.Tensor2D;
+        put('R', tf.add(dROut, tf.unsortedSegmentSum(dEw, ctxFlat, c.V)));
+      }
+      if (this.hasImage) {
+        const xx = x as tf.Tensor2D;
+        put('M', tf.matMul(xx, drhat, true, false));
+        const dxTotal = dx ? tf.add(dx, tf.matMul(drhat, this.p('M'), false, true)) : tf.matMul(drhat, this.p('M'), false, true);
+        if (c.h > 0) {
+          // x = ReLU(pre) * keep: dpre = dx * keep * [pre > 0].
+          let dpre = tf.mul(dxTotal, tf.step(pre as tf.Tensor2D, 0));
+          if (keep) dpre = tf.mul(dpre, keep);
+          put('J', tf.matMul(images as tf.Tensor2D, dpre, true, false));
+          put('bj', tf.sum(dpre, 0));
+        }
+      }
+      return out;
+    });
+    const grads = new Map<string, tf.Tensor>();
+    let loss: tf.Scalar | null = null;
+    names.forEach((n, i) => {
+      if (n === '__loss') loss = result[i] as tf.Scalar;
+      else grads.set(n, result[i] as tf.Tensor);
+    });
+    return { loss: loss as unknown as tf.Scalar, grads };
+  }
+
+  /** Number of trainable values. */
+  get size(): number {
+    return this.specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Thumbnails, made lazily with sharp and cached on disk under
+ * `<dataDir>/datasets/<id>/thumbs/<itemId>-<size>.webp`. Clients ask by item id only; the file
+ * behind the item comes from the store.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import type { Thumbnail } from '../../shared/dataset-schema';
+import { parseIdxHeader } from '../../shared/idx';
+import type { ItemImageSource } from './dataset-store';
+
+export class ThumbnailError extends Error {
+  constructor(message: string) { super(message); this.name = 'ThumbnailError'; }
+}
+
+/** Size of a thumbnail that fits in size x size, keeping the aspect ratio. */
+export function thumbSize(width: number, height: number, size: number): [number, number] {
+  const s = size / Math.max(width, height, 1);
+  return [Math.max(1, Math.round(width * s)), Math.max(1, Math.round(height * s))];
+}
+
+export class Thumbnails {
+  private readonly inflight = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly dataDir: string) {}
+
+  file(datasetId: string, itemId: number, size: number): string {
+    return path.join(this.dataDir, 'datasets', datasetId, 'thumbs', `${itemId}-${size}.webp`);
+  }
+
+  async get(src: ItemImageSource, size: number): Promise<Thumbnail> {
+    if (!src.file || !src.width || !src.height) throw new ThumbnailError(`item ${src.itemId} has no image`);
+    const [w, h] = thumbSize(src.width, src.height, size);
+    const file = this.file(src.datasetId, src.itemId, size);
+    let buf: Buffer;
+    try {
+      buf = await fs.promises.readFile(file);
+    } catch {
+      let p = this.inflight.get(file);
+      if (!p) {
+        p = this.make(src, file, w, h).finally(() => this.inflight.delete(file));
+        this.inflight.set(file, p);
+      }
+      buf = await p;
+    }
+    return { itemId: src.itemId, dataUrl: `data:image/webp;base64,${buf.toString('base64')}`, width: w, height: h };
+  }
+
+  private async make(src: ItemImageSource, file: string, w: number, h: number): Promise<Buffer> {
+    let img: Sharp;
+    if (src.frame !== null) {
+      img = sharp(await readIdxFrame(src.file as string, src.frame), { raw: { width: src.width as number, height: src.height as number, channels: 1 } })
+        .resize(w, h, { fit: 'fill', kernel: 'nearest' });
+    } else {
+      img = sharp(src.file as string, { failOn: 'none' }).rotate().resize(w, h, { fit: 'fill', fastShrinkOnLoad: true });
+    }
+    let buf: Buffer;
+    try {
+      buf = await img.webp({ quality: 75, effort: 2 }).toBuffer();
+    } catch (e) {
+      const gone = !fs.existsSync(src.file as string);
+      throw new ThumbnailError(gone ? `the image of item ${src.itemId} is no longer on disk` : `cannot make a thumbnail of item ${src.itemId}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await fs.promises.writeFile(tmp, buf);
+    await fs.promises.rename(tmp, file);
+    return buf;
+  }
+}
+
+async function readIdxFrame(file: string, frame: number): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    await fh.read(head, 0, 64, 0);
+    const { dims, dataOffset } = parseIdxHeader(head, path.basename(file));
+    const n = (dims[1] ?? 0) * (dims[2] ?? 0);
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, dataOffset + frame * n);
+    if (bytesRead < n) throw new ThumbnailError(`${path.basename(file)}: image ${frame} is truncated`);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
