@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiError, METHOD_NAMES, methods, type FilterSnapshot, type MethodName, type MethodOutput, type MethodParsedInput, type SystemInfo } from '../shared/api';
 import { downsampleMinMax } from '../shared/downsample';
 import { formatZodError } from '../shared/run-spec';
+import { DatasetService } from './datasets/service';
 import type { RunManager } from './runs/run-manager';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
@@ -12,12 +13,15 @@ export interface HandlerContext {
   runs: RunManager;
   dataDir: string;
   transport: SystemInfo['transport'];
+  /** Dataset import and browsing; made here (imports in this thread's workers, no events) when not given. */
+  datasets?: DatasetService;
 }
 
 type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 
 export function createHandlers(ctx: HandlerContext): Handlers {
   const { store, runs } = ctx;
+  const datasets = ctx.datasets ?? new DatasetService({ db: store.db, dbFile: store.file, dataDir: ctx.dataDir });
   const mustRun = (id: string) => {
     const r = runs.get(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
@@ -59,12 +63,19 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       }
     },
     'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),
-    'datasets.list': () => store.listDatasets(),
-    'datasets.get': ({ id }) => {
-      const d = store.getDataset(id);
-      if (!d) throw new ApiError('not_found', `no dataset with id ${id}`);
-      return d;
-    },
+    'datasets.list': () => datasets.list(),
+    'datasets.get': ({ id }) => datasets.get(id),
+    'datasets.preview': (src) => datasets.preview(src),
+    'datasets.import': (opts) => datasets.import(opts),
+    'datasets.cancelImport': ({ importId }) => ({ cancelled: datasets.cancel(importId) }),
+    'datasets.items': (q) => datasets.items(q),
+    'datasets.item': ({ itemId }) => datasets.item(itemId),
+    'datasets.stats': ({ id, cutoff, top }) => datasets.stats(id, cutoff, top),
+    'datasets.skipped': ({ id, offset, limit }) => datasets.skipped(id, offset, limit),
+    'datasets.thumbnail': ({ itemId, size }) => datasets.thumbnail(itemId, size),
+    'datasets.thumbnails': ({ itemIds, size }) => datasets.thumbnails(itemIds, size),
+    'datasets.split': ({ id, split }) => datasets.split(id, split),
+    'datasets.delete': ({ id }) => datasets.delete(id),
     'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: runs.concurrency }),
   };
 }

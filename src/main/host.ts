@@ -1,5 +1,6 @@
 import type { EventName, Events, SystemInfo } from '../shared/api';
 import { createDispatch, createHandlers, type Dispatch } from './api-handlers';
+import { DatasetService } from './datasets/service';
 import type { EngineLauncher } from './runs/engine-process';
 import { RunManager } from './runs/run-manager';
 import { Store } from './store/store';
@@ -9,6 +10,7 @@ export type EventListener = <E extends EventName>(event: E, payload: Events[E]) 
 export interface Host {
   store: Store;
   runs: RunManager;
+  datasets: DatasetService;
   dataDir: string;
   dispatch: Dispatch;
   /** Every event of every run goes to every subscriber (UI clients filter what they show). */
@@ -36,12 +38,14 @@ export function createHost(o: HostOptions): Host {
   };
   const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
   const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher: o.launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
-  const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport }));
+  const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
+  const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets }));
   return {
-    store, runs, dataDir: o.dataDir, dispatch,
+    store, runs, datasets, dataDir: o.dataDir, dispatch,
     subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
     async close() {
       await runs.shutdown();
+      await datasets.close();
       store.close();
     },
   };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RunSpec } from './run-spec';
+import { DatasetId, ImportOptions, ImportSource, ItemsQuery, SplitSpec, StatsQuery, ThumbnailQuery, type DatasetInfo, type DatasetItemDetail, type DatasetStats, type ImportPreview, type ImportProgress, type ImportReport, type ItemsPage, type SkippedItem, type Thumbnail } from './dataset-schema';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted'];
@@ -37,6 +38,8 @@ export interface ArtefactRecord { id: number; runId: string; kind: string; step:
 export interface FilterSnapshot { epoch: number; kernel: [number, number]; channels: number; count: number; /** per filter, kh*kw*channels values in [0,1], HWC order */ filters: number[][] }
 export interface LogRecord { runId: string; ts: number; level: 'info' | 'warn' | 'error'; message: string }
 export interface DatasetRecord { id: string; name: string; kind: string; source: string; createdAt: number; stats: Record<string, unknown> }
+/** A dataset as listed: the stored record plus its format, counts, split and classes. */
+export type DatasetSummary = DatasetRecord & DatasetInfo;
 export interface SystemInfo {
   versions: Record<string, string>;
   dataDir: string;
@@ -67,8 +70,22 @@ export const methods = {
   'runs.artefacts': method(z.object({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
   'runs.filters': method(z.object({ id: RunId, artefactId: z.number().int().positive() })).returns<FilterSnapshot>(),
   'runs.logs': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
-  'datasets.list': method(z.object({}).default({})).returns<DatasetRecord[]>(),
-  'datasets.get': method(z.object({ id: z.string().min(1).max(64) })).returns<DatasetRecord>(),
+  'datasets.list': method(z.object({}).default({})).returns<DatasetSummary[]>(),
+  'datasets.get': method(z.object({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),
+  // Import wizard: detect the format and show the first rows, then import (progress: dataset.import.progress).
+  'datasets.preview': method(ImportSource).returns<ImportPreview>(),
+  'datasets.import': method(ImportOptions).returns<ImportReport>(),
+  'datasets.cancelImport': method(z.object({ importId: z.string().min(1).max(64) })).returns<{ cancelled: boolean }>(),
+  // Browser: pages of items (search by caption words, filter by class and split), one item, stats.
+  'datasets.items': method(ItemsQuery).returns<ItemsPage>(),
+  'datasets.item': method(z.object({ itemId: z.number().int().positive() })).returns<DatasetItemDetail>(),
+  'datasets.stats': method(StatsQuery).returns<DatasetStats>(),
+  'datasets.skipped': method(z.object({ id: DatasetId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(500) })).returns<{ total: number; items: SkippedItem[] }>(),
+  // Thumbnails by item id only (never a path): a data URL of a WebP made lazily and cached on disk.
+  'datasets.thumbnail': method(ThumbnailQuery).returns<Thumbnail>(),
+  'datasets.thumbnails': method(z.object({ itemIds: z.array(z.number().int().positive()).max(1000), size: z.number().int().min(16).max(512).default(128) })).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
+  'datasets.split': method(z.object({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
+  'datasets.delete': method(z.object({ id: DatasetId })).returns<{ deleted: boolean }>(),
   'system.info': method(z.object({}).default({})).returns<SystemInfo>(),
 } as const;
 
@@ -83,9 +100,10 @@ export interface Events {
   'run.metrics': { runId: string; points: (MetricPoint & { key: string })[] };
   'run.log': LogRecord;
   'run.artefact': ArtefactRecord;
+  'dataset.import.progress': ImportProgress;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact'];
+export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'dataset.import.progress'];
 
 /** What the renderer holds: the same shape over IPC and over the WebSocket. */
 export interface Api {

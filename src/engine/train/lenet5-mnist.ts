@@ -75,11 +75,16 @@ export async function trainLenet5Mnist(p: LeNet5MnistParams, ctx: TrainContext):
       // Let the stop message (a macrotask) through between batches.
       await new Promise((r) => setImmediate(r));
     }
-    if (outcome === 'stopped' && epochBatches === 0) break;
+    // A stop should end the run promptly: skip the partial epoch's evaluation.
+    if (outcome === 'stopped') {
+      if (epochBatches) summary.loss = epochLoss / epochBatches;
+      summary.steps = step;
+      break;
+    }
     const ips = epochImages / ((performance.now() - epochStart) / 1000);
     const valAcc = accuracy(model, val);
     const trainAcc = accuracy(model, train, Math.min(train.count, 2000));
-    const e = outcome === 'stopped' ? epoch - 1 + epochBatches / stepsPerEpoch : epoch;
+    const e = epoch;
     pending.push(
       { key: 'val_accuracy', step: step - 1, epoch: e, wallTime: wall(), value: valAcc },
       { key: 'train_accuracy', step: step - 1, epoch: e, wallTime: wall(), value: trainAcc },

@@ -66,7 +66,7 @@ describe('RunManager with a real engine process', () => {
   });
 
   it('stops a running run by asking, and kills an engine that does not answer', async () => {
-    const h = newHost({}, 1_500);
+    const h = newHost({}, 20_000);
     const run = h.runs.create(small({ epochs: 50, trainLimit: 2000 }));
     await new Promise<void>((resolve) => {
       const off = h.subscribe((e, p) => { if (e === 'run.metrics' && (p as { runId: string }).runId === run.id) { off(); resolve(); } });
