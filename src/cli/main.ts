@@ -4,6 +4,7 @@ import { resolveDataDir } from '../main/data-dir';
 import { createHost } from '../main/host';
 import { serve } from '../main/server/serve';
 import { formatRunsTable, progressLine } from './format';
+import { DATASETS_USAGE, cmdDatasets, cmdImport } from './datasets-commands';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
@@ -14,6 +15,7 @@ const USAGE = `mlbl: MLBL Workbench from the command line
       trainLimit, validationLimit, seed, backend)
   mlbl runs [--json] [--data-dir DIR]      list runs
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
+${DATASETS_USAGE}
 
 The data directory defaults to MLBL_DATA_DIR, else the app's userData folder.`;
 
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'train': return await cmdTrain(rest);
       case 'runs': return await cmdRuns(rest);
       case 'info': return await cmdInfo(rest);
+      case 'import': return await cmdImport(rest);
+      case 'datasets': return await cmdDatasets(rest);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE + '\n');
         return cmd === undefined ? 2 : 0;

@@ -1,5 +1,6 @@
 /** Entry of an engine process: one run, then exit. */
-import type { HostToEngine } from '../shared/engine-protocol';
+import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
+import { trainLanguageModel } from './lm/train';
 import { selectBackend } from './backend';
 import { parentChannel } from './channel';
 import { trainLenet5Mnist } from './train/lenet5-mnist';
@@ -29,6 +30,9 @@ async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void>
   const log = (message: string): void => channel.send({ type: 'log', level: 'info', message });
   const choice = await selectBackend(spec.params.backend, log);
   channel.send({ type: 'started', backend: choice.backend, seed: spec.params.seed, skipped: choice.skipped });
-  const result = await trainLenet5Mnist(spec.params, { emit: (m) => channel.send(m), stopRequested: () => stop, runDir: msg.runDir });
+  const ctx = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, runDir: msg.runDir };
+  const result = spec.preset === 'lenet5-mnist'
+    ? await trainLenet5Mnist(spec.params, ctx)
+    : await trainLanguageModel({ ...spec.params, model: spec.preset }, ctx);
   channel.send({ type: 'done', outcome: result.outcome, summary: result.summary });
 }

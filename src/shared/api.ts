@@ -100,10 +100,11 @@ export interface Events {
   'run.metrics': { runId: string; points: (MetricPoint & { key: string })[] };
   'run.log': LogRecord;
   'run.artefact': ArtefactRecord;
+  'run.sample': Omit<SampleRecord, 'id' | 'createdAt'>;
   'dataset.import.progress': ImportProgress;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'dataset.import.progress'];
+export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress'];
 
 /** What the renderer holds: the same shape over IPC and over the WebSocket. */
 export interface Api {

@@ -5,7 +5,7 @@
  * with patience 5. Pure TypeScript (zod).
  */
 import { z } from 'zod';
-import { BackendRequest } from './run-spec';
+import { BackendRequest } from './backend-request';
 
 export const LM_MODELS = ['lbl', 'mlbl-b', 'mlbl-f'] as const;
 export type LmModelName = (typeof LM_MODELS)[number];

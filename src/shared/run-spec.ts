@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
-/** Where the engine may run; 'auto' picks tensorflow > wasm > cpu (MLBL_BACKEND overrides). */
-export const BackendRequest = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
-export type BackendRequest = z.infer<typeof BackendRequest>;
+import { BackendRequest } from './backend-request';
+import { LmParams, LM_MODELS } from './lm-spec';
+
+export { BackendRequest };
 
 export const LeNet5MnistParams = z.object({
   epochs: z.coerce.number().int().min(1).max(200).default(3),
@@ -18,22 +19,32 @@ export const LeNet5MnistParams = z.object({
 });
 export type LeNet5MnistParams = z.infer<typeof LeNet5MnistParams>;
 
-export const RunSpec = z.object({
+const common = {
   name: z.string().trim().max(200).optional(),
-  preset: z.literal('lenet5-mnist'),
-  params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})),
   tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
-});
+};
+
+export const LeNet5MnistSpec = z.object({ ...common, preset: z.literal('lenet5-mnist'), params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})) });
+/** LBL, MLBL-B, MLBL-F: the preset names the model; params.model follows it. */
+export const LanguageModelSpec = z.object({ ...common, preset: z.enum(LM_MODELS), params: LmParams.omit({ model: true }) });
+
+export const RunSpec = z.discriminatedUnion('preset', [LeNet5MnistSpec, LanguageModelSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
+export type LeNet5MnistSpec = z.infer<typeof LeNet5MnistSpec>;
+export type LanguageModelSpec = z.infer<typeof LanguageModelSpec>;
 
-export const PRESETS = ['lenet5-mnist'] as const;
+export const PRESETS = ['lenet5-mnist', ...LM_MODELS] as const;
 export type PresetName = (typeof PRESETS)[number];
+
+function paramKeys(preset: PresetName): string[] {
+  return preset === 'lenet5-mnist' ? Object.keys(LeNet5MnistParams.shape) : Object.keys(LmParams.shape).filter((k) => k !== 'model');
+}
 
 /** Applies `key=value` overrides (as typed on the CLI) to a preset's params; names the bad key. */
 export function applyOverrides(preset: PresetName, sets: string[]): RunSpec {
   const params: Record<string, string> = {};
-  const known = Object.keys(LeNet5MnistParams.shape);
+  const known = paramKeys(preset);
   let name: string | undefined;
   for (const s of sets) {
     const eq = s.indexOf('=');

@@ -9,9 +9,24 @@ export type Probe =
   | { ok: true; width: number; height: number; bytes: number; format: string }
   | { ok: false; reason: 'missing_image' | 'undecodable_image'; message: string };
 
+/** The container format from the first bytes. */
+export function sniffFormat(b: Uint8Array): string | null {
+  if (b[0] === 0xff && b[1] === 0xd8) return 'jpeg';
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return 'webp';
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'gif';
+  if (b[0] === 0x42 && b[1] === 0x4d) return 'bmp';
+  if ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) return 'tiff';
+  if (b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) return 'heif';
+  return null;
+}
+
+const SMALL_FILE = 512 * 1024;
+
 /**
- * Checks one image file. `decode` decodes every pixel (shrink-on-load keeps it cheap), which is
- * what catches truncated JPEGs; `header` reads only the header.
+ * Checks one image file. `decode` decodes every pixel (that is what catches a truncated JPEG);
+ * small files are decoded from one read, big ones with shrink-on-load. `header` reads only the
+ * header. Sizes are as displayed (EXIF orientation applied).
  */
 export async function probeImage(file: string, verify: 'decode' | 'header' = 'decode'): Promise<Probe> {
   let st: fs.Stats;
@@ -23,11 +38,17 @@ export async function probeImage(file: string, verify: 'decode' | 'header' = 'de
   if (!st.isFile()) return { ok: false, reason: 'missing_image', message: 'not a file' };
   if (st.size === 0) return { ok: false, reason: 'undecodable_image', message: 'the image file is empty' };
   try {
-    const img = sharp(file, { failOn: 'error', sequentialRead: true, limitInputPixels: 1 << 28 });
+    if (verify === 'decode' && st.size <= SMALL_FILE) {
+      const buf = await fs.promises.readFile(file);
+      const format = sniffFormat(buf);
+      if (!format) return { ok: false, reason: 'undecodable_image', message: 'not an image (unknown file signature)' };
+      const { info } = await sharp(buf, { failOn: 'error' }).rotate().raw().toBuffer({ resolveWithObject: true });
+      return { ok: true, width: info.width, height: info.height, bytes: st.size, format };
+    }
+    const img = sharp(file, { failOn: 'error', limitInputPixels: 1 << 28 });
     const meta = await img.metadata();
     if (!meta.width || !meta.height) return { ok: false, reason: 'undecodable_image', message: 'no image size in the header' };
-    if (verify === 'decode') await img.resize(8, 8, { fit: 'fill', fastShrinkOnLoad: true }).raw().toBuffer();
-    // EXIF orientations 5-8 swap what the viewer shows.
+    if (verify === 'decode') await img.resize(Math.max(1, Math.ceil(meta.width / 8)), null, { fastShrinkOnLoad: true }).raw().toBuffer();
     const swap = (meta.orientation ?? 1) >= 5;
     return { ok: true, width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, bytes: st.size, format: meta.format ?? path.extname(file).slice(1).toLowerCase() };
   } catch (e) {

@@ -98,7 +98,7 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     db.exec('CREATE INDEX temp.st_captions_key ON st_captions(key)');
     const captioned = detected.kind !== 'classification';
     if (captioned) db.exec('UPDATE st_items SET has_captions = EXISTS (SELECT 1 FROM st_captions c WHERE c.key = st_items.key)');
-    await checkImages(db, detected, opts.verify, ctx.concurrency ?? 8, (done, total) => progress('images', done, total, 'checking images'), check, () => skippedCount++);
+    await checkImages(db, detected, opts.verify, ctx.concurrency ?? 4, (done, total) => progress('images', done, total, 'checking images'), check, () => skippedCount++);
     check();
     progress('write', 0, null, 'assigning splits and counting words', true);
     const included = captioned ? 'ok = 1 AND has_captions = 1' : 'ok = 1';

@@ -222,6 +222,10 @@ export class RunManager {
         this.publish('run.artefact', rec);
         return;
       }
+      case 'sample':
+        this.store.insertSample({ runId: id, step: m.step, epoch: m.epoch, kind: m.kind, text: m.text, data: m.data, createdAt: Date.now() });
+        this.publish('run.sample', { runId: id, step: m.step, epoch: m.epoch, kind: m.kind, text: m.text, data: m.data });
+        return;
       case 'done':
         a.outcome = m.outcome;
         a.summary = m.summary;

@@ -132,8 +132,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
       try {
         if (isBinary) throw new Error('binary messages are not accepted');
         const parsed = JSON.parse(data.toString()) as unknown;
-        if (!parsed || typeof parsed !== 'object' || typeof (parsed as ClientMessage).id !== 'number' || typeof (parsed as ClientMessage).method !== 'string') {
-          throw new Error('a request is {"id": number, "method": string, "input": ...}');
+        if (!parsed || typeof parsed !== 'object' || !Number.isSafeInteger((parsed as ClientMessage).id) || typeof (parsed as ClientMessage).method !== 'string') {
+          throw new Error('a request is {"id": integer, "method": string, "input": ...}');
         }
         msg = parsed as ClientMessage;
       } catch (e) {

@@ -72,7 +72,7 @@ export function RunPage({ runId }: { runId: string }) {
         <Stat label="Loss (last step)" value={formatNumber(last(loss) ?? run.summary.loss)} testId="stat-loss" />
         <Stat label="Epochs done" value={`${val.length} / ${epochs}`} testId="stat-epochs" />
         <Stat label="Images / s" value={formatNumber(last(series.images_per_s) ?? run.summary.images_per_s, 3)} testId="stat-images-per-s" />
-        <Stat label="Learning rate" value={formatNumber(last(series.learning_rate) ?? run.summary.learning_rate ?? run.spec.params.learningRate, 3)} testId="stat-learning-rate" />
+        <Stat label="Learning rate" value={formatNumber(last(series.learning_rate) ?? run.summary.learning_rate ?? ('learningRate' in run.spec.params ? run.spec.params.learningRate : run.spec.params.lr), 3)} testId="stat-learning-rate" />
       </div>
       <div className="charts">
         <LossChart points={loss} total={view?.totals.loss ?? loss.length} />
