@@ -20,6 +20,8 @@ export function parentChannel(): Channel {
     };
   }
   if (!process.send) throw new Error('the engine must be started by the workbench (no IPC channel to a parent process)');
+  // A host that dies (even by kill -9) closes the channel: do not train on as an orphan.
+  process.on('disconnect', () => process.exit(2));
   return {
     send: (m) => { process.send?.(m); },
     onMessage: (cb) => { process.on('message', (m) => cb(m as HostToEngine)); },

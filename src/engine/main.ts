@@ -1,9 +1,9 @@
 /** Entry of an engine process: one run, then exit. */
 import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
-import { trainLanguageModel } from './lm/train';
 import { selectBackend } from './backend';
 import { parentChannel } from './channel';
-import { trainLenet5Mnist } from './train/lenet5-mnist';
+import { trainLenet5Mnist, type TrainContext } from './train/lenet5-mnist';
+import type { LanguageModelSpec } from '../shared/run-spec';
 
 const channel = parentChannel();
 let stop = false;
@@ -33,6 +33,10 @@ async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void>
   const ctx = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, runDir: msg.runDir };
   const result = spec.preset === 'lenet5-mnist'
     ? await trainLenet5Mnist(spec.params, ctx)
-    : await trainLanguageModel({ ...spec.params, model: spec.preset }, ctx);
+    : await trainLanguageModelRun(spec, ctx);
   channel.send({ type: 'done', outcome: result.outcome, summary: result.summary });
+}
+
+async function trainLanguageModelRun(spec: LanguageModelSpec, _ctx: TrainContext): Promise<never> {
+  throw new Error(`preset ${spec.preset}: language-model training is not wired into the engine yet`);
 }

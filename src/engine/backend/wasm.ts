@@ -70,7 +70,7 @@ function requestedThreads(): number {
 
 interface EmscriptenThreadedModule {
   cwrap: (name: string, ret: string | null, args: string[]) => (...a: unknown[]) => unknown;
-  PThread?: { unusedWorkers?: { terminate(): unknown }[]; runningWorkers?: unknown[] };
+  PThread?: { unusedWorkers?: { terminate(): unknown }[]; runningWorkers?: { unref?: () => void }[] };
   tfjs?: unknown;
 }
 
@@ -128,8 +128,10 @@ async function startThreaded(wasm: WasmPkg, binDir: string, threads: number): Pr
   wasm.setThreadsCount(threads);
   const backend = new wasm.BackendWasm(mod as unknown as ConstructorParameters<WasmPkg['BackendWasm']>[0]);
   const got = wasm.getThreadsCount();
-  // The pool's threads now run; emscripten pre-spawned 8 workers, drop the idle ones.
+  // The pool's threads now run; emscripten pre-spawned 8 workers, drop the idle ones, and let
+  // the process exit while the pool's workers wait for work.
   for (const w of mod.PThread?.unusedWorkers?.splice(0) ?? []) void w.terminate();
+  for (const w of mod.PThread?.runningWorkers ?? []) w.unref?.();
   if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
   tf.registerBackend('wasm', () => backend, 2);
   return got;

@@ -8,7 +8,7 @@ export function readIdx(file: string): IdxArray {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`cannot read IDX file ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read IDX file ${file}: ${(e as Error).message}`, { cause: e });
   }
   return parseIdx(buf, file);
 }

@@ -10,6 +10,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { avgPoolGradConfig } from './pool-grad';
 import { makeExpConfig, makeTanhConfig } from './unary';
 import { makeGatherV2Config } from './gather';
+import { makeSumConfig } from './sum';
 
 export { UnsupportedKernelError } from './util';
 
@@ -54,6 +55,7 @@ export function registerWasmKernels(): string[] {
   wrap(tf.Tanh, makeTanhConfig);
   wrap(tf.Exp, makeExpConfig);
   wrap(tf.GatherV2, makeGatherV2Config);
+  wrap(tf.Sum, makeSumConfig);
   registeredNames = names;
   return names;
 }

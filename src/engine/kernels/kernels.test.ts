@@ -93,7 +93,7 @@ beforeAll(async () => {
 describe('registration', () => {
   it('registers the missing training kernels and the faster ones on wasm', () => {
     const names = registerWasmKernels();
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tanh', 'Exp', 'GatherV2']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tanh', 'Exp', 'GatherV2', 'Sum']) {
       expect(names).toContain(k);
       expect(tf.getKernel(k, 'wasm')).toBeDefined();
     }
@@ -230,6 +230,8 @@ describe('BatchMatMul / _FusedMatMul parity with cpu', () => {
       [[3, 6, 4], [3, 4, 5]],
       [[4, 40, 30], [1, 30, 20]],
       [[2, 3, 40, 30], [3, 30, 20]],
+      [[1, 100, 100], [1, 100, 700]], // chosen as (B^T A^T)^T by the cost model
+      [[1, 64, 400], [1, 400, 120]],
     ];
     for (const [as, bs] of cases) {
       for (const ta of [false, true]) {
@@ -265,6 +267,25 @@ describe('BatchMatMul / _FusedMatMul parity with cpu', () => {
     const ours = grads('wasm');
     const ref = grads('cpu');
     for (let i = 0; i < 2; i++) expect(relErr(ours[i] as Float32Array, ref[i] as Float32Array)).toBeLessThan(1e-4);
+  });
+});
+
+describe('Sum parity with cpu', () => {
+  it('matches for leading-axis reductions (ours) and others (original), keepDims or not', () => {
+    const r = rng(41);
+    const cases: [number[], number[]][] = [
+      [[64, 28, 28, 6], [0, 1, 2]],
+      [[100, 5000], [0]],
+      [[3, 4, 5], [0]],
+      [[3, 4, 5], [0, 1]],
+      [[3, 4, 5], [1]],
+      [[3, 4, 5], [2]],
+      [[3, 4, 5], [0, 1, 2]],
+      [[7, 9], [-2]],
+    ];
+    for (const [shape, axis] of cases) {
+      for (const keepDims of [false, true]) expectParity('Sum', { x: randSpec(r, shape) }, { axis, keepDims }, 1e-5);
+    }
   });
 });
 

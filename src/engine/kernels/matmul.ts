@@ -14,6 +14,34 @@ import { asTensor, type WasmBackendLike } from './util';
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type RawKernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
+/**
+ * Cost model, in ns per element, measured on tfjs-backend-wasm 4.22 (x86-64, one thread).
+ * XNNPACK packs the right-hand operand ("weights") on every call with fresh weights, which in
+ * training is every call, and that packing is slow: ~12 ns per element, against ~3 ns to
+ * transpose. So C = A B may be cheaper as C = (B^T A^T)^T when A is much smaller than B (e.g. the
+ * output layer logits = h R^T of a language model with a 5000-word vocabulary).
+ */
+const PACK_NS = 12;
+const TRANSPOSE_NS = 3;
+
+export function preferSwapped(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): boolean {
+  // XNNPACK's GEMM tiles are 8 output channels wide: keep narrow products as they are.
+  if (m < 16) return false;
+  const direct = (transposeA ? TRANSPOSE_NS * m * k : 0) + (transposeB ? TRANSPOSE_NS * k * n : 0) + PACK_NS * k * n;
+  const swapped =
+    (transposeB ? 0 : TRANSPOSE_NS * k * n) + (transposeA ? 0 : TRANSPOSE_NS * m * k) + PACK_NS * k * m + TRANSPOSE_NS * m * n;
+  return swapped < 0.8 * direct;
+}
+
+/** The original (XNNPACK) kernel on untransposed 2-D operands, as a Tensor in the current scope. */
+function runOriginal(orig: RawKernelFunc, a: tf.Tensor, b: tf.Tensor, be: WasmBackendLike): tf.Tensor {
+  const a3 = tf.reshape(a, [1, a.shape[0] as number, a.shape[1] as number]);
+  const b3 = tf.reshape(b, [1, b.shape[0] as number, b.shape[1] as number]);
+  const info = orig({ inputs: { a: a3, b: b3 }, backend: be, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  const t = tf.engine().makeTensorFromTensorInfo(info);
+  return tf.reshape(t, [a.shape[0] as number, b.shape[1] as number]);
+}
+
 /** Below this many multiply-adds per batch entry, a batched product stays on the original kernel. */
 const PER_SLICE_MIN_MACS = 16 * 1024;
 
@@ -35,7 +63,13 @@ export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfi
     if (aInfo.dtype !== 'float32' || bInfo.dtype !== 'float32') return orig(args);
     const batchA = batchSize(aInfo.shape);
     const batchB = batchSize(bInfo.shape);
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return orig(args);
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) {
+      const ra = aInfo.shape.length;
+      const m = aInfo.shape[ra - 2] as number;
+      const k = aInfo.shape[ra - 1] as number;
+      const n = bInfo.shape[bInfo.shape.length - 1] as number;
+      if (!preferSwapped(m, k, n, false, false)) return orig(args);
+    }
 
     const be = backend as WasmBackendLike;
     const a = asTensor(aInfo, be);
@@ -57,9 +91,20 @@ export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfi
 
       if (batchA === 1 && batchB === 1) {
         return tf.tidy(() => {
-          const a2 = transposeA ? tf.transpose(tf.reshape(a.t, [k, m])) : tf.reshape(a.t, [m, k]);
-          const b2 = transposeB ? tf.transpose(tf.reshape(b.t, [n, k])) : tf.reshape(b.t, [k, n]);
-          return tf.reshape(tf.matMul(a2, b2), outShape);
+          const a2 = tf.reshape(a.t, transposeA ? [k, m] : [m, k]);
+          const b2 = tf.reshape(b.t, transposeB ? [n, k] : [k, n]);
+          let c: tf.Tensor;
+          if (preferSwapped(m, k, n, transposeA, transposeB)) {
+            // C^T = B^T A^T: A^T [k, m] becomes the packed operand.
+            const input = transposeB ? b2 : tf.transpose(b2); // [n, k]
+            const weights = transposeA ? a2 : tf.transpose(a2); // [k, m]
+            c = tf.transpose(runOriginal(orig, input, weights, be));
+          } else {
+            const input = transposeA ? tf.transpose(a2) : a2; // [m, k]
+            const weights = transposeB ? tf.transpose(b2) : b2; // [k, n]
+            c = runOriginal(orig, input, weights, be);
+          }
+          return tf.reshape(c, outShape);
         });
       }
       if (m * k * n < PER_SLICE_MIN_MACS) return orig(args);

@@ -284,7 +284,8 @@ export class LmModel {
         logits = tf.add(tf.matMul(rhat, this.p('R'), false, true), this.p('b'));
       }
       const logp = tf.logSoftmax(logits);
-      const onehot = tf.oneHot(targets, c.V, 1, 0, 'float32') as tf.Tensor2D;
+      // Cast rather than oneHot's dtype argument: tfjs-backend-wasm 4.22 ignores it and returns int32 bits tagged float32.
+      const onehot = tf.cast(tf.oneHot(targets, c.V), 'float32') as tf.Tensor2D;
       const loss = tf.div(tf.neg(tf.sum(tf.mul(logp, onehot))), B);
       out.push(loss);
       names.push('__loss');

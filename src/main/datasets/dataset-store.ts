@@ -111,19 +111,29 @@ export class DatasetStore {
 
   /** The file behind an item, resolved from the store (never from a client). */
   imageSource(itemId: number): ItemImageSource | null {
-    const r = this.db.prepare(`SELECT i.id, i.dataset_id, i.path, i.frame, i.width, i.height, d.images_dir, d.source, d.format, d.kind
-      FROM dataset_items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?`).get(itemId) as
-      { id: number; dataset_id: string; path: string | null; frame: number | null; width: number | null; height: number | null; images_dir: string | null; source: string; format: string; kind: string } | undefined;
-    if (!r) return null;
-    let file: string | null = null;
-    if (r.path !== null) {
-      const root = r.format === 'mnist' ? r.source : r.images_dir;
-      if (root && r.kind !== 'text') {
-        const abs = path.resolve(root, r.path);
-        if (abs.startsWith(path.resolve(root) + path.sep)) file = abs;
+    return this.imageSources([itemId])[0] ?? null;
+  }
+
+  /** imageSource for a page of items in one query; null where an id is unknown. */
+  imageSources(itemIds: readonly number[]): (ItemImageSource | null)[] {
+    if (!itemIds.length) return [];
+    const rows = this.db.prepare(`SELECT i.id, i.dataset_id, i.path, i.frame, i.width, i.height, d.images_dir, d.source, d.format, d.kind
+      FROM dataset_items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(itemIds)) as
+      { id: number; dataset_id: string; path: string | null; frame: number | null; width: number | null; height: number | null; images_dir: string | null; source: string; format: string; kind: string }[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return itemIds.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      let file: string | null = null;
+      if (r.path !== null) {
+        const root = r.format === 'mnist' ? r.source : r.images_dir;
+        if (root && r.kind !== 'text') {
+          const abs = path.resolve(root, r.path);
+          if (abs.startsWith(path.resolve(root) + path.sep)) file = abs;
+        }
       }
-    }
-    return { datasetId: r.dataset_id, itemId: r.id, file, frame: r.frame, width: r.width, height: r.height };
+      return { datasetId: r.dataset_id, itemId: r.id, file, frame: r.frame, width: r.width, height: r.height };
+    });
   }
 
   skipped(id: string, offset: number, limit: number): { total: number; items: SkippedItem[] } {

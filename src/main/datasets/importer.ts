@@ -14,7 +14,7 @@ import { tokenize } from '../../shared/tokenize';
 import { openDatabase, type Db } from '../store/db';
 import { detectSource } from './detect';
 import { fingerprintSource } from './fingerprint';
-import { mapPool, probeImage, resolveInside, sortedEntries } from './images';
+import { mapPool, probeImage, resolveInside } from './images';
 import { openSource, type SourceEvent } from './sources';
 import { assignSplits } from './splits';
 
@@ -56,13 +56,18 @@ const STAGE_SQL = `
   CREATE TEMP TABLE st_files (name TEXT PRIMARY KEY);
 `;
 
+/** At most one event per `ms`, except that a new phase is always reported. */
 function throttle(fn: (p: ImportProgress) => void, ms = 150): (p: ImportProgress, force?: boolean) => void {
   let last = 0;
+  let phase = '';
   return (p, force = false) => {
     const now = Date.now();
-    if (force || now - last >= ms) { last = now; fn(p); }
+    if (force || p.phase !== phase || now - last >= ms) { last = now; phase = p.phase; fn(p); }
   };
 }
+
+/** Lets the event loop run (a cancel message reaches a worker only between tasks). */
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Numbers in numeric order (MNIST digits, 2 before 10), otherwise by name. */
 function classOrder(a: string, b: string): number {
@@ -99,6 +104,7 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     const captioned = detected.kind !== 'classification';
     if (captioned) db.exec('UPDATE st_items SET has_captions = EXISTS (SELECT 1 FROM st_captions c WHERE c.key = st_items.key)');
     await checkImages(db, detected, opts.verify, ctx.concurrency ?? 4, (done, total) => progress('images', done, total, 'checking images'), check, () => skippedCount++);
+    await yieldToLoop();
     check();
     progress('write', 0, null, 'assigning splits and counting words', true);
     const included = captioned ? 'ok = 1 AND has_captions = 1' : 'ok = 1';
@@ -121,6 +127,7 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
       }
     }
     const unreferenced = captioned ? countUnreferenced(db, detected) : 0;
+    await yieldToLoop();
     check();
 
     const id = newDatasetId();
@@ -196,7 +203,7 @@ async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total
   let done = 0;
   for await (const e of reader.events((n) => { done = n; onProgress(done, reader.total); })) {
     batch.push(e);
-    if (batch.length >= 2000) { flush(batch); batch.length = 0; check(); onProgress(done, reader.total); }
+    if (batch.length >= 2000) { flush(batch); batch.length = 0; onProgress(done, reader.total); await yieldToLoop(); check(); }
   }
   flush(batch);
 }
@@ -206,7 +213,7 @@ async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header
   if (!root) return;
   const where = 'path IS NOT NULL AND frame IS NULL AND (has_captions = 1 OR NOT EXISTS (SELECT 1 FROM st_captions LIMIT 1))';
   const total = db.prepare(`SELECT COUNT(*) FROM st_items WHERE ${where}`).pluck().get() as number;
-  const page = db.prepare(`SELECT id, key, path, origin_file AS file, origin_line AS line FROM st_items WHERE ${where} AND id > ? ORDER BY id LIMIT 512`);
+  const page = db.prepare(`SELECT id, key, path, origin_file AS file, origin_line AS line FROM st_items WHERE ${where} AND id > ? ORDER BY id LIMIT 128`);
   const capCount = db.prepare('SELECT COUNT(*) FROM st_captions WHERE key = ?').pluck();
   const setOk = db.prepare('UPDATE st_items SET width = ?, height = ?, bytes = ?, image_format = ? WHERE id = ?');
   const setBad = db.prepare('UPDATE st_items SET ok = 0 WHERE id = ?');
@@ -240,6 +247,7 @@ async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header
     })();
     done += rows.length;
     onProgress(done, total);
+    await yieldToLoop();
     check();
   }
 }

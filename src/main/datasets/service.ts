@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError, type DatasetSummary, type Events } from '../../shared/api';
 import type { DatasetInfo, DatasetItemDetail, DatasetStats, ImportOptions, ImportPreview, ImportProgress, ImportReport, ImportSource, ItemsPage, ItemsQuery, SkippedItem, SplitSpec, Thumbnail } from '../../shared/dataset-schema';
 import type { Db } from '../store/db';
-import { DatasetStore } from './dataset-store';
+import { DatasetStore, type ItemImageSource } from './dataset-store';
 import { SourceError } from './detect';
 import type { WorkerData, WorkerOut } from './import-worker';
 import { DuplicateSourceError, ImportCancelled, newImportId, runImport } from './importer';
@@ -148,7 +148,11 @@ export class DatasetService {
   delete(id: string): { deleted: boolean } { return { deleted: this.store.delete(id) }; }
 
   async thumbnail(itemId: number, size: number): Promise<Thumbnail> {
-    const src = this.must(this.store.imageSource(itemId), `no dataset item ${itemId}`);
+    return this.thumbnailOf(this.store.imageSource(itemId), itemId, size);
+  }
+
+  private async thumbnailOf(src: ItemImageSource | null, itemId: number, size: number): Promise<Thumbnail> {
+    if (!src) throw new ApiError('not_found', `no dataset item ${itemId}`);
     try {
       return await this.thumbs.get(src, size);
     } catch (e) {
@@ -157,11 +161,12 @@ export class DatasetService {
     }
   }
 
-  /** Thumbnails of a page of items; items without one are listed in `missing`. */
+  /** Thumbnails of a page of items (one query, files read in parallel); items without one are listed in `missing`. */
   async thumbnails(itemIds: readonly number[], size: number): Promise<{ thumbnails: Thumbnail[]; missing: number[] }> {
+    const sources = this.store.imageSources(itemIds);
     const thumbnails: Thumbnail[] = [];
     const missing: number[] = [];
-    const results = await Promise.all(itemIds.map((id) => this.thumbnail(id, size).catch(() => null)));
+    const results = await Promise.all(itemIds.map((id, i) => this.thumbnailOf(sources[i] ?? null, id, size).catch(() => null)));
     results.forEach((t, i) => { if (t) thumbnails.push(t); else missing.push(itemIds[i] as number); });
     return { thumbnails, missing };
   }

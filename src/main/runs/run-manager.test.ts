@@ -21,6 +21,15 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** Polls until `cond` holds; fails with `what` after `ms` rather than hanging the suite. */
+async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const small = (over: Record<string, unknown> = {}) => RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 1, trainLimit: 128, validationLimit: 200, batchSize: 32, ...over } });
 
 describe('RunManager with a real engine process', () => {
@@ -79,7 +88,7 @@ describe('RunManager with a real engine process', () => {
 
     const h2 = newHost({ MLBL_FAULT: 'hang@0' }, 1_000);
     const stuck = h2.runs.create(small());
-    while (!h2.store.getRun(stuck.id)?.backend) await new Promise((r) => setTimeout(r, 50));
+    await until(() => !!h2.store.getRun(stuck.id)?.backend, 'the engine to start');
     h2.runs.stop(stuck.id);
     const killed = await h2.runs.waitFor(stuck.id);
     expect(killed.status).toBe('stopped');
@@ -109,5 +118,26 @@ describe('RunManager with a real engine process', () => {
     const again = createHost({ dataDir, transport: 'websocket' });
     hosts.push(again);
     expect(again.runs.get('ghost')?.status).toBe('interrupted');
+  });
+});
+
+describe('crashes', () => {
+  it('an engine killed with SIGKILL mid-epoch leaves its run failed with the reason, and the host serves on', async () => {
+    const h = newHost();
+    const run = h.runs.create(small({ epochs: 20, trainLimit: 2000 }));
+    await until(() => h.store.countMetrics(run.id, 'loss') >= 3 || h.store.getRun(run.id)?.status !== 'running', 'three loss rows');
+    expect(h.store.getRun(run.id)?.status).toBe('running');
+    const pid = h.runs.enginePid(run.id);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid as number, 'SIGKILL');
+    const done = await h.runs.waitFor(run.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/killed by SIGKILL/);
+    const rows = h.store.countMetrics(run.id, 'loss');
+    expect(rows).toBeGreaterThanOrEqual(3);
+    expect((h.store.db.pragma('integrity_check', { simple: true }))).toBe('ok');
+    // The next run goes through on the same host.
+    const next = await h.runs.waitFor(h.runs.create(small()).id);
+    expect(next.status).toBe('completed');
   });
 });

@@ -130,6 +130,11 @@ export class RunManager {
     });
   }
 
+  /** The engine process of a running run (for diagnostics and crash tests). */
+  enginePid(id: string): number | undefined {
+    return this.active.get(id)?.proc.pid;
+  }
+
   onProgress(cb: (runId: string, p: Extract<EngineToHost, { type: 'progress' }>) => void): () => void {
     this.progressListeners.add(cb);
     return () => this.progressListeners.delete(cb);
