@@ -2,6 +2,7 @@
  * The benchmark networks, built to match ../shared/bench/peers/lenet5_torch.py and mlbl_torch.py.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sparseSoftmaxCrossEntropy } from '../src/engine/kernels';
 
 /** LeNet-5: conv 5x5x6 same - tanh - avgpool 2 - conv 5x5x16 - tanh - avgpool 2 - 120 - 84 - 10. */
 export function buildLeNet5(seed = 0): tf.LayersModel {
@@ -57,8 +58,8 @@ export class MlblB {
   }
 
   loss(ctx: tf.Tensor2D, x: tf.Tensor2D, next: tf.Tensor1D): tf.Scalar {
-    const logits = this.logits(ctx, x);
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(next, this.sizes.vocab), logits) as tf.Scalar;
+    // Mean cross-entropy over integer labels, as torch.nn.CrossEntropyLoss.
+    return sparseSoftmaxCrossEntropy(this.logits(ctx, x), next);
   }
 
   variables(): tf.Variable[] {

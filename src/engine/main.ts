@@ -3,7 +3,8 @@ import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
 import { selectBackend } from './backend';
 import { parentChannel } from './channel';
 import { trainLenet5Mnist, type TrainContext } from './train/lenet5-mnist';
-import type { LanguageModelSpec } from '../shared/run-spec';
+import type { RunSpec } from '../shared/run-spec';
+import { trainLanguageModel } from './lm/train';
 
 const channel = parentChannel();
 let stop = false;
@@ -31,12 +32,19 @@ async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void>
   const choice = await selectBackend(spec.params.backend, log);
   channel.send({ type: 'started', backend: choice.backend, seed: spec.params.seed, skipped: choice.skipped });
   const ctx = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, runDir: msg.runDir };
-  const result = spec.preset === 'lenet5-mnist'
-    ? await trainLenet5Mnist(spec.params, ctx)
-    : await trainLanguageModelRun(spec, ctx);
+  const result = await train(spec, ctx);
   channel.send({ type: 'done', outcome: result.outcome, summary: result.summary });
 }
 
-async function trainLanguageModelRun(spec: LanguageModelSpec, _ctx: TrainContext): Promise<never> {
-  throw new Error(`preset ${spec.preset}: language-model training is not wired into the engine yet`);
+function train(spec: RunSpec, ctx: TrainContext): Promise<{ outcome: 'completed' | 'stopped'; summary: Record<string, number> }> {
+  switch (spec.preset) {
+    case 'lenet5-mnist':
+      return trainLenet5Mnist(spec.params, ctx);
+    case 'lbl':
+    case 'mlbl-b':
+    case 'mlbl-f':
+      return trainLanguageModel({ ...spec.params, model: spec.preset }, ctx);
+    default:
+      throw new Error(`preset ${(spec as { preset: string }).preset}: this engine cannot train it`);
+  }
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 import { BackendRequest } from './backend-request';
 import { LmParams, LM_MODELS } from './lm-spec';
+import { ConvNetDatasetName, StackParamSchema, stackProblem, trainingOptionFields } from './convnet-spec';
+import { LENET5 } from './layer-spec';
 
 export { BackendRequest };
 
@@ -16,8 +18,20 @@ export const LeNet5MnistParams = z.object({
   validationLimit: z.coerce.number().int().min(1).max(10_000).default(2_000),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   backend: BackendRequest.default('auto'),
+  /** Optimizer details, schedule, weight decay, augmentation, validation split, early stopping, checkpoints, resume: see convnet-spec.ts. */
+  ...trainingOptionFields,
 });
 export type LeNet5MnistParams = z.infer<typeof LeNet5MnistParams>;
+
+/** The convnet preset: the LeNet-5 training options on a layer stack of the user's (checked by the shape inspector). */
+export const ConvNetParams = LeNet5MnistParams.extend({
+  dataset: ConvNetDatasetName.default('mnist'),
+  stack: StackParamSchema.default(LENET5),
+}).superRefine((p, ctx) => {
+  const problem = stackProblem(p.stack, p.dataset);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['stack'], message: problem });
+});
+export type ConvNetParams = z.infer<typeof ConvNetParams>;
 
 const common = {
   name: z.string().trim().max(200).optional(),
@@ -25,19 +39,22 @@ const common = {
 };
 
 export const LeNet5MnistSpec = z.object({ ...common, preset: z.literal('lenet5-mnist'), params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})) });
+export const ConvNetSpec = z.object({ ...common, preset: z.literal('convnet'), params: ConvNetParams.default(ConvNetParams.parse({})) });
 /** LBL, MLBL-B, MLBL-F: the preset names the model; params.model follows it. */
 export const LanguageModelSpec = z.object({ ...common, preset: z.enum(LM_MODELS), params: LmParams.omit({ model: true }) });
 
-export const RunSpec = z.discriminatedUnion('preset', [LeNet5MnistSpec, LanguageModelSpec]);
+export const RunSpec = z.discriminatedUnion('preset', [LeNet5MnistSpec, ConvNetSpec, LanguageModelSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
 export type LeNet5MnistSpec = z.infer<typeof LeNet5MnistSpec>;
+export type ConvNetSpec = z.infer<typeof ConvNetSpec>;
 export type LanguageModelSpec = z.infer<typeof LanguageModelSpec>;
 
-export const PRESETS = ['lenet5-mnist', ...LM_MODELS] as const;
+export const PRESETS = ['lenet5-mnist', 'convnet', ...LM_MODELS] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 function paramKeys(preset: PresetName): string[] {
+  if (preset === 'convnet') return Object.keys(ConvNetParams.shape);
   return preset === 'lenet5-mnist' ? Object.keys(LeNet5MnistParams.shape) : Object.keys(LmParams.shape).filter((k) => k !== 'model');
 }
 

@@ -8,8 +8,8 @@
  * cores/2, i.e. 1 on a 2-core machine). We start the same build ourselves: the pthread worker
  * script goes to a temp file, and os.cpus() is widened while the module initialises so that the
  * cap is the requested count. MLBL_WASM_THREADS=N picks the count (1 = the stock single-thread
- * SIMD build); the default is below (`defaultWasmThreads`). Any failure falls back to 1 thread
- * and says why.
+ * SIMD build, the default: see `defaultWasmThreads`). Any failure falls back to 1 thread and says
+ * why.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -56,9 +56,14 @@ export function wasmBinaryDir(): string | null {
   return null;
 }
 
-/** Threads to use when MLBL_WASM_THREADS is unset: every core, at most 2. */
+/**
+ * Threads to use when MLBL_WASM_THREADS is unset: 1. Measured on the 2-core dev machine (shared,
+ * load 3-7), 2 XNNPACK threads trained LeNet-5 2-4x slower and MLBL-B 1.4-2x slower than 1: a
+ * pthreadpool joins every op, and LeNet-5 runs ~400 small ops per step, so each join waits for a
+ * core that someone else holds. Only opt in (MLBL_WASM_THREADS=2) on a machine with idle cores.
+ */
 export function defaultWasmThreads(): number {
-  return Math.max(1, Math.min(2, os.cpus().length));
+  return 1;
 }
 
 function requestedThreads(): number {

@@ -70,6 +70,7 @@ export function conv2dBackpropFilterImpl(
     const bottom = needH - info.inHeight - top;
     const right = needW - info.inWidth - left;
     const cropped = cropForPadding(x, top, bottom, left, right);
+    if (!cropped) return tf.zeros(info.filterShape) as tf.Tensor4D;
     const xt = tf.transpose(cropped.x, [3, 1, 2, 0]) as tf.Tensor4D; // [C, H, W, B]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, B, O]
     const out = tf.conv2d(xt, dyAsFilter, 1, cropped.pad, 'NHWC', [sh, sw]); // [C, fh, fw, O]
@@ -101,6 +102,7 @@ export function conv2dBackpropInputImpl(
     const padBottom = info.inHeight - 1 + top - (oh - 1) * sh;
     const padRight = info.inWidth - 1 + left - (ow - 1) * sw;
     const cropped = cropForPadding(dyd, padTop, padBottom, padLeft, padRight);
+    if (!cropped) return tf.zeros(info.inShape) as tf.Tensor4D;
     const w = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh, fw, O, C]
     return tf.conv2d(cropped.x, w, 1, cropped.pad);
   });

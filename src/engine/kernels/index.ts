@@ -11,8 +11,11 @@ import { avgPoolGradConfig } from './pool-grad';
 import { makeExpConfig, makeTanhConfig } from './unary';
 import { makeGatherV2Config } from './gather';
 import { makeSumConfig } from './sum';
+import { makeIdentityConfig } from './identity';
+import { makeOneHotConfig } from './one-hot';
 
 export { UnsupportedKernelError } from './util';
+export { sparseSoftmaxCrossEntropy } from './losses';
 
 let registeredNames: string[] | null = null;
 
@@ -56,6 +59,8 @@ export function registerWasmKernels(): string[] {
   wrap(tf.Exp, makeExpConfig);
   wrap(tf.GatherV2, makeGatherV2Config);
   wrap(tf.Sum, makeSumConfig);
+  wrap(tf.Identity, makeIdentityConfig);
+  wrap(tf.OneHot, makeOneHotConfig);
   registeredNames = names;
   return names;
 }

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend';
-import { registerWasmKernels } from './index';
+import { registerWasmKernels, sparseSoftmaxCrossEntropy } from './index';
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -93,7 +93,7 @@ beforeAll(async () => {
 describe('registration', () => {
   it('registers the missing training kernels and the faster ones on wasm', () => {
     const names = registerWasmKernels();
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tanh', 'Exp', 'GatherV2', 'Sum']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tanh', 'Exp', 'GatherV2', 'Sum', 'Identity', 'OneHot']) {
       expect(names).toContain(k);
       expect(tf.getKernel(k, 'wasm')).toBeDefined();
     }
@@ -121,6 +121,21 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput parity with cpu', () => {
     const b = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
     expectParity('Conv2DBackpropFilter', { x: randSpec(r, [16, 14, 14, 6]), dy: randSpec(r, [16, 10, 10, 16]) }, { ...b, filterShape: [5, 5, 6, 16] });
     expectParity('Conv2DBackpropInput', { dy: randSpec(r, [16, 10, 10, 16]), filter: randSpec(r, [5, 5, 6, 16]) }, { ...b, inputShape: [16, 14, 14, 6] });
+  });
+
+  it('handles explicit padding wider than filter and input (rows that see only padding)', () => {
+    const r = rng(77);
+    for (const [x, f, s, p] of [
+      [[2, 2, 3, 2], [1, 1, 2, 3], [1, 1], 4],
+      [[1, 3, 2, 1], [2, 2, 1, 2], [3, 2], 3],
+      [[1, 4, 4, 2], [3, 1, 2, 2], [2, 3], 5],
+    ] as [number[], number[], [number, number], number][]) {
+      const pad: Pad = [[0, 0], [p, p], [p, p], [0, 0]];
+      const os = outShape(x, f, s, pad);
+      const attrs = { strides: s, pad, dataFormat: 'NHWC', dimRoundingMode: 'floor' };
+      expectParity('Conv2DBackpropFilter', { x: randSpec(r, x), dy: randSpec(r, os) }, { ...attrs, filterShape: f });
+      expectParity('Conv2DBackpropInput', { dy: randSpec(r, os), filter: randSpec(r, f) }, { ...attrs, inputShape: x });
+    }
   });
 
   it('gives the same gradients as cpu through tf.grad of conv2d', () => {
@@ -285,6 +300,47 @@ describe('Sum parity with cpu', () => {
     ];
     for (const [shape, axis] of cases) {
       for (const keepDims of [false, true]) expectParity('Sum', { x: randSpec(r, shape) }, { axis, keepDims }, 1e-5);
+    }
+  });
+});
+
+describe('OneHot, Identity and sparseSoftmaxCrossEntropy', () => {
+  it('OneHot matches cpu for float32 and int32 (tfjs-backend-wasm writes int bits into float32)', () => {
+    const ids = intSpec([2, 3], [0, 4, 2, -1, 5, 1]);
+    for (const dtype of ['float32', 'int32']) {
+      expectParity('OneHot', { indices: ids }, { depth: 5, onValue: 2.5, offValue: -1, dtype });
+    }
+  });
+
+  it('Identity shares the data, and disposing either side keeps the other valid', () => {
+    tf.setBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.engine().runKernel('Identity', { x: a }, {}) as tf.Tensor;
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+  });
+
+  it('sparseSoftmaxCrossEntropy equals tf.losses.softmaxCrossEntropy, value and gradient, on wasm and cpu', () => {
+    const r = rng(51);
+    const z = randSpec(r, [7, 30], 8);
+    const labels = Array.from({ length: 7 }, () => Math.floor(r() * 30));
+    const run = (backend: string, sparse: boolean): Float32Array[] => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const logits = tf.tensor2d(z.values, [7, 30]);
+        const y = tf.tensor1d(labels, 'int32');
+        const f = (l: tf.Tensor): tf.Scalar =>
+          sparse ? sparseSoftmaxCrossEntropy(l as tf.Tensor2D, y) : (tf.losses.softmaxCrossEntropy(tf.oneHot(y, 30), l) as tf.Scalar);
+        const { value, grad } = tf.valueAndGrad(f)(logits);
+        return [Float32Array.from(value.dataSync() as Float32Array), Float32Array.from(grad.dataSync() as Float32Array)];
+      });
+    };
+    const ref = run('cpu', false);
+    for (const backend of ['wasm', 'cpu']) {
+      const ours = run(backend, true);
+      expect(relErr(ours[0] as Float32Array, ref[0] as Float32Array)).toBeLessThan(1e-5);
+      expect(relErr(ours[1] as Float32Array, ref[1] as Float32Array)).toBeLessThan(1e-5);
     }
   });
 });

@@ -44,6 +44,7 @@ export function avgPoolGradImpl(dy: tf.Tensor4D, xShape: readonly number[], attr
       const rep = tf.reshape(tf.mul(tf.reshape(dy, [n, oh, 1, ow, 1, c]), ones), [n, oh * fh, ow * fw, c]) as tf.Tensor4D;
       // In input coordinates the repeated block starts at -top: crop or zero-pad to the input.
       const cropped = cropForPadding(rep, -top, inH + top - oh * fh, -left, inW + left - ow * fw);
+      if (!cropped) return tf.zeros([n, inH, inW, c]) as tf.Tensor4D;
       const p = cropped.pad;
       const any = p[1][0] || p[1][1] || p[2][0] || p[2][1];
       return any ? tf.pad(cropped.x, p) : cropped.x;
@@ -54,6 +55,7 @@ export function avgPoolGradImpl(dy: tf.Tensor4D, xShape: readonly number[], attr
     const padBottom = inH - 1 + top - (oh - 1) * sh;
     const padRight = inW - 1 + left - (ow - 1) * sw;
     const cropped = cropForPadding(dyd, padTop, padBottom, padLeft, padRight);
+    if (!cropped) return tf.zeros([n, inH, inW, c]) as tf.Tensor4D;
     const box = tf.fill([fh, fw, c, 1], scale) as tf.Tensor4D;
     return tf.depthwiseConv2d(cropped.x, box, 1, cropped.pad);
   });

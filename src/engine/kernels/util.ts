@@ -54,7 +54,8 @@ export function checkDilation1(kernel: string, dilations: unknown): void {
 
 /**
  * Crops (negative amounts) or pads (positive amounts) an NHWC tensor's spatial dims. Returns the
- * cropped tensor and the non-negative padding still to apply (handed to a conv as explicit padding).
+ * cropped tensor and the non-negative padding still to apply (handed to a conv as explicit padding),
+ * or null when nothing is left.
  */
 export function cropForPadding(
   x: tf.Tensor4D,
@@ -62,12 +63,14 @@ export function cropForPadding(
   bottom: number,
   left: number,
   right: number,
-): { x: tf.Tensor4D; pad: [[number, number], [number, number], [number, number], [number, number]] } {
+): { x: tf.Tensor4D; pad: [[number, number], [number, number], [number, number], [number, number]] } | null {
   const [n, h, w, c] = x.shape;
   const ct = Math.max(0, -top);
   const cb = Math.max(0, -bottom);
   const cl = Math.max(0, -left);
   const cr = Math.max(0, -right);
+  // Everything cropped away (e.g. padding wider than the input): the caller's result is zeros.
+  if (h - ct - cb <= 0 || w - cl - cr <= 0) return null;
   let y = x;
   if (ct || cb || cl || cr) {
     y = tf.slice(x, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);

@@ -88,9 +88,18 @@ export class DatasetStore {
         WHERE dataset_captions_fts MATCH ? AND c.dataset_id = ?)`);
       args.push(fts, q.id);
     }
-    const w = where.join(' AND ');
-    const total = this.db.prepare(`SELECT COUNT(*) FROM dataset_items i WHERE ${w}`).pluck().get(...args) as number;
-    const rows = this.db.prepare(`${this.itemSelect} WHERE ${w} ORDER BY i.ord LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as ItemRow[];
+    let rows: ItemRow[];
+    let total: number;
+    if (where.length === 1) {
+      // Unfiltered: ord runs 0..n-1, so a page is an index seek wherever it is (no OFFSET scan).
+      total = info.counts.items;
+      rows = this.db.prepare(`${this.itemSelect} WHERE i.dataset_id = ? AND i.ord >= ? AND i.ord < ? ORDER BY i.ord`).all(q.id, q.offset, q.offset + q.limit) as ItemRow[];
+    } else {
+      const w = where.join(' AND ');
+      total = this.db.prepare(`SELECT COUNT(*) FROM dataset_items i WHERE ${w}`).pluck().get(...args) as number;
+      // Skip rows over the index only, then join the page.
+      rows = this.db.prepare(`${this.itemSelect} WHERE i.id IN (SELECT i.id FROM dataset_items i WHERE ${w} ORDER BY i.ord LIMIT ? OFFSET ?) ORDER BY i.ord`).all(...args, q.limit, q.offset) as ItemRow[];
+    }
     return { total, offset: q.offset, items: rows.map((r) => this.toItem(r, info.kind)) };
   }
 

@@ -1,0 +1,185 @@
+/**
+ * Evaluation of the language models (MODELS.md "Evaluation"):
+ * - perplexity 2^(-(1/N) sum log2 P(w_t | context, image)) over every predicted word, `<end>` included;
+ * - BLEU-1..4 (standard corpus BLEU, brevity penalty, all references) of generated captions;
+ * - retrieval: text -> image ranks images by the caption's perplexity given each image;
+ *   image -> text ranks captions by their perplexity given the image divided by their perplexity
+ *   given the mean (training) image, as Kiros does to remove the language prior. R@1/5/10 and
+ *   median rank, both directions.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { corpusBleu, type BleuResult } from '../../shared/bleu';
+import type { Vocab } from '../../shared/vocabulary';
+import type { ImageCaptions, Instances } from './data';
+import { beamSearch, modelScorer, sampleDecode, type Decoded } from './decode';
+import type { LmModel } from './model';
+
+const ROWS = 1024;
+
+export interface PerplexityResult { perplexity: number; words: number; log2Sum: number }
+
+/** `<end>`-inclusive perplexity of `inst` (image rows index `features`, [N, D], when the model has an image path). */
+export function perplexity(model: LmModel, inst: Instances, features: tf.Tensor2D | null): PerplexityResult {
+  let lnSum = 0;
+  for (let s = 0; s < inst.count; s += ROWS) {
+    const e = Math.min(inst.count, s + ROWS);
+    lnSum += tf.tidy(() => {
+      const ctx = tf.tensor2d(inst.contexts.subarray(s * inst.n, e * inst.n), [e - s, inst.n], 'int32');
+      const tgt = tf.tensor1d(inst.targets.subarray(s, e), 'int32');
+      const im = model.hasImage ? (tf.gather(features as tf.Tensor2D, tf.tensor1d(inst.images.subarray(s, e), 'int32')) as tf.Tensor2D) : undefined;
+      const logp = tf.logSoftmax(model.logits(ctx, im));
+      return tf.sum(tf.mul(logp, tf.cast(tf.oneHot(tgt, model.config.V), 'float32'))).dataSync()[0] as number;
+    });
+  }
+  const log2Sum = lnSum / Math.LN2;
+  return { perplexity: Math.pow(2, -log2Sum / Math.max(1, inst.count)), words: inst.count, log2Sum };
+}
+
+/** Perplexity from a sum of log2 probabilities (MODELS.md's definition), for hand-made checks. */
+export function perplexityFromLog2(log2Probs: readonly number[]): number {
+  const s = log2Probs.reduce((a, b) => a + b, 0);
+  return Math.pow(2, -s / log2Probs.length);
+}
+
+/**
+ * S[c * N + j] = sum over caption c's predicted words of ln P(w | context, image j), for every
+ * caption of `inst` and every row j of `images` ([N, D]).
+ *
+ * MLBL-B: the logits split as L[t] + G[j] (context part + image part), so the log-normaliser of
+ * every (word, image) pair is mL_t + mG_j + log((exp(L - mL) exp(G - mG)^T)[t, j]): one matmul
+ * instead of one softmax per pair. MLBL-F (multiplicative gate) is computed image by image.
+ */
+export function captionImageScores(model: LmModel, inst: Instances, images: tf.Tensor2D): Float64Array {
+  const c = model.config;
+  const N = images.shape[0];
+  const S = new Float64Array(inst.captionCount * N);
+  const terms = model.imageTerms(images);
+  try {
+    for (let s = 0; s < inst.count; s += ROWS) {
+      const e = Math.min(inst.count, s + ROWS);
+      const rows = e - s;
+      const lp = tf.tidy(() => {
+        const ctx = tf.tensor2d(inst.contexts.subarray(s * inst.n, e * inst.n), [rows, inst.n], 'int32');
+        const tgt = tf.tensor1d(inst.targets.subarray(s, e), 'int32');
+        if (c.model === 'mlbl-b') {
+          const R = model.p('R');
+          const zeroBias = tf.zeros([rows, c.K]) as tf.Tensor2D;
+          const L = model.logits(ctx, undefined, { imageBias: zeroBias }); // [rows, V], b included
+          const G = tf.matMul(terms.imageBias, R, false, true); // [N, V]
+          const mL = tf.max(L, 1, true);
+          const mG = tf.max(G, 1, true);
+          const prod = tf.matMul(tf.exp(tf.sub(L, mL)), tf.exp(tf.sub(G, mG)), false, true); // [rows, N]
+          const lse = tf.add(tf.add(tf.log(tf.maximum(prod, 1e-30)), mL), tf.reshape(mG, [1, N]));
+          const onehot = tf.cast(tf.oneHot(tgt, c.V), 'float32');
+          const numL = tf.sum(tf.mul(L, onehot), 1, true); // [rows, 1]
+          const numG = tf.transpose(tf.gather(G, tgt, 1)); // [rows, N]
+          return tf.sub(tf.add(numL, numG), lse).dataSync() as Float32Array;
+        }
+        // MLBL-F: one full softmax per image.
+        const cols: tf.Tensor[] = [];
+        const onehot = tf.cast(tf.oneHot(tgt, c.V), 'float32');
+        for (let j = 0; j < N; j++) {
+          const bias = tf.tile(tf.slice(terms.imageBias, [j, 0], [1, c.K]), [rows, 1]) as tf.Tensor2D;
+          const gate = tf.tile(tf.slice(terms.gate as tf.Tensor2D, [j, 0], [1, c.F]), [rows, 1]) as tf.Tensor2D;
+          cols.push(tf.sum(tf.mul(tf.logSoftmax(model.logits(ctx, undefined, { imageBias: bias, gate })), onehot), 1, true));
+        }
+        return tf.concat(cols, 1).dataSync() as Float32Array;
+      });
+      for (let r = 0; r < rows; r++) {
+        const cap = inst.captions[s + r] as number;
+        for (let j = 0; j < N; j++) S[cap * N + j] = (S[cap * N + j] as number) + (lp[r * N + j] as number);
+      }
+    }
+  } finally {
+    tf.dispose([terms.imageBias, ...(terms.gate ? [terms.gate] : [])]);
+  }
+  return S;
+}
+
+export interface RankStats { r1: number; r5: number; r10: number; medianRank: number; queries: number }
+export interface RetrievalResult { textToImage: RankStats; imageToText: RankStats; images: number; captions: number }
+
+export function rankStats(ranks: readonly number[]): RankStats {
+  const sorted = [...ranks].sort((a, b) => a - b);
+  const q = sorted.length;
+  const at = (k: number): number => sorted.filter((r) => r <= k).length / Math.max(1, q);
+  const median = q === 0 ? NaN : q % 2 ? (sorted[(q - 1) / 2] as number) : ((sorted[q / 2 - 1] as number) + (sorted[q / 2] as number)) / 2;
+  return { r1: at(1), r5: at(5), r10: at(10), medianRank: median, queries: q };
+}
+
+/**
+ * Retrieval among the images of `inst` (features rows 0..N-1) and all their captions;
+ * `meanImage` ([1, D]) is the mean training feature used to normalise image -> text.
+ */
+export function retrieval(model: LmModel, inst: Instances, features: tf.Tensor2D, meanImage: tf.Tensor2D): RetrievalResult {
+  const N = features.shape[0];
+  const all = tf.concat([features, meanImage], 0) as tf.Tensor2D;
+  const S = captionImageScores(model, inst, all);
+  all.dispose();
+  const W = N + 1;
+  // Text -> image: per caption, rank of its own image by log-likelihood (= by perplexity).
+  const t2i: number[] = [];
+  for (let c = 0; c < inst.captionCount; c++) {
+    const own = inst.captionImage[c] as number;
+    const s0 = S[c * W + own] as number;
+    let better = 0;
+    for (let j = 0; j < N; j++) if ((S[c * W + j] as number) > s0) better++;
+    t2i.push(better + 1);
+  }
+  // Image -> text: per image, captions ranked by log PPL(c | image) - log PPL(c | mean image),
+  // i.e. by the per-word log-likelihood gain over the mean image; rank of the first own caption.
+  const i2t: number[] = [];
+  for (let j = 0; j < N; j++) {
+    const score = new Float64Array(inst.captionCount);
+    for (let c = 0; c < inst.captionCount; c++) score[c] = ((S[c * W + j] as number) - (S[c * W + N] as number)) / (inst.captionLength[c] as number);
+    let bestOwn = -Infinity;
+    for (let c = 0; c < inst.captionCount; c++) if (inst.captionImage[c] === j) bestOwn = Math.max(bestOwn, score[c] as number);
+    let better = 0;
+    for (let c = 0; c < inst.captionCount; c++) if ((score[c] as number) > bestOwn) better++;
+    i2t.push(better + 1);
+  }
+  return { textToImage: rankStats(t2i), imageToText: rankStats(i2t), images: N, captions: inst.captionCount };
+}
+
+export interface CaptionOptions { beam: number; maxLength: number }
+
+/** Caption one image (features row, or null for LBL) by beam search (beam 1 = greedy). */
+export function captionImage(model: LmModel, vocab: Vocab, image: Float32Array | null, o: CaptionOptions): Decoded {
+  const scorer = modelScorer(model, image, { startId: vocab.start, endId: vocab.end });
+  try {
+    return beamSearch(scorer, { beamSize: o.beam, maxLength: o.maxLength, lengthNormalize: o.beam > 1 })[0] as Decoded;
+  } finally {
+    scorer.dispose();
+  }
+}
+
+export function sampleCaption(model: LmModel, vocab: Vocab, image: Float32Array | null, o: { maxLength: number; temperature: number; rand: () => number }): Decoded {
+  const scorer = modelScorer(model, image, { startId: vocab.start, endId: vocab.end });
+  try {
+    return sampleDecode(scorer, { maxLength: o.maxLength, temperature: o.temperature, rand: o.rand });
+  } finally {
+    scorer.dispose();
+  }
+}
+
+export interface BleuEval extends BleuResult { captions: { image: string; words: string[] }[] }
+
+/** Captions every image (beam search) and scores them with corpus BLEU against all of each image's references. */
+export async function bleuOnImages(
+  model: LmModel, vocab: Vocab, images: readonly ImageCaptions[], features: Float32Array[] | null, o: CaptionOptions,
+  yieldEvery?: () => Promise<void>,
+): Promise<BleuEval> {
+  const hyps: string[][] = [];
+  const refs: string[][][] = [];
+  const captions: { image: string; words: string[] }[] = [];
+  for (let i = 0; i < images.length; i++) {
+    const im = images[i] as ImageCaptions;
+    const d = captionImage(model, vocab, features ? (features[i] as Float32Array) : null, o);
+    const words = d.ids.map((id) => vocab.word(id));
+    hyps.push(words);
+    refs.push(im.tokens);
+    captions.push({ image: im.image, words });
+    if (yieldEvery) await yieldEvery();
+  }
+  return { ...corpusBleu(hyps, refs), captions };
+}

@@ -1,0 +1,355 @@
+/**
+ * Training of LBL / MLBL-B / MLBL-F (MODELS.md, 2014 recipe by default) on an `image,caption`
+ * CSV and, for the multimodal models, a feature file from src/engine/features.
+ *
+ * Reports through the TrainContext like trainLenet5Mnist: `loss` per step; per epoch
+ * `val_perplexity` (the early-stopping criterion, also at epoch 0 before training), `epoch_loss`,
+ * `words_per_s`, `learning_rate`, `momentum`; every `evalEvery` epochs `val_bleu1..4` and
+ * retrieval (`val_t2i_r1/r5/r10/medr`, `val_i2t_...`); `sample` messages with greedy and sampled
+ * captions for up to 8 fixed validation images every `sampleEvery` steps; checkpoints
+ * (`checkpoint/`, the best validation perplexity so far) as artefacts. At the end the best
+ * weights are evaluated on the test split (held out from training and from early stopping).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { defaultLearningRate, type LmParams } from '../../shared/lm-spec';
+import type { EngineToHost } from '../../shared/engine-protocol';
+import { Vocab } from '../../shared/vocabulary';
+import type { TrainContext } from '../train/lenet5-mnist';
+import { seededRandom, shuffledIndices } from '../random';
+import { readFeatures, type FeatureMatrix } from '../features/feature-file';
+import { buildInstances, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions, type Instances } from './data';
+import { bleuOnImages, perplexity, retrieval, sampleCaption, captionImage, type RetrievalResult } from './evaluate';
+import type { Decoded } from './decode';
+import { LmModel, type LmConfig } from './model';
+import { Adam, KirosSgd, type Optimizer } from './optim';
+import { saveCheckpoint, type CheckpointFeatures } from './checkpoint';
+
+type Points = (EngineToHost & { type: 'metrics' })['points'];
+
+export interface LmSplitData {
+  images: ImageCaptions[];
+  inst: Instances;
+  /** [N, D] on the device (null for LBL). */
+  features: tf.Tensor2D | null;
+  /** Per image, its feature row (null for LBL). */
+  rows: Float32Array[] | null;
+}
+
+export interface LmData {
+  vocab: Vocab;
+  train: LmSplitData;
+  validation: LmSplitData;
+  test: LmSplitData;
+  D: number;
+  meanImage: Float32Array | null;
+  featureInfo: CheckpointFeatures | null;
+  missingFeatures: number;
+}
+
+/** Reads captions (and features), splits by image from the seed, builds the vocabulary from the training captions and the n-gram instances. */
+export function prepareData(p: LmParams, log: (m: string) => void = () => {}): LmData {
+  let images = groupByImage(readCaptionsCsv(p.captions));
+  let fm: FeatureMatrix | null = null;
+  let missing = 0;
+  const needsImages = p.model !== 'lbl';
+  if (needsImages) {
+    if (!p.features) throw new Error(`${p.model} needs image features: set "features" to a feature header (.json) made by the feature extractor`);
+    fm = readFeatures(p.features);
+    const before = images.length;
+    const rowOf = fm.rowOf;
+    images = images.filter((im) => rowOf.has(im.image) || rowOf.has(path.basename(im.image)));
+    missing = before - images.length;
+    if (missing) log(`${missing} of ${before} images have no features in ${p.features}; they are left out`);
+    if (images.length === 0) throw new Error(`no image of ${p.captions} has features in ${p.features}`);
+  }
+  const split = splitByImage(images, p.seed, p.validationFraction, p.testFraction);
+  let train = split.train;
+  if (p.trainLimit > 0) train = train.slice(0, p.trainLimit);
+  let validation = split.validation;
+  if (p.validationLimit > 0) validation = validation.slice(0, p.validationLimit);
+  if (train.length === 0) throw new Error('the training split is empty');
+  if (validation.length === 0) throw new Error('the validation split is empty: raise validationFraction');
+  const vocab = Vocab.build(train.flatMap((im) => im.tokens), p.minCount);
+  const D = fm ? fm.header.dim : 0;
+  const rowsOf = (list: ImageCaptions[]): Float32Array[] | null => {
+    if (!fm) return null;
+    const m = fm;
+    return list.map((im) => {
+      const r = m.rowOf.get(im.image) ?? (m.rowOf.get(path.basename(im.image)) as number);
+      return m.data.subarray(r * D, (r + 1) * D);
+    });
+  };
+  const make = (list: ImageCaptions[]): LmSplitData => {
+    const rows = rowsOf(list);
+    let features: tf.Tensor2D | null = null;
+    if (rows) {
+      const flat = new Float32Array(rows.length * D);
+      rows.forEach((r, i) => flat.set(r, i * D));
+      features = tf.tensor2d(flat, [Math.max(0, rows.length), D]);
+    }
+    return { images: list, inst: buildInstances(list, vocab, p.contextSize), features, rows };
+  };
+  const trainData = make(train);
+  let meanImage: Float32Array | null = null;
+  if (trainData.rows) {
+    meanImage = new Float32Array(D);
+    for (const r of trainData.rows) for (let d = 0; d < D; d++) meanImage[d] = (meanImage[d] as number) + (r[d] as number) / trainData.rows.length;
+  }
+  return {
+    vocab, train: trainData, validation: make(validation), test: make(split.test), D, meanImage, missingFeatures: missing,
+    featureInfo: fm && p.features ? { header: path.resolve(p.features), model: fm.header.model, layer: fm.header.layer, dim: fm.header.dim } : null,
+  };
+}
+
+export function disposeData(d: LmData): void {
+  for (const s of [d.train, d.validation, d.test]) s.features?.dispose();
+}
+
+export function modelConfig(p: LmParams, V: number, D: number): LmConfig {
+  return { model: p.model, V, K: p.K, n: p.contextSize, D: p.model === 'lbl' ? 0 : D, h: p.h, F: p.factors, dropout: p.dropout };
+}
+
+function retrievalPoints(prefix: string, r: RetrievalResult): Record<string, number> {
+  return {
+    [`${prefix}_t2i_r1`]: r.textToImage.r1, [`${prefix}_t2i_r5`]: r.textToImage.r5, [`${prefix}_t2i_r10`]: r.textToImage.r10, [`${prefix}_t2i_medr`]: r.textToImage.medianRank,
+    [`${prefix}_i2t_r1`]: r.imageToText.r1, [`${prefix}_i2t_r5`]: r.imageToText.r5, [`${prefix}_i2t_r10`]: r.imageToText.r10, [`${prefix}_i2t_medr`]: r.imageToText.medianRank,
+  };
+}
+
+/** Sub-split of the first `limit` images (0 = all), with its own instances and feature tensor. */
+function firstImages(s: LmSplitData, limit: number, vocab: Vocab, n: number): LmSplitData & { owned: boolean } {
+  if (limit <= 0 || limit >= s.images.length) return { ...s, owned: false };
+  const images = s.images.slice(0, limit);
+  const rows = s.rows ? s.rows.slice(0, limit) : null;
+  const features = s.features ? (tf.slice(s.features, [0, 0], [limit, -1]) as tf.Tensor2D) : null;
+  return { images, rows, features, inst: buildInstances(images, vocab, n), owned: true };
+}
+
+export interface EvalResult { perplexity: number; bleu: number[]; retrieval: RetrievalResult | null; captions: { image: string; words: string[] }[] }
+
+/** Perplexity on all of `s`; BLEU (beam) and retrieval on its first `images` images. */
+export async function evaluateSplit(model: LmModel, vocab: Vocab, s: LmSplitData, meanImage: Float32Array | null, o: { images: number; beam: number; maxLength: number; bleu: boolean; retrieval: boolean }, pause?: () => Promise<void>): Promise<EvalResult> {
+  const ppl = perplexity(model, s.inst, s.features).perplexity;
+  const sub = firstImages(s, o.images, vocab, model.config.n);
+  try {
+    let bleu: number[] = [];
+    let captions: { image: string; words: string[] }[] = [];
+    if (o.bleu) {
+      const b = await bleuOnImages(model, vocab, sub.images, sub.rows, { beam: o.beam, maxLength: o.maxLength }, pause);
+      bleu = b.bleu;
+      captions = b.captions;
+    }
+    let ret: RetrievalResult | null = null;
+    if (o.retrieval && model.hasImage && sub.features && meanImage) {
+      const mean = tf.tensor2d(meanImage, [1, meanImage.length]);
+      ret = retrieval(model, sub.inst, sub.features, mean);
+      mean.dispose();
+    }
+    return { perplexity: ppl, bleu, retrieval: ret, captions };
+  } finally {
+    if (sub.owned) sub.features?.dispose();
+  }
+}
+
+function decodedData(vocab: Vocab, d: Decoded): { words: { word: string; p: number; top: { word: string; p: number }[] }[]; logProb: number } {
+  return {
+    words: d.words.map((w) => ({ word: vocab.word(w.id), p: w.p, top: w.top.map((a) => ({ word: vocab.word(a.id), p: a.p })) })),
+    logProb: d.logProb,
+  };
+}
+
+export interface TrainLmResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
+
+export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promise<TrainLmResult> {
+  const t0 = performance.now();
+  const wall = (): number => (performance.now() - t0) / 1000;
+  const log = (message: string, level: 'info' | 'warn' | 'error' = 'info'): void => ctx.emit({ type: 'log', level, message });
+  const data = prepareData(p, (m) => log(m, 'warn'));
+  const { vocab } = data;
+  const config = modelConfig(p, vocab.size, data.D);
+  const model = LmModel.create(config, p.seed);
+  const lr = defaultLearningRate(p);
+  const decay = { words: p.decayWords, context: p.decayContext };
+  const optimizer: Optimizer = p.optimizer === 'adam'
+    ? new Adam(model, { lr, lrDecay: p.lrDecay, decay })
+    : new KirosSgd(model, { lr, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay });
+  const train = data.train;
+  const N = train.inst.count;
+  const n = p.contextSize;
+  const B = p.batchSize;
+  const stepsPerEpoch = Math.ceil(N / B);
+  log(`${p.model}: ${train.images.length} training images (${train.inst.captionCount} captions, ${N} words), ${data.validation.images.length} validation, ${data.test.images.length} test; vocabulary ${vocab.size} (minCount ${p.minCount}); K ${p.K}, n ${n}${config.model !== 'lbl' ? `, D ${config.D}, h ${config.h}` : ''}${config.model === 'mlbl-f' ? `, F ${config.F}` : ''}; ${model.size} parameters; ${p.optimizer} lr ${lr}, batch ${B}`);
+
+  const shuffleRand = seededRandom(p.seed + 1);
+  const dropRand = seededRandom(p.seed + 2);
+  const sampleRand = seededRandom(p.seed + 3);
+  const sampleImages = data.validation.images.slice(0, 8);
+  const pause = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  let pending: Points = [];
+  let lastFlush = performance.now();
+  const flush = (): void => {
+    if (pending.length) ctx.emit({ type: 'metrics', points: pending });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  const point = (key: string, step: number, epoch: number, value: number): void => { pending.push({ key, step, epoch, wallTime: wall(), value }); };
+
+  const emitSamples = (step: number, epoch: number): void => {
+    sampleImages.forEach((im, i) => {
+      const feat = data.validation.rows ? (data.validation.rows[i] as Float32Array) : null;
+      const references = im.captions;
+      const greedy = captionImage(model, vocab, feat, { beam: 1, maxLength: p.maxLength });
+      const sampled = sampleCaption(model, vocab, feat, { maxLength: p.maxLength, temperature: 1, rand: sampleRand });
+      for (const [kind, d] of [['caption-greedy', greedy], ['caption-sample', sampled]] as const) {
+        ctx.emit({
+          type: 'sample', step, epoch, kind, text: vocab.decode(d.ids).join(' '),
+          data: { image: im.image, slot: i, method: kind === 'caption-greedy' ? 'greedy' : 'sample', temperature: kind === 'caption-greedy' ? 0 : 1, references, ...decodedData(vocab, d) },
+        });
+      }
+    });
+  };
+
+  const checkpointDir = path.join(ctx.runDir, 'checkpoint');
+  fs.mkdirSync(ctx.runDir, { recursive: true });
+  const summary: Record<string, number> = { vocabulary: vocab.size, parameters: model.size, train_words: N };
+  const evalOpts = { images: p.evalImages, beam: p.beam, maxLength: p.maxLength };
+
+  let best = perplexity(model, data.validation.inst, data.validation.features).perplexity;
+  point('val_perplexity', 0, 0, best);
+  summary.initial_val_perplexity = best;
+  flush();
+  log(`epoch 0: validation perplexity ${best.toFixed(2)}`);
+  let bestEpoch = 0;
+  let bestValues = model.values();
+  let sinceBest = 0;
+  let step = 0;
+  let outcome: 'completed' | 'stopped' = 'completed';
+  let wordsTrained = 0;
+  let trainSeconds = 0;
+  let epochsRun = 0;
+  const saveBest = (epoch: number): void => {
+    saveCheckpoint(checkpointDir, model, vocab, { features: data.featureInfo, meanImage: data.meanImage, epoch, step, metrics: { val_perplexity: best }, params: { ...p } }, bestValues);
+    ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join('checkpoint', 'model.json'), step, epoch, meta: { val_perplexity: best, epoch, model: p.model, vocabulary: vocab.size } });
+  };
+  if (p.sampleEvery > 0) emitSamples(0, 0);
+
+  const ctxBuf = new Int32Array(B * n);
+  const tgtBuf = new Int32Array(B);
+  const imgBuf = new Int32Array(B);
+  const xDim = config.h > 0 ? config.h : config.D;
+  let diverged = false;
+  for (let epoch = 1; epoch <= p.epochs; epoch++) {
+    const order = shuffledIndices(N, shuffleRand);
+    let epochLoss = 0;
+    let epochWords = 0;
+    let lossBatches = 0;
+    const epochStart = performance.now();
+    let evalTime = 0;
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      if (ctx.stopRequested()) { outcome = 'stopped'; break; }
+      const s0 = b * B;
+      const bs = Math.min(B, N - s0);
+      for (let i = 0; i < bs; i++) {
+        const k = order[s0 + i] as number;
+        ctxBuf.set(train.inst.contexts.subarray(k * n, (k + 1) * n), i * n);
+        tgtBuf[i] = train.inst.targets[k] as number;
+        imgBuf[i] = train.inst.images[k] as number;
+      }
+      const lossValue = tf.tidy(() => {
+        const contexts = tf.tensor2d(ctxBuf.subarray(0, bs * n), [bs, n], 'int32');
+        const targets = tf.tensor1d(tgtBuf.subarray(0, bs), 'int32');
+        const images = train.features ? (tf.gather(train.features, tf.tensor1d(imgBuf.subarray(0, bs), 'int32')) as tf.Tensor2D) : undefined;
+        let keep: tf.Tensor2D | undefined;
+        if (config.dropout > 0 && images) keep = tf.tensor2d(Float32Array.from({ length: bs * xDim }, () => (dropRand() >= config.dropout ? 1 : 0)), [bs, xDim]);
+        const { loss, grads } = model.lossAndGrads({ contexts, targets, images, keep });
+        optimizer.apply(grads, bs);
+        return loss.dataSync()[0] as number;
+      });
+      if (!Number.isFinite(lossValue)) {
+        log(`training diverged at step ${step} (loss ${lossValue}); keeping the best weights (epoch ${bestEpoch})`, 'error');
+        diverged = true;
+        break;
+      }
+      epochLoss += lossValue * bs;
+      epochWords += bs;
+      lossBatches++;
+      point('loss', step, epoch - 1 + (b + 1) / stepsPerEpoch, lossValue);
+      step++;
+      if (p.sampleEvery > 0 && step % p.sampleEvery === 0) {
+        const te = performance.now();
+        emitSamples(step, epoch - 1 + (b + 1) / stepsPerEpoch);
+        evalTime += performance.now() - te;
+      }
+      if (performance.now() - lastFlush > 250) {
+        flush();
+        ctx.emit({ type: 'progress', epoch, epochs: p.epochs, step: b + 1, stepsPerEpoch });
+      }
+      await pause();
+    }
+    if (diverged || epochWords === 0) break;
+    const seconds = (performance.now() - epochStart - evalTime) / 1000;
+    wordsTrained += epochWords;
+    trainSeconds += seconds;
+    epochsRun = epoch;
+    const e = outcome === 'stopped' ? epoch - 1 + lossBatches / stepsPerEpoch : epoch;
+    const st = optimizer.state();
+    const wps = epochWords / Math.max(1e-9, seconds);
+    const valPpl = perplexity(model, data.validation.inst, data.validation.features).perplexity;
+    point('val_perplexity', step - 1, e, valPpl);
+    point('epoch_loss', step - 1, e, epochLoss / epochWords);
+    point('train_perplexity', step - 1, e, Math.exp(epochLoss / epochWords));
+    point('words_per_s', step - 1, e, wps);
+    point('learning_rate', step - 1, e, st.lr);
+    point('momentum', step - 1, e, st.momentum);
+    Object.assign(summary, { val_perplexity: valPpl, loss: epochLoss / epochWords, words_per_s: wps, epochs: e, steps: step });
+    let improved = false;
+    if (valPpl < best) {
+      best = valPpl;
+      bestEpoch = epoch;
+      bestValues = model.values();
+      sinceBest = 0;
+      improved = true;
+    } else sinceBest++;
+    let extra = '';
+    if (p.evalEvery > 0 && epoch % p.evalEvery === 0 && outcome === 'completed') {
+      const r = await evaluateSplit(model, vocab, data.validation, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
+      r.bleu.forEach((v, i) => point(`val_bleu${i + 1}`, step - 1, e, v));
+      if (r.retrieval) for (const [k, v] of Object.entries(retrievalPoints('val', r.retrieval))) point(k, step - 1, e, v);
+      extra = `, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, R@1/5/10 text->image ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}%` : ''}`;
+    }
+    flush();
+    log(`epoch ${epoch}: loss ${(epochLoss / epochWords).toFixed(4)}, validation perplexity ${valPpl.toFixed(2)}${improved ? ' (best)' : ''}, ${wps.toFixed(0)} words/s, lr ${st.lr.toFixed(4)}, momentum ${st.momentum.toFixed(3)}${extra}`);
+    if (improved) saveBest(epoch);
+    optimizer.endEpoch();
+    if (outcome === 'stopped') break;
+    if (p.patience > 0 && sinceBest >= p.patience) {
+      log(`early stopping: no better validation perplexity for ${p.patience} epochs (best ${best.toFixed(2)} at epoch ${bestEpoch})`);
+      break;
+    }
+  }
+  flush();
+  if (bestEpoch === 0) saveBest(0);
+  model.setValues(bestValues);
+  Object.assign(summary, {
+    best_val_perplexity: best, best_epoch: bestEpoch, diverged: diverged ? 1 : 0, epochs_run: epochsRun, steps: step,
+    words_per_s_overall: wordsTrained / Math.max(1e-9, trainSeconds), train_seconds: trainSeconds,
+  });
+  if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) {
+    const r = await evaluateSplit(model, vocab, data.test, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
+    summary.test_perplexity = r.perplexity;
+    r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
+    if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));
+    const rel = 'test-captions.json';
+    fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify({ beam: p.beam, captions: r.captions }));
+    ctx.emit({ type: 'artefact', kind: 'captions', file: rel, step, epoch: bestEpoch, meta: { split: 'test', beam: p.beam, count: r.captions.length } });
+    log(`test (best epoch ${bestEpoch}): perplexity ${r.perplexity.toFixed(2)}, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, text->image R@1/5/10 ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.textToImage.medianRank}, image->text R@1/5/10 ${[r.retrieval.imageToText.r1, r.retrieval.imageToText.r5, r.retrieval.imageToText.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.imageToText.medianRank}` : ''}`);
+  }
+  summary.seconds = wall();
+  optimizer.dispose();
+  model.dispose();
+  disposeData(data);
+  return { outcome, summary };
+}

@@ -1,0 +1,369 @@
+/**
+ * The ConvNet training loop behind the lenet5-mnist and convnet presets: a layer stack built by
+ * buildConvNet, trained with Adam or SGD with momentum, a per-epoch learning-rate schedule,
+ * decoupled weight decay, seeded shuffling and augmentation, a validation split, early stopping,
+ * checkpoints (every N epochs, the best one, and one at a stop) and resume.
+ *
+ * Emits: loss per step; per epoch val_loss, val_accuracy, train_accuracy, epoch_loss,
+ * learning_rate, images_per_s; the first conv layer's filters per epoch ('filters' artefacts);
+ * checkpoints ('checkpoint' artefacts, CheckpointMeta); at the end test_loss, test_accuracy and a
+ * confusion matrix with per-class accuracy on the MNIST test split ('confusion' artefact).
+ *
+ * Reproducibility: with the same seed and backend the loss curve repeats exactly. Weights start
+ * from seeded initialisers; the shuffle, augmentation and dropout streams are seeded PRNGs whose
+ * states go into every checkpoint, so a resumed run draws what the uninterrupted run would have.
+ * tfjs dropout seeds itself from Math.random, so Math.random is replaced by the dropout stream
+ * while training (this process runs one run) and restored afterwards.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { FilterSnapshot } from '../../shared/api';
+import {
+  confusionMatrix, learningRateAt, perClassAccuracy, resolveTrainingOptions,
+  type CheckpointMeta, type CheckpointState, type ConfusionReport, type MonitorName, type TrainingOptions,
+} from '../../shared/convnet-spec';
+import type { EngineToHost } from '../../shared/engine-protocol';
+import type { LayerStack } from '../../shared/layer-spec';
+import type { LeNet5MnistParams } from '../../shared/run-spec';
+import { batchTensors, range, type ImageSet } from '../data/image-set';
+import { injectedFault } from '../faults';
+import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
+import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import { Rng, streamSeed } from './rng';
+
+export interface TrainContext {
+  emit(msg: EngineToHost): void;
+  /** True once the host asked the run to stop; checked between batches. */
+  stopRequested(): boolean;
+  runDir: string;
+}
+
+export interface TrainResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
+
+export interface ConvNetJob {
+  /** The run preset, recorded in checkpoints. */
+  preset: string;
+  params: LeNet5MnistParams;
+  stack: LayerStack;
+  /** Training images (already limited to trainLimit). */
+  train: ImageSet;
+  /** The test split: validation images when validationSplit is 0, and the final confusion matrix. */
+  test: ImageSet;
+  /** Digits: flips change the class, so augmentFlip gets a warning. */
+  digits: boolean;
+}
+
+const METRIC_FLUSH_MS = 250;
+const EVAL_CHUNK = 500;
+const TRAIN_ACCURACY_IMAGES = 2000;
+
+type Points = (EngineToHost & { type: 'metrics' })['points'];
+
+export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<TrainResult> {
+  const t0 = performance.now();
+  const p = job.params;
+  const o = resolveTrainingOptions(p);
+  const { train, test } = job;
+  const inputShape = [...train.shape];
+
+  // ---- data: training / validation indices --------------------------------------------------
+  let trainIdx: Int32Array;
+  let val: { set: ImageSet; idx: Int32Array; what: string };
+  if (o.validationSplit > 0) {
+    const perm = new Rng(streamSeed(p.seed, 3)).shuffle(range(train.count));
+    const nVal = Math.min(train.count - 1, Math.max(1, Math.round(train.count * o.validationSplit)));
+    const valIdx = perm.slice(0, nVal).sort();
+    trainIdx = perm.slice(nVal).sort();
+    val = { set: train, idx: valIdx, what: `${nVal} held out from the training images (validationSplit ${o.validationSplit})` };
+  } else {
+    trainIdx = range(train.count);
+    const n = Math.min(p.validationLimit, test.count);
+    val = { set: test, idx: range(n), what: `${n} from the test split` };
+  }
+  if (trainIdx.length === 0) throw new Error('no training images left');
+  ctx.emit({ type: 'log', level: 'info', message: `data: ${trainIdx.length} training images, validation: ${val.what}` });
+  if (o.augmentFlip && job.digits) ctx.emit({ type: 'log', level: 'warn', message: 'augmentFlip on digits: a mirrored digit is another symbol; flips are meant for non-digit data' });
+  const augment = o.augmentShift > 0 || o.augmentFlip ? { shift: o.augmentShift, flip: o.augmentFlip } : null;
+
+  // ---- model, optimizer, random streams -------------------------------------------------------
+  const model = buildConvNet(inputShape, job.stack, p.seed);
+  const lastActivation = finalActivation(job.stack);
+  const optimizer: tf.Optimizer = p.optimizer === 'adam' ? tf.train.adam(p.learningRate) : tf.train.momentum(p.learningRate, o.momentum);
+  const shuffleRng = new Rng(p.seed);
+  const augmentRng = new Rng(streamSeed(p.seed, 1));
+  const dropoutRng = new Rng(streamSeed(p.seed, 2));
+  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const kernels = model.trainableWeights.filter((w) => /\/kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+  const stepsPerEpoch = Math.ceil(trainIdx.length / p.batchSize);
+
+  let step = 0;
+  let startEpoch = 1;
+  let skipBatches = 0;
+  let best: { value: number; epoch: number } | null = null;
+  let epochsWithoutImprovement = 0;
+
+  if (o.resumeFrom) {
+    const dir = resolveCheckpointDir(o.resumeFrom, ctx.runDir);
+    const st = readCheckpointState(dir);
+    if (JSON.stringify(st.inputShape) !== JSON.stringify(inputShape) || JSON.stringify(st.stack) !== JSON.stringify(job.stack)) {
+      throw new Error(`resumeFrom: checkpoint ${dir} was trained with another layer stack or input shape`);
+    }
+    await loadModelWeights(dir, model);
+    const restored = await loadOptimizerState(dir, optimizer);
+    if (!restored) ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint's optimizer is ${st.optimizer}, this run uses ${p.optimizer}; starting the optimizer state afresh` });
+    step = st.steps;
+    startEpoch = st.epoch + 1;
+    skipBatches = st.batchInEpoch;
+    if (skipBatches > 0 && st.stepsPerEpoch !== stepsPerEpoch) {
+      ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint stopped after batch ${skipBatches} of ${st.stepsPerEpoch}, but this run has ${stepsPerEpoch} batches per epoch (batch size or training images changed); epoch ${startEpoch} starts over` });
+      skipBatches = 0;
+    }
+    shuffleRng.state = st.rng.shuffle;
+    augmentRng.state = st.rng.augment;
+    dropoutRng.state = st.rng.dropout;
+    best = st.best;
+    epochsWithoutImprovement = st.epochsWithoutImprovement;
+    ctx.emit({ type: 'log', level: 'info', message: `resumed from ${dir}: ${st.epoch} epochs${st.batchInEpoch ? ` and ${st.batchInEpoch} batches` : ''} done, next step ${step}${restored ? `, ${st.optimizer} state restored` : ''}` });
+  }
+
+  const savedRandom = Math.random;
+  Math.random = () => dropoutRng.next();
+  const fault = injectedFault();
+  let pending: Points = [];
+  let lastFlush = performance.now();
+  const flush = (): void => {
+    if (pending.length) ctx.emit({ type: 'metrics', points: pending });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  const wall = (): number => (performance.now() - t0) / 1000;
+  const summary: Record<string, number> = {};
+  let outcome: TrainResult['outcome'] = 'completed';
+  let imagesSeen = 0;
+  let trainSeconds = 0;
+  let lr = p.learningRate;
+  let lastEpochDone = startEpoch - 1;
+  let lastCheckpointSteps = o.resumeFrom ? step : -1;
+
+  const checkpointState = (epoch: number, batchInEpoch: number, shuffleAtEpochStart: number): CheckpointState => ({
+    version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: step, epoch, batchInEpoch, stepsPerEpoch,
+    rng: { shuffle: shuffleAtEpochStart, augment: augmentRng.state, dropout: dropoutRng.state },
+    best, epochsWithoutImprovement, learningRate: lr, params: { ...p }, writtenAt: Date.now(),
+  });
+  const writeCheckpoint = async (name: string, state: CheckpointState, meta: Omit<CheckpointMeta, 'dir' | 'optimizer' | 'monitor' | 'epoch' | 'steps'>): Promise<void> => {
+    const rel = path.join('checkpoints', name);
+    await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
+    lastCheckpointSteps = state.steps;
+    const full: CheckpointMeta = { epoch: state.epoch, steps: state.steps, monitor: o.monitor, optimizer: checkpointOptimizerName(optimizer), dir: rel, ...meta };
+    if (meta.best) fs.writeFileSync(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
+    ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join(rel, 'model.json'), step: Math.max(0, step - 1), epoch: state.epoch, meta: { ...full } });
+  };
+
+  try {
+    snapshotFilters(model, startEpoch - 1, Math.max(0, step - 1), ctx);
+    if (startEpoch > p.epochs) ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
+
+    for (let epoch = startEpoch; epoch <= p.epochs; epoch++) {
+      lr = learningRateAt(p.learningRate, o, epoch, p.epochs);
+      setLearningRate(optimizer, lr);
+      const shuffleAtEpochStart = shuffleRng.state;
+      const order = shuffleRng.shuffle(trainIdx);
+      let epochLoss = 0;
+      let epochBatches = 0;
+      let epochImages = 0;
+      let epochTrainMs = 0;
+      const first = skipBatches;
+      skipBatches = 0;
+      for (let b = first; b < stepsPerEpoch; b++) {
+        if (fault?.step === step) fault.fire();
+        if (ctx.stopRequested()) {
+          outcome = 'stopped';
+          if (o.checkpointEvery > 0 && lastCheckpointSteps !== step) {
+            await writeCheckpoint(`step-${String(step).padStart(7, '0')}`, checkpointState(epoch - 1, b, shuffleAtEpochStart), { reason: 'stop', best: false });
+          }
+          break;
+        }
+        const bt = performance.now();
+        const idx = order.subarray(b * p.batchSize, Math.min(order.length, (b + 1) * p.batchSize));
+        const { xs, ys } = batchTensors(train, idx, augment ? { options: augment, rand: augmentRng } : undefined);
+        const lossT = optimizer.minimize(() => lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor, lastActivation), true, varList) as tf.Scalar;
+        if (o.weightDecay > 0) {
+          const keep = 1 - lr * o.weightDecay;
+          tf.tidy(() => { for (const k of kernels) k.assign(tf.mul(k, keep)); });
+        }
+        const loss = (await lossT.data())[0] as number;
+        tf.dispose([xs, ys, lossT]);
+        epochTrainMs += performance.now() - bt;
+        epochLoss += loss;
+        epochBatches++;
+        epochImages += idx.length;
+        pending.push({ key: 'loss', step, epoch: epoch - 1 + (b + 1) / stepsPerEpoch, wallTime: wall(), value: loss });
+        step++;
+        if (performance.now() - lastFlush > METRIC_FLUSH_MS) {
+          flush();
+          ctx.emit({ type: 'progress', epoch, epochs: p.epochs, step: b + 1, stepsPerEpoch });
+        }
+        // Let the stop message (a macrotask) through between batches.
+        await new Promise((r) => setImmediate(r));
+      }
+      imagesSeen += epochImages;
+      trainSeconds += epochTrainMs / 1000;
+      // A stop should end the run promptly: skip the partial epoch's evaluation.
+      if (outcome === 'stopped') {
+        if (epochBatches) summary.loss = epochLoss / epochBatches;
+        break;
+      }
+      const ips = epochImages / Math.max(1e-9, epochTrainMs / 1000);
+      const v = evaluate(model, val.set, val.idx, lastActivation);
+      const trainAcc = evaluate(model, train, trainIdx.subarray(0, Math.min(trainIdx.length, TRAIN_ACCURACY_IMAGES)), lastActivation).accuracy;
+      const meanLoss = epochLoss / Math.max(1, epochBatches);
+      const at = { step: step - 1, epoch, wallTime: wall() };
+      pending.push(
+        { key: 'val_accuracy', ...at, value: v.accuracy },
+        { key: 'val_loss', ...at, value: v.loss },
+        { key: 'train_accuracy', ...at, value: trainAcc },
+        { key: 'epoch_loss', ...at, value: meanLoss },
+        { key: 'images_per_s', ...at, value: ips },
+        { key: 'learning_rate', ...at, value: lr },
+      );
+      flush();
+      Object.assign(summary, { val_accuracy: v.accuracy, val_loss: v.loss, train_accuracy: trainAcc, loss: meanLoss, images_per_s: ips, learning_rate: lr, epochs: epoch });
+      lastEpochDone = epoch;
+
+      const value = o.monitor === 'val_loss' ? v.loss : v.accuracy;
+      const improved = best === null || better(o.monitor, value, best.value);
+      if (improved) {
+        best = { value, epoch };
+        epochsWithoutImprovement = 0;
+      } else {
+        epochsWithoutImprovement++;
+      }
+      ctx.emit({ type: 'log', level: 'info', message: `epoch ${epoch}/${p.epochs}: loss ${meanLoss.toFixed(4)}, validation accuracy ${(v.accuracy * 100).toFixed(2)}% (loss ${v.loss.toFixed(4)}), lr ${formatLr(lr)}, ${ips.toFixed(0)} images/s${improved ? ' (best so far)' : ''}` });
+      if (o.checkpointEvery > 0 && (improved || epoch % o.checkpointEvery === 0 || epoch === p.epochs)) {
+        await writeCheckpoint(`epoch-${String(epoch).padStart(4, '0')}`, checkpointState(epoch, 0, shuffleRng.state), { reason: 'epoch', best: improved, val_loss: v.loss, val_accuracy: v.accuracy });
+      }
+      snapshotFilters(model, epoch, step - 1, ctx);
+      if (o.patience > 0 && epochsWithoutImprovement >= o.patience && epoch < p.epochs) {
+        summary.stopped_early = 1;
+        ctx.emit({ type: 'log', level: 'info', message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})` });
+        break;
+      }
+    }
+    flush();
+
+    if (best) Object.assign(summary, { best_epoch: best.epoch, [`best_${o.monitor}`]: best.value });
+    if (outcome === 'completed' && o.testLimit > 0) {
+      const report = testReport(model, test, o.testLimit, lastActivation, lastEpochDone, Math.max(0, step - 1));
+      const rel = 'confusion.json';
+      fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify(report));
+      ctx.emit({ type: 'artefact', kind: 'confusion', file: rel, step: report.step, epoch: report.epoch, meta: { split: 'test', count: report.count, accuracy: report.accuracy, loss: report.loss } });
+      const at = { step: report.step, epoch: report.epoch, wallTime: wall() };
+      pending.push({ key: 'test_accuracy', ...at, value: report.accuracy }, { key: 'test_loss', ...at, value: report.loss });
+      flush();
+      summary.test_accuracy = report.accuracy;
+      summary.test_loss = report.loss;
+      summary.test_images = report.count;
+      let worst = report.perClass[0];
+      for (const c of report.perClass) if (worst && c.count > 0 && c.accuracy < worst.accuracy) worst = c;
+      if (worst) summary.test_worst_class_accuracy = worst.accuracy;
+      ctx.emit({ type: 'log', level: 'info', message: `test: accuracy ${(report.accuracy * 100).toFixed(2)}% on ${report.count} images; per class ${report.perClass.map((c) => `${c.label}: ${(c.accuracy * 100).toFixed(1)}%`).join(', ')}` });
+    }
+    summary.steps = step;
+    summary.images_per_s_overall = imagesSeen / Math.max(1e-9, trainSeconds);
+    summary.seconds = (performance.now() - t0) / 1000;
+    return { outcome, summary };
+  } finally {
+    Math.random = savedRandom;
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+function better(monitor: MonitorName, value: number, than: number): boolean {
+  return monitor === 'val_loss' ? value < than : value > than;
+}
+
+function formatLr(lr: number): string {
+  return lr >= 0.001 ? String(Number(lr.toPrecision(4))) : lr.toExponential(2);
+}
+
+/** The activation of the stack's last layer that has one (dense or conv). */
+function finalActivation(stack: LayerStack): string {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const l = stack[i];
+    if (l && 'activation' in l) return l.activation;
+  }
+  return 'linear';
+}
+
+/** Mean cross-entropy: on logits (the usual linear last layer) or on a softmax layer's probabilities. */
+function lossOf(ys: tf.Tensor, out: tf.Tensor, lastActivation: string): tf.Scalar {
+  if (lastActivation === 'softmax') {
+    return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.log(tf.clipByValue(out, 1e-7, 1))), -1))) as tf.Scalar);
+  }
+  return tf.losses.softmaxCrossEntropy(ys, out) as tf.Scalar;
+}
+
+/** Accuracy, mean loss and the predicted classes of the images at `idx`, in chunks. */
+export function evaluate(model: tf.LayersModel, set: ImageSet, idx: Int32Array, lastActivation: string): { accuracy: number; loss: number; predicted: Int32Array } {
+  const predicted = new Int32Array(idx.length);
+  let correct = 0;
+  let lossSum = 0;
+  for (let s = 0; s < idx.length; s += EVAL_CHUNK) {
+    const part = idx.subarray(s, Math.min(idx.length, s + EVAL_CHUNK));
+    const { xs, ys } = batchTensors(set, part);
+    const [pred, hits, loss] = tf.tidy(() => {
+      const out = model.predict(xs) as tf.Tensor;
+      const p = tf.argMax(out, 1);
+      return [p.dataSync(), tf.equal(p, tf.argMax(ys, 1)).sum().dataSync()[0] as number, (lossOf(ys, out, lastActivation).dataSync()[0] as number) * part.length];
+    });
+    tf.dispose([xs, ys]);
+    predicted.set(pred as Int32Array, s);
+    correct += hits;
+    lossSum += loss;
+  }
+  return { accuracy: correct / Math.max(1, idx.length), loss: lossSum / Math.max(1, idx.length), predicted };
+}
+
+function testReport(model: tf.LayersModel, test: ImageSet, limit: number, lastActivation: string, epoch: number, step: number): ConfusionReport {
+  const idx = range(Math.min(limit, test.count));
+  const r = evaluate(model, test, idx, lastActivation);
+  const truth = Array.from(idx, (j) => test.labels[j] as number);
+  const matrix = confusionMatrix(truth, r.predicted, test.classes);
+  return { split: 'test', count: idx.length, accuracy: r.accuracy, loss: r.loss, labels: test.labelNames, matrix, perClass: perClassAccuracy(matrix, test.labelNames), epoch, step };
+}
+
+/** tfjs optimizers keep the rate in different places: SGD/momentum have setLearningRate, Adam reads a field each step. */
+export function setLearningRate(o: tf.Optimizer, lr: number): void {
+  const withSetter = o as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof withSetter.setLearningRate === 'function') withSetter.setLearningRate(lr);
+  else (o as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/** First conv layer's kernels, each normalised to [0,1] on its own, written as a JSON artefact (conv1d kernels as 1 x k). */
+export function snapshotFilters(model: tf.LayersModel, epoch: number, step: number, ctx: TrainContext): void {
+  const name = findFirstConvLayerName(model);
+  if (name === null) return;
+  const layer = model.getLayer(name);
+  const kernel = layer.getWeights()[0];
+  if (!kernel) return;
+  const shape = kernel.shape.length === 3 ? [1, ...kernel.shape] : kernel.shape;
+  const [kh = 0, kw = 0, cin = 0, cout = 0] = shape;
+  const w = kernel.dataSync();
+  const filters: number[][] = [];
+  for (let f = 0; f < cout; f++) {
+    const vals: number[] = [];
+    for (let i = 0; i < kh * kw * cin; i++) vals.push(w[i * cout + f] as number);
+    const lo = Math.min(...vals);
+    const hi = Math.max(...vals);
+    filters.push(vals.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0.5)));
+  }
+  const snap: FilterSnapshot = { epoch, kernel: [kh, kw], channels: cin, count: cout, filters };
+  const rel = path.join('filters', `epoch-${epoch}.json`);
+  fs.mkdirSync(path.join(ctx.runDir, 'filters'), { recursive: true });
+  fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify(snap));
+  ctx.emit({ type: 'artefact', kind: 'filters', file: rel, step, epoch, meta: { layer: layer.name, count: cout, kernel: [kh, kw], channels: cin } });
+}
+
+export type { TrainingOptions };
