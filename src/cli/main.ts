@@ -13,6 +13,10 @@ const USAGE = `mlbl: MLBL Workbench from the command line
   mlbl train --preset lenet5-mnist [--set key=value ...] [--data-dir DIR] [--json]
       train in the foreground (keys: name, epochs, batchSize, learningRate, optimizer,
       trainLimit, validationLimit, seed, backend)
+      ConvNet presets (lenet5-mnist; convnet, which adds stack=lenet5|JSON) also take: momentum,
+      lrSchedule=none|step|cosine, lrStepEpochs, lrGamma, lrMin, weightDecay, augmentShift,
+      augmentFlip, validationSplit, patience, monitor=val_loss|val_accuracy, checkpointEvery,
+      resumeFrom=RUN_ID|DIR, testLimit
   mlbl runs [--json] [--data-dir DIR]      list runs
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
 ${DATASETS_USAGE}

@@ -2,9 +2,10 @@
 import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
 import { selectBackend } from './backend';
 import { parentChannel } from './channel';
-import { trainLenet5Mnist, type TrainContext } from './train/lenet5-mnist';
+import { trainConvNetMnist, trainLenet5Mnist, type TrainContext } from './train/lenet5-mnist';
 import type { RunSpec } from '../shared/run-spec';
 import { trainLanguageModel } from './lm/train';
+import { computeActivations } from './inspect/activations';
 
 const channel = parentChannel();
 let stop = false;
@@ -12,9 +13,9 @@ let started = false;
 
 channel.onMessage((msg: HostToEngine) => {
   if (msg.type === 'stop') stop = true;
-  else if (msg.type === 'start' && !started) {
+  else if ((msg.type === 'start' || msg.type === 'inspect') && !started) {
     started = true;
-    run(msg).then(
+    (msg.type === 'start' ? run(msg) : inspect(msg)).then(
       () => setTimeout(() => process.exit(0), 50),
       (e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e));
@@ -25,6 +26,12 @@ channel.onMessage((msg: HostToEngine) => {
   }
 });
 channel.send({ type: 'ready' });
+
+/** A short job (activation maps) on the cpu backend: quick to start, one forward pass. */
+async function inspect(msg: Extract<HostToEngine, { type: 'inspect' }>): Promise<void> {
+  await selectBackend('cpu');
+  channel.send({ type: 'inspected', result: await computeActivations(msg.job) });
+}
 
 async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void> {
   const { spec } = msg;
@@ -40,6 +47,8 @@ function train(spec: RunSpec, ctx: TrainContext): Promise<{ outcome: 'completed'
   switch (spec.preset) {
     case 'lenet5-mnist':
       return trainLenet5Mnist(spec.params, ctx);
+    case 'convnet':
+      return trainConvNetMnist(spec.params, ctx);
     case 'lbl':
     case 'mlbl-b':
     case 'mlbl-f':

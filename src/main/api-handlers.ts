@@ -5,6 +5,7 @@ import { downsampleMinMax } from '../shared/downsample';
 import { formatZodError } from '../shared/run-spec';
 import { DatasetService } from './datasets/service';
 import type { RunManager } from './runs/run-manager';
+import { activations, readConfusion } from './runs/convnet-artefacts';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
 
@@ -62,6 +63,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         throw new ApiError('not_found', `filter snapshot ${artefactId} of run ${id} cannot be read: ${(e as Error).message}`);
       }
     },
+    'runs.confusion': ({ id, artefactId }) => (mustRun(id), readConfusion(store, runs, id, artefactId)),
+    'runs.activations': (q) => (mustRun(q.id), activations(store, runs, q)),
     'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),
     'datasets.list': () => datasets.list(),
     'datasets.get': ({ id }) => datasets.get(id),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RunSpec } from './run-spec';
+import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
 import { DatasetId, ImportOptions, ImportSource, ItemsQuery, SplitSpec, StatsQuery, ThumbnailQuery, type DatasetInfo, type DatasetItemDetail, type DatasetStats, type ImportPreview, type ImportProgress, type ImportReport, type ItemsPage, type SkippedItem, type Thumbnail } from './dataset-schema';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
@@ -69,6 +70,9 @@ export const methods = {
   'runs.samples': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
   'runs.artefacts': method(z.object({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
   'runs.filters': method(z.object({ id: RunId, artefactId: z.number().int().positive() })).returns<FilterSnapshot>(),
+  // ConvNet runs: the test confusion matrix (latest unless artefactId), and activation maps of every conv layer for one MNIST image from a checkpoint (computed on demand by a short-lived engine process).
+  'runs.confusion': method(z.object({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
+  'runs.activations': method(z.object({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
   'runs.logs': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
   'datasets.list': method(z.object({}).default({})).returns<DatasetSummary[]>(),
   'datasets.get': method(z.object({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),

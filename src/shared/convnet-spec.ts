@@ -298,6 +298,9 @@ export interface ActivationMaps {
   }[];
 }
 
+/** What the engine computes for an ActivationsJob; the host adds the run and checkpoint. */
+export type ActivationsResult = Omit<ActivationMaps, 'runId' | 'checkpoint'>;
+
 /** What the host sends an engine process to compute activation maps (engine-protocol 'inspect'). */
 export interface ActivationsJob {
   kind: 'activations';

@@ -1,10 +1,13 @@
 /** Typed messages between the run manager (src/main/runs) and an engine process. */
 import type { MetricPoint } from './api';
 import type { RunSpec } from './run-spec';
+import type { ActivationsJob, ActivationsResult } from './convnet-spec';
 
 export type HostToEngine =
   | { type: 'start'; runId: string; spec: RunSpec; runDir: string }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** A short job outside any run (activation maps from a checkpoint): answered by 'inspected', then the process exits. */
+  | { type: 'inspect'; job: ActivationsJob };
 
 export type EngineToHost =
   | { type: 'ready' }
@@ -15,4 +18,5 @@ export type EngineToHost =
   | { type: 'progress'; epoch: number; epochs: number; step: number; stepsPerEpoch: number }
   | { type: 'sample'; step: number; epoch: number; kind: string; text: string; data: unknown }
   | { type: 'done'; outcome: 'completed' | 'stopped'; summary: Record<string, number> }
-  | { type: 'error'; message: string; stack?: string };
+  | { type: 'error'; message: string; stack?: string }
+  | { type: 'inspected'; result: ActivationsResult };

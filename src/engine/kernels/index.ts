@@ -7,10 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-grad';
 import { makeBatchMatMulConfig, makeFusedMatMulConfig } from './matmul';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
-import { avgPoolGradConfig } from './pool-grad';
+import { avgPoolGradConfig, maxPoolGradConfig } from './pool-grad';
 import { makeExpConfig, makeTanhConfig } from './unary';
 import { makeGatherV2Config } from './gather';
-import { makeSumConfig } from './sum';
 import { makeIdentityConfig } from './identity';
 import { makeOneHotConfig } from './one-hot';
 
@@ -48,6 +47,7 @@ export function registerWasmKernels(): string[] {
   }
   add(conv2dBackpropInputConfig);
   add(avgPoolGradConfig);
+  add(maxPoolGradConfig);
   // Wrappers around the original kernels (which keep running the cases they handle well).
   const wrap = (name: string, make: (original: tf.KernelConfig) => tf.KernelConfig): void => {
     const original = tf.getKernel(name, 'wasm');
@@ -58,7 +58,6 @@ export function registerWasmKernels(): string[] {
   wrap(tf.Tanh, makeTanhConfig);
   wrap(tf.Exp, makeExpConfig);
   wrap(tf.GatherV2, makeGatherV2Config);
-  wrap(tf.Sum, makeSumConfig);
   wrap(tf.Identity, makeIdentityConfig);
   wrap(tf.OneHot, makeOneHotConfig);
   registeredNames = names;

@@ -127,6 +127,18 @@ export interface Batch {
   keep?: tf.Tensor2D;
 }
 
+/**
+ * Sums the rows of `rows` ([m, d]) into a [numRows, d] matrix at `ids` (repeated ids add up):
+ * the word-matrix gradient of the context lookup. tfjs-backend-cpu's UnsortedSegmentSum builds
+ * one mask per segment (seconds for a 1,000-word vocabulary), so the cpu backend uses ScatterNd,
+ * which sums duplicates in one pass; other backends keep UnsortedSegmentSum (the project's wasm
+ * kernel, or TensorFlow's).
+ */
+export function scatterAddRows(rows: tf.Tensor2D, ids: tf.Tensor1D, numRows: number): tf.Tensor2D {
+  if (tf.getBackend() === 'cpu') return tf.scatterND(tf.reshape(ids, [-1, 1]), rows, [numRows, rows.shape[1]]);
+  return tf.unsortedSegmentSum(rows, ids, numRows);
+}
+
 export class LmModel {
   readonly config: LmConfig;
   readonly specs: ParamSpec[];
@@ -311,14 +323,14 @@ export class LmModel {
         // Ew = H Wfx^T: dWfx += dEw^T H, dH = dEw Wfx, scattered into the rows of Whf.
         dWfx = tf.add(dWfx, tf.matMul(dEw, H as tf.Tensor2D, true, false));
         put('Wfx', dWfx);
-        put('Whf', tf.add(dWhfOut, tf.unsortedSegmentSum(tf.matMul(dEw, Wfx), ctxFlat, c.V)));
+        put('Whf', tf.add(dWhfOut, scatterAddRows(tf.matMul(dEw, Wfx), ctxFlat, c.V)));
       } else {
         const R = this.p('R');
         const dROut = tf.matMul(G, rhat, true, false); // [V, K]
         drhat = tf.matMul(G, R); // [B, K]
         put('C', tf.matMul(E, drhat, true, false));
         const dEw = tf.reshape(tf.matMul(drhat, this.p('C'), false, true), [B * c.n, c.K]) as tf.Tensor2D;
-        put('R', tf.add(dROut, tf.unsortedSegmentSum(dEw, ctxFlat, c.V)));
+        put('R', tf.add(dROut, scatterAddRows(dEw, ctxFlat, c.V)));
       }
       if (this.hasImage) {
         const xx = x as tf.Tensor2D;

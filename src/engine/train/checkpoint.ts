@@ -61,7 +61,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       try {
         json = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof json;
       } catch (e) {
-        throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+        throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const parts: Buffer[] = [];
@@ -80,6 +80,13 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+/** model.json and its weights from a checkpoint folder. */
+export function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const load = fileSystemIO(dir).load;
+  if (!load) throw new Error('fileSystemIO has no load');
+  return load();
 }
 
 /** The optimizer's class for a checkpoint ('Adam' or 'Momentum'), as tfjs names it. */
@@ -122,20 +129,20 @@ export function readCheckpointState(dir: string): CheckpointState {
     if (s.version !== 1) throw new Error(`unknown checkpoint version ${String(s.version)}`);
     return s;
   } catch (e) {
-    throw new Error(`cannot read checkpoint state ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read checkpoint state ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 
 /** Sets `model`'s weights from a checkpoint's model.json/weights.bin, matching by weight name and shape. */
 export async function loadModelWeights(dir: string, model: tf.LayersModel): Promise<void> {
-  const artifacts = await fileSystemIO(dir).load();
+  const artifacts = await readModelArtifacts(dir);
   const specs = artifacts.weightSpecs ?? [];
-  const decoded = tf.io.decodeWeights(toBuffer(artifacts.weightData), specs);
+  const decoded = tf.io.decodeWeights(toArrayBuffer(toBuffer(artifacts.weightData)), specs);
   try {
     const values = model.weights.map((w, i) => {
       const t = decoded[w.originalName] ?? decoded[specs[i]?.name ?? ''];
       if (!t) throw new Error(`checkpoint ${dir} has no weight ${w.originalName}`);
-      if (!tf.util.arraysEqual(t.shape, w.shape)) throw new Error(`checkpoint ${dir}: weight ${w.originalName} has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
+      if (JSON.stringify(t.shape) !== JSON.stringify(w.shape)) throw new Error(`checkpoint ${dir}: weight ${w.originalName} has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
       return t;
     });
     if (specs.length !== model.weights.length) throw new Error(`checkpoint ${dir} holds ${specs.length} weights, the model has ${model.weights.length}`);
@@ -160,9 +167,31 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
     if (!t) throw new Error(`checkpoint ${dir}: optimizer weight ${s.name} is missing`);
     return { name: s.name, tensor: t };
   });
+  const iterations = (await named.find((n) => n.name === 'iter')?.tensor.data())?.[0] ?? 0;
   await optimizer.setWeights(named);
   tf.dispose(Object.values(decoded));
+  if (optimizer.getClassName() === 'Adam') exactAdamPowers(optimizer, iterations);
   return true;
+}
+
+/**
+ * tfjs's Adam keeps beta^t as a running float32 product (accBeta *= beta each step), but its
+ * setWeights recomputes it as pow(beta, t + 1), which can differ in the last bit, so a resumed run
+ * would drift from the uninterrupted one by ~1e-7. Recompute the running product exactly
+ * (Math.fround of a product of two float32 values is the float32 product).
+ */
+function exactAdamPowers(optimizer: tf.Optimizer, iterations: number): void {
+  const adam = optimizer as unknown as { beta1: number; beta2: number; accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  const product = (beta: number): number => {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let i = 0; i < iterations; i++) acc = Math.fround(acc * b);
+    return acc;
+  };
+  tf.tidy(() => {
+    adam.accBeta1?.assign(tf.scalar(product(adam.beta1)));
+    adam.accBeta2?.assign(tf.scalar(product(adam.beta2)));
+  });
 }
 
 export function checkpointOptimizerName(o: tf.Optimizer): OptimizerName {

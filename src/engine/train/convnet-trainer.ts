@@ -144,7 +144,8 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   let trainSeconds = 0;
   let lr = p.learningRate;
   let lastEpochDone = startEpoch - 1;
-  let lastCheckpointSteps = o.resumeFrom ? step : -1;
+  // A stop writes a checkpoint unless this run already wrote one at this step (or nothing was ever trained).
+  let lastCheckpointSteps = -1;
 
   const checkpointState = (epoch: number, batchInEpoch: number, shuffleAtEpochStart: number): CheckpointState => ({
     version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: step, epoch, batchInEpoch, stepsPerEpoch,
@@ -179,7 +180,7 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
         if (fault?.step === step) fault.fire();
         if (ctx.stopRequested()) {
           outcome = 'stopped';
-          if (o.checkpointEvery > 0 && lastCheckpointSteps !== step) {
+          if (o.checkpointEvery > 0 && step > 0 && lastCheckpointSteps !== step) {
             await writeCheckpoint(`step-${String(step).padStart(7, '0')}`, checkpointState(epoch - 1, b, shuffleAtEpochStart), { reason: 'stop', best: false });
           }
           break;

@@ -58,6 +58,12 @@ export class RunManager {
     setImmediate(() => this.pump());
   }
 
+  /** A fresh engine process outside the queue, for a short job (activation maps); the caller ends it. */
+  spawnEngine(): EngineProcess {
+    if (this.closed) throw new Error('the run manager is shut down');
+    return this.launcher(this.opts.engineEnv);
+  }
+
   runDir(id: string): string {
     return path.join(this.opts.dataDir, 'runs', id);
   }

@@ -17,6 +17,9 @@ export function Header({ route }: { route: Route }) {
         <a href={hrefFor.newRun()} aria-current={route.page === 'new' ? 'page' : undefined} data-testid="nav-new-run">
           New run
         </a>
+        <a href={hrefFor.datasets()} aria-current={route.page === 'datasets' || route.page === 'dataset' || route.page === 'dataset-import' ? 'page' : undefined} data-testid="nav-datasets">
+          Datasets
+        </a>
       </nav>
       <div className="header-right">
         {backend && (

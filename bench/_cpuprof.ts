@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../src/engine/backend';
+import { buildLeNet5 } from './models';
+await selectBackend('wasm');
+const m = buildLeNet5();
+const opt = tf.train.adam(1e-3);
+const x = tf.randomNormal([64, 28, 28, 1]);
+const y = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32'), 10);
+const step = () => { tf.tidy(() => { const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, m.apply(x) as tf.Tensor) as tf.Scalar, true); l?.dataSync(); }); };
+for (let i = 0; i < 250; i++) step();

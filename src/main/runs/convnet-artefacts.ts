@@ -1,0 +1,122 @@
+/**
+ * What the ConvNet runs leave behind, served to the API: the test confusion report, and activation
+ * maps of a checkpoint for one image, computed on demand by a short-lived engine process (tfjs
+ * never loads in the host) and cached under the run's folder (activations/).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError, type ArtefactRecord } from '../../shared/api';
+import type { ActivationMaps, ActivationsJob, ActivationsResult, CheckpointChoice, CheckpointMeta, ConfusionReport } from '../../shared/convnet-spec';
+import type { EngineToHost } from '../../shared/engine-protocol';
+import type { Store } from '../store/store';
+import type { RunManager } from './run-manager';
+
+/** How long an activation job may take (process start, tfjs load, one forward pass). */
+export const ACTIVATIONS_TIMEOUT_MS = 120_000;
+
+/** MNIST split sizes, to refuse an impossible image index before starting a process. */
+const SPLIT_SIZE = { test: 10_000, train: 60_000 } as const;
+
+/** The artefact's file, checked to lie inside the run's folder. */
+function artefactFile(store: Store, runs: RunManager, runId: string, artefactId: number, kind: string): string {
+  const a = store.artefactPath(runId, artefactId);
+  if (!a || a.kind !== kind) throw new ApiError('not_found', `run ${runId} has no ${kind} artefact ${artefactId}`);
+  const root = path.resolve(runs.runDir(runId));
+  if (!path.resolve(a.path).startsWith(root + path.sep)) throw new ApiError('internal', 'artefact outside its run folder');
+  return a.path;
+}
+
+export function readConfusion(store: Store, runs: RunManager, runId: string, artefactId?: number): ConfusionReport {
+  const id = artefactId ?? store.artefacts(runId, 'confusion').at(-1)?.id;
+  if (id === undefined) throw new ApiError('not_found', `run ${runId} has no confusion matrix (it is written when a ConvNet run completes with testLimit > 0)`);
+  const file = artefactFile(store, runs, runId, id, 'confusion');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ConfusionReport;
+  } catch (e) {
+    throw new ApiError('not_found', `confusion matrix ${id} of run ${runId} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** The checkpoint artefact `choice` names: the latest best one, the latest one, or an id. */
+export function chooseCheckpoint(list: ArtefactRecord[], choice: CheckpointChoice): ArtefactRecord | undefined {
+  if (typeof choice === 'number') return list.find((a) => a.id === choice);
+  if (choice === 'best') return list.filter((a) => (a.meta as unknown as CheckpointMeta).best).at(-1) ?? list.at(-1);
+  return list.at(-1);
+}
+
+/**
+ * model.json of a run's checkpoint (TF.js layers format, loadable by any file-system tf.io
+ * handler), e.g. for `mlbl features --from-run ID`. A stack with conv1d padding needs
+ * src/engine/models/convnet imported first (it registers ZeroPadding1D).
+ */
+export function checkpointModelJson(store: Store, runs: RunManager, runId: string, choice: CheckpointChoice = 'best'): { file: string; artefact: ArtefactRecord } {
+  const list = store.artefacts(runId, 'checkpoint');
+  if (list.length === 0) throw new ApiError('not_found', `run ${runId} has no checkpoints (ConvNet runs write one per epoch unless checkpointEvery is 0)`);
+  const ck = chooseCheckpoint(list, choice);
+  if (!ck) throw new ApiError('not_found', `run ${runId} has no checkpoint ${String(choice)}`);
+  const file = artefactFile(store, runs, runId, ck.id, 'checkpoint');
+  if (!fs.existsSync(file)) throw new ApiError('not_found', `checkpoint ${ck.id} of run ${runId} is gone from disk (${path.dirname(file)})`);
+  return { file, artefact: ck };
+}
+
+// One activation process at a time: a user scrubbing through images queues, not forks N engines.
+let chain: Promise<unknown> = Promise.resolve();
+
+export async function activations(
+  store: Store,
+  runs: RunManager,
+  q: { id: string; imageIndex: number; split: 'test' | 'train'; checkpoint: CheckpointChoice },
+): Promise<ActivationMaps> {
+  if (q.imageIndex >= SPLIT_SIZE[q.split]) throw new ApiError('bad_request', `imageIndex ${q.imageIndex} is outside the MNIST ${q.split} split (0..${SPLIT_SIZE[q.split] - 1})`);
+  const { file, artefact: ck } = checkpointModelJson(store, runs, q.id, q.checkpoint);
+  const checkpointDir = path.dirname(file);
+  const meta = ck.meta as unknown as CheckpointMeta;
+  const checkpoint = { artefactId: ck.id, epoch: meta.epoch, steps: meta.steps, best: Boolean(meta.best) };
+
+  const cacheDir = path.join(runs.runDir(q.id), 'activations');
+  const cacheFile = path.join(cacheDir, `ckpt-${ck.id}-${q.split}-${q.imageIndex}.json`);
+  if (fs.existsSync(cacheFile)) {
+    try {
+      return { ...(JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as ActivationsResult), runId: q.id, checkpoint };
+    } catch {
+      // A damaged cache entry: compute again.
+    }
+  }
+  const job = chain.then(() => runActivationJob(runs, { kind: 'activations', checkpointDir, split: q.split, imageIndex: q.imageIndex }));
+  chain = job.catch(() => undefined);
+  const result = await job;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(cacheFile, JSON.stringify(result));
+  return { ...result, runId: q.id, checkpoint };
+}
+
+function runActivationJob(runs: RunManager, job: ActivationsJob): Promise<ActivationsResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let proc: ReturnType<RunManager['spawnEngine']>;
+    try {
+      proc = runs.spawnEngine();
+    } catch (e) {
+      reject(new ApiError('internal', `could not start an engine for activation maps: ${(e as Error).message}`));
+      return;
+    }
+    const timer = setTimeout(() => finish(new ApiError('internal', `activation maps took longer than ${ACTIVATIONS_TIMEOUT_MS / 1000} s; engine killed`)), ACTIVATIONS_TIMEOUT_MS);
+    function finish(err: Error | null, result?: ActivationsResult): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        proc.kill();
+        reject(err);
+      } else {
+        resolve(result as ActivationsResult);
+      }
+    }
+    proc.onMessage((m: EngineToHost) => {
+      if (m.type === 'ready') proc.send({ type: 'inspect', job });
+      else if (m.type === 'inspected') finish(null, m.result);
+      else if (m.type === 'error') finish(new ApiError(/outside the MNIST|takes \[/.test(m.message) ? 'bad_request' : 'internal', `activation maps: ${m.message}`));
+    });
+    proc.onExit((code, signal, tail) => finish(new ApiError('internal', `the activation engine ended (${signal ?? `code ${code}`}) without an answer${tail ? `: ${tail}` : ''}`)));
+  });
+}
