@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../shared/dataset-schema';
-import { captionMatches, highlight, previewEstimate, progressPercent, searchTerms } from './dataset-format';
+import { captionMatches, columnsFromError, highlight, previewEstimate, progressPercent, searchTerms } from './dataset-format';
 import { defaultImportFields, importOptionsOf, sourceKey, sourceOf } from './import-form';
 import { parseHash, hrefFor } from './route';
 
@@ -22,6 +22,12 @@ describe('dataset helpers', () => {
     expect(previewEstimate(p)).toMatchObject({ images: 800, records: 4000, recordWord: 'captions' });
     const token = { ...p, availableColumns: [], detected: { ...p.detected, file: '/x/Flickr8k.token.txt' } } as ImportPreview;
     expect(previewEstimate(token).records).toBe(4001);
+  });
+
+  it('reads the column names out of a preview error', () => {
+    expect(columnsFromError('data.csv: cannot tell which column holds the image (columns: pic, words); choose one')).toEqual(['pic', 'words']);
+    expect(columnsFromError('x does not exist')).toEqual([]);
+    expect(columnsFromError(null)).toEqual([]);
   });
 
   it('maps import phases onto one bar', () => {

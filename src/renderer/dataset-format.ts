@@ -125,6 +125,12 @@ export function highlight(caption: string, terms: readonly SearchTerm[]): { text
   return out;
 }
 
+/** Column names listed in a preview error ("... (columns: a, b, c); choose one"), for the pickers. */
+export function columnsFromError(message: string | null): string[] {
+  const m = message ? /\(columns: ([^)]*)\)/.exec(message) : null;
+  return m?.[1] ? m[1].split(', ').map((c) => c.trim()).filter(Boolean) : [];
+}
+
 /** A new client-side import id (the progress events carry it). */
 export function newImportId(): string {
   return `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -11,6 +11,8 @@ export const LM_MODELS = ['lbl', 'mlbl-b', 'mlbl-f'] as const;
 export type LmModelName = (typeof LM_MODELS)[number];
 
 const Fraction = z.coerce.number().min(0).max(0.9);
+/** A boolean that also accepts the strings 'true' and 'false' (as typed on the CLI). */
+const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 export const LmParams = z.object({
   model: z.enum(LM_MODELS).default('mlbl-b'),
@@ -70,7 +72,7 @@ export const LmParams = z.object({
   /** Sample captions for up to 8 fixed validation images every this many steps (0 = per epoch only). */
   sampleEvery: z.coerce.number().int().min(0).default(1000),
   /** Evaluate the best checkpoint on the test split at the end. */
-  testAtEnd: z.boolean().default(true),
+  testAtEnd: Flag.default(true),
   backend: BackendRequest.default('auto'),
 });
 export type LmParams = z.infer<typeof LmParams>;

@@ -1,6 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, selectBackendWith } from './index';
+import { selectBackend, selectBackendWith, wasmInfo } from './index';
+
+const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'wasm-check.ts');
+
+/** Runs the fixture in a fresh process (wasm initialises once per process); must exit by itself. */
+function runFixture(threads: string): { backend: string; threads: number; note?: string; mm: number[]; gradSum: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fixture], {
+    env: { ...process.env, MLBL_WASM_THREADS: threads },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(r.error, String(r.error)).toBeUndefined();
+  expect(r.status, r.stderr).toBe(0);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as { backend: string; threads: number; note?: string; mm: number[]; gradSum: number };
+}
 
 const absent = (): Promise<unknown> =>
   Promise.reject(Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }));
@@ -63,5 +81,21 @@ describe('selectBackend', () => {
     } finally {
       if (prev !== undefined) process.env.MLBL_BACKEND = prev;
     }
+  });
+
+  it('uses one XNNPACK thread by default', async () => {
+    await selectBackendWith('wasm', () => {}, { loadTfjsNode: absent, env: {} });
+    if (process.env.MLBL_WASM_THREADS === undefined) expect(wasmInfo().threads).toBe(1);
+    expect(wasmInfo().threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('starts the threaded wasm build in Node on request (MLBL_WASM_THREADS=2), computes right, and exits', () => {
+    // (The single-thread build is what every other test here runs in-process.)
+    const two = runFixture('2');
+    expect(two.backend).toBe('wasm');
+    expect(two.mm).toEqual([4, 5, 10, 11]);
+    // d/dw sum(conv(ones, w, same)): each tap counts its unpadded positions; 2 images, 3 in, 4 out.
+    expect(two.gradSum).toBe(2 * 3 * 4 * (6 * 6 * 9 - 4 * 6 * 3 + 4));
+    expect(two.threads, two.note).toBe(2);
   });
 });

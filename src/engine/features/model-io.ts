@@ -15,7 +15,7 @@ interface ModelJson {
   modelTopology: tf.io.ModelArtifacts['modelTopology'];
   weightsManifest: tf.io.WeightsManifestConfig;
   trainingConfig?: tf.io.TrainingConfig;
-  userDefinedMetadata?: Record<string, unknown>;
+  userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
 }
 
 /** Path of model.json for a model folder or a model.json path. */

@@ -15,6 +15,8 @@ export interface CheckpointFeatures {
   model: string;
   layer: string;
   dim: number;
+  /** The extractor's input preprocessing (from the feature header), to extract new images the same way. */
+  input: { width: number; height: number; scale: number; offset: number; resize: string };
 }
 
 export interface CheckpointMeta {

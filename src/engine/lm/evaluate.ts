@@ -116,11 +116,20 @@ export function retrieval(model: LmModel, inst: Instances, features: tf.Tensor2D
   const all = tf.concat([features, meanImage], 0) as tf.Tensor2D;
   const S = captionImageScores(model, inst, all);
   all.dispose();
+  return retrievalFromScores(S, N, inst.captionImage, inst.captionLength);
+}
+
+/**
+ * Ranks from S ([captions, N + 1], column N = the mean image), see `retrieval`. Ties count in
+ * the query's favour (rank = 1 + number of strictly better candidates).
+ */
+export function retrievalFromScores(S: Float64Array, N: number, captionImage: Int32Array, captionLength: Int32Array): RetrievalResult {
   const W = N + 1;
+  const captions = captionImage.length;
   // Text -> image: per caption, rank of its own image by log-likelihood (= by perplexity).
   const t2i: number[] = [];
-  for (let c = 0; c < inst.captionCount; c++) {
-    const own = inst.captionImage[c] as number;
+  for (let c = 0; c < captions; c++) {
+    const own = captionImage[c] as number;
     const s0 = S[c * W + own] as number;
     let better = 0;
     for (let j = 0; j < N; j++) if ((S[c * W + j] as number) > s0) better++;
@@ -130,15 +139,15 @@ export function retrieval(model: LmModel, inst: Instances, features: tf.Tensor2D
   // i.e. by the per-word log-likelihood gain over the mean image; rank of the first own caption.
   const i2t: number[] = [];
   for (let j = 0; j < N; j++) {
-    const score = new Float64Array(inst.captionCount);
-    for (let c = 0; c < inst.captionCount; c++) score[c] = ((S[c * W + j] as number) - (S[c * W + N] as number)) / (inst.captionLength[c] as number);
+    const score = new Float64Array(captions);
+    for (let c = 0; c < captions; c++) score[c] = ((S[c * W + j] as number) - (S[c * W + N] as number)) / (captionLength[c] as number);
     let bestOwn = -Infinity;
-    for (let c = 0; c < inst.captionCount; c++) if (inst.captionImage[c] === j) bestOwn = Math.max(bestOwn, score[c] as number);
+    for (let c = 0; c < captions; c++) if (captionImage[c] === j) bestOwn = Math.max(bestOwn, score[c] as number);
     let better = 0;
-    for (let c = 0; c < inst.captionCount; c++) if ((score[c] as number) > bestOwn) better++;
+    for (let c = 0; c < captions; c++) if ((score[c] as number) > bestOwn) better++;
     i2t.push(better + 1);
   }
-  return { textToImage: rankStats(t2i), imageToText: rankStats(i2t), images: N, captions: inst.captionCount };
+  return { textToImage: rankStats(t2i), imageToText: rankStats(i2t), images: N, captions };
 }
 
 export interface CaptionOptions { beam: number; maxLength: number }

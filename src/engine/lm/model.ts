@@ -252,8 +252,8 @@ export class LmModel {
   imageTerms(images: tf.Tensor2D): { imageBias: tf.Tensor2D; gate?: tf.Tensor2D } {
     return tf.tidy(() => {
       const { x } = this.imageHidden(images, undefined, false);
-      const imageBias = tf.matMul(x, this.p('M'));
-      if (this.config.model === 'mlbl-f') return { imageBias, gate: tf.matMul(x, this.p('Wfv')) };
+      const imageBias = tf.matMul(x, this.p('M')) as tf.Tensor2D;
+      if (this.config.model === 'mlbl-f') return { imageBias, gate: tf.matMul(x, this.p('Wfv')) as tf.Tensor2D };
       return { imageBias };
     });
   }
@@ -295,16 +295,20 @@ export class LmModel {
       } else {
         logits = tf.add(tf.matMul(rhat, this.p('R'), false, true), this.p('b'));
       }
-      const logp = tf.logSoftmax(logits);
-      // Cast rather than oneHot's dtype argument: tfjs-backend-wasm 4.22 ignores it and returns int32 bits tagged float32.
-      const onehot = tf.cast(tf.oneHot(targets, c.V), 'float32') as tf.Tensor2D;
-      const loss = tf.div(tf.neg(tf.sum(tf.mul(logp, onehot))), B);
+      // One softmax kernel; the loss reads the B target probabilities (as the code's
+      // log(preds + 1e-20), clamped so that an underflowed probability stays finite).
+      const P = tf.softmax(logits);
+      const picked = tf.gather(tf.reshape(P, [-1]), tf.add(tf.mul(tf.range(0, B, 1, 'int32'), tf.scalar(c.V, 'int32')), targets));
+      const loss = tf.div(tf.neg(tf.sum(tf.log(tf.maximum(picked, 1e-30)))), B);
       out.push(loss);
       names.push('__loss');
 
       // Backward: G = dLoss/dlogits = (softmax - onehot) / B.
-      const G = tf.div(tf.sub(tf.exp(logp), onehot), B) as tf.Tensor2D;
-      put('b', tf.sum(G, 0));
+      // Cast rather than oneHot's dtype argument: tfjs-backend-wasm 4.22 ignores it and returns int32 bits tagged float32.
+      const onehot = tf.cast(tf.oneHot(targets, c.V), 'float32') as tf.Tensor2D;
+      const G = tf.div(tf.sub(P, onehot), B) as tf.Tensor2D;
+      // Column sums as a [1, B] x [B, V] product (a fast matmul rather than an axis-0 reduction).
+      put('b', tf.reshape(tf.matMul(tf.ones([1, B]), G), [c.V]));
       let drhat: tf.Tensor2D;
       let dx: tf.Tensor2D | null = null;
       if (c.model === 'mlbl-f') {
@@ -341,7 +345,7 @@ export class LmModel {
           let dpre = tf.mul(dxTotal, tf.step(pre as tf.Tensor2D, 0));
           if (keep) dpre = tf.mul(dpre, keep);
           put('J', tf.matMul(images as tf.Tensor2D, dpre, true, false));
-          put('bj', tf.sum(dpre, 0));
+          put('bj', tf.reshape(tf.matMul(tf.ones([1, B]), dpre), [c.h]));
         }
       }
       return out;

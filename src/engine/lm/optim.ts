@@ -8,9 +8,8 @@
  *   W     <- W + delta
  * Note the code divides by the batch size twice (once in the mean gradient, `Ix = (preds - Y) /
  * batchsize`, once in the update); MODELS.md's formula is written for that `grad`, so we keep both.
- * After each epoch: lr <- lr * 0.998 and p rises linearly from p_i to p_f over T = 20 epochs,
- * p = p_i + min(1, (epoch + 1) / T) (p_f - p_i) for 0-based epoch (the code starts at the
- * (1/T) value: `p_t = (1 - 1/T) p_i + (1/T) p_f`). The code also advances this schedule every
+ * After each epoch: lr <- lr * 0.998 and p rises linearly from p_i to p_f over T = 20 epochs
+ * (see momentumAt for the code's exact steps). The code also advances this schedule every
  * 100,000 training n-grams inside an epoch (`_update`); on Flickr8k-sized data (< 100k n-grams
  * per epoch) that never fires, and we follow MODELS.md's "per epoch" only.
  *
@@ -99,9 +98,14 @@ export class KirosSgd implements Optimizer {
   }
 }
 
-/** Momentum during 0-based epoch `e` (the code's update_hyperparams schedule). */
+/**
+ * Momentum during 0-based epoch `e`, as the code's schedule gives it: p_t starts at
+ * (1 - 1/T) p_i + (1/T) p_f, and after epoch `step` (0, 1, ...) update_hyperparams sets it to the
+ * ((step + 1) / T) point, so epochs 0 and 1 both use the 1/T point, epoch e >= 1 the e/T point,
+ * and p_f is reached at epoch T.
+ */
 export function momentumAt(e: number, o: Pick<KirosSgdOptions, 'momentumStart' | 'momentumEnd' | 'momentumEpochs'>): number {
-  const frac = Math.min(1, (e + 1) / o.momentumEpochs);
+  const frac = Math.min(1, Math.max(1, e) / o.momentumEpochs);
   return (1 - frac) * o.momentumStart + frac * o.momentumEnd;
 }
 

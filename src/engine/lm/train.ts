@@ -99,7 +99,7 @@ export function prepareData(p: LmParams, log: (m: string) => void = () => {}): L
   }
   return {
     vocab, train: trainData, validation: make(validation), test: make(split.test), D, meanImage, missingFeatures: missing,
-    featureInfo: fm && p.features ? { header: path.resolve(p.features), model: fm.header.model, layer: fm.header.layer, dim: fm.header.dim } : null,
+    featureInfo: fm && p.features ? { header: path.resolve(p.features), model: fm.header.model, layer: fm.header.layer, dim: fm.header.dim, input: fm.header.input } : null,
   };
 }
 

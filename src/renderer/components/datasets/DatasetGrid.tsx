@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent } from 'react';
-import type { DatasetItem, DatasetKind } from '../../../shared/dataset-schema';
+import { memo, useEffect, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent } from 'react';
+import type { DatasetItem, DatasetKind, Thumbnail } from '../../../shared/dataset-schema';
 import { highlight, type SearchTerm } from '../../dataset-format';
 import type { ItemsCache } from '../../items-cache';
 
@@ -14,6 +14,7 @@ interface Props {
 const GAP = 10;
 const TILE_MIN = 164;
 const TEXT_H = 50;
+const LABEL_H = 30;
 const OVERSCAN_ROWS = 2;
 
 export interface GridLayout {
@@ -26,11 +27,11 @@ export interface GridLayout {
 /** Columns and tile sizes for a viewport width (text-only datasets are one column of lines). */
 export function gridLayout(width: number, kind: DatasetKind): GridLayout {
   const w = Math.max(1, width);
-  if (kind === 'text') return { cols: 1, tileW: w, thumbH: 0, rowH: 44 };
+  if (kind === 'text') return { cols: 1, tileW: w, thumbH: 0, rowH: 48 };
   const cols = Math.max(1, Math.floor((w + GAP) / (TILE_MIN + GAP)));
   const tileW = (w - GAP * (cols - 1)) / cols;
   const thumbH = Math.round(tileW * 0.75);
-  return { cols, tileW, thumbH, rowH: thumbH + TEXT_H + GAP };
+  return { cols, tileW, thumbH, rowH: thumbH + (kind === 'classification' ? LABEL_H : TEXT_H) + GAP };
 }
 
 /**
@@ -42,23 +43,28 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
   useSyncExternalStore(cache.subscribe, cache.getVersion);
   const viewport = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  const [scrollTop, setScrollTop] = useState(0);
+  // The first row in view: scrolling within a row changes nothing here, so React does no work
+  // (the browser moves the absolutely placed tiles by itself).
+  const [topRow, setTopRow] = useState(0);
 
   useEffect(() => {
     const el = viewport.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
+    const ro = new ResizeObserver(() => {
+      setSize({ width: el.clientWidth, height: el.clientHeight });
+      setTopRow(Math.floor(el.scrollTop / gridLayout(el.clientWidth - 2 * GAP, kind).rowH));
+    });
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [kind]);
 
   const total = cache.total ?? 0;
-  // The spacer has a 10 px margin on each side.
+  // The viewport has a 10 px padding on each side.
   const layout = gridLayout(size.width - 2 * GAP, kind);
   const { cols, rowH, tileW, thumbH } = layout;
   const rows = Math.ceil(total / cols);
-  const firstRow = Math.max(0, Math.floor(scrollTop / rowH) - OVERSCAN_ROWS);
-  const lastRow = Math.min(Math.max(0, rows - 1), Math.ceil((scrollTop + size.height) / rowH) + OVERSCAN_ROWS);
+  const firstRow = Math.max(0, topRow - OVERSCAN_ROWS);
+  const lastRow = Math.min(Math.max(0, rows - 1), topRow + Math.ceil(size.height / rowH) + OVERSCAN_ROWS);
   const start = firstRow * cols;
   const end = size.width > 0 ? Math.min(total, (lastRow + 1) * cols) : 0;
 
@@ -72,10 +78,10 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
   useEffect(() => {
     const el = viewport.current;
     if (!el || size.height === 0 || total === 0) return;
-    const row = Math.floor(selected / cols);
-    const top = row * rowH;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowH > el.scrollTop + el.clientHeight) el.scrollTop = top + rowH - el.clientHeight;
+    const tileTop = GAP + Math.floor(selected / cols) * rowH;
+    const tileBottom = tileTop + rowH - GAP;
+    if (tileTop - GAP < el.scrollTop) el.scrollTop = tileTop - GAP;
+    else if (tileBottom + GAP > el.scrollTop + el.clientHeight) el.scrollTop = tileBottom + GAP - el.clientHeight;
   }, [selected, cols, rowH, size.height, total]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -122,26 +128,24 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
   const tiles = [];
   for (let i = start; i < end; i++) {
     const item = cache.itemAt(i);
-    const row = Math.floor(i / cols);
-    const col = i % cols;
-    const x = col * (tileW + GAP);
-    const y = row * rowH;
+    const cap = item ? cache.captionFor(item) : null;
     tiles.push(
       <Tile
         key={i}
         index={i}
         total={total}
         item={item}
-        cache={cache}
+        thumb={item ? cache.thumbnail(item.id) : undefined}
+        captionState={cap?.state ?? 'loading'}
+        caption={cap?.state === 'ready' ? cap.text : null}
         kind={kind}
         terms={cache.terms}
         selected={i === selected}
-        style={{ transform: `translate(${x}px, ${y}px)`, width: tileW, height: rowH - GAP }}
+        x={(i % cols) * (tileW + GAP)}
+        y={Math.floor(i / cols) * rowH}
+        w={tileW}
+        h={rowH - GAP}
         thumbH={thumbH}
-        onClick={() => {
-          onSelect(i);
-          onOpen(i);
-        }}
       />,
     );
   }
@@ -168,14 +172,22 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
         aria-activedescendant={activeId}
         aria-busy={cache.total === null}
         onKeyDown={onKeyDown}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onScroll={(e) => setTopRow(Math.floor(e.currentTarget.scrollTop / rowH))}
+        onClick={(e) => {
+          const tile = (e.target as HTMLElement).closest<HTMLElement>('[data-index]');
+          const i = tile ? Number(tile.dataset.index) : NaN;
+          if (Number.isInteger(i) && cache.itemAt(i)) {
+            onSelect(i);
+            onOpen(i);
+          }
+        }}
         data-testid="dataset-grid"
         data-total={cache.total ?? ''}
         data-rendered={tiles.length}
         data-cols={cols}
         data-selected={selected}
       >
-        <div className="grid-spacer" style={{ height: rows * rowH }}>
+        <div className="grid-spacer" style={{ height: Math.max(0, rows * rowH - GAP) }}>
           {tiles}
         </div>
         {empty && (
@@ -192,29 +204,26 @@ interface TileProps {
   index: number;
   total: number;
   item: DatasetItem | undefined;
-  cache: ItemsCache;
+  thumb: Thumbnail | null | undefined;
+  captionState: 'ready' | 'loading';
+  caption: string | null;
   kind: DatasetKind;
   terms: SearchTerm[];
   selected: boolean;
-  style: CSSProperties;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
   thumbH: number;
-  onClick(): void;
 }
 
-function Tile({ index, total, item, cache, kind, terms, selected, style, thumbH, onClick }: TileProps) {
+/** One tile; memoized, so new data or a new row re-renders only the tiles it changes. */
+const Tile = memo(function Tile({ index, total, item, thumb, captionState, caption, kind, terms, selected, x, y, w, h, thumbH }: TileProps) {
+  const style: CSSProperties = { transform: `translate(${x}px, ${y}px)`, width: w, height: h };
   if (!item) {
-    return (
-      <div id={`tile-${index}`} className="tile tile-loading" style={style} role="option" aria-selected={selected} aria-posinset={index + 1} aria-setsize={total} aria-label="Loading" data-testid="grid-tile" data-index={index}>
-        {thumbH > 0 && <div className="tile-thumb skeleton" style={{ height: thumbH }} />}
-        <div className="tile-text">
-          <span className="skeleton-line" />
-        </div>
-      </div>
-    );
+    // One element per placeholder: during a fling most tiles are these, for a frame or two.
+    return <div id={`tile-${index}`} className="tile tile-loading" style={style} role="option" aria-selected={selected} aria-posinset={index + 1} aria-setsize={total} aria-label="Loading" data-testid="grid-tile" data-index={index} />;
   }
-  const thumb = cache.thumbnail(item.id);
-  const cap = cache.captionFor(item);
-  const captionText = cap.state === 'ready' ? cap.text : null;
   return (
     <div
       id={`tile-${index}`}
@@ -225,12 +234,11 @@ function Tile({ index, total, item, cache, kind, terms, selected, style, thumbH,
       aria-posinset={index + 1}
       aria-setsize={total}
       title={item.key}
-      onClick={onClick}
       data-testid="grid-tile"
       data-index={index}
       data-item-id={item.id}
       data-key={item.key}
-      data-caption-state={cap.state}
+      data-caption-state={captionState}
       data-thumb={thumb ? 'ok' : thumb === null ? 'none' : 'loading'}
     >
       {thumbH > 0 && (
@@ -240,7 +248,7 @@ function Tile({ index, total, item, cache, kind, terms, selected, style, thumbH,
           ) : thumb === null ? (
             <span className="no-image">no image</span>
           ) : (
-            <span className="skeleton fill" />
+            <span className="thumb-pending" />
           )}
           {item.split !== 'train' && <span className={`split-tag split-${item.split}`}>{item.split === 'validation' ? 'val' : item.split}</span>}
         </div>
@@ -252,13 +260,13 @@ function Tile({ index, total, item, cache, kind, terms, selected, style, thumbH,
           </span>
         )}
         {kind !== 'classification' &&
-          (cap.state === 'loading' ? (
+          (captionState === 'loading' ? (
             <span className="tile-caption muted">…</span>
           ) : (
             <span className="tile-caption" data-testid="tile-caption">
-              {captionText === null
+              {caption === null
                 ? '—'
-                : highlight(captionText, terms).map((r, k) =>
+                : highlight(caption, terms).map((r, k) =>
                     r.hit ? (
                       <mark key={k}>{r.text}</mark>
                     ) : (
@@ -271,4 +279,4 @@ function Tile({ index, total, item, cache, kind, terms, selected, style, thumbH,
       </div>
     </div>
   );
-}
+});

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import { SPLITS, type SplitName } from '../../../shared/dataset-schema';
-import { useApi } from '../../context';
+import { useApi, useApp } from '../../context';
 import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS, fmtInt, plural } from '../../dataset-format';
 import { formatDateTime } from '../../format';
 import { ItemsCache } from '../../items-cache';
@@ -118,6 +118,11 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
   const [sel, setSel] = useState<{ key: string; index: number }>({ key: qkey, index: 0 });
   const selected = sel.key === qkey ? sel.index : 0;
   const openedHere = useRef(false);
+  const connected = useApp((s) => s.connection.status === 'open');
+  // Pages that failed while the connection was down are asked again once it is back.
+  useEffect(() => {
+    if (connected && cache.error) cache.retry();
+  }, [connected, cache]);
 
   const setQuery = (q: BrowseQuery) => replaceHash(hrefFor.dataset(id, q));
 

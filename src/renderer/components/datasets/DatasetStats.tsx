@@ -127,7 +127,7 @@ function ClassesChart({ stats }: { stats: DatasetStats }) {
         <XAxis dataKey="name" interval={many ? 'preserveStartEnd' : 0} tick={many ? false : undefined} height={many ? 10 : 36} angle={stats.classes.length > 12 ? -35 : 0} textAnchor={stats.classes.length > 12 ? 'end' : 'middle'} />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
         <Tooltip formatter={(v) => [fmtInt(Number(v)), 'images']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
-        <Bar dataKey="count" name="images" fill={colors.main} isAnimationActive={false} />
+        <Bar dataKey="count" name="images" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
       </BarChart>
     </ChartCard>
   );
@@ -141,13 +141,13 @@ function HistogramChart({ title, hist, x, testId, mean = false }: { title: strin
       {hist.bins.length === 0 ? (
         <div className="chart-empty">No data.</div>
       ) : (
-        <BarChart responsive style={{ width: '100%', height: 240 }} data={hist.bins} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+        <BarChart responsive style={{ width: '100%', height: 240 }} data={hist.bins} margin={{ top: 18, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
           <XAxis dataKey="value" label={{ value: x, position: 'insideBottomRight', offset: -2 }} height={36} />
           <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
           <Tooltip formatter={(v) => [fmtInt(Number(v)), 'count']} labelFormatter={(l) => `${String(l)} ${x}`} isAnimationActive={false} cursor={{ fill: colors.grid }} />
           {mean && <ReferenceLine x={Math.round(hist.mean)} stroke={colors.alt} strokeDasharray="4 3" label={{ value: 'mean', position: 'top', fill: colors.alt, fontSize: 11 }} />}
-          <Bar dataKey="count" name="count" fill={colors.main} isAnimationActive={false} />
+            <Bar dataKey="count" name="count" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
         </BarChart>
       )}
     </ChartCard>
@@ -205,20 +205,17 @@ function TopWords({ stats }: { stats: DatasetStats }) {
 function ImageSizes({ stats }: { stats: DatasetStats }) {
   const colors = useChartColors();
   const { width, height, common, count } = stats.imageSizes;
-  const byValue = new Map<number, { value: number; width: number; height: number }>();
-  for (const b of width.bins) byValue.set(b.value, { value: b.value, width: b.count, height: byValue.get(b.value)?.height ?? 0 });
-  for (const b of height.bins) byValue.set(b.value, { value: b.value, width: byValue.get(b.value)?.width ?? 0, height: b.count });
-  const data = [...byValue.values()].sort((a, b) => a.value - b.value);
+  const data = sizeBins(width, height, 16);
   return (
     <ChartCard title="Image sizes" testId="chart-image-sizes" points={data.length} note={`${fmtInt(count)} images; width ${fmtInt(width.min)}–${fmtInt(width.max)}, height ${fmtInt(height.min)}–${fmtInt(height.max)} px`}>
       <BarChart responsive style={{ width: '100%', height: 220 }} data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
-        <XAxis dataKey="value" label={{ value: 'px', position: 'insideBottomRight', offset: -2 }} height={36} />
+        <XAxis dataKey="label" label={{ value: 'px', position: 'insideBottomRight', offset: -2 }} height={36} />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
         <Tooltip formatter={(v, n) => [fmtInt(Number(v)), n]} labelFormatter={(l) => `${String(l)} px`} isAnimationActive={false} cursor={{ fill: colors.grid }} />
         <Legend verticalAlign="top" height={24} />
-        <Bar dataKey="width" name="width" fill={colors.main} isAnimationActive={false} />
-        <Bar dataKey="height" name="height" fill={colors.alt} isAnimationActive={false} />
+        <Bar dataKey="width" name="width" fill={colors.main} isAnimationActive={false} maxBarSize={28} />
+        <Bar dataKey="height" name="height" fill={colors.alt} isAnimationActive={false} maxBarSize={28} />
       </BarChart>
       {common.length > 0 && (
         <table className="mini-table" data-testid="common-sizes">
@@ -237,4 +234,16 @@ function ImageSizes({ stats }: { stats: DatasetStats }) {
       )}
     </ChartCard>
   );
+}
+
+/** Width and height counts in `n` equal ranges over both (the server's bins are per distinct size). */
+export function sizeBins(width: Histogram, height: Histogram, n: number): { label: string; width: number; height: number }[] {
+  if (!width.bins.length && !height.bins.length) return [];
+  const lo = Math.min(width.min, height.min);
+  const hi = Math.max(width.max, height.max);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / n));
+  const out = Array.from({ length: Math.ceil((hi - lo + 1) / step) }, (_, i) => ({ label: `${lo + i * step}`, width: 0, height: 0 }));
+  for (const b of width.bins) (out[Math.floor((b.value - lo) / step)] as { width: number }).width += b.count;
+  for (const b of height.bins) (out[Math.floor((b.value - lo) / step)] as { height: number }).height += b.count;
+  return out;
 }

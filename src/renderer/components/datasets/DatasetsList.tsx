@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
+import type { ImportProgress } from '../../../shared/dataset-schema';
 import { useApi } from '../../context';
-import { FORMAT_LABELS, KIND_LABELS, fmtInt, plural, splitSummary } from '../../dataset-format';
+import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, fmtInt, plural, progressPercent, splitSummary } from '../../dataset-format';
 import { formatDateTime } from '../../format';
 import { hrefFor } from '../../route';
 import { useQuery } from '../../use-query';
@@ -15,6 +16,24 @@ export function DatasetsList() {
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [deletedIds, setDeletedIds] = useState<ReadonlySet<string>>(new Set());
   const datasets = (list.data ?? []).filter((d) => !deletedIds.has(d.id));
+  // Imports running in any window connected to this workbench: shown while they run, and the
+  // list reloads when one finishes.
+  const [running, setRunning] = useState<Record<string, ImportProgress>>({});
+  const { reload } = list;
+  useEffect(
+    () =>
+      api.on('dataset.import.progress', (p) => {
+        const finished = p.phase === 'done' || p.phase === 'failed' || p.phase === 'cancelled';
+        setRunning((r) => {
+          const next = { ...r };
+          if (finished) delete next[p.importId];
+          else next[p.importId] = p;
+          return next;
+        });
+        if (p.phase === 'done') reload();
+      }),
+    [api, reload],
+  );
 
   const confirmDelete = async () => {
     if (!toDelete) return;
@@ -40,6 +59,13 @@ export function DatasetsList() {
           Import dataset
         </a>
       </div>
+      {Object.values(running).map((p) => (
+        <div key={p.importId} className="banner banner-info import-running" role="status" data-testid="import-running">
+          <strong>Importing…</strong> {PHASE_LABELS[p.phase]}
+          {p.total !== null && p.phase !== 'scan' && ` ${fmtInt(p.done)} / ${fmtInt(p.total)}`}
+          {progressPercent(p) !== null && <span className="muted"> ({Math.round(progressPercent(p) ?? 0)}%)</span>}
+        </div>
+      ))}
       {list.error && (
         <p className="error-text" role="alert">
           Could not load datasets: {list.error}{' '}

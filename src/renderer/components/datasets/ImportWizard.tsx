@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ImportPreview, ImportProgress, ImportReport, SkippedItem } from '../../../shared/dataset-schema';
 import { useApi } from '../../context';
-import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, fmtInt, newImportId, plural, previewEstimate, progressPercent } from '../../dataset-format';
+import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, fmtInt, newImportId, plural, previewEstimate, progressPercent } from '../../dataset-format';
 import { formatDuration } from '../../format';
 import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsOf, sourceKey, sourceOf, type ImportFieldErrors, type ImportFieldName, type ImportFields } from '../../import-form';
 import { hrefFor } from '../../route';
@@ -129,7 +129,9 @@ export function ImportWizard() {
   };
 
   const p = preview?.data ?? null;
-  const columns = p?.availableColumns ?? [];
+  // When the columns cannot be told apart the preview fails, and its message lists them
+  // ("... (columns: a, b, c); choose one"): offer those in the pickers so the user can choose.
+  const columns = p?.availableColumns.length ? p.availableColumns : columnsFromError(previewError);
   const errorCount = Object.values(errors).filter(Boolean).length;
 
   return (
@@ -152,7 +154,8 @@ export function ImportWizard() {
         })}
       </ol>
 
-      <form className="form" onSubmit={(e) => void runPreview(e)} noValidate data-testid="import-form" aria-describedby={errorCount ? 'import-errors' : undefined}>
+      {locked && <SourceRecap fields={fields} preview={p} />}
+      <form className="form" hidden={locked} onSubmit={(e) => void runPreview(e)} noValidate data-testid="import-form" aria-describedby={errorCount ? 'import-errors' : undefined}>
         {errorCount > 0 && (
           <div id="import-errors" className="banner banner-error" role="alert" data-testid="import-form-errors">
             {Object.values(errors).filter(Boolean).join(' · ')}
@@ -170,7 +173,7 @@ export function ImportWizard() {
               </div>
             )}
           </Field>
-          <div className="form-grid">
+          <div className="form-grid form-grid-wide">
             <Field label="Images folder" error={errors.images} hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}>
               {(a) => <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="(detect)" disabled={fields.textOnly} value={fields.images} onChange={(e) => update('images', e.target.value)} data-testid="field-images" />}
             </Field>
@@ -254,7 +257,7 @@ export function ImportWizard() {
         </div>
       )}
 
-      {p && (
+      {p && !locked && (
         <section className="panel-section wizard-preview" aria-labelledby="preview-title" tabIndex={-1} ref={previewRef} data-testid="import-preview" data-stale={stale}>
           <div className="section-head">
             <h2 id="preview-title">Preview</h2>
@@ -331,6 +334,43 @@ export function ImportWizard() {
         </section>
       )}
     </section>
+  );
+}
+
+/** What is being imported, once the form is put away (import running, summary). */
+function SourceRecap({ fields, preview }: { fields: ImportFields; preview: ImportPreview | null }) {
+  const d = preview?.detected;
+  return (
+    <dl className="recap" data-testid="import-recap">
+      <div>
+        <dt>Source</dt>
+        <dd className="mono small">{d?.file ?? fields.path}</dd>
+      </div>
+      {d?.imagesDir && (
+        <div>
+          <dt>Images</dt>
+          <dd className="mono small">{d.imagesDir}</dd>
+        </div>
+      )}
+      {d && (
+        <div>
+          <dt>Format</dt>
+          <dd>
+            {FORMAT_LABELS[d.format]} · {KIND_LABELS[d.kind]}
+          </dd>
+        </div>
+      )}
+      <div>
+        <dt>Name</dt>
+        <dd>{fields.name.trim() || preview?.suggestedName || '—'}</dd>
+      </div>
+      <div>
+        <dt>Split</dt>
+        <dd className="mono small">
+          seed {fields.seed}: {fields.train} / {fields.validation} / {fields.test}
+        </dd>
+      </div>
+    </dl>
   );
 }
 

@@ -17,13 +17,16 @@ interface Props {
 const LARGE = 512;
 
 /** One item, over the grid: the large image, every caption, the metadata. ←/→ previous/next, Esc closes. */
-export function ItemView({ cache, itemId, query, onClose, onNavigate }: Props) {
+export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate }: Props) {
   const api = useApi();
   useSyncExternalStore(cache.subscribe, cache.getVersion);
   const ref = useRef<HTMLDialogElement>(null);
   const [navError, setNavError] = useState<string | null>(null);
   const detail = useQuery(`item:${itemId}`, () => api.call('datasets.item', { itemId }));
-  const d = detail.fresh ? detail.data : null;
+  const fetched = detail.fresh ? detail.data : null;
+  // Item ids are global: a hand-edited URL may name another dataset's item.
+  const foreign = fetched !== null && fetched.datasetId !== datasetId;
+  const d = foreign ? null : fetched;
   const big = useQuery(d?.hasImage ? `large:${itemId}` : null, () => api.call('datasets.thumbnail', { itemId, size: LARGE }));
   const large = big.fresh ? big.data : null;
   const small = cache.thumbnail(itemId);
@@ -86,7 +89,7 @@ export function ItemView({ cache, itemId, query, onClose, onNavigate }: Props) {
     >
       <header className="item-head">
         <h2 id="item-title" className="ellipsis" title={d?.key}>
-          {d ? d.key : 'Loading…'}
+          {d ? d.key : foreign ? `Item ${itemId}` : 'Loading…'}
         </h2>
         <span className="muted small" data-testid="item-position">
           {index !== undefined && total !== null ? `${fmtInt(index + 1)} of ${fmtInt(total)}` : ''}
@@ -103,6 +106,11 @@ export function ItemView({ cache, itemId, query, onClose, onNavigate }: Props) {
           </button>
         </div>
       </header>
+      {foreign && (
+        <p className="error-text" role="alert" data-testid="item-foreign">
+          Item {itemId} belongs to another dataset.
+        </p>
+      )}
       {detail.error && (
         <p className="error-text" role="alert">
           {detail.error}
@@ -115,10 +123,17 @@ export function ItemView({ cache, itemId, query, onClose, onNavigate }: Props) {
       )}
       <div className="item-body">
         <div className="item-image" data-testid="item-image-box">
-          {d && !d.hasImage ? (
+          {foreign ? (
+            <span className="no-image">not in this dataset</span>
+          ) : d && !d.hasImage ? (
             <span className="no-image">no image (text-only)</span>
           ) : large ? (
-            <img src={large.dataUrl} alt={d?.caption ?? d?.className ?? d?.key ?? ''} width={large.width} height={large.height} data-testid="item-image" data-size={`${large.width}x${large.height}`} />
+            <img
+              src={large.dataUrl}
+              alt={d?.caption ?? d?.className ?? d?.key ?? ''}
+              width={large.width}
+              height={large.height}
+              className={large.width < 128 && large.height < 128 ? 'pixelated' : undefined} data-testid="item-image" data-size={`${large.width}x${large.height}`} />
           ) : small ? (
             <img src={small.dataUrl} alt="" className="item-image-placeholder" width={small.width} height={small.height} />
           ) : big.error ? (
@@ -182,7 +197,7 @@ export function ItemView({ cache, itemId, query, onClose, onNavigate }: Props) {
                   {d.origin.file}
                   {d.origin.lines.length > 0 && `: line${d.origin.lines.length > 1 ? 's' : ''} ${d.origin.lines.join(', ')}`}
                 </dd>
-                <dt>Index</dt>
+                <dt>Dataset index</dt>
                 <dd className="mono">{fmtInt(d.index)}</dd>
                 <dt>Item id</dt>
                 <dd className="mono">{d.id}</dd>

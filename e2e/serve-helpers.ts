@@ -1,0 +1,63 @@
+/**
+ * Starting the real `mlbl serve` for browser tests, and Debian's Chromium through playwright-core
+ * (never a downloaded browser).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS = path.join(ROOT, 'test-results');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const URL_RE = /(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9._~-]+)/;
+
+export interface Served {
+  child: ChildProcess;
+  base: string;
+  token: string;
+  output: () => string;
+}
+
+export function startServer(dataDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: { ...process.env, MLBL_DATA_DIR: dataDir, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const output = () => out;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('`mlbl serve` printed no URL within 60 s')), 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n--- server output ---\n${out}`));
+    };
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = URL_RE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.removeListener('exit', onEarlyExit);
+        resolve({ child, base: m[1] as string, token: m[3] as string, output });
+      }
+    };
+    const onEarlyExit = (code: number | null, signal: string | null) => fail(new Error(`\`mlbl serve\` exited early (code ${code}, signal ${signal})`));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.once('error', fail);
+    child.once('exit', onEarlyExit);
+  });
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { LmParams, defaultLearningRate } from './lm-spec';
+
+describe('LmParams', () => {
+  it('defaults to the 2014 recipe', () => {
+    const p = LmParams.parse({ captions: 'c.csv' });
+    expect(p).toMatchObject({
+      model: 'mlbl-b', contextSize: 5, K: 100, h: 256, factors: 50, optimizer: 'sgd', lrDecay: 0.998,
+      momentumStart: 0.5, momentumEnd: 0.9, momentumEpochs: 20, decayWords: 1e-4, decayContext: 1e-5,
+      batchSize: 20, patience: 5, backend: 'auto',
+    });
+    expect(defaultLearningRate(p)).toBe(0.2);
+    expect(defaultLearningRate({ ...p, model: 'lbl' })).toBe(0.2);
+    expect(defaultLearningRate({ ...p, model: 'mlbl-f' })).toBe(0.02);
+    expect(defaultLearningRate({ ...p, optimizer: 'adam' })).toBe(0.001);
+    expect(defaultLearningRate({ ...p, lr: 0.5 })).toBe(0.5);
+  });
+
+  it('coerces CLI strings and rejects bad values', () => {
+    expect(LmParams.parse({ captions: 'c.csv', K: '50', epochs: '3', testAtEnd: 'false' })).toMatchObject({ K: 50, epochs: 3, testAtEnd: false });
+    expect(LmParams.parse({ captions: 'c.csv', testAtEnd: 'true' }).testAtEnd).toBe(true);
+    expect(LmParams.safeParse({ captions: 'c.csv', model: 'rnn' }).success).toBe(false);
+    expect(LmParams.safeParse({ captions: 'c.csv', contextSize: 0 }).success).toBe(false);
+    expect(LmParams.safeParse({}).success).toBe(false);
+  });
+});
