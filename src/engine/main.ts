@@ -1,4 +1,4 @@
-/** Entry of an engine process: one run, then exit. */
+/** Entry of an engine process: one run, then exit; or (for the host's short jobs) inspect requests until 'stop'. */
 import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
 import { selectBackend } from './backend';
 import { parentChannel } from './channel';
@@ -11,11 +11,19 @@ const channel = parentChannel();
 let stop = false;
 let started = false;
 
+let inspecting: Promise<void> | null = null;
+let inspectBackend: Promise<unknown> | null = null;
+
 channel.onMessage((msg: HostToEngine) => {
-  if (msg.type === 'stop') stop = true;
-  else if ((msg.type === 'start' || msg.type === 'inspect') && !started) {
+  if (msg.type === 'stop') {
+    stop = true;
+    if (inspecting) process.exit(0);
+  } else if (msg.type === 'inspect' && (!started || inspecting)) {
     started = true;
-    (msg.type === 'start' ? run(msg) : inspect(msg)).then(
+    inspecting = (inspecting ?? Promise.resolve()).then(() => inspect(msg));
+  } else if (msg.type === 'start' && !started) {
+    started = true;
+    run(msg).then(
       () => setTimeout(() => process.exit(0), 50),
       (e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e));
@@ -27,10 +35,15 @@ channel.onMessage((msg: HostToEngine) => {
 });
 channel.send({ type: 'ready' });
 
-/** A short job (activation maps) on the cpu backend: quick to start, one forward pass. */
+/** Short jobs (activation maps) on the cpu backend: quick to start, one forward pass each; errors go back with the request. */
 async function inspect(msg: Extract<HostToEngine, { type: 'inspect' }>): Promise<void> {
-  await selectBackend('cpu');
-  channel.send({ type: 'inspected', result: await computeActivations(msg.job) });
+  try {
+    inspectBackend ??= selectBackend('cpu');
+    await inspectBackend;
+    channel.send({ type: 'inspected', requestId: msg.requestId, result: await computeActivations(msg.job) });
+  } catch (e) {
+    channel.send({ type: 'inspected', requestId: msg.requestId, error: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void> {

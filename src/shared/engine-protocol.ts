@@ -6,8 +6,11 @@ import type { ActivationsJob, ActivationsResult } from './convnet-spec';
 export type HostToEngine =
   | { type: 'start'; runId: string; spec: RunSpec; runDir: string }
   | { type: 'stop' }
-  /** A short job outside any run (activation maps from a checkpoint): answered by 'inspected', then the process exits. */
-  | { type: 'inspect'; job: ActivationsJob };
+  /**
+   * A short job outside any run (activation maps from a checkpoint), answered by 'inspected' with
+   * the same requestId. The process stays up for further jobs until 'stop' (or the host's exit).
+   */
+  | { type: 'inspect'; requestId: number; job: ActivationsJob };
 
 export type EngineToHost =
   | { type: 'ready' }
@@ -19,4 +22,4 @@ export type EngineToHost =
   | { type: 'sample'; step: number; epoch: number; kind: string; text: string; data: unknown }
   | { type: 'done'; outcome: 'completed' | 'stopped'; summary: Record<string, number> }
   | { type: 'error'; message: string; stack?: string }
-  | { type: 'inspected'; result: ActivationsResult };
+  | { type: 'inspected'; requestId: number; result?: ActivationsResult; error?: string };

@@ -31,7 +31,11 @@ describe('caption-image scores for retrieval', () => {
           const im = tf.tile(tf.tensor2d(feats.subarray(j * c.D, (j + 1) * c.D), [1, c.D]), [inst.count, 1]) as tf.Tensor2D;
           const lp = tf.logSoftmax(model.logits(tf.tensor2d(inst.contexts, [inst.count, 2], 'int32'), im)).arraySync() as number[][];
           const perCaption = new Array<number>(inst.captionCount).fill(0);
-          for (let t = 0; t < inst.count; t++) perCaption[inst.captions[t] as number] += (lp[t] as number[])[inst.targets[t] as number] as number;
+          for (let t = 0; t < inst.count; t++) {
+            const cap = inst.captions[t] as number;
+            const row = lp[t] as number[];
+            perCaption[cap] = (perCaption[cap] as number) + (row[inst.targets[t] as number] as number);
+          }
           return perCaption;
         });
         for (let cap = 0; cap < inst.captionCount; cap++) expect(S[cap * N + j]).toBeCloseTo(direct[cap] as number, 3);

@@ -1,7 +1,8 @@
 /**
  * What the ConvNet runs leave behind, served to the API: the test confusion report, and activation
- * maps of a checkpoint for one image, computed on demand by a short-lived engine process (tfjs
- * never loads in the host) and cached under the run's folder (activations/).
+ * maps of a checkpoint for one image, computed on demand by an engine process of their own (tfjs
+ * never loads in the host; the process stays warm for a minute of further requests, then ends)
+ * and cached under the run's folder (activations/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,10 +10,13 @@ import { ApiError, type ArtefactRecord } from '../../shared/api';
 import type { ActivationMaps, ActivationsJob, ActivationsResult, CheckpointChoice, CheckpointMeta, ConfusionReport } from '../../shared/convnet-spec';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { Store } from '../store/store';
+import type { EngineProcess } from './engine-process';
 import type { RunManager } from './run-manager';
 
 /** How long an activation job may take (process start, tfjs load, one forward pass). */
 export const ACTIVATIONS_TIMEOUT_MS = 120_000;
+/** An idle activation engine ends after this long. */
+export const INSPECT_IDLE_MS = 60_000;
 
 /** MNIST split sizes, to refuse an impossible image index before starting a process. */
 const SPLIT_SIZE = { test: 10_000, train: 60_000 } as const;
@@ -59,9 +63,6 @@ export function checkpointModelJson(store: Store, runs: RunManager, runId: strin
   return { file, artefact: ck };
 }
 
-// One activation process at a time: a user scrubbing through images queues, not forks N engines.
-let chain: Promise<unknown> = Promise.resolve();
-
 export async function activations(
   store: Store,
   runs: RunManager,
@@ -82,41 +83,103 @@ export async function activations(
       // A damaged cache entry: compute again.
     }
   }
-  const job = chain.then(() => runActivationJob(runs, { kind: 'activations', checkpointDir, split: q.split, imageIndex: q.imageIndex }));
-  chain = job.catch(() => undefined);
-  const result = await job;
+  const result = await inspectEngine(runs).run({ kind: 'activations', checkpointDir, split: q.split, imageIndex: q.imageIndex });
   fs.mkdirSync(cacheDir, { recursive: true });
   fs.writeFileSync(cacheFile, JSON.stringify(result));
   return { ...result, runId: q.id, checkpoint };
 }
 
-function runActivationJob(runs: RunManager, job: ActivationsJob): Promise<ActivationsResult> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let proc: ReturnType<RunManager['spawnEngine']>;
-    try {
-      proc = runs.spawnEngine();
-    } catch (e) {
-      reject(new ApiError('internal', `could not start an engine for activation maps: ${(e as Error).message}`));
-      return;
-    }
-    const timer = setTimeout(() => finish(new ApiError('internal', `activation maps took longer than ${ACTIVATIONS_TIMEOUT_MS / 1000} s; engine killed`)), ACTIVATIONS_TIMEOUT_MS);
-    function finish(err: Error | null, result?: ActivationsResult): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) {
-        proc.kill();
-        reject(err);
-      } else {
-        resolve(result as ActivationsResult);
-      }
-    }
-    proc.onMessage((m: EngineToHost) => {
-      if (m.type === 'ready') proc.send({ type: 'inspect', job });
-      else if (m.type === 'inspected') finish(null, m.result);
-      else if (m.type === 'error') finish(new ApiError(/outside the MNIST|takes \[/.test(m.message) ? 'bad_request' : 'internal', `activation maps: ${m.message}`));
+/**
+ * One warm engine process per run manager for activation jobs: started on the first request
+ * (tfjs loads once), answers requests in order, and ends after INSPECT_IDLE_MS without one (and
+ * with the run manager). A crashed or timed-out engine is replaced on the next request.
+ */
+class InspectEngine {
+  private readonly proc: EngineProcess;
+  private readonly ready: Promise<void>;
+  private readonly pending = new Map<number, { resolve(r: ActivationsResult): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private nextId = 1;
+  private idle: NodeJS.Timeout | null = null;
+  dead = false;
+
+  constructor(runs: RunManager, private readonly onDead: () => void) {
+    this.proc = runs.spawnEngine();
+    let markReady = (): void => {};
+    this.ready = new Promise((resolve) => { markReady = resolve; });
+    this.proc.onMessage((m: EngineToHost) => {
+      if (m.type === 'ready') markReady();
+      else if (m.type === 'inspected') this.settle(m.requestId, m.error, m.result);
     });
-    proc.onExit((code, signal, tail) => finish(new ApiError('internal', `the activation engine ended (${signal ?? `code ${code}`}) without an answer${tail ? `: ${tail}` : ''}`)));
-  });
+    this.proc.onExit((code, signal, tail) => {
+      this.die();
+      markReady(); // a request waiting for 'ready' goes on to find the engine dead
+      const err = new ApiError('internal', `the activation engine ended (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
+      for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(err); }
+      this.pending.clear();
+    });
+  }
+
+  async run(job: ActivationsJob): Promise<ActivationsResult> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const id = this.nextId++;
+    const answer = new Promise<ActivationsResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ApiError('internal', `activation maps took longer than ${ACTIVATIONS_TIMEOUT_MS / 1000} s; engine killed`));
+        this.stop();
+      }, ACTIVATIONS_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+    answer.catch(() => {}); // handled by the caller; may reject while we wait for 'ready'
+    await this.ready;
+    if (this.dead) {
+      const p = this.pending.get(id);
+      if (p) { clearTimeout(p.timer); this.pending.delete(id); p.reject(new ApiError('internal', 'the activation engine ended before it was ready')); }
+    } else {
+      this.proc.send({ type: 'inspect', requestId: id, job });
+    }
+    return answer;
+  }
+
+  stop(): void {
+    this.die();
+    this.proc.kill();
+  }
+
+  private die(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.idle) clearTimeout(this.idle);
+    this.onDead();
+  }
+
+  private settle(id: number, error: string | undefined, result: ActivationsResult | undefined): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (error !== undefined || !result) p.reject(new ApiError(/outside the MNIST|takes \[/.test(error ?? '') ? 'bad_request' : 'internal', `activation maps: ${error ?? 'no result'}`));
+    else p.resolve(result);
+    if (this.pending.size === 0 && !this.dead) {
+      this.idle = setTimeout(() => this.stop(), INSPECT_IDLE_MS);
+      this.idle.unref();
+    }
+  }
+}
+
+const inspectEngines = new WeakMap<RunManager, InspectEngine>();
+
+function inspectEngine(runs: RunManager): InspectEngine {
+  let e = inspectEngines.get(runs);
+  if (!e || e.dead) {
+    try {
+      const fresh: InspectEngine = new InspectEngine(runs, () => { if (inspectEngines.get(runs) === fresh) inspectEngines.delete(runs); });
+      e = fresh;
+    } catch (err) {
+      throw new ApiError('internal', `could not start an engine for activation maps: ${(err as Error).message}`);
+    }
+    inspectEngines.set(runs, e);
+  }
+  return e;
 }

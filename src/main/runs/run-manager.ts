@@ -38,6 +38,7 @@ export class RunManager {
   private readonly queue: string[] = [];
   private readonly active = new Map<string, Active>();
   private readonly waiters = new Map<string, ((r: RunRecord) => void)[]>();
+  private readonly extraEngines = new Set<EngineProcess>();
   private readonly progressListeners = new Set<(runId: string, p: Extract<EngineToHost, { type: 'progress' }>) => void>();
   private readonly store: Store;
   private readonly publish: Publish;
@@ -58,10 +59,13 @@ export class RunManager {
     setImmediate(() => this.pump());
   }
 
-  /** A fresh engine process outside the queue, for a short job (activation maps); the caller ends it. */
+  /** A fresh engine process outside the queue, for short jobs (activation maps); the caller ends it, shutdown kills it. */
   spawnEngine(): EngineProcess {
     if (this.closed) throw new Error('the run manager is shut down');
-    return this.launcher(this.opts.engineEnv);
+    const proc = this.launcher(this.opts.engineEnv);
+    this.extraEngines.add(proc);
+    proc.onExit(() => this.extraEngines.delete(proc));
+    return proc;
   }
 
   runDir(id: string): string {
@@ -149,6 +153,7 @@ export class RunManager {
   /** Stops accepting work and kills running engines; their runs end `interrupted`. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    for (const p of this.extraEngines) p.kill();
     const waits = [...this.active.keys()].map((id) => this.waitFor(id));
     for (const a of this.active.values()) {
       a.error = 'the workbench shut down during this run';

@@ -121,12 +121,10 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
           {navError}
         </p>
       )}
-      <div className="item-body">
-        <div className="item-image" data-testid="item-image-box">
+      <div className={`item-body${d && !d.hasImage ? ' item-body-text' : ''}`}>
+        <div className="item-image" data-testid="item-image-box" hidden={Boolean(d && !d.hasImage)}>
           {foreign ? (
             <span className="no-image">not in this dataset</span>
-          ) : d && !d.hasImage ? (
-            <span className="no-image">no image (text-only)</span>
           ) : large ? (
             <img
               src={large.dataUrl}

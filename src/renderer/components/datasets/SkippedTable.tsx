@@ -4,6 +4,8 @@ import { REASON_LABELS, fmtInt } from '../../dataset-format';
 /** Skipped inputs: where (file:line) and why. */
 export function SkippedTable({ items, testId = 'skipped-list', caption }: { items: readonly SkippedItem[]; testId?: string; caption?: string }) {
   if (items.length === 0) return null;
+  // By file, then line (the import finds problems in several passes, not in file order).
+  const sorted = [...items].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? Infinity) - (b.line ?? Infinity)));
   return (
     <div className="table-wrap skipped-wrap">
       <table className="runs-table skipped-table" data-testid={testId} data-count={items.length}>
@@ -16,7 +18,7 @@ export function SkippedTable({ items, testId = 'skipped-list', caption }: { item
           </tr>
         </thead>
         <tbody>
-          {items.map((s, i) => (
+          {sorted.map((s, i) => (
             <tr key={`${s.file}:${s.line ?? ''}:${i}`} data-testid="skipped-row" data-file={s.file} data-line={s.line ?? ''} data-reason={s.reason}>
               <td className="mono" data-testid="skipped-where">
                 {s.file}
