@@ -1,8 +1,9 @@
 /**
- * Training-throughput benchmark (issue 3).
+ * Training-throughput benchmark (issue 3) and dataset benchmark (issue 4, `--only dataset`, in
+ * ./dataset.ts; not in the default set).
  *
- *   npm run bench -- [--only lenet5,mlblb,gemm] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
- *                    [--no-peers] [--quick] [--repeat N]
+ *   npm run bench -- [--only lenet5,mlblb,gemm,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
+ *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N]
  *
  * Prints ONE JSON object on stdout (progress goes to stderr). Networks, sizes and protocol follow
  * ../shared/bench/peers/lenet5_torch.py and mlbl_torch.py: LeNet-5 batch 64, Adam, 4096 random
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
+import { benchDataset } from './dataset';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { defaultPeersDir, runPeer, type PeerResult } from './peers';
 
@@ -29,10 +31,11 @@ interface Args {
   peers: boolean;
   quick: boolean;
   repeat: number;
+  datasetN: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3 };
+  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -52,9 +55,13 @@ function parseArgs(argv: string[]): Args {
       a.repeat = Number(v());
       if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error('--repeat needs a positive integer');
     }
+    else if (k === '--dataset-n') {
+      a.datasetN = Number(v());
+      if (!Number.isInteger(a.datasetN) || a.datasetN < 200) throw new Error('--dataset-n needs an integer >= 200 (one page)');
+    }
     else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
   return a;
 }
 
@@ -187,10 +194,26 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const training = ['lenet5', 'mlblb', 'gemm'].some((b) => args.only.has(b));
+  if (!training) {
+    // Dataset only: no tensor backend is loaded, so it does not weigh on the import's peak RSS.
+    say(`dataset benchmark, ${args.datasetN} images`);
+    const out: Record<string, unknown> = {
+      bench: 'dataset',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      load_avg_before: os.loadavg().map((l) => round(l, 2)),
+      ...(await benchDataset(args.datasetN, say)),
+      load_avg_after: os.loadavg().map((l) => round(l, 2)),
+    };
+    emit(out, args.out);
+    return;
+  }
   const choice = await selectBackend(args.backend, (m) => say(m));
   say(`backend ${choice.backend}`);
   const out: Record<string, unknown> = {
-    bench: 'train-throughput',
+    bench: args.only.has('dataset') ? 'train-throughput+dataset' : 'train-throughput',
     date: new Date().toISOString(),
     node: process.version,
     tfjs: tf.version.tfjs,
@@ -261,11 +284,17 @@ async function main(): Promise<void> {
   }
   out.peers = args.peers ? peerOut : { skipped: '--no-peers' };
   out.ratios = ratios;
+  if (args.only.has('dataset')) Object.assign(out, await benchDataset(args.datasetN, say));
   out.load_avg_after = os.loadavg().map((l) => round(l, 2));
+  emit(out, args.out);
+}
+
+/** The one JSON object: on stdout, and in `file` when given. */
+function emit(out: Record<string, unknown>, file: string | null): void {
   const json = JSON.stringify(out);
-  if (args.out) {
-    mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-    writeFileSync(args.out, json + '\n');
+  if (file) {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, json + '\n');
   }
   process.stdout.write(json + '\n');
 }
