@@ -275,6 +275,8 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     summary.seconds = (performance.now() - t0) / 1000;
     return { outcome, summary };
   } finally {
+    // Whatever ended the loop (an error included), the points measured so far reach the host.
+    flush();
     Math.random = savedRandom;
     model.dispose();
     optimizer.dispose();
