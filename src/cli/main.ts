@@ -17,6 +17,9 @@ const USAGE = `mlbl: MLBL Workbench from the command line
       lrSchedule=none|step|cosine, lrStepEpochs, lrGamma, lrMin, weightDecay, augmentShift,
       augmentFlip, validationSplit, patience, monitor=val_loss|val_accuracy, checkpointEvery,
       resumeFrom=RUN_ID|DIR, testLimit
+  mlbl train --preset lbl|mlbl-b|mlbl-f --set captions=CSV [--set features=FILE] [--set key=value ...]
+      language models of Kiros et al. 2014 on an image,caption CSV (keys: contextSize, K, h,
+      factors, minCount, optimizer=sgd|adam, lr, epochs, batchSize, patience, seed, trainLimit, ...)
   mlbl runs [--json] [--data-dir DIR]      list runs
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
 ${DATASETS_USAGE}
