@@ -4,68 +4,13 @@
  *
  * Needs the renderer built first: `npm run build` (out/renderer).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS = path.join(ROOT, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const URL_RE = /(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9._~-]+)/;
-
-interface Served {
-  child: ChildProcess;
-  base: string;
-  token: string;
-  output: () => string;
-}
-
-function startServer(dataDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: { ...process.env, MLBL_DATA_DIR: dataDir, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const output = () => out;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error('`mlbl serve` printed no URL within 60 s')), 60_000);
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${err.message}\n--- server output ---\n${out}`));
-    };
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = URL_RE.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, base: m[1] as string, token: m[3] as string, output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`\`mlbl serve\` exited early (code ${code}, signal ${signal})`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
 
 /** Resolves with the HTTP status a WebSocket upgrade to `url` was answered with (101 if it opened). */
 function upgradeStatus(url: string, origin: string): Promise<number> {
