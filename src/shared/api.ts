@@ -8,8 +8,9 @@ import { RunSpec } from './run-spec';
 import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
 import { DatasetId, ImportOptions, ImportSource, ItemsQuery, SplitSpec, StatsQuery, ThumbnailQuery, type DatasetInfo, type DatasetItemDetail, type DatasetStats, type ImportPreview, type ImportProgress, type ImportReport, type ItemsPage, type SkippedItem, type Thumbnail } from './dataset-schema';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted'];
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'stopped', 'interrupted', 'diverged'] as const;
+/** paused: stopped at a checkpoint on request, resumable; diverged: a NaN or infinite loss ended it (last good checkpoint kept). */
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export const isTerminal = (s: RunStatus): boolean => s !== 'queued' && s !== 'running';
 
 export interface RunRecord {
@@ -50,6 +51,17 @@ export interface SystemInfo {
   concurrency: number;
 }
 
+/** One decoded word with its model probability and the five most probable alternatives. */
+export interface CaptionWord { word: string; p: number; top: { word: string; p: number }[] }
+export interface DecodedCaption { text: string; words: CaptionWord[]; logProb: number; method: 'greedy' | 'beam' | 'sample'; checkpoint: string }
+export interface CheckpointInfo { id: string; label: string; epoch: number; step: number; best: boolean }
+export interface RetrievalHit { itemId: number; image: string; caption?: string; score: number }
+/** A cached feature matrix: one row per image of a dataset, from (model, layer). */
+export interface FeatureSetRecord { id: string; datasetId: string; model: string; layer: string; dim: number; rows: number; complete: boolean; path: string; createdAt: number }
+export interface FeatureProgress { featureSetId: string; done: number; total: number; imagesPerSecond: number }
+/** A file produced by an export: text (utf8) or binary (base64), named for a save dialog or a download. */
+export interface ExportFile { name: string; mime: string; encoding: 'utf8' | 'base64'; content: string }
+
 const RunId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'run ids are letters, digits, _ and -');
 
 function method<I extends z.ZodType>(input: I) {
@@ -58,7 +70,7 @@ function method<I extends z.ZodType>(input: I) {
 
 export const methods = {
   'runs.create': method(z.object({ spec: RunSpec })).returns<RunRecord>(),
-  'runs.list': method(z.object({ status: z.enum(['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted']).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 })).returns<RunRecord[]>(),
+  'runs.list': method(z.object({ status: z.enum(RUN_STATUSES).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 })).returns<RunRecord[]>(),
   'runs.get': method(z.object({ id: RunId })).returns<RunRecord>(),
   'runs.stop': method(z.object({ id: RunId })).returns<RunRecord>(),
   'runs.delete': method(z.object({ id: RunId })).returns<{ deleted: boolean }>(),
@@ -73,6 +85,42 @@ export const methods = {
   // ConvNet runs: the test confusion matrix (latest unless artefactId), and activation maps of every conv layer for one MNIST image from a checkpoint (computed on demand by a short-lived engine process).
   'runs.confusion': method(z.object({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
   'runs.activations': method(z.object({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
+  'runs.update': method(z.object({ id: RunId, name: z.string().trim().min(1).max(200).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(), notes: z.string().max(20_000).optional() })).returns<RunRecord>(),
+  // Pause stops at a checkpoint and keeps the run resumable; resume continues a paused, stopped, interrupted or diverged run from its last good checkpoint (same step count).
+  'runs.pause': method(z.object({ id: RunId })).returns<RunRecord>(),
+  'runs.resume': method(z.object({ id: RunId })).returns<RunRecord>(),
+  // Language-model runs: checkpoints, decoding an image (a dataset item or a dropped file as a data URL) with any decoder settings, retrieval both ways.
+  'runs.checkpoints': method(z.object({ id: RunId })).returns<CheckpointInfo[]>(),
+  'runs.decode': method(z.object({
+    id: RunId,
+    checkpoint: z.string().min(1).max(64).default('best'),
+    itemId: z.number().int().positive().optional(),
+    image: z.string().max(30_000_000).optional(),
+    method: z.enum(['greedy', 'beam', 'sample']).default('beam'),
+    beam: z.number().int().min(1).max(20).default(3),
+    temperature: z.number().positive().max(10).default(1),
+    topK: z.number().int().min(0).max(100_000).default(0),
+    maxLength: z.number().int().min(1).max(100).default(20),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  }).refine((q) => (q.itemId === undefined) !== (q.image === undefined), { message: 'give exactly one of itemId and image', path: ['itemId'] })).returns<DecodedCaption>(),
+  'runs.retrieve': method(z.object({
+    id: RunId,
+    checkpoint: z.string().min(1).max(64).default('best'),
+    itemId: z.number().int().positive().optional(),
+    sentence: z.string().min(1).max(2_000).optional(),
+    split: z.enum(['train', 'validation', 'test', 'all']).default('test'),
+    limit: z.number().int().min(1).max(100).default(10),
+  }).refine((q) => (q.itemId === undefined) !== (q.sentence === undefined), { message: 'give exactly one of itemId and sentence', path: ['itemId'] })).returns<RetrievalHit[]>(),
+  // Exports: captions (csv | jsonl | coco results JSON) for a split, metrics (csv long format | json), the model (TF.js layers format).
+  'runs.export': method(z.discriminatedUnion('what', [
+    z.object({ what: z.literal('captions'), id: RunId, format: z.enum(['csv', 'jsonl', 'coco']), split: z.enum(['train', 'validation', 'test', 'all']).default('test'), checkpoint: z.string().min(1).max(64).default('best'), beam: z.number().int().min(1).max(20).default(3) }),
+    z.object({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
+    z.object({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
+  ])).returns<{ files: ExportFile[] }>(),
+  'features.list': method(z.object({ datasetId: DatasetId.optional() }).default({})).returns<FeatureSetRecord[]>(),
+  // Extract (or reuse the cached) features of every image of a dataset with a TF.js layers model on disk or a ConvNet run's model; progress: features.progress.
+  'features.extract': method(z.object({ datasetId: DatasetId, model: z.string().min(1).max(4096).optional(), fromRun: RunId.optional(), layer: z.string().min(1).max(200).optional() })
+    .refine((q) => (q.model === undefined) !== (q.fromRun === undefined), { message: 'give exactly one of model and fromRun', path: ['model'] })).returns<FeatureSetRecord>(),
   'runs.logs': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
   'datasets.list': method(z.object({}).default({})).returns<DatasetSummary[]>(),
   'datasets.get': method(z.object({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),
@@ -106,9 +154,10 @@ export interface Events {
   'run.artefact': ArtefactRecord;
   'run.sample': Omit<SampleRecord, 'id' | 'createdAt'>;
   'dataset.import.progress': ImportProgress;
+  'features.progress': FeatureProgress;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress'];
+export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress', 'features.progress'];
 
 /** What the renderer holds: the same shape over IPC and over the WebSocket. */
 export interface Api {
