@@ -6,7 +6,7 @@ import { createAppStore } from './store';
 const RUN: RunRecord = {
   id: 'r1', name: 'one', preset: 'lenet5-mnist', status: 'running', createdAt: 1, startedAt: 2, endedAt: null, backend: 'cpu', seed: 1, error: null,
   exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null,
-  spec: { preset: 'lenet5-mnist', params: { epochs: 2, batchSize: 64, learningRate: 0.001, optimizer: 'adam', trainLimit: 1000, validationLimit: 500, seed: 1, backend: 'auto' }, tags: [] },
+  spec: { preset: 'lenet5-mnist', params: { epochs: 2, batchSize: 64, learningRate: 0.001, optimizer: 'adam', trainLimit: 1000, validationLimit: 500, seed: 1, backend: 'auto', lrSchedule: 'cosine', augmentShift: 2 }, tags: [] },
 };
 
 /** An Api whose answers the test releases by hand, and whose events the test emits. */

@@ -48,9 +48,13 @@ describe('normaliseMap', () => {
 
 describe('training options in the run spec', () => {
   it('leaves old specs valid and fills defaults in the engine', () => {
-    const p = LeNet5MnistParams.parse({ epochs: 2 });
+    const p = ConvNetParams.parse({ epochs: 2 });
     expect(p).not.toHaveProperty('lrSchedule');
     expect(resolveTrainingOptions(p)).toEqual(TRAINING_DEFAULTS);
+    // The LeNet-5 preset records its recipe (cosine schedule, shifts of 2 pixels, all 60k images, 15 epochs).
+    const lenet = LeNet5MnistParams.parse({});
+    expect(lenet).toMatchObject({ lrSchedule: 'cosine', augmentShift: 2, trainLimit: 0, epochs: 15, learningRate: 0.002 });
+    expect(resolveTrainingOptions(lenet)).toMatchObject({ lrSchedule: 'cosine', augmentShift: 2, momentum: TRAINING_DEFAULTS.momentum });
     expect(resolveTrainingOptions({ patience: 3, augmentFlip: true })).toMatchObject({ patience: 3, augmentFlip: true, monitor: 'val_loss' });
   });
   it('takes CLI strings, including booleans that say false', () => {

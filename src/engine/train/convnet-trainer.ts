@@ -25,17 +25,21 @@ import {
 } from '../../shared/convnet-spec';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { LayerStack } from '../../shared/layer-spec';
-import type { LeNet5MnistParams } from '../../shared/run-spec';
+import type { ConvNetTrainingParams } from '../../shared/run-spec';
 import { batchTensors, range, type ImageSet } from '../data/image-set';
-import { injectedFault } from '../faults';
+import { checkDiskFault, injectedFault } from '../faults';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
-import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
 import { Rng, streamSeed } from './rng';
 
 export interface TrainContext {
   emit(msg: EngineToHost): void;
   /** True once the host asked the run to stop; checked between batches. */
   stopRequested(): boolean;
+  /** True once the host asked for a pause: stop, but always write a checkpoint first. */
+  pauseRequested?(): boolean;
+  /** Resume this run in place from this checkpoint folder (chosen by the host); overrides params.resumeFrom. */
+  resumeFrom?: string;
   runDir: string;
 }
 
@@ -44,7 +48,7 @@ export interface TrainResult { outcome: 'completed' | 'stopped'; summary: Record
 export interface ConvNetJob {
   /** The run preset, recorded in checkpoints. */
   preset: string;
-  params: LeNet5MnistParams;
+  params: ConvNetTrainingParams;
   stack: LayerStack;
   /** Training images (already limited to trainLimit). */
   train: ImageSet;
@@ -103,8 +107,11 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   let best: { value: number; epoch: number } | null = null;
   let epochsWithoutImprovement = 0;
 
-  if (o.resumeFrom) {
-    const dir = resolveCheckpointDir(o.resumeFrom, ctx.runDir);
+  // In place (the host resumes this very run): its own checkpoint; otherwise the spec's resumeFrom.
+  const resumeFrom = ctx.resumeFrom || o.resumeFrom;
+  const inPlace = !!ctx.resumeFrom;
+  if (resumeFrom) {
+    const dir = resolveCheckpointDir(resumeFrom, ctx.runDir);
     const st = readCheckpointState(dir);
     if (JSON.stringify(st.inputShape) !== JSON.stringify(inputShape) || JSON.stringify(st.stack) !== JSON.stringify(job.stack)) {
       throw new Error(`resumeFrom: checkpoint ${dir} was trained with another layer stack or input shape`);
@@ -130,6 +137,14 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   const savedRandom = Math.random;
   Math.random = () => dropoutRng.next();
   const fault = injectedFault();
+  const poison = (): void => { tf.tidy(() => { for (const v of varList) v.assign(tf.fill(v.shape, Number.NaN)); }); };
+  const diverge = (at: number, loss: number, what: string): void => {
+    outcome = 'stopped';
+    summary.diverged_at_step = at;
+    const message = `training diverged at step ${at}: ${what}; stopped, the last good checkpoint is kept${lastCheckpointSteps >= 0 ? ` (step ${lastCheckpointSteps})` : ' (none was written)'}`;
+    ctx.emit({ type: 'log', level: 'error', message });
+    ctx.emit({ type: 'diverged', step: at, loss, message });
+  };
   let pending: Points = [];
   let lastFlush = performance.now();
   const flush = (): void => {
@@ -152,17 +167,26 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     rng: { shuffle: shuffleAtEpochStart, augment: augmentRng.state, dropout: dropoutRng.state },
     best, epochsWithoutImprovement, learningRate: lr, params: { ...p }, writtenAt: Date.now(),
   });
-  const writeCheckpoint = async (name: string, state: CheckpointState, meta: Omit<CheckpointMeta, 'dir' | 'optimizer' | 'monitor' | 'epoch' | 'steps'>): Promise<void> => {
+  /** Writes a checkpoint unless the weights are no longer finite (then the run has diverged: false). */
+  const writeCheckpoint = async (name: string, state: CheckpointState, meta: Omit<CheckpointMeta, 'dir' | 'optimizer' | 'monitor' | 'epoch' | 'steps'>): Promise<boolean> => {
+    if (!weightsFinite(varList)) {
+      diverge(Math.max(0, state.steps - 1), Number.NaN, 'the weights are no longer finite (NaN or infinity)');
+      return false;
+    }
+    // What the engine measured before this checkpoint reaches the host before the checkpoint does.
+    flush();
     const rel = path.join('checkpoints', name);
     await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
     lastCheckpointSteps = state.steps;
     const full: CheckpointMeta = { epoch: state.epoch, steps: state.steps, monitor: o.monitor, optimizer: checkpointOptimizerName(optimizer), dir: rel, ...meta };
-    if (meta.best) fs.writeFileSync(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
+    if (meta.best) writeRunFile(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
     ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join(rel, 'model.json'), step: Math.max(0, step - 1), epoch: state.epoch, meta: { ...full } });
+    return true;
   };
 
   try {
-    snapshotFilters(model, startEpoch - 1, Math.max(0, step - 1), ctx);
+    // Resumed in place, the run already has the snapshot of the epoch it resumes from.
+    if (!inPlace) snapshotFilters(model, startEpoch - 1, Math.max(0, step - 1), ctx);
     if (startEpoch > p.epochs) ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
 
     for (let epoch = startEpoch; epoch <= p.epochs; epoch++) {
@@ -177,10 +201,11 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
       const first = skipBatches;
       skipBatches = 0;
       for (let b = first; b < stepsPerEpoch; b++) {
-        if (fault?.step === step) fault.fire();
+        if (fault?.step === step) fault.fire({ poison });
         if (ctx.stopRequested()) {
           outcome = 'stopped';
-          if (o.checkpointEvery > 0 && step > 0 && lastCheckpointSteps !== step) {
+          const pausing = ctx.pauseRequested?.() ?? false;
+          if ((o.checkpointEvery > 0 || pausing) && step > 0 && lastCheckpointSteps !== step) {
             await writeCheckpoint(`step-${String(step).padStart(7, '0')}`, checkpointState(epoch - 1, b, shuffleAtEpochStart), { reason: 'stop', best: false });
           }
           break;
@@ -195,6 +220,10 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
         }
         const loss = (await lossT.data())[0] as number;
         tf.dispose([xs, ys, lossT]);
+        if (!Number.isFinite(loss)) {
+          diverge(step, loss, `the loss is ${loss}`);
+          break;
+        }
         epochTrainMs += performance.now() - bt;
         epochLoss += loss;
         epochBatches++;
@@ -241,10 +270,12 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
         epochsWithoutImprovement++;
       }
       ctx.emit({ type: 'log', level: 'info', message: `epoch ${epoch}/${p.epochs}: loss ${meanLoss.toFixed(4)}, validation accuracy ${(v.accuracy * 100).toFixed(2)}% (loss ${v.loss.toFixed(4)}), lr ${formatLr(lr)}, ${ips.toFixed(0)} images/s${improved ? ' (best so far)' : ''}` });
-      if (o.checkpointEvery > 0 && (improved || epoch % o.checkpointEvery === 0 || epoch === p.epochs)) {
-        await writeCheckpoint(`epoch-${String(epoch).padStart(4, '0')}`, checkpointState(epoch, 0, shuffleRng.state), { reason: 'epoch', best: improved, val_loss: v.loss, val_accuracy: v.accuracy });
-      }
+      // The filter snapshot goes before the checkpoint: a run resumed from this checkpoint has it.
       snapshotFilters(model, epoch, step - 1, ctx);
+      if (o.checkpointEvery > 0 && (improved || epoch % o.checkpointEvery === 0 || epoch === p.epochs)) {
+        const written = await writeCheckpoint(`epoch-${String(epoch).padStart(4, '0')}`, checkpointState(epoch, 0, shuffleRng.state), { reason: 'epoch', best: improved, val_loss: v.loss, val_accuracy: v.accuracy });
+        if (!written) break;
+      }
       if (o.patience > 0 && epochsWithoutImprovement >= o.patience && epoch < p.epochs) {
         summary.stopped_early = 1;
         ctx.emit({ type: 'log', level: 'info', message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})` });
@@ -257,7 +288,7 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     if (outcome === 'completed' && o.testLimit > 0) {
       const report = testReport(model, test, o.testLimit, lastActivation, lastEpochDone, Math.max(0, step - 1));
       const rel = 'confusion.json';
-      fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify(report));
+      writeRunFile(path.join(ctx.runDir, rel), JSON.stringify(report));
       ctx.emit({ type: 'artefact', kind: 'confusion', file: rel, step: report.step, epoch: report.epoch, meta: { split: 'test', count: report.count, accuracy: report.accuracy, loss: report.loss } });
       const at = { step: report.step, epoch: report.epoch, wallTime: wall() };
       pending.push({ key: 'test_accuracy', ...at, value: report.accuracy }, { key: 'test_loss', ...at, value: report.loss });
@@ -281,6 +312,15 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     model.dispose();
     optimizer.dispose();
   }
+}
+
+/** True when every weight is a finite number (read back at checkpoint time only; every backend can do this). */
+export function weightsFinite(vars: readonly tf.Variable[]): boolean {
+  return vars.every((v) => {
+    const d = v.dataSync();
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i] as number)) return false;
+    return true;
+  });
 }
 
 function better(monitor: MonitorName, value: number, than: number): boolean {
@@ -365,7 +405,7 @@ export function snapshotFilters(model: tf.LayersModel, epoch: number, step: numb
   const snap: FilterSnapshot = { epoch, kernel: [kh, kw], channels: cin, count: cout, filters };
   const rel = path.join('filters', `epoch-${epoch}.json`);
   fs.mkdirSync(path.join(ctx.runDir, 'filters'), { recursive: true });
-  fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify(snap));
+  writeRunFile(path.join(ctx.runDir, rel), JSON.stringify(snap));
   ctx.emit({ type: 'artefact', kind: 'filters', file: rel, step, epoch, meta: { layer: layer.name, count: cout, kernel: [kh, kw], channels: cin } });
 }
 

@@ -11,7 +11,7 @@ import { trainConvNet, type TrainContext, type TrainResult } from './convnet-tra
 
 export type { TrainContext, TrainResult } from './convnet-trainer';
 
-function mnistJob(p: LeNet5MnistParams, ctx: TrainContext) {
+function mnistJob(p: Pick<LeNet5MnistParams, 'trainLimit'>, ctx: TrainContext) {
   const train = mnistSet('train', p.trainLimit);
   const test = mnistSet('t10k');
   ctx.emit({ type: 'log', level: 'info', message: `MNIST: ${train.count} training images, ${test.count} test images` });
