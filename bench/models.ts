@@ -3,11 +3,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sparseSoftmaxCrossEntropy } from '../src/engine/kernels';
+import { skipInputGradients } from '../src/engine/models/input-conv';
 
 /** LeNet-5: conv 5x5x6 same - tanh - avgpool 2 - conv 5x5x16 - tanh - avgpool 2 - 120 - 84 - 10. */
 export function buildLeNet5(seed = 0): tf.LayersModel {
   const init = (s: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed + s });
-  return tf.sequential({
+  const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'tanh', kernelInitializer: init(1) }),
       tf.layers.averagePooling2d({ poolSize: 2, strides: 2 }),
@@ -19,6 +20,8 @@ export function buildLeNet5(seed = 0): tf.LayersModel {
       tf.layers.dense({ units: 10, kernelInitializer: init(5) }),
     ],
   });
+  skipInputGradients(model); // as buildConvNet does
+  return model;
 }
 
 export interface MlblbSizes {

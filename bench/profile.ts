@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, isBackendName, type BackendName } from '../src/engine/backend';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
+import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
 
 const which = process.argv[2] ?? 'lenet5';
 const bi = process.argv.indexOf('--backend');
@@ -48,7 +49,7 @@ let step: () => void;
 let items: number;
 if (which === 'lenet5') {
   const m = buildLeNet5();
-  const opt = tf.train.adam(1e-3);
+  const opt = new FusedAdamOptimizer(1e-3); // as the ConvNet trainer
   const x = tf.randomNormal([64, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32'), 10);
   items = 64;

@@ -1,6 +1,7 @@
 /**
- * Training-throughput benchmark (issue 3) and dataset benchmark (issue 4, `--only dataset`, in
- * ./dataset.ts; not in the default set).
+ * Training-throughput benchmark (issue 3), dataset benchmark (issue 4, `--only dataset`, in
+ * ./dataset.ts) and metrics benchmark (issue 7, `--only metrics`, in ./metrics.ts); the last two
+ * are not in the default set.
  *
  *   npm run bench -- [--only lenet5,mlblb,gemm,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
  *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N]
@@ -19,7 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
 import { benchDataset } from './dataset';
+import { benchMetrics, METRICS_DEFAULTS } from './metrics';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
+import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
 import { defaultPeersDir, runPeer, type PeerResult } from './peers';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     }
     else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
   return a;
 }
 
@@ -117,7 +120,7 @@ function setupLeNet5(quick: boolean): Bench {
   const n = quick ? 1024 : 4096;
   const epochs = quick ? 1 : 2;
   const model = buildLeNet5(0);
-  const opt = tf.train.adam(1e-3);
+  const opt = new FusedAdamOptimizer(1e-3); // what the ConvNet trainer uses for Adam
   const x = tf.randomNormal([n, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([n], 0, 10, 'int32', 2), 10);
   const xs = tf.split(x, n / batch);
@@ -195,6 +198,22 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const training = ['lenet5', 'mlblb', 'gemm'].some((b) => args.only.has(b));
+  if (!training && args.only.has('metrics')) {
+    // Metrics (issue 7): SQLite inserts and the runs.metrics query; no tensor backend. With dataset too, both run.
+    say(`metrics benchmark, ${METRICS_DEFAULTS.points} points`);
+    const out: Record<string, unknown> = {
+      bench: args.only.has('dataset') ? 'metrics+dataset' : 'metrics',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      load_avg_before: os.loadavg().map((l) => round(l, 2)),
+      ...(await benchMetrics(METRICS_DEFAULTS, say)),
+      ...(args.only.has('dataset') ? await benchDataset(args.datasetN, say) : {}),
+      load_avg_after: os.loadavg().map((l) => round(l, 2)),
+    };
+    emit(out, args.out);
+    return;
+  }
   if (!training) {
     // Dataset only: no tensor backend is loaded, so it does not weigh on the import's peak RSS.
     say(`dataset benchmark, ${args.datasetN} images`);
@@ -285,6 +304,7 @@ async function main(): Promise<void> {
   out.peers = args.peers ? peerOut : { skipped: '--no-peers' };
   out.ratios = ratios;
   if (args.only.has('dataset')) Object.assign(out, await benchDataset(args.datasetN, say));
+  if (args.only.has('metrics')) Object.assign(out, await benchMetrics(METRICS_DEFAULTS, say));
   out.load_avg_after = os.loadavg().map((l) => round(l, 2));
   emit(out, args.out);
 }

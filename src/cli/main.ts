@@ -5,6 +5,9 @@ import { createHost } from '../main/host';
 import { serve } from '../main/server/serve';
 import { formatRunsTable, progressLine } from './format';
 import { DATASETS_USAGE, cmdDatasets, cmdImport } from './datasets-commands';
+import { RESUME_USAGE, cmdResume } from './resume-command';
+import { LM_USAGE, cmdCaption, cmdEval, cmdFeatures } from './lm-commands';
+import { EXPORT_USAGE, cmdExport } from './export-commands';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
@@ -20,9 +23,16 @@ const USAGE = `mlbl: MLBL Workbench from the command line
   mlbl train --preset lbl|mlbl-b|mlbl-f --set captions=CSV [--set features=FILE] [--set key=value ...]
       language models of Kiros et al. 2014 on an image,caption CSV (keys: contextSize, K, h,
       factors, minCount, optimizer=sgd|adam, lr, epochs, batchSize, patience, seed, trainLimit, ...)
+  mlbl train --preset lbl|mlbl-b|mlbl-f --set dataset=ID [--set extractor=PATH|RUN_ID] [--set key=value ...]
+      the same on an imported dataset and its own train/validation/test split; MLBL-B/F features
+      come from extractor= (a TF.js model.json or a ConvNet run; extractorLayer=NAME), extracted
+      once per (model, layer, dataset) and cached
+${RESUME_USAGE}
   mlbl runs [--json] [--data-dir DIR]      list runs
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
 ${DATASETS_USAGE}
+${LM_USAGE}
+${EXPORT_USAGE}
 
 The data directory defaults to MLBL_DATA_DIR, else the app's userData folder.`;
 
@@ -32,10 +42,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'serve': return await cmdServe(rest);
       case 'train': return await cmdTrain(rest);
+      case 'resume': return await cmdResume(rest);
       case 'runs': return await cmdRuns(rest);
       case 'info': return await cmdInfo(rest);
       case 'import': return await cmdImport(rest);
       case 'datasets': return await cmdDatasets(rest);
+      case 'features': return await cmdFeatures(rest);
+      case 'eval': return await cmdEval(rest);
+      case 'caption': return await cmdCaption(rest);
+      case 'export': return await cmdExport(rest);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE + '\n');
         return cmd === undefined ? 2 : 0;

@@ -1,22 +1,65 @@
 /**
- * Fault injection for the workbench's own crash tests: MLBL_FAULT=throw@STEP makes the engine
- * throw at that training step, exit@STEP makes it exit with code 3, hang@STEP stops it
- * answering. Unset in normal use.
+ * Fault injection for the workbench's own crash tests. Unset in normal use.
+ *
+ *   MLBL_FAULT=throw@STEP   the engine throws at that training step
+ *   MLBL_FAULT=exit@STEP    the engine exits with code 3
+ *   MLBL_FAULT=hang@STEP    the engine stops answering (stop requests included)
+ *   MLBL_FAULT=nan@STEP     the trainer's weights are poisoned with NaN before that step, so the
+ *                           loss (and everything after it) goes NaN the way a real divergence does
+ *   MLBL_FAULT=enospc@STEP  every file the trainer writes from that step on fails with ENOSPC
+ *                           (checkpoints, filter snapshots), like a full disk
  */
-export interface Fault { step: number; fire(): void }
+export type FaultKind = 'throw' | 'exit' | 'hang' | 'nan' | 'enospc';
+
+export interface FaultHooks {
+  /** Sets the model's weights to NaN (the nan fault). */
+  poison?(): void;
+}
+
+export interface Fault {
+  kind: FaultKind;
+  step: number;
+  /** Fires the fault (call when the training step equals `step`). */
+  fire(hooks?: FaultHooks): void;
+}
 
 export function injectedFault(spec = process.env.MLBL_FAULT): Fault | null {
   if (!spec) return null;
-  const m = /^(throw|exit|hang)@(\d+)$/.exec(spec);
-  if (!m) throw new Error(`MLBL_FAULT=${spec}: expected throw@STEP, exit@STEP or hang@STEP`);
-  const kind = m[1];
+  const m = /^(throw|exit|hang|nan|enospc)@(\d+)$/.exec(spec);
+  if (!m) throw new Error(`MLBL_FAULT=${spec}: expected throw@STEP, exit@STEP, hang@STEP, nan@STEP or enospc@STEP`);
+  const kind = m[1] as FaultKind;
+  const step = Number(m[2]);
   return {
-    step: Number(m[2]),
-    fire() {
-      if (kind === 'throw') throw new Error(`injected fault at step ${m[2]}`);
+    kind,
+    step,
+    fire(hooks) {
+      if (kind === 'throw') throw new Error(`injected fault at step ${step}`);
       if (kind === 'exit') process.exit(3);
+      if (kind === 'nan') {
+        if (!hooks?.poison) throw new Error('MLBL_FAULT=nan: this trainer cannot poison its weights');
+        hooks.poison();
+        return;
+      }
+      if (kind === 'enospc') {
+        diskFull = true;
+        return;
+      }
       const until = Date.now() + 3_600_000;
       while (Date.now() < until) { /* hang: ignore everything, including stop requests */ }
     },
   };
+}
+
+let diskFull = false;
+
+/**
+ * Throws what a full disk throws (an ENOSPC error naming `file`) once the enospc fault has fired.
+ * The trainers' file writers call this before writing.
+ */
+export function checkDiskFault(file: string): void {
+  if (!diskFull) return;
+  const e = new Error(`ENOSPC: no space left on device, write '${file}'`) as NodeJS.ErrnoException;
+  e.code = 'ENOSPC';
+  e.path = file;
+  throw e;
 }

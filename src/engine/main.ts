@@ -6,21 +6,32 @@ import { trainConvNetMnist, trainLenet5Mnist, type TrainContext } from './train/
 import type { RunSpec } from '../shared/run-spec';
 import { trainLanguageModel } from './lm/train';
 import { computeActivations } from './inspect/activations';
+import { runJob } from './jobs';
 
 const channel = parentChannel();
 let stop = false;
+let pause = false;
 let started = false;
 
 let inspecting: Promise<void> | null = null;
 let inspectBackend: Promise<unknown> | null = null;
+/** Host jobs (feature extraction, LM eval/decode/retrieval: jobs.ts), one at a time in arrival order. */
+let jobs: Promise<void> | null = null;
 
 channel.onMessage((msg: HostToEngine) => {
   if (msg.type === 'stop') {
     stop = true;
-    if (inspecting) process.exit(0);
+    if (inspecting || jobs) process.exit(0);
+  } else if (msg.type === 'pause') {
+    // Stop with a checkpoint (the trainers write one when pauseRequested()).
+    pause = true;
+    stop = true;
   } else if (msg.type === 'inspect' && (!started || inspecting)) {
     started = true;
     inspecting = (inspecting ?? Promise.resolve()).then(() => inspect(msg));
+  } else if (msg.type === 'job' && (!started || jobs)) {
+    started = true;
+    jobs = (jobs ?? Promise.resolve()).then(() => runJob(msg, channel));
   } else if (msg.type === 'start' && !started) {
     started = true;
     run(msg).then(
@@ -51,7 +62,7 @@ async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void>
   const log = (message: string): void => channel.send({ type: 'log', level: 'info', message });
   const choice = await selectBackend(spec.params.backend, log);
   channel.send({ type: 'started', backend: choice.backend, seed: spec.params.seed, skipped: choice.skipped });
-  const ctx = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, runDir: msg.runDir };
+  const ctx: TrainContext = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, pauseRequested: () => pause, runDir: msg.runDir, resumeFrom: msg.resumeFrom };
   const result = await train(spec, ctx);
   channel.send({ type: 'done', outcome: result.outcome, summary: result.summary });
 }

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, METHOD_NAMES, methods, type FilterSnapshot, type MethodName, type MethodOutput, type MethodParsedInput, type SystemInfo } from '../shared/api';
-import { downsampleMinMax } from '../shared/downsample';
 import { formatZodError } from '../shared/run-spec';
 import { DatasetService } from './datasets/service';
+import { featureService, type FeatureService } from './features/service';
+import { toRecord } from './features/feature-sets';
+import { lmService } from './runs/lm-service';
 import type { RunManager } from './runs/run-manager';
 import { activations, readConfusion } from './runs/convnet-artefacts';
+import { exportRun } from './runs/export';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
 
@@ -16,10 +19,8 @@ export interface HandlerContext {
   transport: SystemInfo['transport'];
   /** Dataset import and browsing; made here (imports in this thread's workers, no events) when not given. */
   datasets?: DatasetService;
-}
-
-function notYet(method: string): never {
-  throw new ApiError('internal', `${method} is not implemented yet`);
+  /** Feature sets; the run manager's shared one when not given. */
+  features?: FeatureService;
 }
 
 type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
@@ -27,6 +28,8 @@ type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<Me
 export function createHandlers(ctx: HandlerContext): Handlers {
   const { store, runs } = ctx;
   const datasets = ctx.datasets ?? new DatasetService({ db: store.db, dbFile: store.file, dataDir: ctx.dataDir });
+  const features = ctx.features ?? featureService({ store, datasets: datasets.store, runs, dataDir: ctx.dataDir });
+  const lm = lmService({ store, runs, datasets: datasets.store, features });
   const mustRun = (id: string) => {
     const r = runs.get(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
@@ -44,13 +47,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       mustRun(id);
       return { deleted: await runs.delete(id) };
     },
-    'runs.metrics': ({ id, keys, maxPoints }) => {
+    'runs.metrics': ({ id, keys, maxPoints, downsample }) => {
       mustRun(id);
       const all = store.metricKeys(id);
-      return (keys ?? all).filter((k) => all.includes(k)).map((key) => {
-        const points = store.metricPoints(id, key);
-        return { key, total: points.length, points: downsampleMinMax(points, maxPoints) };
-      });
+      // Downsampled from the stored block summaries (store/metric-blocks.ts): 1,000,000 points are never all read.
+      return (keys ?? all).filter((k) => all.includes(k)).map((key) => store.metricSeries(id, key, maxPoints, downsample));
     },
     'runs.samples': ({ id, limit }) => (mustRun(id), store.samples(id, limit)),
     'runs.artefacts': ({ id, kind }) => (mustRun(id), store.artefacts(id, kind)),
@@ -70,15 +71,22 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'runs.confusion': ({ id, artefactId }) => (mustRun(id), readConfusion(store, runs, id, artefactId)),
     'runs.activations': (q) => (mustRun(q.id), activations(store, runs, q)),
     // Declared in the contract; each is replaced by its implementation (see the open issues).
-    'runs.update': () => notYet('runs.update'),
-    'runs.pause': () => notYet('runs.pause'),
-    'runs.resume': () => notYet('runs.resume'),
-    'runs.checkpoints': () => notYet('runs.checkpoints'),
-    'runs.decode': () => notYet('runs.decode'),
-    'runs.retrieve': () => notYet('runs.retrieve'),
-    'runs.export': () => notYet('runs.export'),
-    'features.list': () => notYet('features.list'),
-    'features.extract': () => notYet('features.extract'),
+    // Name, tags (trimmed, duplicates dropped, order kept) and notes; nothing else of a run is editable.
+    'runs.update': ({ id, name, tags, notes }) => {
+      mustRun(id);
+      store.updateRunMeta(id, { name, tags: tags && [...new Set(tags)], notes });
+      return mustRun(id);
+    },
+    // Pause: checkpoint and stop (status paused); resume: continue in place from the last good checkpoint (run-manager.ts, resume.ts).
+    'runs.pause': ({ id }) => (mustRun(id), runs.pause(id)),
+    'runs.resume': ({ id }) => (mustRun(id), runs.resume(id)),
+    'runs.checkpoints': ({ id }) => (mustRun(id), lm.checkpoints(id)),
+    'runs.decode': (q) => (mustRun(q.id), lm.decode(q)),
+    'runs.retrieve': (q) => (mustRun(q.id), lm.retrieve(q)),
+    // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (runs/export.ts).
+    'runs.export': (q) => (mustRun(q.id), exportRun({ store, runs, lm }, q)),
+    'features.list': ({ datasetId }) => features.list(datasetId),
+    'features.extract': async (q) => toRecord((await features.extract(q)).set),
     'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),
     'datasets.list': () => datasets.list(),
     'datasets.get': ({ id }) => datasets.get(id),

@@ -1,7 +1,9 @@
 import type { EventName, Events, SystemInfo } from '../shared/api';
 import { createDispatch, createHandlers, type Dispatch } from './api-handlers';
 import { DatasetService } from './datasets/service';
-import type { EngineLauncher } from './runs/engine-process';
+import { forkEngine, type EngineLauncher } from './runs/engine-process';
+import { featureService, type FeatureService } from './features/service';
+import { withLmInputs } from './runs/lm-inputs';
 import { RunManager } from './runs/run-manager';
 import { Store } from './store/store';
 
@@ -11,6 +13,8 @@ export interface Host {
   store: Store;
   runs: RunManager;
   datasets: DatasetService;
+  /** Feature sets (cached image features per model, layer and dataset). */
+  features: FeatureService;
   dataDir: string;
   dispatch: Dispatch;
   /** Every event of every run goes to every subscriber (UI clients filter what they show). */
@@ -37,13 +41,17 @@ export function createHost(o: HostOptions): Host {
     }
   };
   const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
-  const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher: o.launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
+  // Language-model runs on a dataset get their captions and features resolved before the engine starts.
+  const launcher = withLmInputs(o.launcher ?? forkEngine, { store, datasets: () => datasets.store, runs: () => runs, features: () => features });
+  const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
-  const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets }));
+  const features = featureService({ store, datasets: datasets.store, runs, dataDir: o.dataDir, publish });
+  const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets, features }));
   return {
-    store, runs, datasets, dataDir: o.dataDir, dispatch,
+    store, runs, datasets, features, dataDir: o.dataDir, dispatch,
     subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
     async close() {
+      features.close();
       await runs.shutdown();
       await datasets.close();
       store.close();

@@ -5,10 +5,9 @@
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { toWireError } from './api-handlers';
 import { resolveDataDir } from './data-dir';
 import { utilityEngineLauncher } from './electron/utility-engine';
-import { isTrustedRendererUrl, RENDERER_CSP, secureWebPreferences } from './electron/security';
+import { guardWebContents, ipcApiHandler, secureSession, windowOptions } from './electron/window-options';
 import { createHost, type Host } from './host';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,33 +16,16 @@ let host: Host | null = null;
 
 app.enableSandbox();
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  contents.on('will-navigate', (event, url) => { if (!isTrustedRendererUrl(url, rendererUrl)) event.preventDefault(); });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
+// The security checklist lives in electron/window-options.ts (tested there): this file only applies it.
+app.on('web-contents-created', (_e, contents) => guardWebContents(contents, rendererUrl, (url) => { void shell.openExternal(url); }));
 
 app.whenReady().then(() => {
   const dataDir = process.env.MLBL_DATA_DIR ? resolveDataDir() : app.getPath('userData');
   host = createHost({ dataDir, transport: 'ipc', launcher: utilityEngineLauncher(path.join(here, 'engine.js')) });
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
-  });
+  secureSession(session.defaultSession);
+  ipcMain.handle('api.call', ipcApiHandler(() => (host as Host).dispatch, rendererUrl));
 
-  ipcMain.handle('api.call', async (event, method: unknown, input: unknown) => {
-    if (!isTrustedRendererUrl(event.senderFrame?.url, rendererUrl)) return { ok: false, error: { code: 'bad_request', message: 'IPC from an untrusted frame' } };
-    try {
-      return { ok: true, result: await (host as Host).dispatch(String(method), input) };
-    } catch (e) {
-      return { ok: false, error: toWireError(e) };
-    }
-  });
-
-  const win = new BrowserWindow({ width: 1280, height: 860, title: 'MLBL Workbench', show: false, webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')) });
+  const win = new BrowserWindow(windowOptions(path.join(here, '../preload/index.cjs')));
   win.once('ready-to-show', () => win.show());
   host.subscribe((event, payload) => { if (!win.isDestroyed()) win.webContents.send('api.event', event, payload); });
   void win.loadURL(rendererUrl);

@@ -15,9 +15,12 @@ export type Route =
   | { page: 'runs' }
   | { page: 'new' }
   | { page: 'run'; id: string }
+  | { page: 'compare'; ids: string[] }
   | { page: 'datasets' }
   | { page: 'dataset-import' }
   | { page: 'dataset'; id: string; tab: DatasetTab; query: BrowseQuery; itemId: number | null }
+  | { page: 'explore'; runId: string | null }
+  | { page: 'playground' }
   | { page: 'not-found'; path: string };
 
 const ID = '[A-Za-z0-9_-]{1,64}';
@@ -44,7 +47,14 @@ export function queryString(q: BrowseQuery): string {
   return s ? `?${s}` : '';
 }
 
-/** `#/`, `#/new`, `#/runs/ID`, `#/datasets`, `#/datasets/import`, `#/datasets/ID[/stats|/skipped|/items/N][?q=&class=&split=]`. */
+/** Run ids of `?ids=a,b,c` (valid ids only, duplicates dropped, at most 12). */
+export function parseIds(search: string): string[] {
+  const raw = new URLSearchParams(search).get('ids') ?? '';
+  const ids = raw.split(',').map((s) => s.trim()).filter((s) => /^[A-Za-z0-9_-]{1,64}$/.test(s));
+  return [...new Set(ids)].slice(0, 12);
+}
+
+/** `#/`, `#/new`, `#/runs/ID`, `#/compare?ids=A,B`, `#/datasets`, `#/datasets/import`, `#/datasets/ID[/stats|/skipped|/items/N][?q=&class=&split=]`. */
 export function parseHash(hash: string): Route {
   const raw = hash.replace(/^#/, '');
   const qi = raw.indexOf('?');
@@ -54,13 +64,19 @@ export function parseHash(hash: string): Route {
   if (path === '/new') return { page: 'new' };
   const m = /^\/runs\/([A-Za-z0-9_-]{1,64})$/.exec(path);
   if (m) return { page: 'run', id: m[1] as string };
+  if (path === '/compare') return { page: 'compare', ids: parseIds(search) };
   if (path === '/datasets') return { page: 'datasets' };
+  if (path === '/playground') return { page: 'playground' };
   if (path === '/datasets/import') return { page: 'dataset-import' };
   const d = DATASET_RE.exec(path);
   if (d) {
     const itemId = d[3] ? Number(d[3]) : null;
     const tab = (d[2] as DatasetTab | undefined) ?? 'browse';
     return { page: 'dataset', id: d[1] as string, tab, query: parseQuery(search), itemId: itemId && itemId > 0 ? itemId : null };
+  }
+  if (path === '/explore') {
+    const run = new URLSearchParams(search).get('run');
+    return { page: 'explore', runId: run && /^[A-Za-z0-9_-]{1,64}$/.test(run) ? run : null };
   }
   return { page: 'not-found', path };
 }
@@ -69,12 +85,15 @@ export const hrefFor = {
   runs: () => '#/',
   newRun: () => '#/new',
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
+  compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
   datasets: () => '#/datasets',
   importDataset: () => '#/datasets/import',
   dataset: (id: string, query: BrowseQuery = {}) => `#/datasets/${encodeURIComponent(id)}${queryString(query)}`,
   datasetTab: (id: string, tab: DatasetTab, query: BrowseQuery = {}) =>
     tab === 'browse' ? hrefFor.dataset(id, query) : `#/datasets/${encodeURIComponent(id)}/${tab}${queryString(query)}`,
   datasetItem: (id: string, itemId: number, query: BrowseQuery = {}) => `#/datasets/${encodeURIComponent(id)}/items/${itemId}${queryString(query)}`,
+  explore: (runId?: string | null) => (runId ? `#/explore?run=${encodeURIComponent(runId)}` : '#/explore'),
+  playground: () => '#/playground',
 };
 
 export function navigate(href: string): void {

@@ -20,11 +20,17 @@ function fakeClient() {
     'runs.metrics': [{ key: 'loss', total: 2, points: [{ step: 1, epoch: 1, wallTime: 1, value: 2 }, { step: 2, epoch: 1, wallTime: 2, value: 1.5 }] }],
     'runs.logs': [{ runId: 'r1', ts: 5, level: 'info', message: 'started' }],
     'runs.artefacts': [{ id: 7, runId: 'r1', kind: 'filters', step: 0, epoch: 0, meta: {}, createdAt: 1 }],
+    'runs.update': { ...RUN, name: 'renamed', tags: ['t1'], notes: 'n' },
+    'runs.pause': { ...RUN, status: 'paused' },
+    'runs.resume': { ...RUN, status: 'queued', queuePosition: 1 },
+    'runs.delete': { deleted: true },
   };
   let hold = false;
+  const calls: { method: MethodName; input: unknown }[] = [];
   const api: Api = {
-    call: ((method: MethodName) =>
+    call: ((method: MethodName, input: unknown) =>
       new Promise((resolve) => {
+        calls.push({ method, input });
         const release = () => resolve(answers[method] as never);
         if (hold) gates.push({ method, release });
         else release();
@@ -39,7 +45,7 @@ function fakeClient() {
   const state: ConnectionState = { status: 'open', since: 0 };
   const client: ApiClient = { api, transport: 'websocket', getConnection: () => state, onConnection: () => () => undefined, reconnectNow: () => undefined, close: () => undefined };
   const emit = <E extends EventName>(e: E, p: Events[E]) => handlers.get(e)?.forEach((h) => h(p));
-  return { client, emit, gates, setHold: (h: boolean) => (hold = h) };
+  return { client, emit, gates, calls, setHold: (h: boolean) => (hold = h) };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -91,5 +97,40 @@ describe('app store', () => {
     for (const g of f.gates.splice(0)) g.release();
     await opening;
     expect(store.getState().view).toBeNull();
+  });
+
+  it('updates, pauses, resumes and deletes runs, keeping the ticked selection consistent', async () => {
+    const f = fakeClient();
+    const store = createAppStore(f.client);
+    await flush();
+    const s = () => store.getState();
+    await s().updateRun('r1', { name: 'renamed', tags: ['t1'], notes: 'n' });
+    expect(f.calls.at(-1)).toEqual({ method: 'runs.update', input: { id: 'r1', name: 'renamed', tags: ['t1'], notes: 'n' } });
+    expect(s().runs.r1).toMatchObject({ name: 'renamed', tags: ['t1'], notes: 'n' });
+    await s().pauseRun('r1');
+    expect(s().runs.r1?.status).toBe('paused');
+    await s().resumeRun('r1');
+    expect(s().runs.r1).toMatchObject({ status: 'queued', queuePosition: 1 });
+    s().toggleSelected('r1');
+    s().toggleSelected('r2');
+    s().toggleSelected('r2');
+    expect(s().selected).toEqual(['r1']);
+    s().setSelected(['r1', 'r1', 'r3']);
+    expect(s().selected).toEqual(['r1', 'r3']);
+    await s().deleteRun('r1');
+    expect(s().runs.r1).toBeUndefined();
+    expect(s().selected).toEqual(['r3']);
+  });
+
+  it('reloads the open run page metrics with the chosen downsampling', async () => {
+    const f = fakeClient();
+    const store = createAppStore(f.client);
+    await flush();
+    await store.getState().openRun('r1');
+    expect(f.calls.find((c) => c.method === 'runs.metrics')?.input).toMatchObject({ id: 'r1', downsample: 'minmax' });
+    await store.getState().setDownsample('lttb');
+    expect(f.calls.filter((c) => c.method === 'runs.metrics').at(-1)?.input).toMatchObject({ id: 'r1', downsample: 'lttb' });
+    expect(store.getState().downsample).toBe('lttb');
+    expect(store.getState().view?.series.loss?.map((p) => p.step)).toEqual([1, 2]);
   });
 });

@@ -43,6 +43,18 @@ export interface AppState {
   closeRun(): void;
   createRun(spec: RunSpec): Promise<RunRecord>;
   stopRun(id: string): Promise<void>;
+  pauseRun(id: string): Promise<void>;
+  resumeRun(id: string): Promise<void>;
+  /** Name, tags, notes (runs.update). */
+  updateRun(id: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<RunRecord>;
+  deleteRun(id: string): Promise<void>;
+  /** Runs ticked in the runs table (for Compare and the `c` shortcut). */
+  selected: string[];
+  /** How the run page's metric queries are downsampled on the Node side. */
+  downsample: 'minmax' | 'lttb';
+  setDownsample(method: 'minmax' | 'lttb'): Promise<void>;
+  setSelected(ids: string[]): void;
+  toggleSelected(id: string): void;
   loadSnapshot(artefactId: number): Promise<void>;
 }
 
@@ -116,7 +128,7 @@ export function createAppStore(client: ApiClient): AppStore {
       try {
         const [run, metrics, logs, artefacts] = await Promise.all([
           api.call('runs.get', { id }),
-          api.call('runs.metrics', { id, maxPoints: MAX_CHART_POINTS }),
+          api.call('runs.metrics', { id, maxPoints: MAX_CHART_POINTS, downsample: get().downsample }),
           api.call('runs.logs', { id, limit: 500 }),
           api.call('runs.artefacts', { id, kind: 'filters' }),
         ]);
@@ -152,6 +164,60 @@ export function createAppStore(client: ApiClient): AppStore {
     async stopRun(id) {
       const run = await api.call('runs.stop', { id });
       set((s) => ({ runs: { ...s.runs, [run.id]: mergeRecord(s.runs[run.id], run) } }));
+    },
+
+    async pauseRun(id) {
+      const run = await api.call('runs.pause', { id });
+      set((s) => ({ runs: { ...s.runs, [run.id]: mergeRecord(s.runs[run.id], run) } }));
+    },
+
+    async resumeRun(id) {
+      const run = await api.call('runs.resume', { id });
+      set((s) => ({ runs: { ...s.runs, [run.id]: mergeRecord(s.runs[run.id], run) } }));
+    },
+
+    async updateRun(id, patch) {
+      const run = await api.call('runs.update', { id, ...patch });
+      set((s) => ({ runs: { ...s.runs, [run.id]: mergeRecord(s.runs[run.id], run) } }));
+      return run;
+    },
+
+    async deleteRun(id) {
+      await api.call('runs.delete', { id });
+      set((s) => {
+        const runs = { ...s.runs };
+        delete runs[id];
+        return { runs, selected: s.selected.filter((x) => x !== id) };
+      });
+    },
+
+    selected: [],
+    downsample: 'minmax',
+    async setDownsample(method) {
+      set({ downsample: method });
+      const v = get().view;
+      if (!v || !v.loaded) return;
+      try {
+        const metrics = await api.call('runs.metrics', { id: v.runId, maxPoints: MAX_CHART_POINTS, downsample: method });
+        const cur = get().view;
+        if (!cur || cur.token !== v.token) return;
+        const series: Record<string, MetricPoint[]> = {};
+        const totals: Record<string, number> = {};
+        for (const m of metrics) {
+          series[m.key] = m.points.slice().sort((a, b) => a.step - b.step);
+          totals[m.key] = m.total;
+        }
+        set({ view: { ...cur, series, totals } });
+      } catch (err) {
+        const cur = get().view;
+        if (cur && cur.token === v.token) set({ view: { ...cur, error: errorText(err) } });
+      }
+    },
+    setSelected(ids) {
+      set({ selected: [...new Set(ids)] });
+    },
+    toggleSelected(id) {
+      set((s) => ({ selected: s.selected.includes(id) ? s.selected.filter((x) => x !== id) : [...s.selected, id] }));
     },
 
     async loadSnapshot(artefactId) {

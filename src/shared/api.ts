@@ -78,6 +78,8 @@ export const methods = {
     id: RunId,
     keys: z.array(z.string().min(1).max(100)).max(50).optional(),
     maxPoints: z.number().int().min(2).max(100_000).default(2_000),
+    // Downsampling by step on the Node side (the chart's x-axis choice does not change it): min-max keeps spikes, LTTB keeps the shape with fewer points.
+    downsample: z.enum(['minmax', 'lttb']).default('minmax'),
   })).returns<MetricSeries[]>(),
   'runs.samples': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
   'runs.artefacts': method(z.object({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),

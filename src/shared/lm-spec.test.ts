@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LmParams, defaultLearningRate } from './lm-spec';
+import { LmParams, defaultLearningRate, lmInputIssues } from './lm-spec';
 
 describe('LmParams', () => {
   it('defaults to the 2014 recipe', () => {
@@ -21,6 +21,12 @@ describe('LmParams', () => {
     expect(LmParams.parse({ captions: 'c.csv', testAtEnd: 'true' }).testAtEnd).toBe(true);
     expect(LmParams.safeParse({ captions: 'c.csv', model: 'rnn' }).success).toBe(false);
     expect(LmParams.safeParse({ captions: 'c.csv', contextSize: 0 }).success).toBe(false);
-    expect(LmParams.safeParse({}).success).toBe(false);
+    // Where the captions come from is checked across fields (lmInputIssues, applied by RunSpec): exactly one of captions and dataset.
+    expect(lmInputIssues({ model: 'lbl' }).map((i) => i.path)).toEqual(['dataset']);
+    expect(lmInputIssues({ model: 'lbl', captions: 'c.csv', dataset: 'd' }).map((i) => i.path)).toEqual(['captions']);
+    expect(lmInputIssues({ model: 'mlbl-b', dataset: 'd' }).map((i) => i.path)).toEqual(['extractor']);
+    expect(lmInputIssues({ model: 'mlbl-b', captions: 'c.csv' }).map((i) => i.path)).toEqual(['features']);
+    expect(lmInputIssues({ model: 'mlbl-f', dataset: 'd', extractor: 'm.json' })).toEqual([]);
+    expect(lmInputIssues({ model: 'mlbl-b', captions: 'c.csv', features: 'f.json' })).toEqual([]);
   });
 });

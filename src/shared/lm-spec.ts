@@ -16,24 +16,68 @@ const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v 
 
 export const LmParams = z.object({
   model: z.enum(LM_MODELS).default('mlbl-b'),
-  /** A captions CSV with the columns `image,caption` (Kaggle Flickr8k layout; quoted fields allowed). */
-  captions: z.string().min(1).max(4096),
+  /**
+   * A captions CSV with the columns `image,caption` (Kaggle Flickr8k layout; quoted fields allowed)
+   * and optionally `split` (train|validation|test for every row: the split is then taken from the
+   * file, not drawn from the seed). Give exactly one of `captions` and `dataset`.
+   */
+  captions: z.string().min(1).max(4096).optional(),
+  /**
+   * An imported dataset id (`mlbl datasets`): its captions, image files and its own
+   * train/validation/test split by image. The host resolves it to a captions file (and a cached
+   * feature set for MLBL-B/F) before the engine starts.
+   */
+  dataset: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -').optional(),
+  /**
+   * The image feature extractor for a `dataset` run of MLBL-B/F: a TF.js layers model (its
+   * model.json or folder) or a ConvNet run id (its best checkpoint, penultimate dense layer).
+   * Features are extracted once per (model, layer, dataset) and cached. Ignored when `features`
+   * is given.
+   */
+  extractor: z.string().min(1).max(4096).optional(),
+  /** The extractor's layer (default: the model's pooled penultimate layer, or a ConvNet's penultimate dense layer). */
+  extractorLayer: z.string().min(1).max(200).optional(),
   /**
    * Image features for MLBL-B/F: the JSON header written by the feature extractor
    * (src/engine/features), rows matched to the CSV's image column by file name. Unused by LBL.
    */
   features: z.string().min(1).max(4096).optional(),
+  /**
+   * Transfer: start from an earlier run's word vectors R, context matrices C and word biases b
+   * (a run id in the same runs folder, a run folder or a checkpoint folder), the vocabularies
+   * mapped by word; words the source lacks keep a fresh initialisation. K must match.
+   */
+  init: z.string().min(1).max(4096).optional(),
+  /**
+   * Leave out every image named in this other captions CSV (by file name): e.g. a text-only
+   * pretraining run on flickr8k-captions excludes all flickr8k-mini images, whose captions a later
+   * run validates and tests on.
+   */
+  excludeImagesOf: z.string().min(1).max(4096).optional(),
   /** Context size n (words before the predicted one). */
   contextSize: z.coerce.number().int().min(1).max(25).default(5),
   /** Word vector size K. */
   K: z.coerce.number().int().min(2).max(2048).default(100),
   /** Image hidden layer h of x = ReLU(J^T im + b_j); 0 feeds the raw features (x = im, no J), as the speed benchmark does. */
   h: z.coerce.number().int().min(0).max(8192).default(256),
+  /**
+   * Image features as the model sees them, fitted on the training images: 'none' (raw),
+   * 'center' (minus the training mean) or 'standardize' (also divided by sqrt(variance + 0.01)
+   * per dimension). Needs h > 0: checkpoints fold it into J, so they still take raw features.
+   */
+  featureNorm: z.enum(['none', 'center', 'standardize']).default('none'),
   /** MLBL-F factors F (must be below K: W_fx, W_hf start from a rank-F truncated SVD of R). */
   factors: z.coerce.number().int().min(1).max(2048).default(50),
   /** Vocabulary: words seen at least this many times in the training captions; the rest become <unk>. */
   minCount: z.coerce.number().int().min(1).max(1000).default(2),
   optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+  /**
+   * SGD: what `grad` is in MODELS.md's `delta <- p delta - (1-p)(lr/batch) grad`. 'sum': summed
+   * over the batch's predicted words, so a step moves lr x the mean gradient. 'mean': the batch
+   * mean, as the authors' code passes it (it divides by the batch size twice: 20x smaller steps
+   * at batch 20). Weight decay is gamma W relative to the mean loss in both.
+   */
+  sgdGradient: z.enum(['sum', 'mean']).default('mean'),
   /** Learning rate; default 0.2 for LBL and MLBL-B, 0.02 for MLBL-F (SGD), 0.001 for Adam. */
   lr: z.coerce.number().positive().max(100).optional(),
   /** Per-epoch learning-rate factor. */
@@ -48,6 +92,12 @@ export const LmParams = z.object({
   decayContext: z.coerce.number().min(0).max(1).default(1e-5),
   /** Dropout on x (2017 recipe: 0.15); 0 = off. */
   dropout: z.coerce.number().min(0).max(0.9).default(0),
+  /**
+   * The 2014 code's optional second phase: after early stopping, train again from the same initial
+   * weights on the training AND validation images until the training loss falls to the first
+   * phase's at its best epoch; that model is the run's final one (src/engine/lm/retrain.ts).
+   */
+  retrain: Flag.default(false),
   /** Maximum epochs. */
   epochs: z.coerce.number().int().min(1).max(1000).default(100),
   batchSize: z.coerce.number().int().min(1).max(4096).default(20),
@@ -77,6 +127,24 @@ export const LmParams = z.object({
 });
 export type LmParams = z.infer<typeof LmParams>;
 export type LmParamsInput = z.input<typeof LmParams>;
+
+/**
+ * Where a language-model run gets its captions and image features: exactly one of `captions` and
+ * `dataset`; MLBL-B/F need `features`, or (with a dataset) an `extractor`. One entry per problem,
+ * naming the param.
+ */
+export function lmInputIssues(p: { model: LmModelName; captions?: string; dataset?: string; features?: string; extractor?: string }): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if ((p.captions === undefined) === (p.dataset === undefined)) {
+    issues.push({ path: p.captions === undefined ? 'dataset' : 'captions', message: 'give exactly one of captions (an image,caption CSV) and dataset (an imported dataset id)' });
+  }
+  if (p.model !== 'lbl' && p.features === undefined) {
+    if (p.dataset !== undefined && p.extractor === undefined) issues.push({ path: 'extractor', message: `${p.model} on a dataset needs image features: set extractor (a TF.js model.json or a ConvNet run id) or features (a feature file)` });
+    if (p.captions !== undefined && p.dataset === undefined) issues.push({ path: 'features', message: `${p.model} on a captions CSV needs features (a feature file made by mlbl features or the extractor); or use dataset=ID with extractor=` });
+  }
+  if (p.extractor !== undefined && p.dataset === undefined && p.captions !== undefined) issues.push({ path: 'extractor', message: 'extractor works with dataset=ID (the images come from the dataset); with a captions CSV give features' });
+  return issues;
+}
 
 /** The learning rate a run uses when `lr` is not given. */
 export function defaultLearningRate(p: Pick<LmParams, 'model' | 'optimizer' | 'lr'>): number {

@@ -39,6 +39,8 @@ export interface FeatureExtractor {
   dim: number;
   width: number;
   height: number;
+  /** 3 (RGB) or 1 (greyscale, e.g. a ConvNet trained on MNIST: images are converted to grey). */
+  channels: 1 | 3;
   scale: number;
   offset: number;
   dispose(): void;
@@ -75,34 +77,36 @@ export async function loadExtractor(modelPath: string, o: ExtractorOptions = {})
   const height = inShape[1];
   const width = inShape[2];
   const channels = inShape[3];
-  if (typeof height !== 'number' || typeof width !== 'number' || channels !== 3) {
-    throw new Error(`${modelPath}: expected an image input [batch, height, width, 3], got [${inShape.join(', ')}]`);
+  if (typeof height !== 'number' || typeof width !== 'number' || (channels !== 3 && channels !== 1)) {
+    throw new Error(`${modelPath}: expected an image input [batch, height, width, 3] (or 1 channel), got [${inShape.join(', ')}]`);
   }
   return {
     model, features, modelPath: path.resolve(resolveModelJson(modelPath)), layer: layerName, pool,
-    dim: output.shape[1] as number, width, height, scale: o.scale ?? 1 / 255, offset: o.offset ?? 0,
+    dim: output.shape[1] as number, width, height, channels, scale: o.scale ?? 1 / 255, offset: o.offset ?? 0,
     dispose: () => { model.dispose(); },
   };
 }
 
-/** RGB pixels of an image file: [height, width, 3] uint8 (alpha dropped, sRGB). */
-export async function decodeImage(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`${file}: decoded to ${info.channels} channels`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+/** RGB pixels of an image file (or encoded image bytes): [height, width, 3] uint8 (alpha dropped, sRGB); channels 1: greyscale. */
+export async function decodeImage(file: string | Buffer, channels: 1 | 3 = 3): Promise<{ data: Uint8Array; width: number; height: number; channels?: 1 | 3 }> {
+  const img = sharp(file).removeAlpha();
+  const { data, info } = await (channels === 1 ? img.greyscale().toColourspace('b-w') : img.toColourspace('srgb')).raw().toBuffer({ resolveWithObject: true });
+  const name = typeof file === 'string' ? file : 'image';
+  if (info.channels !== channels) throw new Error(`${name}: decoded to ${info.channels} channels`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels };
 }
 
 /** [1, H, W, 3] float32 model input: pixels * scale + offset, resized bilinearly with aligned corners. */
-export function prepareImage(ex: Pick<FeatureExtractor, 'width' | 'height' | 'scale' | 'offset'>, img: { data: Uint8Array; width: number; height: number }): tf.Tensor4D {
+export function prepareImage(ex: Pick<FeatureExtractor, 'width' | 'height' | 'scale' | 'offset'>, img: { data: Uint8Array; width: number; height: number; channels?: 1 | 3 }): tf.Tensor4D {
   return tf.tidy(() => {
-    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    const t = tf.tensor3d(img.data, [img.height, img.width, img.channels ?? 3], 'int32');
     const x = tf.add(tf.mul(tf.cast(t, 'float32'), ex.scale), ex.offset) as tf.Tensor3D;
     return tf.expandDims(tf.image.resizeBilinear(x, [ex.height, ex.width], true), 0) as tf.Tensor4D;
   });
 }
 
 /** Features of decoded images, [count, dim]. */
-export function featuresOf(ex: FeatureExtractor, images: { data: Uint8Array; width: number; height: number }[]): Float32Array {
+export function featuresOf(ex: FeatureExtractor, images: { data: Uint8Array; width: number; height: number; channels?: 1 | 3 }[]): Float32Array {
   return tf.tidy(() => {
     const batch = tf.concat(images.map((im) => prepareImage(ex, im)), 0);
     return (ex.features.predict(batch) as tf.Tensor).dataSync() as Float32Array;
@@ -155,7 +159,7 @@ export async function extractFeatures(o: ExtractOptions): Promise<{ header: Feat
       const decoded: { data: Uint8Array; width: number; height: number }[] = [];
       for (const name of todo.slice(s, s + batchSize)) {
         try {
-          decoded.push(await decodeImage(path.join(o.imagesDir, name)));
+          decoded.push(await decodeImage(path.join(o.imagesDir, name), ex.channels));
           names.push(name);
         } catch (e) {
           failed++;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Vocab, type VocabJson } from '../../shared/vocabulary';
+import { checkDiskFault } from '../faults';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 
 export interface CheckpointFeatures {
@@ -100,4 +101,141 @@ export function loadCheckpoint(dir: string): { model: LmModel; vocab: Vocab; met
   const vocab = Vocab.fromJSON(meta.vocabulary);
   if (vocab.size !== meta.config.V) throw new Error(`${dir}: vocabulary has ${vocab.size} words, model V = ${meta.config.V}`);
   return { model: new LmModel(meta.config, readCheckpointValues(dir, meta)), vocab, meta };
+}
+
+// ---- Resume points (pause/resume and crash recovery of a run in place) -------------------------
+//
+// A resume point is everything the training loop needs to go on exactly as if it had never
+// stopped: the current parameters, the best ones so far, the optimizer's slots and schedule, the
+// random streams and the loop's counters. `<runDir>/resume/step-NNNNNNN/` holds `resume.json` and
+// `arrays.bin` (float32, little-endian, in manifest order). A point is written to a temporary
+// folder and renamed when complete, so a killed engine never leaves half of one.
+
+export const RESUME_FILE = 'resume.json';
+
+/** The training loop's counters at a resume point. */
+export interface LmLoopState {
+  /** Steps done (the next step's index). */
+  step: number;
+  /** Epochs completed; the point lies `batchInEpoch` batches into the next one. */
+  epoch: number;
+  batchInEpoch: number;
+  stepsPerEpoch: number;
+  /** Random streams: the shuffle stream at the start of the epoch in progress, dropout and caption sampling now. */
+  rng: { shuffle: number; drop: number; sample: number };
+  best: number;
+  bestEpoch: number;
+  sinceBest: number;
+  /** Sums of the epoch in progress (so its epoch_loss is exact after a mid-epoch resume). */
+  epochLoss: number;
+  epochWords: number;
+  lossBatches: number;
+  /** Milliseconds of training in the epoch in progress (for its words/s). */
+  epochMs: number;
+  wordsTrained: number;
+  trainSeconds: number;
+  epochsRun: number;
+  initialValPerplexity?: number;
+}
+
+export interface LmResumePoint {
+  loop: LmLoopState;
+  values: Map<string, Float32Array>;
+  bestValues: Map<string, Float32Array>;
+  optimizer: { kind: 'sgd' | 'adam'; scalars: Record<string, number>; slots: Map<string, Float32Array> };
+}
+
+interface ResumeJson {
+  format: 'mlbl-lm-resume';
+  version: 1;
+  loop: LmLoopState;
+  optimizer: { kind: 'sgd' | 'adam'; scalars: Record<string, number> };
+  arrays: { group: 'values' | 'best' | 'slots'; name: string; length: number }[];
+  savedAt: number;
+}
+
+/** True when every value of every array is a finite number (no checkpoint is written from NaN weights). */
+export function allFinite(values: Map<string, Float32Array>): boolean {
+  for (const v of values.values()) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i] as number)) return false;
+  return true;
+}
+
+/** Writes a resume point into `dir` (replacing it) atomically; errors name the folder. */
+export function saveResumePoint(dir: string, point: LmResumePoint): void {
+  const tmp = `${dir}.partial-${process.pid}`;
+  const arrays: ResumeJson['arrays'] = [];
+  const parts: Buffer[] = [];
+  const add = (group: 'values' | 'best' | 'slots', m: Map<string, Float32Array>): void => {
+    for (const [name, v] of m) {
+      arrays.push({ group, name, length: v.length });
+      const le = Buffer.alloc(v.length * 4);
+      for (let i = 0; i < v.length; i++) le.writeFloatLE(v[i] as number, i * 4);
+      parts.push(le);
+    }
+  };
+  add('values', point.values);
+  add('best', point.bestValues);
+  add('slots', point.optimizer.slots);
+  const json: ResumeJson = { format: 'mlbl-lm-resume', version: 1, loop: point.loop, optimizer: { kind: point.optimizer.kind, scalars: point.optimizer.scalars }, arrays, savedAt: Date.now() };
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    checkDiskFault(path.join(tmp, 'arrays.bin'));
+    fs.writeFileSync(path.join(tmp, 'arrays.bin'), Buffer.concat(parts));
+    fs.writeFileSync(path.join(tmp, RESUME_FILE), JSON.stringify(json));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`cannot write resume point ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export function readResumePoint(dir: string): LmResumePoint {
+  let json: ResumeJson;
+  let buf: Buffer;
+  try {
+    json = JSON.parse(fs.readFileSync(path.join(dir, RESUME_FILE), 'utf8')) as ResumeJson;
+    if (json.format !== 'mlbl-lm-resume' || json.version !== 1) throw new Error('not an mlbl-lm-resume v1 point');
+    buf = fs.readFileSync(path.join(dir, 'arrays.bin'));
+  } catch (e) {
+    throw new Error(`cannot read resume point ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  const groups = { values: new Map<string, Float32Array>(), best: new Map<string, Float32Array>(), slots: new Map<string, Float32Array>() };
+  let off = 0;
+  for (const a of json.arrays) {
+    if (off + a.length * 4 > buf.length) throw new Error(`cannot read resume point ${dir}: arrays.bin ends before ${a.group}/${a.name}`);
+    const v = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) v[i] = buf.readFloatLE(off + i * 4);
+    groups[a.group].set(a.name, v);
+    off += a.length * 4;
+  }
+  return { loop: json.loop, values: groups.values, bestValues: groups.best, optimizer: { kind: json.optimizer.kind, scalars: json.optimizer.scalars, slots: groups.slots } };
+}
+
+/** Keeps the newest `keep` resume points of a run (the host may still name the one before the newest). */
+export function pruneResumePoints(root: string, keep = 2): void {
+  let names: string[] = [];
+  try { names = fs.readdirSync(root).filter((n) => /^step-\d+$/.test(n)).sort(); } catch { return; }
+  for (const n of names.slice(0, Math.max(0, names.length - keep))) fs.rmSync(path.join(root, n), { recursive: true, force: true });
+}
+
+/**
+ * Writes the resume point of a training loop under `<runDir>/resume/step-NNNNNNN` and tells the
+ * host (a 'resume' artefact with the step count), keeping the two newest. Refuses (returns false)
+ * when the weights are not all finite: no resume point is ever written from NaN weights.
+ */
+export function writeResumePoint(
+  runDir: string,
+  emit: (m: { type: 'artefact'; kind: string; file: string; step: number; epoch: number; meta: Record<string, unknown> }) => void,
+  point: LmResumePoint,
+): boolean {
+  if (!allFinite(point.values)) return false;
+  const name = `step-${String(point.loop.step).padStart(7, '0')}`;
+  const root = path.join(runDir, 'resume');
+  saveResumePoint(path.join(root, name), point);
+  const rel = path.join('resume', name);
+  emit({ type: 'artefact', kind: 'resume', file: path.join(rel, RESUME_FILE), step: Math.max(0, point.loop.step - 1), epoch: point.loop.epoch, meta: { steps: point.loop.step, epoch: point.loop.epoch, batchInEpoch: point.loop.batchInEpoch, dir: rel } });
+  pruneResumePoints(root);
+  return true;
 }

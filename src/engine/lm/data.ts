@@ -6,17 +6,24 @@
  * starts, `<end>` included, is one predicted word.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { tokenize } from '../../shared/tokenize';
 import type { Vocab } from '../../shared/vocabulary';
 import { seededRandom, shuffledIndices } from '../random';
 
-export interface CaptionRow { image: string; caption: string }
+export type SplitName = 'train' | 'validation' | 'test';
+const SPLIT_NAMES: readonly string[] = ['train', 'validation', 'test'];
+
+/** `split`: from an optional `split` column (a dataset's own split, written by the host for `dataset=ID` runs). */
+export interface CaptionRow { image: string; caption: string; split?: SplitName }
 
 export interface ImageCaptions {
   image: string;
   captions: string[];
   /** tokenize(caption) for each caption. */
   tokens: string[][];
+  /** The image's split when the captions file names one. */
+  split?: SplitName;
 }
 
 /** RFC 4180-style CSV: commas, double-quoted fields with "" escapes, CRLF or LF. */
@@ -47,19 +54,28 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Rows of a captions CSV whose header names `image` and `caption` columns. */
-export function readCaptionsCsv(file: string): CaptionRow[] {
+/**
+ * Rows of a captions CSV whose header names `image` and `caption` columns (and optionally
+ * `split`: then every row must say train, validation or test).
+ */
+export function readCaptionsCsv(file: string | undefined): CaptionRow[] {
+  if (file === undefined) throw new Error('captions: no captions file (a dataset=ID run is resolved to one by the host before the engine starts)');
   const rows = parseCsv(fs.readFileSync(file, 'utf8'));
   const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
   const ii = header.indexOf('image');
   const ci = header.indexOf('caption');
+  const si = header.indexOf('split');
   if (ii < 0 || ci < 0) throw new Error(`${file}: expected a header with "image" and "caption" columns, got ${JSON.stringify(rows[0] ?? [])}`);
   const out: CaptionRow[] = [];
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r] as string[];
     const image = (row[ii] ?? '').trim();
     const caption = (row[ci] ?? '').trim();
-    if (image && caption) out.push({ image, caption });
+    if (!image || !caption) continue;
+    if (si < 0) { out.push({ image, caption }); continue; }
+    const split = (row[si] ?? '').trim().toLowerCase();
+    if (!SPLIT_NAMES.includes(split)) throw new Error(`${file}: row ${r + 1}: split ${JSON.stringify(row[si] ?? '')} is not train, validation or test`);
+    out.push({ image, caption, split: split as SplitName });
   }
   return out;
 }
@@ -69,7 +85,8 @@ export function groupByImage(rows: readonly CaptionRow[]): ImageCaptions[] {
   const map = new Map<string, ImageCaptions>();
   for (const r of rows) {
     let g = map.get(r.image);
-    if (!g) { g = { image: r.image, captions: [], tokens: [] }; map.set(r.image, g); }
+    if (!g) { g = { image: r.image, captions: [], tokens: [], ...(r.split ? { split: r.split } : {}) }; map.set(r.image, g); }
+    else if (r.split !== g.split) throw new Error(`image ${r.image} is in two splits (${g.split ?? 'none'} and ${r.split ?? 'none'})`);
     g.captions.push(r.caption);
     g.tokens.push(tokenize(r.caption));
   }
@@ -84,12 +101,24 @@ export interface ImageSplit { train: ImageCaptions[]; validation: ImageCaptions[
  * round(N * validation) to validation, the rest to train (in the shuffled order).
  */
 export function splitByImage(images: readonly ImageCaptions[], seed: number, validation: number, test: number): ImageSplit {
+  // A split named by the captions file (a dataset's own) wins over the seed, in the file's order.
+  if (images.length > 0 && images.every((im) => im.split !== undefined)) return splitFromFile(images);
   const sorted = [...images].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
   const order = shuffledIndices(sorted.length, seededRandom(seed ^ 0x5f3759df));
   const shuffled = Array.from(order, (i) => sorted[i] as ImageCaptions);
   const nTest = Math.round(sorted.length * test);
   const nVal = Math.round(sorted.length * validation);
   return { test: shuffled.slice(0, nTest), validation: shuffled.slice(nTest, nTest + nVal), train: shuffled.slice(nTest + nVal) };
+}
+
+/** The split the captions file names for each image. */
+export function splitFromFile(images: readonly ImageCaptions[]): ImageSplit {
+  const out: ImageSplit = { train: [], validation: [], test: [] };
+  for (const im of images) {
+    if (!im.split) throw new Error(`image ${im.image} has no split`);
+    out[im.split].push(im);
+  }
+  return out;
 }
 
 export interface Instances {
@@ -141,4 +170,15 @@ export function buildInstances(images: readonly ImageCaptions[], vocab: Vocab, n
     }
   });
   return { count, n, contexts, targets, images: imgs, captions: caps, captionCount, captionImage, captionLength };
+}
+
+/**
+ * `images` without every image named in another captions CSV (`excludeImagesOf`), compared by
+ * file name (folders ignored): a text-only pretraining corpus must not contain the images, and so
+ * the captions, that a later run validates and tests on.
+ */
+export function excludeImagesOf(images: readonly ImageCaptions[], csv: string): { kept: ImageCaptions[]; excluded: number; named: number } {
+  const names = new Set(readCaptionsCsv(csv).map((r) => path.basename(r.image)));
+  const kept = images.filter((im) => !names.has(path.basename(im.image)));
+  return { kept, excluded: images.length - kept.length, named: names.size };
 }

@@ -42,6 +42,26 @@ describe('optimisers', () => {
     m.dispose();
   });
 
+  it('KirosSgd with a summed gradient: the batch divides once (a step is lr x the mean gradient)', () => {
+    const o = { lr: 0.2, lrDecay: 1, momentumStart: 0.5, momentumEnd: 0.9, momentumEpochs: 20, decay: { words: 0.1, context: 0 } };
+    const mean = model(1);
+    const sum = model(1);
+    const a = new KirosSgd(mean, { ...o, gradient: 'mean' });
+    const b = new KirosSgd(sum, { ...o, gradient: 'sum' });
+    const g = grads(2);
+    a.apply(g, 20);
+    b.apply(g, 20);
+    // p = 0.52: 'mean' moves R by 0.48 * (0.2 / 20) * 2.1, 'sum' by 0.48 * 0.2 * 2.1 (20x more); b (no decay) by 0.48 * 0.2 * 2.
+    expect(mean.p('R').dataSync()[0]).toBeCloseTo(1 - 0.48 * 0.01 * 2.1, 6);
+    expect(sum.p('R').dataSync()[0]).toBeCloseTo(1 - 0.48 * 0.2 * 2.1, 6);
+    expect(sum.p('b').dataSync()[0]).toBeCloseTo(1 - 0.48 * 0.2 * 2, 6);
+    tf.dispose([...g.values()]);
+    a.dispose();
+    b.dispose();
+    mean.dispose();
+    sum.dispose();
+  });
+
   it('Adam: the first step moves every weight by about lr against its gradient', () => {
     const m = model(0);
     const adam = new Adam(m, { lr: 0.01, lrDecay: 1, decay: { words: 0, context: 0 } });

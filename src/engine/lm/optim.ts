@@ -26,12 +26,32 @@ export interface OptimizerState {
   momentum: number;
 }
 
+/** An optimizer's full state, for resume checkpoints: scalars plus named slot arrays. */
+export interface OptimizerSnapshot { kind: 'sgd' | 'adam'; scalars: Record<string, number>; slots: Map<string, Float32Array> }
+
+/** Copies `slots` (prefix/name -> values) into the variables of `vars`, checking that each is there with the right size. */
+function restoreSlots(prefix: string, vars: Map<string, tf.Variable>, slots: Map<string, Float32Array>): void {
+  for (const [name, v] of vars) {
+    const data = slots.get(`${prefix}/${name}`);
+    if (!data || data.length !== v.size) throw new Error(`optimizer state: ${prefix}/${name} is missing or has the wrong size`);
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  }
+}
+
+function exportSlots(prefix: string, vars: Map<string, tf.Variable>, out: Map<string, Float32Array>): void {
+  for (const [name, v] of vars) out.set(`${prefix}/${name}`, Float32Array.from(v.dataSync() as Float32Array));
+}
+
 export interface Optimizer {
   /** Applies one update from `grads` (disposed by the caller); `batch` is the batch size. */
   apply(grads: Map<string, tf.Tensor>, batch: number): void;
   /** Advances the per-epoch schedule (call after each epoch). */
   endEpoch(): void;
   state(): OptimizerState;
+  /** Everything a resumed run needs to continue exactly: schedule scalars and slot values (momentum deltas, Adam moments). */
+  exportState?(): OptimizerSnapshot;
+  /** Restores what exportState returned (same model shapes). */
+  importState?(s: OptimizerSnapshot): void;
   dispose(): void;
 }
 
@@ -43,6 +63,12 @@ function decayOf(group: DecayGroup, rates: DecayRates): number {
 
 export interface KirosSgdOptions {
   lr: number;
+  /**
+   * What MODELS.md's `grad` is: 'mean' (the code's per-batch mean gradient, so the batch size
+   * divides twice) or 'sum' (summed over the batch, so the step is lr x the mean gradient; the
+   * decay term stays gamma W relative to the mean loss). Default 'mean'.
+   */
+  gradient?: 'mean' | 'sum';
   lrDecay: number;
   momentumStart: number;
   momentumEnd: number;
@@ -65,7 +91,7 @@ export class KirosSgd implements Optimizer {
 
   apply(grads: Map<string, tf.Tensor>, batch: number): void {
     const p = this.p;
-    const scale = (1 - p) * (this.lr / batch);
+    const scale = (1 - p) * (this.o.gradient === 'sum' ? this.lr : this.lr / batch);
     tf.tidy(() => {
       for (const s of this.model.specs) {
         const g = grads.get(s.name);
@@ -90,6 +116,21 @@ export class KirosSgd implements Optimizer {
 
   state(): OptimizerState {
     return { kind: 'sgd', step: this.steps, epoch: this.epoch, lr: this.lr, momentum: this.p };
+  }
+
+  exportState(): OptimizerSnapshot {
+    const slots = new Map<string, Float32Array>();
+    exportSlots('delta', this.deltas, slots);
+    return { kind: 'sgd', scalars: { lr: this.lr, p: this.p, epoch: this.epoch, steps: this.steps }, slots };
+  }
+
+  importState(s: OptimizerSnapshot): void {
+    if (s.kind !== 'sgd') throw new Error(`optimizer state: the checkpoint holds ${s.kind} state, this run uses sgd`);
+    restoreSlots('delta', this.deltas, s.slots);
+    this.lr = s.scalars.lr as number;
+    this.p = s.scalars.p as number;
+    this.epoch = s.scalars.epoch as number;
+    this.steps = s.scalars.steps as number;
   }
 
   dispose(): void {
@@ -157,6 +198,22 @@ export class Adam implements Optimizer {
 
   state(): OptimizerState {
     return { kind: 'adam', step: this.t, epoch: this.epoch, lr: this.lr, momentum: this.o.beta1 ?? 0.9 };
+  }
+
+  exportState(): OptimizerSnapshot {
+    const slots = new Map<string, Float32Array>();
+    exportSlots('m', this.m, slots);
+    exportSlots('v', this.v, slots);
+    return { kind: 'adam', scalars: { lr: this.lr, t: this.t, epoch: this.epoch }, slots };
+  }
+
+  importState(s: OptimizerSnapshot): void {
+    if (s.kind !== 'adam') throw new Error(`optimizer state: the checkpoint holds ${s.kind} state, this run uses adam`);
+    restoreSlots('m', this.m, s.slots);
+    restoreSlots('v', this.v, s.slots);
+    this.lr = s.scalars.lr as number;
+    this.t = s.scalars.t as number;
+    this.epoch = s.scalars.epoch as number;
   }
 
   dispose(): void {

@@ -65,4 +65,28 @@ describe('LBL training', () => {
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
   });
+
+  it('retrain: phase 2 restarts on training + validation images until the training loss reaches phase 1\'s; its model is the final one', async () => {
+    const base: LmParamsInput = { model: 'lbl', captions: MINI, trainLimit: 40, validationLimit: 20, K: 16, epochs: 3, evalEvery: 0, evalImages: 5, beam: 1, sampleEvery: 0, seed: 4, sgdGradient: 'sum' };
+    const plain = await run(base, 'phase1');
+    const twice = await run({ ...base, retrain: true }, 'retrain');
+    // Phase 1 is the same run in both.
+    expect(twice.summary.best_val_perplexity).toBe(plain.summary.best_val_perplexity);
+    const bestEpoch = plain.summary.best_epoch as number;
+    const epochLoss = points(plain.msgs, 'epoch_loss');
+    const target = epochLoss[bestEpoch - 1] as number;
+    const retrainLoss = points(twice.msgs, 'retrain_loss');
+    expect(retrainLoss.length).toBe(twice.summary.retrain_epochs);
+    expect(retrainLoss.length).toBeGreaterThan(0);
+    // It stops at the first epoch at or below the target (or at the epoch limit).
+    retrainLoss.slice(0, -1).forEach((l) => expect(l).toBeGreaterThan(target));
+    expect((retrainLoss.at(-1) as number) <= target || retrainLoss.length === 3).toBe(true);
+    // The final model (and the checkpoint) is phase 2's: a different test perplexity than phase 1's.
+    expect(twice.summary.test_perplexity).not.toBe(plain.summary.test_perplexity);
+    const ck = loadCheckpoint(path.join(twice.runDir, 'checkpoint'));
+    const ck1 = loadCheckpoint(path.join(plain.runDir, 'checkpoint'));
+    expect(Array.from(ck.model.p('R').dataSync().slice(0, 20))).not.toEqual(Array.from(ck1.model.p('R').dataSync().slice(0, 20)));
+    ck.model.dispose();
+    ck1.model.dispose();
+  });
 });

@@ -17,14 +17,19 @@ import { defaultLearningRate, type LmParams } from '../../shared/lm-spec';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import { Vocab } from '../../shared/vocabulary';
 import type { TrainContext } from '../train/lenet5-mnist';
-import { seededRandom, shuffledIndices } from '../random';
+import { shuffledIndices } from '../random';
+import { Rng } from '../train/rng';
+import { injectedFault } from '../faults';
 import { readFeatures, type FeatureMatrix } from '../features/feature-file';
-import { buildInstances, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions, type Instances } from './data';
+import { buildInstances, excludeImagesOf, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions, type Instances } from './data';
+import { readTransferSource, resolveInitDir, transferInitialValues } from './transfer';
+import { mergeSplits, retrainOnAll } from './retrain';
+import { applyFeatureNorm, fitFeatureNorm, foldFeatureNorm, unnormalize, type FeatureNorm } from './feature-norm';
 import { bleuOnImages, perplexity, retrieval, sampleCaption, captionImage, type RetrievalResult } from './evaluate';
 import type { Decoded } from './decode';
 import { LmModel, type LmConfig } from './model';
 import { Adam, KirosSgd, type Optimizer } from './optim';
-import { saveCheckpoint, type CheckpointFeatures } from './checkpoint';
+import { readResumePoint, saveCheckpoint, writeResumePoint, type CheckpointFeatures, type LmLoopState } from './checkpoint';
 
 type Points = (EngineToHost & { type: 'metrics' })['points'];
 
@@ -43,7 +48,10 @@ export interface LmData {
   validation: LmSplitData;
   test: LmSplitData;
   D: number;
+  /** Mean training feature as the model sees it (after featureNorm), null for LBL. */
   meanImage: Float32Array | null;
+  /** The training-set feature normalisation the model sees its inputs through (folded into J in checkpoints). */
+  featureNorm: FeatureNorm | null;
   featureInfo: CheckpointFeatures | null;
   missingFeatures: number;
 }
@@ -51,6 +59,12 @@ export interface LmData {
 /** Reads captions (and features), splits by image from the seed, builds the vocabulary from the training captions and the n-gram instances. */
 export function prepareData(p: LmParams, log: (m: string) => void = () => {}): LmData {
   let images = groupByImage(readCaptionsCsv(p.captions));
+  if (p.excludeImagesOf) {
+    const ex = excludeImagesOf(images, p.excludeImagesOf);
+    log(`excludeImagesOf: left out ${ex.excluded} of ${images.length} images (named in ${p.excludeImagesOf}, ${ex.named} images)`);
+    if (ex.kept.length === 0) throw new Error(`excludeImagesOf: every image of ${p.captions} is named in ${p.excludeImagesOf}; nothing is left to train on`);
+    images = ex.kept;
+  }
   let fm: FeatureMatrix | null = null;
   let missing = 0;
   const needsImages = p.model !== 'lbl';
@@ -73,6 +87,14 @@ export function prepareData(p: LmParams, log: (m: string) => void = () => {}): L
   if (validation.length === 0) throw new Error('the validation split is empty: raise validationFraction');
   const vocab = Vocab.build(train.flatMap((im) => im.tokens), p.minCount);
   const D = fm ? fm.header.dim : 0;
+  let featureNorm: FeatureNorm | null = null;
+  if (fm && p.featureNorm !== 'none') {
+    if (!(p.h > 0)) throw new Error(`featureNorm=${p.featureNorm} needs the image hidden layer (h > 0): set featureNorm=none for h=0`);
+    const m = fm;
+    const trainRows = train.map((im) => { const r = m.rowOf.get(im.image) ?? (m.rowOf.get(path.basename(im.image)) as number); return m.data.subarray(r * D, (r + 1) * D); });
+    featureNorm = fitFeatureNorm(p.featureNorm, trainRows, D);
+    if (featureNorm) applyFeatureNorm(featureNorm, fm.data, D);
+  }
   const rowsOf = (list: ImageCaptions[]): Float32Array[] | null => {
     if (!fm) return null;
     const m = fm;
@@ -98,7 +120,7 @@ export function prepareData(p: LmParams, log: (m: string) => void = () => {}): L
     for (const r of trainData.rows) for (let d = 0; d < D; d++) meanImage[d] = (meanImage[d] as number) + (r[d] as number) / trainData.rows.length;
   }
   return {
-    vocab, train: trainData, validation: make(validation), test: make(split.test), D, meanImage, missingFeatures: missing,
+    vocab, train: trainData, validation: make(validation), test: make(split.test), D, meanImage, featureNorm, missingFeatures: missing,
     featureInfo: fm && p.features ? { header: path.resolve(p.features), model: fm.header.model, layer: fm.header.layer, dim: fm.header.dim, input: fm.header.input } : null,
   };
 }
@@ -169,12 +191,23 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const data = prepareData(p, (m) => log(m, 'warn'));
   const { vocab } = data;
   const config = modelConfig(p, vocab.size, data.D);
-  const model = LmModel.create(config, p.seed);
+  let model: LmModel;
+  if (p.init) {
+    const dir = resolveInitDir(p.init, ctx.runDir);
+    const t = transferInitialValues(config, vocab, p.seed, readTransferSource(dir));
+    model = new LmModel(config, t.values);
+    log(`init from ${dir}: ${t.report.matched} of ${t.report.words} words have its vectors and biases, ${t.report.contextBlocks} of ${config.n} context matrices copied${t.report.missing.length ? `; fresh vectors for e.g. ${t.report.missing.slice(0, 8).join(' ')}` : ''}`);
+  } else {
+    model = LmModel.create(config, p.seed);
+  }
   const lr = defaultLearningRate(p);
   const decay = { words: p.decayWords, context: p.decayContext };
-  const optimizer: Optimizer = p.optimizer === 'adam'
-    ? new Adam(model, { lr, lrDecay: p.lrDecay, decay })
-    : new KirosSgd(model, { lr, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay });
+  const makeOptimizer = (m: LmModel): Optimizer => (p.optimizer === 'adam'
+    ? new Adam(m, { lr, lrDecay: p.lrDecay, decay })
+    : new KirosSgd(m, { lr, gradient: p.sgdGradient, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay }));
+  const optimizer = makeOptimizer(model);
+  // The retrain phase starts again from these.
+  const initialWeights = p.retrain ? model.values() : null;
   const train = data.train;
   const N = train.inst.count;
   const n = p.contextSize;
@@ -182,9 +215,13 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const stepsPerEpoch = Math.ceil(N / B);
   log(`${p.model}: ${train.images.length} training images (${train.inst.captionCount} captions, ${N} words), ${data.validation.images.length} validation, ${data.test.images.length} test; vocabulary ${vocab.size} (minCount ${p.minCount}); K ${p.K}, n ${n}${config.model !== 'lbl' ? `, D ${config.D}, h ${config.h}` : ''}${config.model === 'mlbl-f' ? `, F ${config.F}` : ''}; ${model.size} parameters; ${p.optimizer} lr ${lr}, batch ${B}`);
 
-  const shuffleRand = seededRandom(p.seed + 1);
-  const dropRand = seededRandom(p.seed + 2);
-  const sampleRand = seededRandom(p.seed + 3);
+  // Seeded streams with their state in the open (the numbers of seededRandom), so resume points can record them.
+  const shuffleRng = new Rng(p.seed + 1);
+  const dropRng = new Rng(p.seed + 2);
+  const sampleRng = new Rng(p.seed + 3);
+  const shuffleRand = (): number => shuffleRng.next();
+  const dropRand = (): number => dropRng.next();
+  const sampleRand = (): number => sampleRng.next();
   const sampleImages = data.validation.images.slice(0, 8);
   const pause = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -217,12 +254,18 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const summary: Record<string, number> = { vocabulary: vocab.size, parameters: model.size, train_words: N };
   const evalOpts = { images: p.evalImages, beam: p.beam, maxLength: p.maxLength };
 
-  let best = perplexity(model, data.validation.inst, data.validation.features).perplexity;
-  point('val_perplexity', 0, 0, best);
-  summary.initial_val_perplexity = best;
-  flush();
-  log(`epoch 0: validation perplexity ${best.toFixed(2)}`);
+  // Resumed in place (pause/resume, crash recovery): the host names the resume point to continue from.
+  const resumed = ctx.resumeFrom ? readResumePoint(ctx.resumeFrom) : null;
+  let best = resumed ? resumed.loop.best : perplexity(model, data.validation.inst, data.validation.features).perplexity;
+  if (!resumed) {
+    point('val_perplexity', 0, 0, best);
+    summary.initial_val_perplexity = best;
+    flush();
+    log(`epoch 0: validation perplexity ${best.toFixed(2)}`);
+  }
   let bestEpoch = 0;
+  /** Mean training loss of the best epoch (the retrain phase's target; unknown after a resume). */
+  let bestTrainLoss = Number.NaN;
   let bestValues = model.values();
   let sinceBest = 0;
   let step = 0;
@@ -231,25 +274,82 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   let trainSeconds = 0;
   let epochsRun = 0;
   const saveBest = (epoch: number): void => {
-    saveCheckpoint(checkpointDir, model, vocab, { features: data.featureInfo, meanImage: data.meanImage, epoch, step, metrics: { val_perplexity: best }, params: { ...p } }, bestValues);
+    // Checkpoints take raw features: a feature normalisation is folded into J, b_j (feature-norm.ts).
+    const norm = data.featureNorm;
+    const meanImage = norm && data.meanImage ? unnormalize(norm, data.meanImage) : data.meanImage;
+    saveCheckpoint(checkpointDir, model, vocab, { features: data.featureInfo, meanImage, epoch, step, metrics: { val_perplexity: best }, params: { ...p } }, norm ? foldFeatureNorm(config, bestValues, norm) : bestValues);
     ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join('checkpoint', 'model.json'), step, epoch, meta: { val_perplexity: best, epoch, model: p.model, vocabulary: vocab.size } });
   };
-  if (p.sampleEvery > 0) emitSamples(0, 0);
+  if (p.sampleEvery > 0 && !resumed) emitSamples(0, 0);
+  let startEpoch = 1;
+  let skipBatches = 0;
+  let partial = { epochLoss: 0, epochWords: 0, lossBatches: 0, ms: 0 };
+  let lastPointStep = -1;
+  const fault = injectedFault();
+  const poison = (): void => { tf.tidy(() => { for (const s of model.specs) model.p(s.name).assign(tf.fill(s.shape, Number.NaN)); }); };
+  /** A resume point (at an epoch's end, or `batchInEpoch` batches into epoch `done + 1` at a stop); false if the weights are not finite. */
+  const resumePoint = (done: number, batchInEpoch: number, shuffleState: number, sums: typeof partial): boolean => {
+    if (!optimizer.exportState || step === lastPointStep) return true;
+    const loop: LmLoopState = {
+      step, epoch: done, batchInEpoch, stepsPerEpoch, rng: { shuffle: shuffleState, drop: dropRng.state, sample: sampleRng.state },
+      best, bestEpoch, sinceBest, epochLoss: sums.epochLoss, epochWords: sums.epochWords, lossBatches: sums.lossBatches, epochMs: sums.ms,
+      wordsTrained, trainSeconds, epochsRun, initialValPerplexity: summary.initial_val_perplexity,
+    };
+    flush(); // the points measured before this resume point reach the host before it does
+    const ok = writeResumePoint(ctx.runDir, (m) => ctx.emit(m), { loop, values: model.values(), bestValues, optimizer: optimizer.exportState() });
+    if (ok) lastPointStep = step;
+    return ok;
+  };
+  const weightsDiverged = (): void => {
+    const message = `training diverged by step ${step - 1}: the weights are no longer finite (NaN or infinity); keeping the best weights (epoch ${bestEpoch})${lastPointStep >= 0 ? ` and the last good resume point (step ${lastPointStep})` : ''}`;
+    log(message, 'error');
+    ctx.emit({ type: 'diverged', step: Math.max(0, step - 1), loss: Number.NaN, message });
+    diverged = true;
+  };
+  if (resumed) {
+    const L = resumed.loop;
+    if (!optimizer.importState) throw new Error(`resume: the ${p.optimizer} optimizer cannot restore its state`);
+    model.setValues(resumed.values);
+    optimizer.importState(resumed.optimizer);
+    bestValues = resumed.bestValues;
+    ({ bestEpoch, sinceBest, step, wordsTrained, trainSeconds, epochsRun } = L);
+    if (L.initialValPerplexity !== undefined) summary.initial_val_perplexity = L.initialValPerplexity;
+    shuffleRng.state = L.rng.shuffle;
+    dropRng.state = L.rng.drop;
+    sampleRng.state = L.rng.sample;
+    startEpoch = L.epoch + 1;
+    if (L.stepsPerEpoch !== stepsPerEpoch) throw new Error(`resume: the resume point has ${L.stepsPerEpoch} batches per epoch, this run ${stepsPerEpoch} (the data or batch size changed)`);
+    skipBatches = L.batchInEpoch;
+    partial = { epochLoss: L.epochLoss, epochWords: L.epochWords, lossBatches: L.lossBatches, ms: L.epochMs };
+    lastPointStep = step;
+    // Early stopping had already decided (the run ended after this point): train no further.
+    if (skipBatches === 0 && p.patience > 0 && sinceBest >= p.patience) startEpoch = p.epochs + 1;
+    log(`resumed from ${ctx.resumeFrom}: ${L.epoch} epochs${skipBatches ? ` and ${skipBatches} batches` : ''} done, next step ${step}; best validation perplexity ${best.toFixed(2)} (epoch ${bestEpoch})`);
+  }
 
   const ctxBuf = new Int32Array(B * n);
   const tgtBuf = new Int32Array(B);
   const imgBuf = new Int32Array(B);
   const xDim = config.h > 0 ? config.h : config.D;
   let diverged = false;
-  for (let epoch = 1; epoch <= p.epochs; epoch++) {
+  for (let epoch = startEpoch; epoch <= p.epochs; epoch++) {
+    const shuffleAtEpochStart = shuffleRng.state;
     const order = shuffledIndices(N, shuffleRand);
     let epochLoss = 0;
     let epochWords = 0;
     let lossBatches = 0;
-    const epochStart = performance.now();
+    const first = epoch === startEpoch ? skipBatches : 0;
+    if (first > 0) ({ epochLoss, epochWords, lossBatches } = partial);
+    const epochStart = performance.now() - (first > 0 ? partial.ms : 0);
     let evalTime = 0;
-    for (let b = 0; b < stepsPerEpoch; b++) {
-      if (ctx.stopRequested()) { outcome = 'stopped'; break; }
+    for (let b = first; b < stepsPerEpoch; b++) {
+      if (fault?.step === step) fault.fire({ poison });
+      if (ctx.stopRequested()) {
+        outcome = 'stopped';
+        // Stop and pause leave a resume point where they stopped (unless the weights went bad).
+        if (step > 0 && !resumePoint(epoch - 1, b, shuffleAtEpochStart, { epochLoss, epochWords, lossBatches, ms: performance.now() - epochStart - evalTime })) weightsDiverged();
+        break;
+      }
       const s0 = b * B;
       const bs = Math.min(B, N - s0);
       for (let i = 0; i < bs; i++) {
@@ -269,7 +369,9 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
         return loss.dataSync()[0] as number;
       });
       if (!Number.isFinite(lossValue)) {
-        log(`training diverged at step ${step} (loss ${lossValue}); keeping the best weights (epoch ${bestEpoch})`, 'error');
+        const message = `training diverged at step ${step} (loss ${lossValue}); keeping the best weights (epoch ${bestEpoch})${lastPointStep >= 0 ? ` and the last good resume point (step ${lastPointStep})` : ''}`;
+        log(message, 'error');
+        ctx.emit({ type: 'diverged', step, loss: lossValue, message });
         diverged = true;
         break;
       }
@@ -289,7 +391,8 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
       }
       await pause();
     }
-    if (diverged || epochWords === 0) break;
+    // A pause ends promptly: no evaluation of the partial epoch (the resumed run evaluates it whole).
+    if (diverged || epochWords === 0 || (outcome === 'stopped' && ctx.pauseRequested?.())) break;
     const seconds = (performance.now() - epochStart - evalTime) / 1000;
     wordsTrained += epochWords;
     trainSeconds += seconds;
@@ -310,6 +413,7 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
       best = valPpl;
       bestEpoch = epoch;
       bestValues = model.values();
+      bestTrainLoss = epochLoss / epochWords;
       sinceBest = 0;
       improved = true;
     } else sinceBest++;
@@ -324,6 +428,10 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
     log(`epoch ${epoch}: loss ${(epochLoss / epochWords).toFixed(4)}, validation perplexity ${valPpl.toFixed(2)}${improved ? ' (best)' : ''}, ${wps.toFixed(0)} words/s, lr ${st.lr.toFixed(4)}, momentum ${st.momentum.toFixed(3)}${extra}`);
     if (improved) saveBest(epoch);
     optimizer.endEpoch();
+    if (outcome === 'completed' && !resumePoint(epoch, 0, shuffleRng.state, { epochLoss: 0, epochWords: 0, lossBatches: 0, ms: 0 })) {
+      weightsDiverged();
+      break;
+    }
     if (outcome === 'stopped') break;
     if (p.patience > 0 && sinceBest >= p.patience) {
       log(`early stopping: no better validation perplexity for ${p.patience} epochs (best ${best.toFixed(2)} at epoch ${bestEpoch})`);
@@ -337,6 +445,37 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
     best_val_perplexity: best, best_epoch: bestEpoch, diverged: diverged ? 1 : 0, epochs_run: epochsRun, steps: step,
     words_per_s_overall: wordsTrained / Math.max(1e-9, trainSeconds), train_seconds: trainSeconds,
   });
+  if (p.retrain && initialWeights && outcome === 'completed' && !diverged && bestEpoch > 0) {
+    const all = mergeSplits(data.train, data.validation, vocab, n);
+    const opt2 = makeOptimizer(model);
+    const known = Number.isFinite(bestTrainLoss);
+    log(`retrain: phase 2 on the training and validation images (${all.images.length} images, ${all.inst.count} words) from the same initial weights, ${known ? `until the training loss reaches ${bestTrainLoss.toFixed(4)} (phase 1's at its best epoch ${bestEpoch})` : `for ${bestEpoch} epochs (phase 1's best)`}`);
+    try {
+      const r = await retrainOnAll({
+        model, initial: initialWeights, optimizer: opt2, data: all, batchSize: B, seed: p.seed,
+        targetLoss: known ? bestTrainLoss : -Infinity, maxEpochs: known ? p.epochs : bestEpoch,
+        stopRequested: ctx.stopRequested, pause,
+        onEpoch: (e, loss, wps) => {
+          point('retrain_loss', step - 1 + e, bestEpoch + e, loss);
+          flush();
+          log(`retrain epoch ${e}: loss ${loss.toFixed(4)}, ${wps.toFixed(0)} words/s`);
+        },
+      });
+      if (r.stopped || r.diverged) {
+        model.setValues(bestValues);
+        if (r.stopped) outcome = 'stopped';
+        log(`retrain ${r.stopped ? 'stopped' : 'diverged'}: keeping phase 1's best weights (epoch ${bestEpoch})`, r.diverged ? 'warn' : 'info');
+      } else {
+        bestValues = model.values();
+        saveBest(bestEpoch);
+        Object.assign(summary, { retrain_epochs: r.epochs, retrain_loss: r.loss, retrain_words_per_s: r.words / Math.max(1e-9, r.seconds), retrain_seconds: r.seconds });
+        log(`retrain: done after ${r.epochs} epochs (loss ${r.loss.toFixed(4)}${r.reached ? '' : ', target not reached'}); the final model is phase 2's`);
+      }
+    } finally {
+      opt2.dispose();
+      all.features?.dispose();
+    }
+  }
   if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) {
     const r = await evaluateSplit(model, vocab, data.test, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
     summary.test_perplexity = r.perplexity;

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inspectStack } from '../../shared/conv-shapes';
 import { layerNames, pair, type LayerSpec, type LayerStack } from '../../shared/layer-spec';
+import { skipInputGradients } from './input-conv';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -190,7 +191,9 @@ export function buildConvNet(inputShape: number[], stack: LayerStack, seed?: num
   stack.forEach((layer, index) => {
     x = applyLayer(x, layer, names[index] ?? `${layer.type}_${index + 1}`, index, seed);
   });
-  return tf.model({ inputs: input, outputs: x, name: 'convnet' });
+  const model = tf.model({ inputs: input, outputs: x, name: 'convnet' });
+  skipInputGradients(model);
+  return model;
 }
 
 /** Name of the model's first convolution layer (Conv2D or Conv1D), or null if it has none. */

@@ -12,12 +12,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointState, OptimizerName } from '../../shared/convnet-spec';
+import { checkDiskFault } from '../faults';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
 const OPTIMIZER_JSON = 'optimizer.json';
 const OPTIMIZER_BIN = 'optimizer.bin';
 const STATE_JSON = 'state.json';
+
+/**
+ * fs.writeFileSync with the file's path in the error (Node's ENOSPC and EACCES messages from a
+ * write do not always name it), and the injected full-disk fault of the crash tests.
+ */
+export function writeRunFile(file: string, data: string | NodeJS.ArrayBufferView): void {
+  try {
+    checkDiskFault(file);
+    fs.writeFileSync(file, data);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const msg = err.message.includes(file) ? err.message : `${err.message} (${file})`;
+    throw Object.assign(new Error(`cannot write ${file}: ${msg}`, { cause: e }), { code: err.code });
+  }
+}
 
 function toBuffer(data: tf.io.WeightData | undefined): Buffer {
   if (data === undefined) return Buffer.alloc(0);
@@ -43,8 +59,8 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      fs.writeFileSync(path.join(dir, WEIGHTS_BIN), weights);
-      fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      writeRunFile(path.join(dir, WEIGHTS_BIN), weights);
+      writeRunFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
@@ -104,22 +120,28 @@ export interface SaveCheckpointArgs {
 /** Writes model, optimizer slots and state into `dir` (replacing it), atomically by rename. */
 export async function saveCheckpoint({ dir, model, optimizer, state }: SaveCheckpointArgs): Promise<void> {
   const tmp = `${dir}.partial-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  await model.save(fileSystemIO(tmp));
-  const named = await optimizer.getWeights();
   try {
-    const { data, specs } = await tf.io.encodeWeights(named);
-    fs.writeFileSync(path.join(tmp, OPTIMIZER_BIN), Buffer.from(data));
-    fs.writeFileSync(path.join(tmp, OPTIMIZER_JSON), JSON.stringify({ className: optimizerClass(optimizer), config: optimizer.getConfig(), weightsManifest: [{ paths: [`./${OPTIMIZER_BIN}`], weights: specs }] }));
-  } finally {
-    // getWeights returns the live slot variables plus a fresh 'iter' scalar: dispose only that.
-    const iter = named.find((n) => n.name === 'iter');
-    iter?.tensor.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    await model.save(fileSystemIO(tmp));
+    const named = await optimizer.getWeights();
+    try {
+      const { data, specs } = await tf.io.encodeWeights(named);
+      writeRunFile(path.join(tmp, OPTIMIZER_BIN), Buffer.from(data));
+      writeRunFile(path.join(tmp, OPTIMIZER_JSON), JSON.stringify({ className: optimizerClass(optimizer), config: optimizer.getConfig(), weightsManifest: [{ paths: [`./${OPTIMIZER_BIN}`], weights: specs }] }));
+    } finally {
+      // getWeights returns the live slot variables plus a fresh 'iter' scalar: dispose only that.
+      const iter = named.find((n) => n.name === 'iter');
+      iter?.tensor.dispose();
+    }
+    writeRunFile(path.join(tmp, STATE_JSON), JSON.stringify(state));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (e) {
+    // A half-written checkpoint is never left behind (a full disk gets its space back).
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`cannot write checkpoint ${dir}: ${(e as Error).message}`, { cause: e });
   }
-  fs.writeFileSync(path.join(tmp, STATE_JSON), JSON.stringify(state));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
 }
 
 export function readCheckpointState(dir: string): CheckpointState {

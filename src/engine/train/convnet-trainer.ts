@@ -30,6 +30,7 @@ import { batchTensors, range, type ImageSet } from '../data/image-set';
 import { checkDiskFault, injectedFault } from '../faults';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
 import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
+import { FusedAdamOptimizer } from './fused-adam';
 import { Rng, streamSeed } from './rng';
 
 export interface TrainContext {
@@ -93,7 +94,7 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   // ---- model, optimizer, random streams -------------------------------------------------------
   const model = buildConvNet(inputShape, job.stack, p.seed);
   const lastActivation = finalActivation(job.stack);
-  const optimizer: tf.Optimizer = p.optimizer === 'adam' ? tf.train.adam(p.learningRate) : tf.train.momentum(p.learningRate, o.momentum);
+  const optimizer: tf.Optimizer = p.optimizer === 'adam' ? new FusedAdamOptimizer(p.learningRate) : tf.train.momentum(p.learningRate, o.momentum);
   const shuffleRng = new Rng(p.seed);
   const augmentRng = new Rng(streamSeed(p.seed, 1));
   const dropoutRng = new Rng(streamSeed(p.seed, 2));
@@ -159,8 +160,8 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   let trainSeconds = 0;
   let lr = p.learningRate;
   let lastEpochDone = startEpoch - 1;
-  // A stop writes a checkpoint unless this run already wrote one at this step (or nothing was ever trained).
-  let lastCheckpointSteps = -1;
+  // A stop writes a checkpoint unless this run already has one at this step (or nothing was ever trained).
+  let lastCheckpointSteps = inPlace ? step : -1;
 
   const checkpointState = (epoch: number, batchInEpoch: number, shuffleAtEpochStart: number): CheckpointState => ({
     version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: step, epoch, batchInEpoch, stepsPerEpoch,

@@ -201,6 +201,9 @@ async function readHead(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
+/** Missing idx images reported one by one; beyond that, one line for the rest. */
+const MAX_MISSING_REPORTS = 1000;
+
 function mnistReader(dir: string): SourceReader {
   return {
     total: null,
@@ -224,7 +227,11 @@ function mnistReader(dir: string): SourceReader {
         }
         const test = /t10k|test/i.test(p.prefix);
         const width = String(n - 1).length;
-        for (let i = 0; i < n; i++) {
+        // A header may claim far more images than the file holds (corrupt or hostile: up to 2^32 - 1):
+        // the first missing ones are reported one by one, the rest in one line, never looped over.
+        const end = Math.min(n, complete + MAX_MISSING_REPORTS);
+        if (n > end) yield skip(p.images, null, 'undecodable_image', `images ${end}..${n - 1} (${n - end} more): the file ends before their pixels (truncated, or a wrong image count in its header)`);
+        for (let i = 0; i < end; i++) {
           const key = `${p.prefix}/${String(i).padStart(width, '0')}`;
           if (i >= complete) { yield skip(p.images, null, 'undecodable_image', `image ${i}: the file ends before its pixels (truncated)`); continue; }
           if (labels && i >= labels.length) { yield skip(p.labels ?? p.images, null, 'missing_field', `image ${i} has no label`); continue; }

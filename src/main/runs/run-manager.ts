@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Events, EventName, RunRecord } from '../../shared/api';
-import { isTerminal } from '../../shared/api';
+import type { Events, EventName, RunRecord, RunStatus } from '../../shared/api';
+import { ApiError, isTerminal } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { RunSpec } from '../../shared/run-spec';
 import type { Store } from '../store/store';
 import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
+import { planResume, rewindRun } from './resume';
+
+/** Statuses a run can be resumed from (in place, from its last good checkpoint). */
+export const RESUMABLE: readonly RunStatus[] = ['paused', 'stopped', 'interrupted', 'failed', 'diverged'];
 
 export type Publish = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -26,6 +30,8 @@ interface Active {
   runId: string;
   proc: EngineProcess;
   stopRequested: boolean;
+  pauseRequested: boolean;
+  diverged?: { step: number; loss: number; message: string };
   killTimer?: NodeJS.Timeout;
   finished: boolean;
   outcome?: 'completed' | 'stopped';
@@ -40,6 +46,8 @@ export class RunManager {
   private readonly waiters = new Map<string, ((r: RunRecord) => void)[]>();
   private readonly extraEngines = new Set<EngineProcess>();
   private readonly progressListeners = new Set<(runId: string, p: Extract<EngineToHost, { type: 'progress' }>) => void>();
+  /** Runs whose end could not be written to the store (a full disk): what the API reports instead. */
+  private readonly unrecorded = new Map<string, Partial<RunRecord>>();
   private readonly store: Store;
   private readonly publish: Publish;
   private readonly launcher: EngineLauncher;
@@ -94,18 +102,60 @@ export class RunManager {
 
   /** Asks the engine to stop after its current batch; kills it if it has not exited after the grace period. */
   stop(id: string): RunRecord | null {
+    return this.requestEnd(id, 'stop');
+  }
+
+  /**
+   * Asks the engine to write a checkpoint and stop (status `paused`, resumable); a queued run is
+   * taken off the queue as paused. Other runs: a conflict error.
+   */
+  pause(id: string): RunRecord {
+    const r = this.mustGet(id);
+    if (!this.queue.includes(id) && !this.active.has(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: only a queued or running run can be paused`);
+    return this.requestEnd(id, 'pause') ?? this.mustGet(id);
+  }
+
+  /**
+   * Continues a paused, stopped, interrupted, failed or diverged run in place (same id) from its
+   * last good checkpoint: the run is queued again, and when it starts, what it recorded after that
+   * checkpoint is deleted and the engine goes on from there (resume.ts). No checkpoint: it starts over.
+   */
+  resume(id: string): RunRecord {
+    if (this.closed) throw new ApiError('conflict', 'the run manager is shut down');
+    const r = this.mustGet(id);
+    if (this.active.has(id) || this.queue.includes(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: it is not finished, so there is nothing to resume`);
+    if (!RESUMABLE.includes(r.status)) {
+      throw new ApiError('conflict', `run ${id} is ${r.status}: only ${RESUMABLE.join(', ')} runs can be resumed${r.status === 'completed' ? ' (a completed run has nothing left to train)' : ''}`);
+    }
+    this.unrecorded.delete(id);
+    this.store.updateRun(id, { status: 'queued', endedAt: null, error: null, exitCode: null });
+    this.log(id, 'info', `resume requested (the run was ${r.status})`);
+    this.queue.push(id);
+    this.emitStatus(id);
+    setImmediate(() => this.pump());
+    return this.mustGet(id);
+  }
+
+  private mustGet(id: string): RunRecord {
+    const r = this.get(id);
+    if (!r) throw new ApiError('not_found', `no run with id ${id}`);
+    return r;
+  }
+
+  private requestEnd(id: string, how: 'stop' | 'pause'): RunRecord | null {
     const qi = this.queue.indexOf(id);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
-      this.store.updateRun(id, { status: 'stopped', endedAt: Date.now() });
+      this.store.updateRun(id, { status: how === 'pause' ? 'paused' : 'stopped', endedAt: Date.now() });
       this.emitStatus(id);
       this.resolveWaiters(id);
     }
     const a = this.active.get(id);
     if (a && !a.stopRequested) {
       a.stopRequested = true;
-      a.proc.send({ type: 'stop' });
-      this.log(id, 'info', 'stop requested');
+      a.pauseRequested = how === 'pause';
+      a.proc.send({ type: how });
+      this.log(id, 'info', how === 'pause' ? 'pause requested: the engine writes a checkpoint and stops' : 'stop requested');
       a.killTimer = setTimeout(() => {
         this.log(id, 'warn', `engine did not stop within ${this.grace()} ms; killed`);
         a.proc.kill();
@@ -168,10 +218,12 @@ export class RunManager {
 
   private decorate(r: RunRecord): RunRecord {
     const qi = this.queue.indexOf(r.id);
-    return { ...r, queuePosition: qi >= 0 ? qi + 1 : null };
+    return { ...r, ...this.unrecorded.get(r.id), queuePosition: qi >= 0 ? qi + 1 : null };
   }
 
   private pump(): void {
+    // Scheduled with setImmediate: the host may have shut down (and closed the store) since.
+    if (this.closed) return;
     while (!this.closed && this.active.size < this.concurrency && this.queue.length) {
       const id = this.queue.shift() as string;
       const run = this.store.getRun(id);
@@ -184,30 +236,51 @@ export class RunManager {
   private startRun(run: RunRecord): void {
     const dir = this.runDir(run.id);
     let proc: EngineProcess;
+    let resumeFrom: string | undefined;
     try {
+      // A run that ran before is resumed in place from its last good checkpoint (resume.ts).
+      if (run.startedAt !== null) resumeFrom = this.prepareResume(run.id, dir);
       fs.mkdirSync(dir, { recursive: true });
+      this.store.updateRun(run.id, run.startedAt !== null ? { status: 'running' } : { status: 'running', startedAt: Date.now() });
       proc = this.launcher(this.opts.engineEnv);
     } catch (e) {
-      this.store.updateRun(run.id, { status: 'failed', endedAt: Date.now(), error: `could not start the engine: ${(e as Error).message}` });
+      const what = resumeFrom === undefined && run.startedAt !== null ? 'could not resume' : 'could not start the engine';
+      const store = String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_') ? ` (${this.store.file})` : '';
+      const error = `${what}: ${(e as Error).message}${store}`;
+      this.safely(run.id, () => this.store.updateRun(run.id, { status: 'failed', endedAt: Date.now(), error }), { status: 'failed', error });
       this.emitStatus(run.id);
       this.resolveWaiters(run.id);
       return;
     }
-    const a: Active = { runId: run.id, proc, stopRequested: false, finished: false, summary: {} };
+    const a: Active = { runId: run.id, proc, stopRequested: false, pauseRequested: false, finished: false, summary: {} };
     this.active.set(run.id, a);
-    this.store.updateRun(run.id, { status: 'running', startedAt: Date.now() });
     this.emitStatus(run.id);
     proc.onMessage((m) => {
       try {
         this.handle(a, m, dir);
       } catch (e) {
-        // A store failure must not take the host down; the run ends failed with the reason.
-        a.error = `host could not record the engine's ${m.type} message: ${(e as Error).message}`;
+        // A store failure (a full disk, an unwritable data directory) must not take the host down:
+        // the run ends failed with the reason and the database file it concerns.
+        a.error ??= `host could not record the engine's ${m.type} message in ${this.store.file}: ${(e as Error).message}`;
         proc.kill();
       }
     });
     proc.onExit((code, signal, stderrTail) => this.finish(a, code, signal, stderrTail));
-    proc.send({ type: 'start', runId: run.id, spec: run.spec, runDir: dir });
+    proc.send({ type: 'start', runId: run.id, spec: run.spec, runDir: dir, ...(resumeFrom ? { resumeFrom } : {}) });
+  }
+
+  /** Rewinds the run's records to its last good checkpoint; returns that folder (undefined: start over). */
+  private prepareResume(id: string, dir: string): string | undefined {
+    const plan = planResume(this.store, id, dir);
+    const gone = rewindRun(this.store, id, dir, plan);
+    for (const r of plan.rejected) this.log(id, 'warn', `resume: checkpoint ${r}; not used`);
+    const removed = `deleted what was recorded after it: ${gone.metrics} metric points, ${gone.samples} samples, ${gone.artefacts} artefacts${gone.folders.length ? `, ${gone.folders.length} files or folders` : ''}`;
+    if (plan.checkpoint) {
+      this.log(id, 'info', `resuming from the checkpoint at step ${plan.steps} (epoch ${plan.epoch}, ${path.relative(dir, plan.checkpoint)}); ${removed}`);
+      return plan.checkpoint;
+    }
+    this.log(id, 'info', `resuming: no checkpoint was recorded, so the run starts over from step 0; ${removed}`);
+    return undefined;
   }
 
   private handle(a: Active, m: EngineToHost, dir: string): void {
@@ -250,6 +323,9 @@ export class RunManager {
         a.error = m.message;
         if (m.stack) this.log(id, 'error', m.stack);
         return;
+      case 'diverged':
+        a.diverged = { step: m.step, loss: m.loss, message: m.message };
+        return;
     }
   }
 
@@ -260,23 +336,27 @@ export class RunManager {
     this.active.delete(a.runId);
     const now = Date.now();
     const id = a.runId;
-    try {
-      if (a.outcome && !a.error) {
-        this.store.updateRun(id, { status: a.outcome, endedAt: now, exitCode: code, summary: a.summary });
-        this.log(id, 'info', `run ${a.outcome}`);
-      } else if (this.closed) {
-        this.store.updateRun(id, { status: 'interrupted', endedAt: now, exitCode: code, error: a.error ?? 'the workbench shut down during this run' });
-      } else if (a.stopRequested && !a.error) {
-        this.store.updateRun(id, { status: 'stopped', endedAt: now, exitCode: code });
-      } else {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const msg = a.error ?? `the engine ${how} without finishing${stderrTail ? `: ${stderrTail}` : ''}`;
-        this.store.updateRun(id, { status: 'failed', endedAt: now, exitCode: code, error: msg });
-        this.log(id, 'error', `run failed: ${msg} (engine ${how})`);
-      }
-    } catch (e) {
-      process.stderr.write(`mlbl: could not record the end of run ${id}: ${(e as Error).message}\n`);
+    let end: { status: RunStatus; error?: string | null; summary?: Record<string, number> };
+    let note: { level: 'info' | 'error'; message: string } | null = null;
+    if (a.diverged) {
+      // Whatever happened next (a stop, an error), a NaN or infinite loss is why this run ended.
+      end = { status: 'diverged', error: a.diverged.message, ...(a.outcome ? { summary: a.summary } : {}) };
+      note = { level: 'error', message: `run diverged at step ${a.diverged.step}; it can be resumed from its last good checkpoint, but with the same settings it will likely diverge again (a lower learning rate is the usual fix)` };
+    } else if (a.outcome && !a.error) {
+      end = { status: a.outcome === 'stopped' && a.pauseRequested ? 'paused' : a.outcome, summary: a.summary };
+      note = { level: 'info', message: `run ${end.status}` };
+    } else if (this.closed) {
+      end = { status: 'interrupted', error: a.error ?? 'the workbench shut down during this run' };
+    } else if (a.stopRequested && !a.error) {
+      end = { status: a.pauseRequested ? 'paused' : 'stopped' };
+    } else {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const msg = a.error ?? `the engine ${how} without finishing${stderrTail ? `: ${stderrTail}` : ''}`;
+      end = { status: 'failed', error: msg };
+      note = { level: 'error', message: `run failed: ${msg} (engine ${how})` };
     }
+    this.safely(id, () => this.store.updateRun(id, { ...end, endedAt: now, exitCode: code }), { status: end.status, error: end.error ?? null, endedAt: now, exitCode: code });
+    if (note) this.log(id, note.level, note.message);
     this.emitStatus(id);
     this.resolveWaiters(id);
     setImmediate(() => this.pump());
@@ -289,10 +369,30 @@ export class RunManager {
     if (r) for (const w of list ?? []) w(r);
   }
 
+  /** A log line in the store and to subscribers; a store that cannot take it (a full disk) does not stop the caller. */
   private log(runId: string, level: 'info' | 'warn' | 'error', message: string): void {
     const rec = { runId, ts: Date.now(), level, message };
-    this.store.insertLog(rec);
+    try {
+      this.store.insertLog(rec);
+    } catch (e) {
+      process.stderr.write(`mlbl: could not record a log line of run ${runId} in ${this.store.file}: ${(e as Error).message}\n`);
+    }
     this.publish('run.log', rec);
+  }
+
+  /**
+   * Runs a store write; if it fails (a full disk), the run's status as `fallback` is what the API
+   * reports until the host restarts (which marks an unfinished run interrupted).
+   */
+  private safely(id: string, write: () => void, fallback: Partial<RunRecord>): void {
+    try {
+      write();
+      this.unrecorded.delete(id);
+    } catch (e) {
+      const err = `could not record the end of run ${id} in ${this.store.file}: ${(e as Error).message}`;
+      process.stderr.write(`mlbl: ${err}\n`);
+      this.unrecorded.set(id, { ...fallback, error: [fallback.error, err].filter(Boolean).join('; ') });
+    }
   }
 
   private emitStatus(id: string): void {

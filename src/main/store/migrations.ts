@@ -149,6 +149,77 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dataset_skips_dataset ON dataset_skips(dataset_id, id);
   `,
+  // 4: feature sets (src/main/features): one feature matrix file per (model identity, layer,
+  // dataset), possibly incomplete (an extraction resumes from it)
+  `
+  CREATE TABLE feature_sets (
+    id TEXT PRIMARY KEY,
+    dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    model_path TEXT NOT NULL,
+    model_hash TEXT NOT NULL,
+    from_run TEXT,
+    layer TEXT NOT NULL,
+    default_layer INTEGER NOT NULL DEFAULT 0,
+    dim INTEGER NOT NULL DEFAULT 0,
+    rows INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0,
+    path TEXT NOT NULL,
+    images_per_s REAL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX feature_sets_key ON feature_sets(dataset_id, model_hash, layer);
+  `,
+  // 5: metric summaries for fast downsampled queries (src/main/store/metric-blocks.ts): per
+  // (run, key), level 0 = blocks of 64 steps, level 1 = 1024 steps; count and first/min/max/last
+  // point of each. Backfilled here from the stored metrics.
+  `
+  CREATE TABLE metric_blocks (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    f_step INTEGER NOT NULL, f_epoch REAL NOT NULL, f_wall REAL NOT NULL, f_value REAL,
+    lo_step INTEGER NOT NULL, lo_epoch REAL NOT NULL, lo_wall REAL NOT NULL, lo_value REAL,
+    hi_step INTEGER NOT NULL, hi_epoch REAL NOT NULL, hi_wall REAL NOT NULL, hi_value REAL,
+    l_step INTEGER NOT NULL, l_epoch REAL NOT NULL, l_wall REAL NOT NULL, l_value REAL,
+    PRIMARY KEY (run_id, key, level, block)
+  ) WITHOUT ROWID;
+  INSERT INTO metric_blocks (run_id, key, level, block, n, f_step, f_epoch, f_wall, f_value, lo_step, lo_epoch, lo_wall, lo_value, hi_step, hi_epoch, hi_wall, hi_value, l_step, l_epoch, l_wall, l_value)
+  SELECT run_id, key, 0, blk, COUNT(*),
+    MAX(CASE WHEN rf = 1 THEN step END), MAX(CASE WHEN rf = 1 THEN epoch END), MAX(CASE WHEN rf = 1 THEN wall_time END), MAX(CASE WHEN rf = 1 THEN value END),
+    MAX(CASE WHEN rlo = 1 THEN step END), MAX(CASE WHEN rlo = 1 THEN epoch END), MAX(CASE WHEN rlo = 1 THEN wall_time END), MAX(CASE WHEN rlo = 1 THEN value END),
+    MAX(CASE WHEN rhi = 1 THEN step END), MAX(CASE WHEN rhi = 1 THEN epoch END), MAX(CASE WHEN rhi = 1 THEN wall_time END), MAX(CASE WHEN rhi = 1 THEN value END),
+    MAX(CASE WHEN rl = 1 THEN step END), MAX(CASE WHEN rl = 1 THEN epoch END), MAX(CASE WHEN rl = 1 THEN wall_time END), MAX(CASE WHEN rl = 1 THEN value END)
+  FROM (
+    SELECT run_id, key, step, epoch, wall_time, value, blk,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY step) AS rf,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY value IS NOT NULL, value, step) AS rlo,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY value IS NULL, value DESC, step) AS rhi,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY step DESC) AS rl
+    FROM (SELECT *, (CASE WHEN step >= 0 THEN step / 64 ELSE -((-step + 63) / 64) END) AS blk FROM metrics)
+  )
+  GROUP BY run_id, key, blk;
+  INSERT INTO metric_blocks (run_id, key, level, block, n, f_step, f_epoch, f_wall, f_value, lo_step, lo_epoch, lo_wall, lo_value, hi_step, hi_epoch, hi_wall, hi_value, l_step, l_epoch, l_wall, l_value)
+  SELECT run_id, key, 1, blk, SUM(n),
+    MAX(CASE WHEN rf = 1 THEN f_step END), MAX(CASE WHEN rf = 1 THEN f_epoch END), MAX(CASE WHEN rf = 1 THEN f_wall END), MAX(CASE WHEN rf = 1 THEN f_value END),
+    MAX(CASE WHEN rlo = 1 THEN lo_step END), MAX(CASE WHEN rlo = 1 THEN lo_epoch END), MAX(CASE WHEN rlo = 1 THEN lo_wall END), MAX(CASE WHEN rlo = 1 THEN lo_value END),
+    MAX(CASE WHEN rhi = 1 THEN hi_step END), MAX(CASE WHEN rhi = 1 THEN hi_epoch END), MAX(CASE WHEN rhi = 1 THEN hi_wall END), MAX(CASE WHEN rhi = 1 THEN hi_value END),
+    MAX(CASE WHEN rl = 1 THEN l_step END), MAX(CASE WHEN rl = 1 THEN l_epoch END), MAX(CASE WHEN rl = 1 THEN l_wall END), MAX(CASE WHEN rl = 1 THEN l_value END)
+  FROM (
+    SELECT *,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY block) AS rf,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY lo_value IS NOT NULL, lo_value, lo_step) AS rlo,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY hi_value IS NULL, hi_value DESC, hi_step) AS rhi,
+      ROW_NUMBER() OVER (PARTITION BY run_id, key, blk ORDER BY block DESC) AS rl
+    FROM (SELECT *, (CASE WHEN block >= 0 THEN block / 16 ELSE -((-block + 15) / 16) END) AS blk FROM metric_blocks WHERE level = 0)
+  )
+  GROUP BY run_id, key, blk;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

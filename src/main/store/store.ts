@@ -1,7 +1,9 @@
 import path from 'node:path';
-import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
+import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, MetricSeries, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
 import type { RunSpec } from '../../shared/run-spec';
 import { openDatabase, type Db } from './db';
+import { insertMetricBatch, metricKeyList, querySeries } from './metric-blocks';
+import type { DownsampleMethod } from '../../shared/downsample';
 
 interface RunRow {
   id: string; name: string; preset: string; spec_json: string; status: RunStatus; created_at: number;
@@ -43,7 +45,7 @@ export class Store {
     return rows.map(toRun);
   }
 
-  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>): RunRecord {
+  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number | null; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>): RunRecord {
     const cols: string[] = [];
     const vals: unknown[] = [];
     const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', backend: 'backend', seed: 'seed', error: 'error', exitCode: 'exit_code' };
@@ -53,6 +55,16 @@ export class Store {
     if (patch.summary) { cols.push('summary_json = ?'); vals.push(JSON.stringify(patch.summary)); }
     if (cols.length) this.db.prepare(`UPDATE runs SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
     return this.getRun(id) as RunRecord;
+  }
+
+  /** The user-editable labels of a run (runs.update); absent fields are left as they are. */
+  updateRunMeta(id: string, patch: { name?: string; tags?: string[]; notes?: string }): void {
+    const cols: string[] = [];
+    const vals: unknown[] = [];
+    if (patch.name !== undefined) { cols.push('name = ?'); vals.push(patch.name); }
+    if (patch.tags !== undefined) { cols.push('tags_json = ?'); vals.push(JSON.stringify(patch.tags)); }
+    if (patch.notes !== undefined) { cols.push('notes = ?'); vals.push(patch.notes); }
+    if (cols.length) this.db.prepare(`UPDATE runs SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
   }
 
   deleteRun(id: string): boolean {
@@ -71,17 +83,18 @@ export class Store {
     return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string }[]).map((r) => r.id);
   }
 
-  /** One transaction per batch; a repeated (key, step) overwrites, so a metric is stored exactly once. */
+  /** One transaction per batch; a repeated (key, step) overwrites, so a metric is stored exactly once. Multi-row inserts and block summaries: metric-blocks.ts. */
   insertMetrics(runId: string, points: readonly MetricWrite[]): void {
-    if (!points.length) return;
-    const ins = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, key, step, epoch, wall_time, value) VALUES (?, ?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const p of points) ins.run(runId, p.key, p.step, p.epoch, p.wallTime, Number.isFinite(p.value) ? p.value : null);
-    })();
+    insertMetricBatch(this.db, runId, points);
   }
 
   metricKeys(runId: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key').all(runId) as { key: string }[]).map((r) => r.key);
+    return metricKeyList(this.db, runId);
+  }
+
+  /** A series downsampled to at most maxPoints from the block summaries, without reading every point (metric-blocks.ts). */
+  metricSeries(runId: string, key: string, maxPoints: number, method: DownsampleMethod = 'minmax'): MetricSeries {
+    return querySeries(this.db, runId, key, maxPoints, method);
   }
 
   metricPoints(runId: string, key: string): MetricPoint[] {

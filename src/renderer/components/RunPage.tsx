@@ -1,20 +1,21 @@
-import { useEffect, useState } from 'react';
-import { isTerminal, type MetricPoint, type RunRecord } from '../../shared/api';
+import { useEffect } from 'react';
+import type { MetricPoint } from '../../shared/api';
 import { useApp, useAppActions } from '../context';
 import { FIELD_LABELS } from '../form';
-import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../format';
+import { formatNumber, formatPercent } from '../format';
 import { hrefFor } from '../route';
-import { AccuracyChart } from './AccuracyChart';
-import { FilterViewer } from './FilterViewer';
+import { RunCharts } from './charts/RunCharts';
+import { ConvNetPanels } from './convnet/ConvNetPanels';
+import { LmPanels } from './lm/LmPanels';
 import { LogsPanel } from './LogsPanel';
-import { LossChart } from './LossChart';
-import { StatusBadge } from './StatusBadge';
+import { RunHeader } from './runs/RunHeader';
 
 const NO_POINTS: MetricPoint[] = [];
 const last = (pts: MetricPoint[] | undefined): number | undefined => (pts && pts.length ? pts[pts.length - 1]?.value : undefined);
 
 export function RunPage({ runId }: { runId: string }) {
-  const { openRun, closeRun } = useAppActions();
+  const { openRun, closeRun, setDownsample } = useAppActions();
+  const downsample = useApp((s) => s.downsample);
   const run = useApp((s) => s.runs[runId]);
   const view = useApp((s) => (s.view && s.view.runId === runId ? s.view : null));
 
@@ -46,9 +47,12 @@ export function RunPage({ runId }: { runId: string }) {
 
   const series = view?.series ?? {};
   const loss = series.loss ?? NO_POINTS;
+  const lm = !['lenet5-mnist', 'convnet'].includes(run.preset);
   const val = series.val_accuracy ?? NO_POINTS;
-  const train = series.train_accuracy ?? NO_POINTS;
   const epochs = run.spec.params.epochs;
+  // Whole epochs finished: the epoch of the last validation point (language models also record epoch 0).
+  const valSeries = lm ? (series.val_perplexity ?? NO_POINTS) : val;
+  const epochsDone = valSeries.length ? Math.floor(valSeries[valSeries.length - 1]?.epoch ?? 0) : 0;
 
   return (
     <section className="panel run-page" data-testid="run-page" data-run-id={run.id} aria-labelledby="run-title">
@@ -68,17 +72,25 @@ export function RunPage({ runId }: { runId: string }) {
         </p>
       )}
       <div className="stats">
-        <Stat label="Validation accuracy" value={formatPercent(last(val) ?? run.summary.val_accuracy, 2)} testId="stat-val-accuracy" />
+        {lm ? (
+          <Stat label="Validation perplexity" value={formatNumber(last(series.val_perplexity) ?? run.summary.val_perplexity)} testId="stat-val-perplexity" />
+        ) : (
+          <Stat label="Validation accuracy" value={formatPercent(last(val) ?? run.summary.val_accuracy, 2)} testId="stat-val-accuracy" />
+        )}
         <Stat label="Loss (last step)" value={formatNumber(last(loss) ?? run.summary.loss)} testId="stat-loss" />
-        <Stat label="Epochs done" value={`${val.length} / ${epochs}`} testId="stat-epochs" />
-        <Stat label="Images / s" value={formatNumber(last(series.images_per_s) ?? run.summary.images_per_s, 3)} testId="stat-images-per-s" />
+        <Stat label="Epochs done" value={`${epochsDone} / ${epochs}`} testId="stat-epochs" />
+        {lm ? (
+          <Stat label="Words / s" value={formatNumber(last(series.words_per_s) ?? run.summary.words_per_s, 3)} testId="stat-words-per-s" />
+        ) : (
+          <Stat label="Images / s" value={formatNumber(last(series.images_per_s) ?? run.summary.images_per_s, 3)} testId="stat-images-per-s" />
+        )}
         <Stat label="Learning rate" value={formatNumber(last(series.learning_rate) ?? run.summary.learning_rate ?? ('learningRate' in run.spec.params ? run.spec.params.learningRate : run.spec.params.lr), 3)} testId="stat-learning-rate" />
       </div>
-      <div className="charts">
-        <LossChart points={loss} total={view?.totals.loss ?? loss.length} />
-        <AccuracyChart val={val} train={train} epochs={epochs} />
-      </div>
-      <FilterViewer filters={view?.filters ?? []} snapshots={view?.snapshots ?? {}} />
+      <RunCharts run={run} series={series} totals={view?.totals ?? {}} downsample={downsample} onDownsample={(m) => void setDownsample(m)} />
+      {/* ConvNet panels */}
+      <ConvNetPanels run={run} filters={view?.filters ?? []} snapshots={view?.snapshots ?? {}} />
+      {/* LM panels */}
+      <LmPanels run={run} />
       <LogsPanel logs={view?.logs ?? []} />
       <section className="panel-section" aria-labelledby="spec-title">
         <h2 id="spec-title">Spec</h2>
@@ -86,11 +98,11 @@ export function RunPage({ runId }: { runId: string }) {
           {Object.entries(run.spec.params).map(([k, v]) => (
             <div key={k}>
               <dt title={k}>{(FIELD_LABELS as Record<string, string>)[k] ?? k}</dt>
-              <dd className="mono">{String(v)}</dd>
+              <dd className="mono">{typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}</dd>
             </div>
           ))}
         </dl>
-        <details>
+        <details data-testid="run-spec-details">
           <summary>Spec as JSON</summary>
           <pre className="code" data-testid="run-spec">
             {JSON.stringify(run.spec, null, 2)}
@@ -98,88 +110,6 @@ export function RunPage({ runId }: { runId: string }) {
         </details>
       </section>
     </section>
-  );
-}
-
-function RunHeader({ run }: { run: RunRecord }) {
-  const { stopRun } = useAppActions();
-  const [stopping, setStopping] = useState(false);
-  const [stopError, setStopError] = useState<string | null>(null);
-  const active = !isTerminal(run.status);
-  const now = useNow(run.status === 'running');
-  const elapsed = run.startedAt ? (run.endedAt ?? now) - run.startedAt : null;
-
-  return (
-    <>
-      <div className="panel-head">
-        <h1 id="run-title" data-testid="run-name">
-          {run.name || run.id}
-        </h1>
-        <StatusBadge status={run.status} testId="run-status" />
-        <div className="spacer" />
-        <button
-          type="button"
-          className="btn btn-danger"
-          disabled={!active || stopping}
-          aria-label="Stop run"
-          data-testid="stop-run"
-          onClick={async () => {
-            setStopping(true);
-            setStopError(null);
-            try {
-              await stopRun(run.id);
-            } catch (err) {
-              setStopError(err instanceof Error ? err.message : String(err));
-            } finally {
-              setStopping(false);
-            }
-          }}
-        >
-          {stopping ? 'Stopping…' : 'Stop'}
-        </button>
-      </div>
-      {stopError && (
-        <p className="error-text" role="alert">
-          Could not stop the run: {stopError}
-        </p>
-      )}
-      <dl className="facts" data-testid="run-facts">
-        <div>
-          <dt>Backend</dt>
-          <dd data-testid="run-backend">{run.backend ?? (active ? 'pending' : '—')}</dd>
-        </div>
-        <div>
-          <dt>Seed</dt>
-          <dd data-testid="run-seed">{run.seed ?? run.spec.params.seed}</dd>
-        </div>
-        <div>
-          <dt>Preset</dt>
-          <dd>{run.preset}</dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{formatDateTime(run.createdAt)}</dd>
-        </div>
-        <div>
-          <dt>Started</dt>
-          <dd>{formatDateTime(run.startedAt)}</dd>
-        </div>
-        <div>
-          <dt>{run.endedAt ? 'Duration' : 'Elapsed'}</dt>
-          <dd>{formatDuration(elapsed)}</dd>
-        </div>
-        {run.status === 'queued' && run.queuePosition !== null && (
-          <div>
-            <dt>Queue position</dt>
-            <dd>{run.queuePosition}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Id</dt>
-          <dd className="mono">{run.id}</dd>
-        </div>
-      </dl>
-    </>
   );
 }
 
@@ -192,14 +122,4 @@ function Stat({ label, value, testId }: { label: string; value: string; testId: 
       </div>
     </div>
   );
-}
-
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  return now;
 }

@@ -1,0 +1,102 @@
+/**
+ * The optional second phase of the 2014 code (MODELS.md: "the 2014 code then retrains on
+ * train+validation until training loss falls below the first phase's"): after early stopping has
+ * found the best epoch on the validation images, the model starts again from the SAME initial
+ * weights, with the same recipe, on the training and validation images together, and stops at the
+ * end of the first epoch whose mean training loss is at or below the first phase's training loss at
+ * its best epoch (or after `maxEpochs`). Those weights are the run's final model; no held-out
+ * images are left to validate them, which is why the test split stays untouched by both phases.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Vocab } from '../../shared/vocabulary';
+import { seededRandom, shuffledIndices } from '../random';
+import { buildInstances, type ImageCaptions, type Instances } from './data';
+import type { LmModel } from './model';
+import type { Optimizer } from './optim';
+
+export interface RetrainSplit { images: ImageCaptions[]; inst: Instances; features: tf.Tensor2D | null; rows: Float32Array[] | null }
+
+/** Training and validation images as one split (instances rebuilt, features concatenated). */
+export function mergeSplits(a: RetrainSplit, b: RetrainSplit, vocab: Vocab, n: number): RetrainSplit {
+  const images = [...a.images, ...b.images];
+  const features = a.features && b.features ? (tf.concat([a.features, b.features], 0) as tf.Tensor2D) : null;
+  const rows = a.rows && b.rows ? [...a.rows, ...b.rows] : null;
+  return { images, inst: buildInstances(images, vocab, n), features, rows };
+}
+
+export interface RetrainOptions {
+  model: LmModel;
+  /** Phase 1's initial weights. */
+  initial: Map<string, Float32Array>;
+  /** A fresh optimiser with phase 1's settings (it reads the model's variables). */
+  optimizer: Optimizer;
+  data: RetrainSplit;
+  batchSize: number;
+  seed: number;
+  /** Phase 1's mean training loss in its best epoch. */
+  targetLoss: number;
+  maxEpochs: number;
+  stopRequested: () => boolean;
+  pause: () => Promise<void>;
+  onEpoch: (epoch: number, loss: number, wordsPerSecond: number) => void;
+}
+
+export interface RetrainResult { epochs: number; loss: number; reached: boolean; stopped: boolean; diverged: boolean; words: number; seconds: number }
+
+export async function retrainOnAll(o: RetrainOptions): Promise<RetrainResult> {
+  const { model, data, optimizer } = o;
+  const c = model.config;
+  const n = c.n;
+  const B = o.batchSize;
+  const N = data.inst.count;
+  const steps = Math.ceil(N / B);
+  const xDim = c.h > 0 ? c.h : c.D;
+  const shuffleRand = seededRandom(o.seed + 11);
+  const dropRand = seededRandom(o.seed + 12);
+  const ctxBuf = new Int32Array(B * n);
+  const tgtBuf = new Int32Array(B);
+  const imgBuf = new Int32Array(B);
+  model.setValues(o.initial);
+  let loss = Infinity;
+  let words = 0;
+  let seconds = 0;
+  for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
+    const order = shuffledIndices(N, shuffleRand);
+    const t0 = performance.now();
+    let sum = 0;
+    let count = 0;
+    for (let b = 0; b < steps; b++) {
+      if (o.stopRequested()) return { epochs: epoch - 1, loss, reached: false, stopped: true, diverged: false, words, seconds };
+      const s0 = b * B;
+      const bs = Math.min(B, N - s0);
+      for (let i = 0; i < bs; i++) {
+        const k = order[s0 + i] as number;
+        ctxBuf.set(data.inst.contexts.subarray(k * n, (k + 1) * n), i * n);
+        tgtBuf[i] = data.inst.targets[k] as number;
+        imgBuf[i] = data.inst.images[k] as number;
+      }
+      const value = tf.tidy(() => {
+        const contexts = tf.tensor2d(ctxBuf.subarray(0, bs * n), [bs, n], 'int32');
+        const targets = tf.tensor1d(tgtBuf.subarray(0, bs), 'int32');
+        const images = data.features ? (tf.gather(data.features, tf.tensor1d(imgBuf.subarray(0, bs), 'int32')) as tf.Tensor2D) : undefined;
+        let keep: tf.Tensor2D | undefined;
+        if (c.dropout > 0 && images) keep = tf.tensor2d(Float32Array.from({ length: bs * xDim }, () => (dropRand() >= c.dropout ? 1 : 0)), [bs, xDim]);
+        const { loss: l, grads } = model.lossAndGrads({ contexts, targets, images, keep });
+        optimizer.apply(grads, bs);
+        return l.dataSync()[0] as number;
+      });
+      if (!Number.isFinite(value)) return { epochs: epoch, loss: value, reached: false, stopped: false, diverged: true, words, seconds };
+      sum += value * bs;
+      count += bs;
+      if (b % 50 === 49) await o.pause();
+    }
+    const dt = (performance.now() - t0) / 1000;
+    words += count;
+    seconds += dt;
+    loss = sum / count;
+    optimizer.endEpoch();
+    o.onEpoch(epoch, loss, count / Math.max(1e-9, dt));
+    if (loss <= o.targetLoss) return { epochs: epoch, loss, reached: true, stopped: false, diverged: false, words, seconds };
+  }
+  return { epochs: o.maxEpochs, loss, reached: false, stopped: false, diverged: false, words, seconds };
+}

@@ -1,0 +1,211 @@
+/**
+ * A language-model checkpoint (src/engine/lm/checkpoint.ts: model.json with the config, the
+ * vocabulary and a weights manifest, plus weights.bin) rewritten as a true TF.js layers model,
+ * loadable by `tf.loadLayersModel` in any TF.js runtime. Written without tfjs (the host never
+ * loads it): the topology is plain JSON, the weights are re-laid out float32 little-endian.
+ *
+ * The graph computes exactly the test-mode P(next word | context, image) of LBL, MLBL-B and
+ * MLBL-F (MODELS.md; src/engine/lm/model.ts), with standard layers only:
+ *
+ *   context [n] (int ids, oldest first) -> Embedding(V, K) = R -> Flatten -> Dense(K, no bias) = C
+ *   image [D] -> Dense(h, relu) = J, b_j (absent when h = 0) -> Dense(K, no bias) = M
+ *   r_hat = Add(context term, image term)
+ *   LBL, MLBL-B: next_word = Dense(V, softmax)(r_hat), kernel R^T, bias b
+ *   MLBL-F:      next_word = Dense(V, softmax)(Multiply(Dense(F)(r_hat) = W_fx, Dense(F)(x) = W_fv)), kernel W_hf^T, bias b
+ *
+ * Two deliberate differences from the training layout, both exact at inference: the word matrix
+ * R is stored twice (as the embedding and, transposed, as the output kernel), and MLBL-F's
+ * context vectors, which the model reads through R = W_fx W_hf, are stored precomputed as the
+ * embedding matrix W_hf W_fx^T. Test-time dropout scaling (x times 1 - dropout) is folded into M
+ * and W_fv. The vocabulary travels beside the model as vocabulary.json (ids 0, 1, 2 are <unk>,
+ * <start>, <end>): feed n <start> ids to begin a caption.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportFile } from '../../shared/api';
+import type { CheckpointMeta } from '../../engine/lm/checkpoint';
+
+export type LmCheckpointMeta = CheckpointMeta;
+
+/** model.json of an LM checkpoint folder, checked to be one. */
+export function readLmCheckpointMeta(dir: string): LmCheckpointMeta {
+  const file = path.join(dir, 'model.json');
+  let meta: LmCheckpointMeta;
+  try {
+    meta = JSON.parse(fs.readFileSync(file, 'utf8')) as LmCheckpointMeta;
+  } catch (e) {
+    throw new Error(`cannot read the checkpoint ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  if (meta.format !== 'mlbl-lm-checkpoint' || meta.version !== 1) throw new Error(`${file} is not a language-model checkpoint (mlbl-lm-checkpoint v1)`);
+  return meta;
+}
+
+/** Parameter values of an LM checkpoint by name (float32 little-endian, in manifest order). */
+export function readLmCheckpointValues(dir: string, meta: LmCheckpointMeta): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const group of meta.weightsManifest) {
+    const buf = Buffer.concat(group.paths.map((p) => fs.readFileSync(path.join(dir, p))));
+    let off = 0;
+    for (const w of group.weights) {
+      const size = w.shape.reduce((a, b) => a * b, 1);
+      if ((off + size) * 4 > buf.length) throw new Error(`${dir}: the weights end before ${w.name}`);
+      const v = new Float32Array(size);
+      for (let i = 0; i < size; i++) v[i] = buf.readFloatLE((off + i) * 4);
+      out.set(w.name, v);
+      off += size;
+    }
+  }
+  return out;
+}
+
+interface LayerJson { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] }
+interface WeightOut { name: string; shape: number[]; values: Float32Array }
+
+/** [rows, cols] row-major -> its transpose. */
+function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = v[r * cols + c] as number;
+  return out;
+}
+
+/** a [m, k] times b^T where b is [n, k]: [m, n]. */
+function matMulTransB(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += (a[i * k + t] as number) * (b[j * k + t] as number);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+function scaled(v: Float32Array, s: number): Float32Array {
+  return s === 1 ? v : Float32Array.from(v, (x) => x * s);
+}
+
+export interface LayersModelExport {
+  modelJson: Record<string, unknown>;
+  weights: Buffer;
+  vocabulary: { words: string[]; unk: number; start: number; end: number; contextSize: number; tokenizer: number; minCount: number };
+}
+
+/** The layers model (topology, manifest, weights) equivalent to an LM checkpoint. */
+export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float32Array>): LayersModelExport {
+  const c = meta.config;
+  const get = (name: string, size: number): Float32Array => {
+    const v = values.get(name);
+    if (!v) throw new Error(`the checkpoint has no parameter ${name}`);
+    if (v.length !== size) throw new Error(`checkpoint parameter ${name} has ${v.length} values, expected ${size}`);
+    return v;
+  };
+  const layers: LayerJson[] = [];
+  const weights: WeightOut[] = [];
+  const node = (...names: string[]): unknown[] => [names.map((n) => [n, 0, 0, {}])];
+  const input = (name: string, size: number, dtype: 'int32' | 'float32'): void => {
+    layers.push({ name, class_name: 'InputLayer', config: { batch_input_shape: [null, size], dtype, sparse: false, name }, inbound_nodes: [] });
+  };
+  const dense = (name: string, from: string, units: number, o: { activation?: string; kernel: Float32Array; bias?: Float32Array; inDim: number }): void => {
+    layers.push({ name, class_name: 'Dense', config: { units, activation: o.activation ?? 'linear', use_bias: Boolean(o.bias), name, trainable: true }, inbound_nodes: node(from) });
+    weights.push({ name: `${name}/kernel`, shape: [o.inDim, units], values: o.kernel });
+    if (o.bias) weights.push({ name: `${name}/bias`, shape: [units], values: o.bias });
+  };
+  const xScale = c.dropout > 0 ? 1 - c.dropout : 1;
+
+  input('context', c.n, 'int32');
+  let R: Float32Array; // [V, K]
+  if (c.model === 'mlbl-f') {
+    const Whf = get('Whf', c.V * c.F);
+    const Wfx = get('Wfx', c.K * c.F);
+    R = matMulTransB(Whf, c.V, c.F, Wfx, c.K);
+  } else {
+    R = get('R', c.V * c.K);
+  }
+  layers.push({ name: 'word_vectors', class_name: 'Embedding', config: { input_dim: c.V, output_dim: c.K, input_length: c.n, mask_zero: false, name: 'word_vectors', trainable: true }, inbound_nodes: node('context') });
+  weights.push({ name: 'word_vectors/embeddings', shape: [c.V, c.K], values: R });
+  layers.push({ name: 'context_flat', class_name: 'Flatten', config: { name: 'context_flat', trainable: true }, inbound_nodes: node('word_vectors') });
+  dense('context_matrices', 'context_flat', c.K, { kernel: get('C', c.n * c.K * c.K), inDim: c.n * c.K });
+  let rhat = 'context_matrices';
+  let x = '';
+  let xDim = 0;
+  if (c.model !== 'lbl') {
+    input('image', c.D, 'float32');
+    x = 'image';
+    xDim = c.D;
+    if (c.h > 0) {
+      dense('image_hidden', 'image', c.h, { activation: 'relu', kernel: get('J', c.D * c.h), bias: get('bj', c.h), inDim: c.D });
+      x = 'image_hidden';
+      xDim = c.h;
+    }
+    dense('image_context', x, c.K, { kernel: scaled(get('M', xDim * c.K), xScale), inDim: xDim });
+    layers.push({ name: 'r_hat', class_name: 'Add', config: { name: 'r_hat', trainable: true }, inbound_nodes: node('context_matrices', 'image_context') });
+    rhat = 'r_hat';
+  }
+  const b = get('b', c.V);
+  if (c.model === 'mlbl-f') {
+    dense('factors_text', rhat, c.F, { kernel: get('Wfx', c.K * c.F), inDim: c.K });
+    dense('factors_image', x, c.F, { kernel: scaled(get('Wfv', xDim * c.F), xScale), inDim: xDim });
+    layers.push({ name: 'factor_gate', class_name: 'Multiply', config: { name: 'factor_gate', trainable: true }, inbound_nodes: node('factors_text', 'factors_image') });
+    dense('next_word', 'factor_gate', c.V, { activation: 'softmax', kernel: transpose(get('Whf', c.V * c.F), c.V, c.F), bias: b, inDim: c.F });
+  } else {
+    dense('next_word', rhat, c.V, { activation: 'softmax', kernel: transpose(R, c.V, c.K), bias: b, inDim: c.K });
+  }
+
+  const total = weights.reduce((s, w) => s + w.values.length, 0);
+  const buf = Buffer.alloc(total * 4);
+  let off = 0;
+  for (const w of weights) {
+    for (let i = 0; i < w.values.length; i++) buf.writeFloatLE(w.values[i] as number, (off + i) * 4);
+    off += w.values.length;
+  }
+  const inputs = c.model === 'lbl' ? [['context', 0, 0]] : [['context', 0, 0], ['image', 0, 0]];
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'MLBL Workbench (language-model checkpoint export)',
+    convertedBy: null,
+    modelTopology: {
+      class_name: 'Model',
+      config: { name: c.model.replace('-', '_'), layers, input_layers: inputs, output_layers: [['next_word', 0, 0]] },
+      keras_version: 'tfjs-layers',
+      backend: 'tensor_flow.js',
+    },
+    weightsManifest: [{ paths: ['./weights.bin'], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
+    userDefinedMetadata: {
+      mlbl: {
+        model: c.model, contextSize: c.n, vocabularySize: c.V, K: c.K, D: c.D, h: c.h, F: c.F,
+        vocabularyFile: 'vocabulary.json', features: meta.features, epoch: meta.epoch, step: meta.step, metrics: meta.metrics,
+      },
+    },
+  };
+  const v = meta.vocabulary;
+  return { modelJson, weights: buf, vocabulary: { words: [...v.words], unk: 0, start: 1, end: 2, contextSize: c.n, tokenizer: v.tokenizer, minCount: v.minCount } };
+}
+
+/** The files of an LM checkpoint exported as a layers model: model.json, weights.bin, vocabulary.json. */
+export function lmModelFiles(checkpointDir: string): ExportFile[] {
+  const meta = readLmCheckpointMeta(checkpointDir);
+  const m = lmLayersModel(meta, readLmCheckpointValues(checkpointDir, meta));
+  return [
+    { name: 'model.json', mime: 'application/json', encoding: 'utf8', content: JSON.stringify(m.modelJson) },
+    { name: 'weights.bin', mime: 'application/octet-stream', encoding: 'base64', content: m.weights.toString('base64') },
+    { name: 'vocabulary.json', mime: 'application/json', encoding: 'utf8', content: JSON.stringify(m.vocabulary) },
+  ];
+}
+
+/** A TF.js layers checkpoint folder (ConvNet runs) as files: model.json and every weights file its manifest names. */
+export function layersModelFiles(checkpointDir: string): ExportFile[] {
+  const file = path.join(checkpointDir, 'model.json');
+  const text = fs.readFileSync(file, 'utf8');
+  const json = JSON.parse(text) as { weightsManifest?: { paths: string[] }[] };
+  const files: ExportFile[] = [{ name: 'model.json', mime: 'application/json', encoding: 'utf8', content: text }];
+  const root = path.resolve(checkpointDir);
+  for (const group of json.weightsManifest ?? []) {
+    for (const p of group.paths) {
+      const abs = path.resolve(checkpointDir, p);
+      if (!abs.startsWith(root + path.sep)) throw new Error(`${file}: weights path ${p} leaves the checkpoint folder`);
+      files.push({ name: path.relative(root, abs).split(path.sep).join('/'), mime: 'application/octet-stream', encoding: 'base64', content: fs.readFileSync(abs).toString('base64') });
+    }
+  }
+  return files;
+}

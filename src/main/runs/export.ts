@@ -1,0 +1,175 @@
+/**
+ * Exports of a run (`runs.export`, `mlbl export`): captions for a split of a language-model run
+ * (CSV `image,caption`, JSONL `{"image","caption"}` per line, COCO results JSON
+ * `[{"image_id","caption"}]`), metrics (CSV long format `run_id,key,step,epoch,wall_time,value`,
+ * or JSON), and the model in the TF.js layers format (a ConvNet checkpoint as it is; a
+ * language-model checkpoint rewritten as a layers model, see export-model.ts).
+ *
+ * Captions are beam-decoded in an engine process by the language-model service
+ * (lm-service.ts `captionSplit`, the engine's `lm-caption-split` job); tfjs never loads in the host.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError, type ArtefactRecord, type CheckpointInfo, type ExportFile, type MethodParsedInput, type MetricPoint } from '../../shared/api';
+import { LM_MODELS } from '../../shared/lm-spec';
+import type { Store } from '../store/store';
+import { chooseCheckpoint } from './convnet-artefacts';
+import { layersModelFiles, lmModelFiles } from './export-model';
+import type { RunManager } from './run-manager';
+
+export interface CaptionRow { image: string; caption: string }
+
+/** A CSV field, quoted (with "" for ") when it holds a comma, a quote, a line break or edge spaces. */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** `image,caption` with a header row, one row per caption, LF line ends. */
+export function captionsCsv(rows: readonly CaptionRow[]): string {
+  return ['image,caption', ...rows.map((r) => `${csvField(r.image)},${csvField(r.caption)}`)].join('\n') + '\n';
+}
+
+/** One `{"image","caption"}` object per line. */
+export function captionsJsonl(rows: readonly CaptionRow[]): string {
+  return rows.map((r) => JSON.stringify({ image: r.image, caption: r.caption }) + '\n').join('');
+}
+
+/**
+ * COCO image id of an image file: the file name without folders and extension; a number when it
+ * is all digits (leading zeros dropped); for COCO's own names (`COCO_val2014_000000391895.jpg`)
+ * the number at the end, as the COCO caption evaluation expects.
+ */
+export function cocoImageId(image: string): string | number {
+  const base = image.split(/[\\/]/).pop() ?? image;
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  const coco = /^COCO_[A-Za-z]+\d*_(\d+)$/.exec(stem);
+  const digits = coco ? coco[1] as string : /^\d+$/.test(stem) ? stem : null;
+  if (digits !== null && Number.isSafeInteger(Number(digits))) return Number(digits);
+  return stem;
+}
+
+/** COCO results JSON: `[{"image_id", "caption"}]`. */
+export function captionsCoco(rows: readonly CaptionRow[]): string {
+  return JSON.stringify(rows.map((r) => ({ image_id: cocoImageId(r.image), caption: r.caption })));
+}
+
+export interface MetricExportSeries { key: string; points: MetricPoint[] }
+
+const csvNumber = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '' : v > 0 ? 'inf' : '-inf');
+
+/** Long format: `run_id,key,step,epoch,wall_time,value`, keys in the given order, points by step; a missing (NaN) value is empty. */
+export function metricsCsv(runId: string, series: readonly MetricExportSeries[]): string {
+  const lines = ['run_id,key,step,epoch,wall_time,value'];
+  for (const s of series) {
+    for (const p of s.points) lines.push([csvField(runId), csvField(s.key), csvNumber(p.step), csvNumber(p.epoch), csvNumber(p.wallTime), csvNumber(p.value)].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `{ runId, metrics: [{ key, points: [{ step, epoch, wallTime, value }] }] }`; a missing (NaN) value is null. */
+export function metricsJson(runId: string, series: readonly MetricExportSeries[]): string {
+  return JSON.stringify({ runId, metrics: series.map((s) => ({ key: s.key, points: s.points.map((p) => ({ step: p.step, epoch: p.epoch, wallTime: p.wallTime, value: Number.isFinite(p.value) ? p.value : null })) })) });
+}
+
+export type ExportInput = MethodParsedInput<'runs.export'>;
+export type SplitChoice = 'train' | 'validation' | 'test' | 'all';
+
+/** What exports need of the language-model service (lm-service.ts). */
+export interface LmExportSource {
+  checkpoints(runId: string): CheckpointInfo[];
+  captionSplit(runId: string, o: { checkpoint?: string; split: SplitChoice; beam: number }): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }>;
+}
+
+export interface ExportContext {
+  store: Store;
+  runs: RunManager;
+  lm: LmExportSource;
+}
+
+const isLm = (preset: string): boolean => (LM_MODELS as readonly string[]).includes(preset);
+
+/** A file-name-safe form of a run's id (ids are already [A-Za-z0-9_-]). */
+const stemOf = (runId: string): string => runId.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/**
+ * The folder of a ConvNet run's checkpoint: `best` (the latest checkpoint marked best, else the
+ * latest), `last`, or a checkpoint artefact id.
+ */
+export function layersCheckpointDir(store: Store, runs: RunManager, runId: string, choice: string): string {
+  const list = store.artefacts(runId, 'checkpoint');
+  if (list.length === 0) throw new ApiError('not_found', `run ${runId} has no checkpoint yet`);
+  let ck: ArtefactRecord | undefined;
+  if (choice === 'best' || choice === 'last') ck = chooseCheckpoint(list, choice);
+  else if (/^\d+$/.test(choice)) ck = list.find((a) => a.id === Number(choice));
+  if (!ck) throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((a) => a.id).join(', ')})`);
+  const file = store.artefactPath(runId, ck.id)?.path;
+  return insideRun(runs, runId, file ? path.dirname(file) : null, String(ck.id));
+}
+
+/** The folder of a language-model checkpoint, by the ids of `runs.checkpoints` (`best`, `last` or a checkpoint id). */
+export function lmCheckpointDir(lm: LmExportSource, runs: RunManager, runId: string, choice: string): string {
+  const list = lm.checkpoints(runId);
+  if (list.length === 0) throw new ApiError('not_found', `run ${runId} has no checkpoint yet (the first is written after the first epoch)`);
+  const ck = choice === 'best' ? (list.find((c) => c.best) ?? list.at(-1)) : choice === 'last' ? list.at(-1) : list.find((c) => c.id === choice);
+  if (!ck) throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((c) => c.id).join(', ')})`);
+  return insideRun(runs, runId, path.resolve(runs.runDir(runId), ck.id), ck.id);
+}
+
+/** A checkpoint folder, checked to lie inside the run's folder and to still exist. */
+function insideRun(runs: RunManager, runId: string, dir: string | null, label: string): string {
+  const root = path.resolve(runs.runDir(runId));
+  if (!dir || !(path.resolve(dir) + path.sep).startsWith(root + path.sep)) throw new ApiError('internal', 'checkpoint outside its run folder');
+  if (!fs.existsSync(path.join(dir, 'model.json'))) throw new ApiError('not_found', `checkpoint ${label} of run ${runId} is gone from disk (${dir})`);
+  return path.resolve(dir);
+}
+
+/** Decoded splits by (checkpoint file, split, beam): exporting the same captions in another format decodes nothing again. */
+const captionCache = new Map<string, Promise<CaptionRow[]>>();
+const CAPTION_CACHE_SIZE = 8;
+
+function splitCaptions(ctx: ExportContext, runId: string, checkpoint: string, split: SplitChoice, beam: number): Promise<CaptionRow[]> {
+  const dir = lmCheckpointDir(ctx.lm, ctx.runs, runId, checkpoint);
+  const st = fs.statSync(path.join(dir, 'model.json'));
+  const key = JSON.stringify([dir, st.mtimeMs, st.size, split, beam]);
+  let p = captionCache.get(key);
+  if (!p) {
+    p = ctx.lm.captionSplit(runId, { checkpoint, split, beam }).then((r) => r.captions.map((c) => ({ image: c.image, caption: c.caption })));
+    p.catch(() => captionCache.delete(key));
+    captionCache.set(key, p);
+    while (captionCache.size > CAPTION_CACHE_SIZE) captionCache.delete(captionCache.keys().next().value as string);
+  }
+  return p;
+}
+
+export async function exportRun(ctx: ExportContext, q: ExportInput): Promise<{ files: ExportFile[] }> {
+  const run = ctx.runs.get(q.id);
+  if (!run) throw new ApiError('not_found', `no run with id ${q.id}`);
+  const stem = stemOf(run.id);
+  if (q.what === 'metrics') {
+    const all = ctx.store.metricKeys(run.id);
+    const unknown = (q.keys ?? []).filter((k) => !all.includes(k));
+    if (unknown.length) throw new ApiError('bad_request', `run ${run.id} has no metric ${unknown.map((k) => JSON.stringify(k)).join(', ')} (it has: ${all.join(', ') || 'none yet'})`);
+    const series = (q.keys ?? all).map((key) => ({ key, points: ctx.store.metricPoints(run.id, key) }));
+    return q.format === 'csv'
+      ? { files: [{ name: `${stem}-metrics.csv`, mime: 'text/csv', encoding: 'utf8', content: metricsCsv(run.id, series) }] }
+      : { files: [{ name: `${stem}-metrics.json`, mime: 'application/json', encoding: 'utf8', content: metricsJson(run.id, series) }] };
+  }
+  if (q.what === 'model') {
+    const lm = isLm(run.preset);
+    const dir = lm ? lmCheckpointDir(ctx.lm, ctx.runs, run.id, q.checkpoint) : layersCheckpointDir(ctx.store, ctx.runs, run.id, q.checkpoint);
+    try {
+      return { files: lm ? lmModelFiles(dir) : layersModelFiles(dir) };
+    } catch (e) {
+      throw new ApiError('internal', `model export of run ${run.id}: ${(e as Error).message}`);
+    }
+  }
+  if (!isLm(run.preset)) throw new ApiError('bad_request', `captions export needs a language-model run (${LM_MODELS.join(', ')}); run ${run.id} is ${run.preset}`);
+  const rows = await splitCaptions(ctx, run.id, q.checkpoint, q.split, q.beam);
+  const base = `${stem}-captions-${q.split}`;
+  switch (q.format) {
+    case 'csv': return { files: [{ name: `${base}.csv`, mime: 'text/csv', encoding: 'utf8', content: captionsCsv(rows) }] };
+    case 'jsonl': return { files: [{ name: `${base}.jsonl`, mime: 'application/x-ndjson', encoding: 'utf8', content: captionsJsonl(rows) }] };
+    case 'coco': return { files: [{ name: `${base}-coco.json`, mime: 'application/json', encoding: 'utf8', content: captionsCoco(rows) }] };
+  }
+}
