@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, unit and integration tests, renderer build, e2e in Chromium.
+// `npm test`: typecheck, lint, unit and integration tests, renderer build, e2e in Chromium, and the
+// crash tests under random kills (`npm run test:faults`, a few minutes).
 // Ends with one "N passed, N failed" line counting every test that ran.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,7 +36,8 @@ function step(name, cmd, args, jsonFile) {
 const only = process.argv[2];
 const unitJson = path.join(results, 'unit.json');
 const e2eJson = path.join(results, 'e2e.json');
-for (const f of [unitJson, e2eJson]) fs.rmSync(f, { force: true });
+const faultsJson = path.join(results, 'faults-run.json');
+for (const f of [unitJson, e2eJson, faultsJson]) fs.rmSync(f, { force: true });
 if (!only || only === 'static') {
   step('typecheck', path.join(npx, 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
   step('lint', path.join(npx, 'eslint'), ['.', '--max-warnings=0']);
@@ -45,6 +47,7 @@ if (!only || only === 'e2e') {
   step('renderer build', path.join(npx, 'vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
   step('e2e in Chromium (serve mode)', path.join(npx, 'vitest'), ['run', '--config', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`], e2eJson);
 }
+if (!only || only === 'faults') step('crash tests: random SIGKILLs during training (vitest faults)', path.join(npx, 'vitest'), ['run', '--config', 'vitest.faults.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${faultsJson}`], faultsJson);
 if (failures.length) process.stdout.write(`\nfailed steps: ${failures.join(', ')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failures.length ? 1 : 0);

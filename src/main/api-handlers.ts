@@ -75,6 +75,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'runs.update': ({ id, name, tags, notes }) => {
       mustRun(id);
       store.updateRunMeta(id, { name, tags: tags && [...new Set(tags)], notes });
+      runs.emitStatus(id);
       return mustRun(id);
     },
     // Pause: checkpoint and stop (status paused); resume: continue in place from the last good checkpoint (run-manager.ts, resume.ts).

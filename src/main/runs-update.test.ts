@@ -36,6 +36,19 @@ describe('runs.update', () => {
     expect(cleared.tags).toEqual([]);
   });
 
+  it('tells every subscribed client: run.status after an edit, run.deleted after a delete', async () => {
+    const run = await create('watched');
+    const seen: string[] = [];
+    const off = host.subscribe((event, payload) => {
+      if (event === 'run.status') seen.push(`status ${(payload as RunRecord).name}`);
+      if (event === 'run.deleted') seen.push(`deleted ${(payload as { id: string }).id}`);
+    });
+    await host.dispatch('runs.update', { id: run.id, name: 'renamed' });
+    await host.dispatch('runs.delete', { id: run.id });
+    off();
+    expect(seen).toEqual(['status renamed', `deleted ${run.id}`]);
+  });
+
   it('names the bad field and refuses unknown runs', async () => {
     const run = await create('x');
     await expect(host.dispatch('runs.update', { id: run.id, name: '   ' })).rejects.toThrow(/runs\.update: input\.name: /);

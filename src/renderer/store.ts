@@ -244,6 +244,14 @@ export function createAppStore(client: ApiClient): AppStore {
   api.on('run.status', (run) => {
     store.setState((s) => ({ runs: { ...s.runs, [run.id]: mergeRecord(s.runs[run.id], run) } }));
   });
+  api.on('run.deleted', ({ id }) => {
+    store.setState((s) => {
+      if (!(id in s.runs)) return {};
+      const runs = { ...s.runs };
+      delete runs[id];
+      return { runs, selected: s.selected.filter((x) => x !== id) };
+    });
+  });
 
   api.on('run.metrics', ({ runId, points }) => {
     store.setState((s) => {

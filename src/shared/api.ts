@@ -81,6 +81,7 @@ export const methods = {
     // Downsampling by step on the Node side (the chart's x-axis choice does not change it): min-max keeps spikes, LTTB keeps the shape with fewer points.
     downsample: z.enum(['minmax', 'lttb']).default('minmax'),
   })).returns<MetricSeries[]>(),
+  // The latest `limit` samples, oldest first.
   'runs.samples': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
   'runs.artefacts': method(z.object({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
   'runs.filters': method(z.object({ id: RunId, artefactId: z.number().int().positive() })).returns<FilterSnapshot>(),
@@ -151,6 +152,8 @@ export type MethodOutput<M extends MethodName> = (typeof methods)[M]['output'];
 
 export interface Events {
   'run.status': RunRecord;
+  /** A run and everything it recorded were deleted. */
+  'run.deleted': { id: string };
   'run.metrics': { runId: string; points: (MetricPoint & { key: string })[] };
   'run.log': LogRecord;
   'run.artefact': ArtefactRecord;
@@ -159,7 +162,7 @@ export interface Events {
   'features.progress': FeatureProgress;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress', 'features.progress'];
+export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.deleted', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress', 'features.progress'];
 
 /** What the renderer holds: the same shape over IPC and over the WebSocket. */
 export interface Api {

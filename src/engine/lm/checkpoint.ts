@@ -215,7 +215,7 @@ export function readResumePoint(dir: string): LmResumePoint {
 
 /** Keeps the newest `keep` resume points of a run (the host may still name the one before the newest). */
 export function pruneResumePoints(root: string, keep = 2): void {
-  let names: string[] = [];
+  let names: string[];
   try { names = fs.readdirSync(root).filter((n) => /^step-\d+$/.test(n)).sort(); } catch { return; }
   for (const n of names.slice(0, Math.max(0, names.length - keep))) fs.rmSync(path.join(root, n), { recursive: true, force: true });
 }

@@ -30,8 +30,7 @@ export function writeRunFile(file: string, data: string | NodeJS.ArrayBufferView
     fs.writeFileSync(file, data);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const msg = err.message.includes(file) ? err.message : `${err.message} (${file})`;
-    throw Object.assign(new Error(`cannot write ${file}: ${msg}`, { cause: e }), { code: err.code });
+    throw Object.assign(new Error(`cannot write ${file}: ${err.message}`, { cause: e }), { code: err.code });
   }
 }
 

@@ -14,6 +14,11 @@
  * states go into every checkpoint, so a resumed run draws what the uninterrupted run would have.
  * tfjs dropout seeds itself from Math.random, so Math.random is replaced by the dropout stream
  * while training (this process runs one run) and restored afterwards.
+ *
+ * Crash safety: the metrics measured before a checkpoint are sent before its artefact message (the
+ * host trusts a checkpoint only once it recorded that message; src/main/runs/resume.ts); a pause
+ * always writes a checkpoint; a NaN or infinite loss, or non-finite weights at checkpoint time,
+ * end the run with a 'diverged' message and no checkpoint of those weights.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +32,7 @@ import type { EngineToHost } from '../../shared/engine-protocol';
 import type { LayerStack } from '../../shared/layer-spec';
 import type { ConvNetTrainingParams } from '../../shared/run-spec';
 import { batchTensors, range, type ImageSet } from '../data/image-set';
-import { checkDiskFault, injectedFault } from '../faults';
+import { injectedFault } from '../faults';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
 import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
 import { FusedAdamOptimizer } from './fused-adam';

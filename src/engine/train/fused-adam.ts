@@ -8,7 +8,9 @@
  *
  * Same algorithm, hyper-parameters and state layout as tf.AdamOptimizer (class name 'Adam';
  * getWeights/setWeights give and take the same `<name>/m`, `<name>/v` tensors), so checkpoints
- * written by either load into the other.
+ * written by either load into the other. Like tf.AdamOptimizer, moments are positional: the i-th
+ * saved moment belongs to the i-th variable of the gradient list, whatever the variables are
+ * called now (a model rebuilt to resume a run gets new variable names).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -16,11 +18,12 @@ interface NamedTensor { name: string; tensor: tf.Tensor }
 type NamedGrads = tf.NamedTensorMap | NamedTensor[];
 
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
-  /** Moments by variable name, authoritative between getWeights() calls. */
-  private readonly m = new Map<string, Float32Array>();
-  private readonly v = new Map<string, Float32Array>();
-  /** Variable names in first-seen order: the order of getWeights(), as in tf.AdamOptimizer. */
-  private readonly order: string[] = [];
+  /** Moments by position in the gradient list, authoritative between getWeights() calls. */
+  private m: Float32Array[] = [];
+  private v: Float32Array[] = [];
+  /** Variable names and shapes by position: the order of getWeights(), as in tf.AdamOptimizer. */
+  private order: string[] = [];
+  private shapes: number[][] = [];
   /** beta1^t and beta2^t as float32, as tf.AdamOptimizer's accBeta variables hold them. */
   private b1t: number;
   private b2t: number;
@@ -41,20 +44,23 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const eps = this.epsilon;
     const c1 = 1 - this.b1t;
     const c2 = 1 - this.b2t;
-    for (const [name, gradient] of entries) {
+    for (const [i, [name, gradient]] of entries.entries()) {
       const variable = tf.engine().registeredVariables[name];
       if (!variable) throw new Error(`FusedAdam: no variable named ${name}`);
-      if (gradient == null) continue;
-      if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable ${name} is ${variable.dtype}; only float32 is supported`);
-      let m = this.m.get(name);
-      let v = this.v.get(name);
+      let m = this.m[i];
+      let v = this.v[i];
       if (!m || !v) {
         m = new Float32Array(variable.size);
         v = new Float32Array(variable.size);
-        this.m.set(name, m);
-        this.v.set(name, v);
-        this.order.push(name);
+        this.m[i] = m;
+        this.v[i] = v;
+      } else if (m.length !== variable.size) {
+        throw new Error(`FusedAdam: moment ${i} (${this.order[i]}) has ${m.length} values, variable ${name} has ${variable.size}`);
       }
+      this.order[i] = name;
+      this.shapes[i] = variable.shape;
+      if (gradient == null) continue;
+      if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable ${name} is ${variable.dtype}; only float32 is supported`);
       // dataSync may hand out the backend's own buffer (cpu does): read it, never write it.
       const g = gradient.dataSync() as Float32Array;
       const w0 = variable.dataSync() as Float32Array;
@@ -84,27 +90,29 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     await super.setWeights(weightValues);
-    this.m.clear();
-    this.v.clear();
-    this.order.length = 0;
+    this.m = [];
+    this.v = [];
+    this.order = [];
+    this.shapes = [];
     const moments = this as unknown as { accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[] };
     moments.accumulatedFirstMoment.forEach((first, i) => {
       const second = moments.accumulatedSecondMoment[i];
       if (!second) throw new Error(`FusedAdam: saved state has no second moment for ${first.originalName}`);
-      const name = first.originalName.replace(/\/m$/, '');
-      this.m.set(name, Float32Array.from(first.variable.dataSync()));
-      this.v.set(name, Float32Array.from(second.variable.dataSync()));
-      this.order.push(name);
+      this.m[i] = Float32Array.from(first.variable.dataSync());
+      this.v[i] = Float32Array.from(second.variable.dataSync());
+      this.order[i] = first.originalName.replace(/\/m$/, '');
+      this.shapes[i] = first.variable.shape;
     });
+    // beta^(t+1) as the running float32 product a run that never stopped holds (pow can differ in the last bit).
     const t = this.iterations;
-    this.b1t = Math.fround(this.beta1 ** (t + 1));
-    this.b2t = Math.fround(this.beta2 ** (t + 1));
+    this.b1t = runningPower(this.beta1, t + 1);
+    this.b2t = runningPower(this.beta2, t + 1);
   }
 
   override dispose(): void {
     super.dispose();
-    this.m.clear();
-    this.v.clear();
+    this.m = [];
+    this.v = [];
   }
 
   private syncMomentVariables(): void {
@@ -113,10 +121,17 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     // tidy disposes the staging tensors; the variables keep their data. The arrays are copied:
     // the cpu backend keeps the array it is given, and these ones change in place every step.
     tf.tidy(() => {
-      self.accumulatedFirstMoment = this.order.map((name) => ({ originalName: `${name}/m`, variable: tf.variable(tf.tensor(Float32Array.from(this.m.get(name) as Float32Array), tf.engine().registeredVariables[name]?.shape), false) }));
-      self.accumulatedSecondMoment = this.order.map((name) => ({ originalName: `${name}/v`, variable: tf.variable(tf.tensor(Float32Array.from(this.v.get(name) as Float32Array), tf.engine().registeredVariables[name]?.shape), false) }));
+      self.accumulatedFirstMoment = this.order.map((name, i) => ({ originalName: `${name}/m`, variable: tf.variable(tf.tensor(Float32Array.from(this.m[i] as Float32Array), this.shapes[i]), false) }));
+      self.accumulatedSecondMoment = this.order.map((name, i) => ({ originalName: `${name}/v`, variable: tf.variable(tf.tensor(Float32Array.from(this.v[i] as Float32Array), this.shapes[i]), false) }));
       self.accBeta1.assign(tf.scalar(this.b1t));
       self.accBeta2.assign(tf.scalar(this.b2t));
     });
   }
+}
+
+/** beta^n exactly as the constructor and applyGradients build it: fround(beta), then n - 1 steps of fround(acc * beta). */
+function runningPower(beta: number, n: number): number {
+  let acc = Math.fround(beta);
+  for (let i = 1; i < n; i++) acc = Math.fround(acc * beta);
+  return acc;
 }

@@ -101,6 +101,7 @@ describe('a full disk during training', () => {
     const spec = lenetSpec({ epochs: 12 });
     const run = await h.runs.waitFor(h.runs.create(spec).id);
     expect(run.status).toBe('failed');
+    process.stdout.write(`full disk (${disk ? '3 MB tmpfs' : 'injected ENOSPC'}): ${run.error}\n`);
     expect(run.error).toMatch(/ENOSPC|no space left on device|database or disk is full/i);
     expect(run.error).toContain(dataDir);
     const stored = steps(h.store, run.id, 'loss');
@@ -138,6 +139,7 @@ describe('a database that cannot grow', () => {
     h.store.db.pragma(`max_page_count = ${h.store.db.pragma('page_count', { simple: true }) as number}`);
     const run = await h.runs.waitFor(created.id);
     expect(run.status).toBe('failed');
+    process.stdout.write(`database cannot grow: ${run.error}\n`);
     expect(run.error).toContain('database or disk is full');
     expect(run.error).toContain(h.store.file);
     expect(h.store.db.pragma('integrity_check', { simple: true })).toBe('ok');

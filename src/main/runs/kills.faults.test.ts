@@ -10,7 +10,7 @@
  * loss, the epoch ends for the per-epoch keys (no duplicates, no gaps).
  *
  * Seeded (MLBL_FAULTS_SEED, default 8) so a failure repeats; the figures are printed and written
- * to test-results/faults.json.
+ * to test-results/kills.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -167,7 +167,7 @@ describe('random SIGKILLs of hosts and engines during training', () => {
       };
       process.stdout.write(`faults: ${JSON.stringify(figures)}\n`);
       fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-      fs.writeFileSync(path.join(ROOT, 'test-results', 'faults.json'), JSON.stringify(figures, null, 2));
+      fs.writeFileSync(path.join(ROOT, 'test-results', 'kills.json'), JSON.stringify(figures, null, 2));
       expect(rows).toBe(expected);
       expect(kills.host).toBeGreaterThan(0);
       expect(kills.engine).toBeGreaterThan(0);

@@ -58,6 +58,12 @@ describe('MLBL-B on an imported dataset', () => {
     expect(RunSpec.safeParse({ preset: 'lbl', params: { dataset: 'x' } }).success).toBe(true);
   });
 
+  it('fails a run whose dataset does not exist, naming it, before training starts', async () => {
+    const r = await h.runs.waitFor(h.runs.create(RunSpec.parse({ preset: 'lbl', params: { dataset: 'nope' } })).id);
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/dataset: no dataset with id nope/);
+  }, 60_000);
+
   it('trains with the dataset\'s captions and split, extracting and caching the features first', async () => {
     const spec = RunSpec.parse({
       preset: 'mlbl-b', name: 'mlbl-b on mini30',

@@ -4,12 +4,16 @@
  * restored) records the same losses as an uninterrupted run of the same spec. Also: resuming
  * failed, diverged and interrupted runs, and the refusals.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../shared/api';
 import type { Host } from '../host';
-import { lenetSpec, range, stepCounts, steps, TestHosts, values } from './testing';
+import { lenetSpec, range, ROOT, stepCounts, steps, TestHosts, values } from './testing';
+
+const execFileAsync = promisify(execFile);
 
 const t = new TestHosts();
 afterAll(() => t.cleanup());
@@ -130,5 +134,12 @@ describe('pause and resume (ConvNet)', () => {
     await expect(h.dispatch('runs.pause', { id: 'ghost' })).rejects.toThrow(/only a queued or running run can be paused/);
     await expect(h.dispatch('runs.resume', { id: 'nope' })).rejects.toThrow(/no run with id nope/);
     await expect(h.dispatch('runs.resume', { id: '../x' })).rejects.toThrow(/input\.id/);
+
+    // The same refusals from `mlbl resume`, with exit code 1.
+    await t.close(h);
+    const cli = (args: string[]) => execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'resume', ...args, '--data-dir', dataDir]).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
+    expect(await cli(['ghost'])).toEqual({ code: 1, err: expect.stringContaining('mlbl resume: run ghost is completed: only paused, stopped, interrupted, failed, diverged runs can be resumed') });
+    expect(await cli(['nope'])).toEqual({ code: 1, err: expect.stringContaining('no run with id nope') });
+    expect(await cli([])).toEqual({ code: 1, err: expect.stringContaining('expected one run id') });
   });
 });

@@ -175,6 +175,7 @@ export class RunManager {
     if (qi >= 0) this.queue.splice(qi, 1);
     const deleted = this.store.deleteRun(id);
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
+    if (deleted) this.publish('run.deleted', { id });
     return deleted;
   }
 
@@ -395,7 +396,8 @@ export class RunManager {
     }
   }
 
-  private emitStatus(id: string): void {
+  /** Tells every client the run's record changed (status, or name, tags and notes edited through the API). */
+  emitStatus(id: string): void {
     const r = this.get(id);
     if (r) this.publish('run.status', r);
   }

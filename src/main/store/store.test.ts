@@ -81,4 +81,15 @@ describe('Store', () => {
     expect(store.countMetrics('a')).toBe(0);
     store.close();
   });
+
+  it('returns the latest samples, oldest first', () => {
+    const store = new Store(tmpDir());
+    store.createRun({ id: 'a', name: 'A', spec, createdAt: 10 });
+    for (let step = 0; step < 30; step += 10) {
+      for (const kind of ['greedy', 'sample']) store.insertSample({ runId: 'a', step, epoch: step / 10, kind, text: `${kind} ${step}`, data: null, createdAt: step });
+    }
+    expect(store.samples('a', 4).map((s) => s.text)).toEqual(['greedy 10', 'sample 10', 'greedy 20', 'sample 20']);
+    expect(store.samples('a', 100)).toHaveLength(6);
+    store.close();
+  });
 });

@@ -141,8 +141,9 @@ export class Store {
       .run(s.runId, s.step, s.epoch, s.kind, s.text, JSON.stringify(s.data ?? null), s.createdAt);
   }
 
+  /** The run's latest `limit` samples, oldest first. */
   samples(runId: string, limit: number): SampleRecord[] {
-    const rows = this.db.prepare('SELECT * FROM samples WHERE run_id = ? ORDER BY step, id LIMIT ?').all(runId, limit) as { id: number; run_id: string; step: number; epoch: number; kind: string; text: string; data_json: string; created_at: number }[];
+    const rows = this.db.prepare('SELECT * FROM (SELECT * FROM samples WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT ?) ORDER BY step, id').all(runId, limit) as { id: number; run_id: string; step: number; epoch: number; kind: string; text: string; data_json: string; created_at: number }[];
     return rows.map((r) => ({ id: r.id, runId: r.run_id, step: r.step, epoch: r.epoch, kind: r.kind, text: r.text, data: JSON.parse(r.data_json) as unknown, createdAt: r.created_at }));
   }
 
