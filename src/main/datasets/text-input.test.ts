@@ -7,7 +7,7 @@ import { tmpDir } from './testing';
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
 
-async function csv(text: string, maxSpan?: number): Promise<CsvEvent[]> {
+async function csv(text: string | Buffer, maxSpan?: number): Promise<CsvEvent[]> {
   const d = tmpDir();
   dirs.push(d);
   const f = path.join(d, 'x.csv');
@@ -33,6 +33,19 @@ describe('CSV', () => {
       { kind: 'record', fields: ['b.jpg', 'two\nlines'], line: 4, lines: 2 },
       { kind: 'record', fields: ['c.jpg', 'three'], line: 6, lines: 1 },
     ]);
+  });
+
+  it('reads UTF-16 little-endian files (with or without a BOM) and refuses big-endian by name', async () => {
+    const text = 'image,caption\na.jpg,Un café à Zürich\n';
+    const expected = [
+      { kind: 'record', fields: ['image', 'caption'], line: 1, lines: 1 },
+      { kind: 'record', fields: ['a.jpg', 'Un café à Zürich'], line: 2, lines: 1 },
+    ];
+    expect(await csv(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))).toEqual(expected);
+    expect(await csv(Buffer.from(text, 'utf16le'))).toEqual(expected);
+    expect(await csv(Buffer.from(text, 'utf8'))).toEqual(expected);
+    const be = Buffer.from(text, 'utf16le').swap16();
+    await expect(csv(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).rejects.toThrow(/x\.csv: the file is UTF-16 big-endian/);
   });
 
   it('reports an unclosed quote once and goes on with the next line', async () => {

@@ -3,9 +3,30 @@ import readline from 'node:readline';
 
 export interface Line { text: string; line: number }
 
-/** Lines of a text file with 1-based numbers, streaming (bounded memory); strips a BOM and CR. */
+/**
+ * UTF-8 unless the file says otherwise: a UTF-16 little-endian BOM, or (spreadsheet exports
+ * without one) a NUL after nearly every character. UTF-16 big-endian is refused by name, since
+ * Node cannot stream it.
+ */
+export function detectTextEncoding(file: string): 'utf8' | 'utf16le' {
+  const buf = Buffer.alloc(512);
+  const fd = fs.openSync(file, 'r');
+  let n: number;
+  try {
+    n = fs.readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (n >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return 'utf16le';
+  if (n >= 2 && buf[0] === 0xfe && buf[1] === 0xff) throw new Error(`${file}: the file is UTF-16 big-endian; save it as UTF-8 (or UTF-16 little-endian) and import it again`);
+  let oddNuls = 0;
+  for (let i = 1; i < n; i += 2) if (buf[i] === 0) oddNuls++;
+  return n >= 8 && oddNuls >= 0.9 * Math.floor(n / 2) ? 'utf16le' : 'utf8';
+}
+
+/** Lines of a text file with 1-based numbers, streaming (bounded memory); strips a BOM and CR; UTF-8 or UTF-16 LE. */
 export async function* readLines(file: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<Line> {
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  const stream = fs.createReadStream(file, { encoding: detectTextEncoding(file), highWaterMark: 1 << 16 });
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
   try {
