@@ -189,7 +189,7 @@ export class DatasetStore {
       const stats = JSON.parse(this.db.prepare('SELECT stats_json FROM datasets WHERE id = ?').pluck().get(id) as string) as Record<string, unknown>;
       stats.counts = countsOf(this.db, id);
       this.db.prepare('UPDATE datasets SET split_json = ?, stats_json = ? WHERE id = ?').run(JSON.stringify(spec), JSON.stringify(stats), id);
-    })();
+    }).immediate();
     return this.get(id);
   }
 
@@ -199,7 +199,7 @@ export class DatasetStore {
       // Captions first, so the full-text index is updated row by row by its trigger.
       this.db.prepare('DELETE FROM dataset_captions WHERE dataset_id = ?').run(id);
       return this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
-    })();
+    }).immediate();
     fs.rmSync(this.datasetDir(id), { recursive: true, force: true });
     return deleted;
   }

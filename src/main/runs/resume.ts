@@ -98,7 +98,7 @@ export function rewindRun(store: Store, runId: string, runDir: string, plan: Res
     report.metrics = deleteMetricsFrom(store, runId, S);
     report.samples = db.prepare(plan.checkpoint ? 'DELETE FROM samples WHERE run_id = ? AND step > ?' : 'DELETE FROM samples WHERE run_id = ? AND step >= ?').run(runId, S).changes;
     report.artefacts = db.prepare('DELETE FROM artefacts WHERE run_id = ? AND id > ?').run(runId, plan.artefactId ?? 0).changes;
-  })();
+  }).immediate();
   if (!plan.checkpoint) {
     if (fs.existsSync(runDir)) {
       for (const name of fs.readdirSync(runDir)) {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Events, EventName, RunRecord, RunStatus } from '../../shared/api';
 import { ApiError, isTerminal } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { RunSpec } from '../../shared/run-spec';
+import { HOST_HEARTBEAT_MS, hostAlive } from '../store/hosts';
 import type { Store } from '../store/store';
 import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
 import { planResume, rewindRun } from './resume';
@@ -52,6 +54,9 @@ export class RunManager {
   private readonly publish: Publish;
   private readonly launcher: EngineLauncher;
   private closed = false;
+  /** This workbench process, as recorded on the runs it owns (store/hosts.ts). */
+  readonly hostId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly heartbeat: NodeJS.Timeout;
   concurrency: number;
 
   constructor(private readonly opts: RunManagerOptions) {
@@ -59,11 +64,21 @@ export class RunManager {
     this.publish = opts.publish ?? (() => {});
     this.launcher = opts.launcher ?? forkEngine;
     this.concurrency = opts.concurrency ?? 1;
-    // A host that died left these behind: their engines are gone with it.
-    for (const id of this.store.markInterrupted(Date.now())) {
+    // Runs a gone workbench process left behind: their engines went with it. Runs of another live
+    // process on the same data directory (mlbl serve beside a CLI command) are its own business.
+    const { interrupted, queued } = this.store.startHost({ id: this.hostId, pid: process.pid, machine: os.hostname(), now: Date.now() });
+    for (const id of interrupted) {
       this.store.insertLog({ runId: id, ts: Date.now(), level: 'warn', message: 'marked interrupted: the workbench stopped while this run was in progress' });
     }
-    this.queue.push(...this.store.queuedRunIds());
+    this.queue.push(...queued);
+    this.heartbeat = setInterval(() => {
+      try {
+        this.store.touchHost(this.hostId, Date.now());
+      } catch {
+        // A busy or full database: the next beat tries again, and a host is only presumed gone after HOST_STALE_MS.
+      }
+    }, HOST_HEARTBEAT_MS);
+    this.heartbeat.unref();
     setImmediate(() => this.pump());
   }
 
@@ -85,6 +100,7 @@ export class RunManager {
     const id = newRunId();
     const name = spec.name?.trim() || `${spec.preset} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
     const run = this.store.createRun({ id, name, spec, createdAt: Date.now() });
+    this.store.setRunHost(id, this.hostId);
     this.queue.push(id);
     this.emitStatus(id);
     setImmediate(() => this.pump());
@@ -129,11 +145,23 @@ export class RunManager {
     }
     this.unrecorded.delete(id);
     this.store.updateRun(id, { status: 'queued', endedAt: null, error: null, exitCode: null });
+    this.store.setRunHost(id, this.hostId);
     this.log(id, 'info', `resume requested (the run was ${r.status})`);
     this.queue.push(id);
     this.emitStatus(id);
     setImmediate(() => this.pump());
     return this.mustGet(id);
+  }
+
+  /** A queued or running run of another live workbench process cannot be stopped, paused or deleted from here. */
+  private refuseIfElsewhere(id: string, what: string): void {
+    if (this.queue.includes(id) || this.active.has(id)) return;
+    const r = this.store.getRun(id);
+    if (!r || (r.status !== 'running' && r.status !== 'queued')) return;
+    const h = this.store.runHost(id);
+    if (h && h.id !== this.hostId && hostAlive(h, Date.now(), os.hostname())) {
+      throw new ApiError('conflict', `run ${id} is ${r.status} in another workbench process (pid ${h.pid}${h.machine !== os.hostname() ? ` on ${h.machine}` : ''}) on this data directory: ${what} it there`);
+    }
   }
 
   private mustGet(id: string): RunRecord {
@@ -143,6 +171,7 @@ export class RunManager {
   }
 
   private requestEnd(id: string, how: 'stop' | 'pause'): RunRecord | null {
+    this.refuseIfElsewhere(id, how);
     const qi = this.queue.indexOf(id);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
@@ -165,6 +194,7 @@ export class RunManager {
   }
 
   async delete(id: string): Promise<boolean> {
+    this.refuseIfElsewhere(id, 'delete');
     if (this.active.has(id)) {
       const done = this.waitFor(id);
       const a = this.active.get(id);
@@ -204,6 +234,7 @@ export class RunManager {
   /** Stops accepting work and kills running engines; their runs end `interrupted`. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     for (const p of this.extraEngines) p.kill();
     const waits = [...this.active.keys()].map((id) => this.waitFor(id));
     for (const a of this.active.values()) {
@@ -211,6 +242,12 @@ export class RunManager {
       a.proc.kill();
     }
     await Promise.all(waits);
+    // Gone: the next workbench process on this data directory takes over the queue at once.
+    try {
+      this.store.removeHost(this.hostId);
+    } catch {
+      // The row goes stale after HOST_STALE_MS anyway.
+    }
   }
 
   private grace(): number {

@@ -29,7 +29,10 @@ export function openDatabase(file: string, targetVersion = MIGRATIONS.length): D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // Another workbench process (a CLI command beside mlbl serve, an import worker) may hold the
+    // write lock for a while; write transactions are BEGIN IMMEDIATE, so they wait here, never fail
+    // halfway on a stale read snapshot.
+    db.pragma('busy_timeout = 30000');
   } catch (e) {
     throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, { cause: e });
   }
@@ -49,9 +52,12 @@ function migrate(db: Db, target: number, file: string): void {
   }
   for (let v = current; v < target; v++) {
     const sql = MIGRATIONS[v] as string;
+    // IMMEDIATE, and the version read again inside: two processes opening an old file at once
+    // upgrade it once, not twice.
     db.transaction(() => {
+      if (schemaVersion(db) > v) return;
       db.exec(sql);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }

@@ -137,7 +137,7 @@ export function insertMetricBatch(db: Db, runId: string, points: readonly Metric
       const upper = appendsInOrder(pts, end) ? appendBlocks(st, runId, key, pts, end) : recomputeBlocks(st, runId, key, pts);
       for (const u of upper) st.block1.run({ run: runId, key, block: u, a: u * FANOUT, b: u * FANOUT + FANOUT - 1 });
     }
-  })();
+  }).immediate();
 }
 
 const block0Of = (step: number): number => Math.floor(step / BLOCK_STEPS[0]);

@@ -220,6 +220,18 @@ export const MIGRATIONS: readonly string[] = [
   )
   GROUP BY run_id, key, blk;
   `,
+  // 6: which workbench process owns a queued or running run, so a second process on the same
+  // data directory (a CLI command beside mlbl serve) neither interrupts nor starts it
+  `
+  CREATE TABLE hosts (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    machine TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL
+  );
+  ALTER TABLE runs ADD COLUMN host_id TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from './db';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { HOST_STALE_MS } from './hosts';
 import { Store } from './store';
 import { RunSpec } from '../../shared/run-spec';
 
@@ -74,11 +75,41 @@ describe('Store', () => {
     expect(store.countMetrics('a', 'loss')).toBe(3);
     expect(Number.isNaN(store.metricPoints('a', 'loss')[2]?.value)).toBe(true);
     expect(store.listRuns().map((r) => r.id)).toEqual(['b', 'a']);
-    expect(store.markInterrupted(99)).toEqual(['a']);
+    expect(store.startHost({ id: 'h1', pid: 1, machine: 'm', now: 99 })).toEqual({ interrupted: ['a'], queued: ['b'] });
     expect(store.getRun('a')?.status).toBe('interrupted');
-    expect(store.queuedRunIds()).toEqual(['b']);
+    expect(store.runHost('b')?.id).toBe('h1');
     expect(store.deleteRun('a')).toBe(true);
     expect(store.countMetrics('a')).toBe(0);
+    store.close();
+  });
+
+  it('leaves the runs of a live workbench process alone, and takes over those of a gone one', () => {
+    const store = new Store(tmpDir());
+    const alive = new Set([100]);
+    const pidAlive = (pid: number): boolean => alive.has(pid);
+    store.startHost({ id: 'serve', pid: 100, machine: 'm', now: 1_000, pidAlive });
+    for (const [id, at] of [['run', 10], ['wait', 20], ['mine', 30]] as const) {
+      store.createRun({ id, name: id, spec, createdAt: at });
+      store.setRunHost(id, 'serve');
+    }
+    store.updateRun('run', { status: 'running', startedAt: 11 });
+    store.createRun({ id: 'legacy', name: 'legacy', spec, createdAt: 5 });
+    store.updateRun('legacy', { status: 'running', startedAt: 6 });
+    // A second process (a CLI command) while serve lives: only the owner-less run is interrupted.
+    expect(store.startHost({ id: 'cli', pid: 200, machine: 'm', now: 2_000, pidAlive })).toEqual({ interrupted: ['legacy'], queued: [] });
+    expect(store.getRun('run')?.status).toBe('running');
+    expect(store.runHost('wait')?.pid).toBe(100);
+    // On another machine sharing the folder the pid means nothing: serve's fresh heartbeat keeps it alive.
+    expect(store.startHost({ id: 'far', pid: 300, machine: 'other', now: 2_000, pidAlive: () => false })).toEqual({ interrupted: [], queued: [] });
+    // serve's process is gone: the next process interrupts its running run and adopts its queue, oldest first.
+    alive.delete(100);
+    expect(store.startHost({ id: 'next', pid: 400, machine: 'm', now: 3_000, pidAlive })).toEqual({ interrupted: ['run'], queued: ['wait', 'mine'] });
+    expect(store.runHost('wait')?.id).toBe('next');
+    expect(store.runHost('run')).toBeNull();
+    // A pid that exists but has not refreshed its row for HOST_STALE_MS (a reused pid after a reboot) is gone too.
+    store.updateRun('wait', { status: 'running' });
+    alive.add(400);
+    expect(store.startHost({ id: 'later', pid: 500, machine: 'm', now: 3_000 + HOST_STALE_MS + 1, pidAlive })).toEqual({ interrupted: ['wait'], queued: ['mine'] });
     store.close();
   });
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, MetricSeries, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
 import type { RunSpec } from '../../shared/run-spec';
 import { openDatabase, type Db } from './db';
+import { getHost, liveHostIds, registerHost, removeHost, touchHost, type HostRow, type PidAlive } from './hosts';
 import { insertMetricBatch, metricKeyList, querySeries } from './metric-blocks';
 import type { DownsampleMethod } from '../../shared/downsample';
 
@@ -71,16 +72,42 @@ export class Store {
     return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Runs a dead host left `running` or `queued` are not coming back: mark them interrupted. */
-  markInterrupted(now: number): string[] {
-    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as { id: string }[]).map((r) => r.id);
-    this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, 'the workbench stopped while this run was in progress') WHERE status = 'running'").run(now);
-    return ids;
+  /**
+   * Start-up of a workbench process (`hostId`): registers it, and in one write transaction turns
+   * the runs that gone processes left `running` into `interrupted` and takes over the runs they
+   * left `queued` (oldest first). Runs of live processes sharing the data directory are left alone.
+   */
+  startHost(h: { id: string; pid: number; machine: string; now: number; pidAlive?: PidAlive }): { interrupted: string[]; queued: string[] } {
+    return this.db.transaction(() => {
+      registerHost(this.db, h);
+      const live = liveHostIds(this.db, h.id, h.now, h.machine, h.pidAlive);
+      const orphan = (r: { host_id: string | null }): boolean => r.host_id === null || !live.has(r.host_id);
+      const running = (this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'running'").all() as { id: string; host_id: string | null }[]).filter(orphan).map((r) => r.id);
+      const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, host_id = NULL, error = COALESCE(error, 'the workbench stopped while this run was in progress') WHERE id = ?");
+      for (const id of running) mark.run(h.now, id);
+      const queued = (this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string; host_id: string | null }[]).filter(orphan).map((r) => r.id);
+      const claim = this.db.prepare('UPDATE runs SET host_id = ? WHERE id = ?');
+      for (const id of queued) claim.run(h.id, id);
+      return { interrupted: running, queued };
+    }).immediate();
   }
 
-  /** Queued runs left by a previous host, oldest first (they are re-queued on start-up). */
-  queuedRunIds(): string[] {
-    return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string }[]).map((r) => r.id);
+  touchHost(id: string, now: number): void {
+    touchHost(this.db, id, now);
+  }
+
+  removeHost(id: string): void {
+    removeHost(this.db, id);
+  }
+
+  /** The workbench process that owns a run (queued or running there), or null. */
+  runHost(runId: string): HostRow | null {
+    const row = this.db.prepare('SELECT host_id FROM runs WHERE id = ?').get(runId) as { host_id: string | null } | undefined;
+    return row?.host_id ? getHost(this.db, row.host_id) : null;
+  }
+
+  setRunHost(runId: string, hostId: string | null): void {
+    this.db.prepare('UPDATE runs SET host_id = ? WHERE id = ?').run(hostId, runId);
   }
 
   /** One transaction per batch; a repeated (key, step) overwrites, so a metric is stored exactly once. Multi-row inserts and block summaries: metric-blocks.ts. */
