@@ -23,6 +23,8 @@ const USAGE = `mlbl: MLBL Workbench from the command line
   mlbl train --preset lbl|mlbl-b|mlbl-f --set captions=CSV [--set features=FILE] [--set key=value ...]
       language models of Kiros et al. 2014 on an image,caption CSV (keys: contextSize, K, h,
       factors, minCount, optimizer=sgd|adam, lr, epochs, batchSize, patience, seed, trainLimit, ...)
+      transfer: init=RUN_ID|DIR (word vectors, context matrices, biases mapped by word);
+      excludeImagesOf=CSV; recipe: sgdGradient=sum|mean, lrDecay, dropout, featureNorm, retrain
   mlbl train --preset lbl|mlbl-b|mlbl-f --set dataset=ID [--set extractor=PATH|RUN_ID] [--set key=value ...]
       the same on an imported dataset and its own train/validation/test split; MLBL-B/F features
       come from extractor= (a TF.js model.json or a ConvNet run; extractorLayer=NAME), extracted

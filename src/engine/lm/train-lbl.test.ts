@@ -30,7 +30,7 @@ const points = (msgs: EngineToHost[], key: string): number[] =>
   msgs.flatMap((m) => (m.type === 'metrics' ? m.points.filter((p) => p.key === key).map((p) => p.value) : []));
 
 describe('LBL training', () => {
-  it('lowers validation perplexity clearly on a subset of the text-only Flickr8k captions (2014 recipe)', async () => {
+  it('lowers validation perplexity clearly on a subset of the text-only Flickr8k captions (default recipe)', async () => {
     const { msgs, summary, runDir } = await run({
       model: 'lbl', captions: TEXT, trainLimit: 200, validationLimit: 40, minCount: 3, epochs: 2,
       evalEvery: 2, evalImages: 10, beam: 1, sampleEvery: 0, testAtEnd: false, seed: 3,

@@ -10,8 +10,8 @@ import { extractFeatures } from '../features/extract';
 import { readFeatures } from '../features/feature-file';
 import { loadCheckpoint } from './checkpoint';
 import { captionFiles } from './caption';
-import { captionImage } from './evaluate';
-import { trainLanguageModel } from './train';
+import { disposeData, prepareData, trainLanguageModel } from './train';
+import { captionImage, perplexity } from './evaluate';
 
 const MODEL = path.resolve('../shared/models/mobilenet-v2-nsfwjs');
 const MINI = path.resolve('../shared/datasets/flickr8k-mini');
@@ -97,6 +97,25 @@ describe('MLBL-B on Flickr8k-mini with mobilenet-v2-nsfwjs features', () => {
     const fromFiles = await captionFiles(path.join(runDir, 'checkpoint'), files, { beam: 3 });
     expect(fromFiles.map((c) => c.text)).toEqual(caps.slice(0, 2).map((c) => ck.vocab.decode(c.ids).join(' ')));
     expect(fromFiles[0]?.words.length).toBe(caps[0]?.words.length);
+  });
+
+  it('featureNorm: the model trains on normalised features, its checkpoint takes raw ones (normalisation folded into J)', async () => {
+    const input = { model: 'mlbl-b' as const, featureNorm: 'standardize' as const, epochs: 1, trainLimit: 20, evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 6 };
+    const { msgs, runDir } = await run(input, 'feature-norm');
+    const val = points(msgs, 'val_perplexity')[1] as number;
+    const ck = loadCheckpoint(path.join(runDir, 'checkpoint'));
+    expect(ck.meta.metrics.val_perplexity).toBeCloseTo(val, 6);
+    // The same split with raw features (featureNorm none): the checkpoint reproduces the run's validation perplexity.
+    const raw = prepareData(LmParams.parse({ features, ...input, featureNorm: 'none', captions: path.join(MINI, 'captions.csv') }));
+    try {
+      expect(perplexity(ck.model, raw.validation.inst, raw.validation.features).perplexity).toBeCloseTo(val, 3);
+      // The mean image stored for retrieval is in raw units too.
+      const mean = ck.meta.meanImage as number[];
+      expect(mean[5]).toBeCloseTo(raw.meanImage?.[5] as number, 4);
+    } finally {
+      disposeData(raw);
+      ck.model.dispose();
+    }
   });
 
   it('MLBL-F (factored, image-gated) trains from its SVD start, with the Adam option', async () => {
