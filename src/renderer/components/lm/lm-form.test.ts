@@ -29,6 +29,21 @@ describe('language-model run form', () => {
     expect(visibleFields(form()).has('factors')).toBe(false);
   });
 
+  it('carries the recipe fields (lr decay, image dropout) and a transfer source where they apply', () => {
+    const d = lmParams(form());
+    expect(d).toMatchObject({ lrDecay: '0.8', dropout: '0.5' });
+    expect(d.init).toBeUndefined();
+    expect(lmParams(form({ init: 'run-lbl-1' })).init).toBe('run-lbl-1');
+    expect(lmParams(form({ model: 'lbl', source: 'captions', captions: '/c.csv' })).dropout).toBeUndefined();
+    expect(lmParams(form({ recipe: 'adam' })).lrDecay).toBeUndefined();
+    const v = validateLmForm(form({ dropout: '1', lrDecay: '' }));
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.errors).toEqual({ lrDecay: 'Learning-rate decay: is required', dropout: 'Image dropout: must be at most 0.9' });
+    const ok = validateLmForm(form({ dropout: '0', lrDecay: '0.998', init: 'abc' }));
+    expect(ok.ok && ok.spec.params).toMatchObject({ dropout: 0, lrDecay: 0.998, init: 'abc' });
+  });
+
   it('names the field in every error, in the order of the form', () => {
     const v = validateLmForm(form({ K: '1', epochs: '', batchSize: '0', lr: '-1', seed: 'x', dataset: '' }));
     expect(v.ok).toBe(false);

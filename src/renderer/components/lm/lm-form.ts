@@ -29,6 +29,12 @@ export interface LmFields {
   recipe: Recipe;
   /** Empty: the recipe's default for the model. */
   lr: string;
+  /** SGD: the learning rate's factor per epoch. */
+  lrDecay: string;
+  /** MLBL-B/F: dropout on the image vector x. */
+  dropout: string;
+  /** Transfer: an earlier language-model run whose word vectors and context matrices start this one ('' = fresh). */
+  init: string;
   epochs: string;
   batchSize: string;
   minCount: string;
@@ -62,6 +68,9 @@ export const LM_LABELS: Record<LmField, string> = {
   factors: 'Factors (F)',
   recipe: 'Recipe',
   lr: 'Learning rate',
+  lrDecay: 'Learning-rate decay',
+  dropout: 'Image dropout',
+  init: 'Start from run',
   epochs: 'Epochs',
   batchSize: 'Batch size',
   minCount: 'Minimum word count',
@@ -78,7 +87,7 @@ export const LM_LABELS: Record<LmField, string> = {
 export const MODEL_LABELS: Record<LmModelName, string> = { lbl: 'LBL (text only)', 'mlbl-b': 'MLBL-B (additive image bias)', 'mlbl-f': 'MLBL-F (factored, image-gated)' };
 
 /** Numeric fields that must be given (lr may be empty: the recipe's default). */
-const REQUIRED_NUMBERS: LmField[] = ['contextSize', 'K', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'];
+const REQUIRED_NUMBERS: LmField[] = ['contextSize', 'K', 'lrDecay', 'dropout', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'];
 
 export function lmDefaults(model: LmModelName = 'mlbl-b'): LmFields {
   const d = LmParams.parse({ model, captions: 'x' });
@@ -99,6 +108,9 @@ export function lmDefaults(model: LmModelName = 'mlbl-b'): LmFields {
     factors: String(d.factors),
     recipe: d.optimizer,
     lr: '',
+    lrDecay: String(d.lrDecay),
+    dropout: String(d.dropout),
+    init: '',
     epochs: String(d.epochs),
     batchSize: String(d.batchSize),
     minCount: String(d.minCount),
@@ -122,8 +134,9 @@ export function defaultLr(model: LmModelName, recipe: Recipe): number {
 export function visibleFields(f: LmFields): Set<LmField> {
   const out = new Set<LmField>(Object.keys(LM_LABELS) as LmField[]);
   out.delete(f.source === 'dataset' ? 'captions' : 'dataset');
+  if (f.recipe !== 'sgd') out.delete('lrDecay');
   if (f.model === 'lbl') {
-    for (const k of ['extractorKind', 'extractor', 'extractorRun', 'extractorLayer', 'features', 'h', 'factors'] as const) out.delete(k);
+    for (const k of ['extractorKind', 'extractor', 'extractorRun', 'extractorLayer', 'features', 'h', 'factors', 'dropout'] as const) out.delete(k);
   } else {
     if (f.model !== 'mlbl-f') out.delete('factors');
     if (f.extractorKind !== 'model') out.delete('extractor');
@@ -149,7 +162,8 @@ export function lmParams(f: LmFields): Record<string, unknown> {
   put('extractor', f.extractorKind === 'run' ? 'extractorRun' : 'extractor');
   put('extractorLayer', 'extractorLayer');
   put('features', 'features');
-  for (const k of ['contextSize', 'K', 'h', 'factors', 'lr', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'] as const) put(k, k);
+  put('init', 'init');
+  for (const k of ['contextSize', 'K', 'h', 'factors', 'lr', 'lrDecay', 'dropout', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'] as const) put(k, k);
   p.optimizer = f.recipe;
   p.backend = f.backend;
   return p;
