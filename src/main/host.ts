@@ -3,6 +3,7 @@ import { createDispatch, createHandlers, type Dispatch } from './api-handlers';
 import { DatasetService } from './datasets/service';
 import { forkEngine, type EngineLauncher } from './runs/engine-process';
 import { featureService, type FeatureService } from './features/service';
+import { watchForeignRuns } from './runs/foreign-runs';
 import { withLmInputs } from './runs/lm-inputs';
 import { RunManager } from './runs/run-manager';
 import { Store } from './store/store';
@@ -44,6 +45,8 @@ export function createHost(o: HostOptions): Host {
   // Language-model runs on a dataset get their captions and features resolved before the engine starts.
   const launcher = withLmInputs(o.launcher ?? forkEngine, { store, datasets: () => datasets.store, runs: () => runs, features: () => features });
   const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
+  // Runs another workbench process on this data directory owns: their events, read from SQLite.
+  const foreign = watchForeignRuns({ store, hostId: runs.hostId, publish });
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
   const features = featureService({ store, datasets: datasets.store, runs, dataDir: o.dataDir, publish });
   const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets, features }));
@@ -51,6 +54,7 @@ export function createHost(o: HostOptions): Host {
     store, runs, datasets, features, dataDir: o.dataDir, dispatch,
     subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
     async close() {
+      foreign.close();
       features.close();
       await runs.shutdown();
       await datasets.close();
