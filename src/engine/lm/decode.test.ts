@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../random';
-import { beamSearch, greedyDecode, modelScorer, sampleDecode, type StepScorer } from './decode';
+import { beamSearch, greedyDecode, modelScorer, repeatsNgram, sampleDecode, type StepScorer } from './decode';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 
 // ids: 0 <unk>, 1 <start>, 2 <end>, 3 a, 4 b, 5 c. Context: the last word (n = 1).
@@ -131,5 +131,52 @@ describe('decoding a real (tiny) MLBL-B model', () => {
       scorer.dispose();
       model.dispose();
     }
+  });
+});
+
+describe('caption hygiene: repeated n-grams and forbidden words', () => {
+  // ids: 0 <unk>, 1 <start>, 2 <end>, 3 a, 4 b, 5 c. After "a" comes "b", after "b" comes "a" (a
+  // loop), with <unk> and <end> less likely; "c" ends a caption.
+  const LOOP: Record<number, Record<number, number>> = {
+    1: { 3: 0.6, 0: 0.3, 5: 0.1 },
+    3: { 4: 0.7, 0: 0.2, 2: 0.06, 5: 0.04 },
+    4: { 3: 0.7, 2: 0.2, 5: 0.1 },
+    5: { 2: 1 },
+    0: { 2: 1 },
+  };
+  const loopScorer = (): StepScorer => ({
+    vocabSize: 6, contextSize: 1, startId: 1, endId: 2,
+    logProbs(ctx: Int32Array, k: number): Float32Array {
+      const out = new Float32Array(k * 6).fill(-Infinity);
+      for (let i = 0; i < k; i++) for (const [w, p] of Object.entries(LOOP[ctx[i] as number] ?? { 2: 1 })) out[i * 6 + Number(w)] = Math.log(p);
+      return out;
+    },
+  });
+
+  it('repeatsNgram finds an n-gram the next word would repeat', () => {
+    expect(repeatsNgram([3, 4, 3], 4, 2)).toBe(true); // "a b" again
+    expect(repeatsNgram([3, 4, 3], 5, 2)).toBe(false);
+    expect(repeatsNgram([3, 4, 3], 4, 3)).toBe(false); // "b a b" is new
+    expect(repeatsNgram([3, 4, 3, 4], 3, 3)).toBe(true); // "a b a" again
+    expect(repeatsNgram([3], 3, 2)).toBe(false);
+    expect(repeatsNgram([3, 3], 3, 0)).toBe(false);
+  });
+
+  it('without blocking the loop runs to the length limit; with bigrams blocked the caption ends; <unk> can be forbidden', () => {
+    const free = greedyDecode(loopScorer(), { maxLength: 8 });
+    expect(free.ids).toEqual([3, 4, 3, 4, 3, 4, 3, 4]); // cut at maxLength
+    // a b a, then "b" would repeat "a b": the next best word, <unk>, then <end>.
+    const blocked = beamSearch(loopScorer(), { beamSize: 1, maxLength: 8, lengthNormalize: false, noRepeatNgram: 2 })[0];
+    expect(blocked?.ids).toEqual([3, 4, 3, 0]);
+    expect(blocked?.words.map((w) => w.p)).toEqual([0.6, 0.7, 0.7, 0.2, 1].map((p) => expect.closeTo(p, 6)));
+    // The blocked word still shows among the alternatives, with the model's probability.
+    expect(blocked?.words[3]?.top[0]).toMatchObject({ id: 4, p: expect.closeTo(0.7, 6) });
+    // <unk> forbidden as well: the caption ends after "a b a".
+    const clean = beamSearch(loopScorer(), { beamSize: 1, maxLength: 8, lengthNormalize: false, noRepeatNgram: 2, forbid: [1, 0] })[0];
+    expect(clean?.ids).toEqual([3, 4, 3]);
+    const withUnk = beamSearch(loopScorer(), { beamSize: 3, maxLength: 3, forbid: [1] });
+    const noUnk = beamSearch(loopScorer(), { beamSize: 3, maxLength: 3, forbid: [1, 0] });
+    expect(withUnk.some((d) => d.ids.includes(0))).toBe(true);
+    expect(noUnk.every((d) => !d.ids.includes(0) && d.words.every((w) => w.top.every((a) => a.id !== 0)))).toBe(true);
   });
 });

@@ -80,8 +80,27 @@ function finish(h: Hyp): Decoded {
 
 export interface BeamOptions extends DecodeOptions {
   beamSize?: number;
-  /** Rank hypotheses by log-probability per predicted word (default true, as the authors' code). */
+  /** Rank hypotheses by a length-normalised log-probability (default true). */
   lengthNormalize?: boolean;
+  /**
+   * alpha of the normalisation logProb / length^alpha (length counts `<end>`): 1 is the mean per
+   * word (the authors' code), 0 the raw log-probability; between, long captions are favoured less.
+   */
+  lengthPenalty?: number;
+  /** Never repeat an n-gram of this many words within a caption (0 = allowed): stops "a girl in a blue shirt and a girl in a blue shirt ..." loops. */
+  noRepeatNgram?: number;
+}
+
+/** True when appending `id` to `ids` would repeat an n-gram already in `ids`. */
+export function repeatsNgram(ids: readonly number[], id: number, n: number): boolean {
+  if (n <= 0 || ids.length < n - 1) return false;
+  const tail = [...ids.slice(ids.length - (n - 1)), id];
+  for (let i = 0; i + n <= ids.length; i++) {
+    let same = true;
+    for (let j = 0; j < n && same; j++) same = ids[i + j] === tail[j];
+    if (same) return true;
+  }
+  return false;
 }
 
 /**
@@ -97,7 +116,8 @@ export function beamSearch(s: StepScorer, o: BeamOptions = {}): Decoded[] {
   const forbidden = new Set(o.forbid ?? [s.startId]);
   const V = s.vocabSize;
   const n = s.contextSize;
-  const score = (h: Hyp): number => (norm ? (h.words.length ? h.logProb / h.words.length : 0) : h.logProb);
+  const alpha = o.lengthPenalty ?? 1;
+  const score = (h: Hyp): number => (norm ? (h.words.length ? h.logProb / h.words.length ** alpha : 0) : h.logProb);
   let beams: Hyp[] = [{ ctx: initialContext(s, o), ids: [], words: [], logProb: 0, ended: false }];
   for (let t = 0; t < maxLength + 1; t++) {
     const active = beams.filter((b) => !b.ended);
@@ -108,10 +128,11 @@ export function beamSearch(s: StepScorer, o: BeamOptions = {}): Decoded[] {
     const candidates: Hyp[] = beams.filter((b) => b.ended);
     active.forEach((b, i) => {
       const off = i * V;
-      const top = topAlternatives(lp, off, V, forbidden, Math.max(k, 5));
+      const top = topAlternatives(lp, off, V, forbidden, Math.max(k, 5) + (o.noRepeatNgram ? 10 : 0));
       const alts = top.slice(0, 5);
       // After maxLength words only `<end>` may follow (so every returned caption is complete).
-      const choices = t === maxLength ? [{ id: s.endId, p: Math.exp(lp[off + s.endId] as number) }] : top.slice(0, k);
+      const allowed = o.noRepeatNgram ? top.filter((c) => c.id === s.endId || !repeatsNgram(b.ids, c.id, o.noRepeatNgram as number)) : top;
+      const choices = t === maxLength ? [{ id: s.endId, p: Math.exp(lp[off + s.endId] as number) }] : allowed.slice(0, k);
       for (const c of choices) {
         const l = lp[off + c.id] as number;
         if (!Number.isFinite(l)) continue;
@@ -142,6 +163,8 @@ export interface SampleOptions extends DecodeOptions {
   topK?: number;
   /** Uniform [0, 1) source (seeded for reproducible samples). */
   rand: () => number;
+  /** As in beam search: never repeat an n-gram of this many words (0 = allowed). */
+  noRepeatNgram?: number;
 }
 
 /** Ancestral sampling from softmax(log p / temperature), optionally restricted to the top k words. */
@@ -158,7 +181,9 @@ export function sampleDecode(s: StepScorer, o: SampleOptions): Decoded {
     let id: number;
     if (t === maxLength) id = s.endId;
     else {
-      const pool = o.topK && o.topK > 0 ? topAlternatives(lp, 0, V, forbidden, o.topK).map((a) => a.id) : Array.from({ length: V }, (_, v) => v).filter((v) => !forbidden.has(v));
+      const nr = o.noRepeatNgram ?? 0;
+      let pool = Array.from({ length: V }, (_, v) => v).filter((v) => !forbidden.has(v) && (v === s.endId || !repeatsNgram(h.ids, v, nr)));
+      if (o.topK && o.topK > 0 && pool.length > o.topK) pool = pool.sort((a, b) => (lp[b] as number) - (lp[a] as number) || a - b).slice(0, o.topK);
       let mx = -Infinity;
       for (const v of pool) mx = Math.max(mx, (lp[v] as number) / temperature);
       const w = pool.map((v) => Math.exp((lp[v] as number) / temperature - mx));

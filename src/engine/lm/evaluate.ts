@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { corpusBleu, type BleuResult } from '../../shared/bleu';
 import type { Vocab } from '../../shared/vocabulary';
 import type { ImageCaptions, Instances } from './data';
-import { beamSearch, modelScorer, sampleDecode, type Decoded } from './decode';
+import { beamSearch, modelScorer, sampleDecode, type BeamOptions, type Decoded } from './decode';
 import type { LmModel } from './model';
 
 const ROWS = 1024;
@@ -150,13 +150,46 @@ export function retrievalFromScores(S: Float64Array, N: number, captionImage: In
   return { textToImage: rankStats(t2i), imageToText: rankStats(i2t), images: N, captions };
 }
 
-export interface CaptionOptions { beam: number; maxLength: number }
+export interface CaptionOptions {
+  beam: number;
+  maxLength: number;
+  /** Beam length normalisation alpha (decode.ts); default DEFAULT_LENGTH_PENALTY. */
+  lengthPenalty?: number;
+  /** Let captions contain `<unk>` (default false: it names no word, and never matches a reference). */
+  allowUnk?: boolean;
+  /** Block repeated n-grams of this size (decode.ts; default DEFAULT_NO_REPEAT_NGRAM, 0 = off). */
+  noRepeatNgram?: number;
+}
+
+export const DEFAULT_NO_REPEAT_NGRAM = 2;
+
+/** Beam options for a caption with the defaults above (beam 1 = greedy). */
+export function captionBeamOptions(vocab: Vocab, o: CaptionOptions): BeamOptions {
+  return {
+    beamSize: o.beam,
+    maxLength: o.maxLength,
+    lengthNormalize: o.beam > 1,
+    lengthPenalty: o.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
+    noRepeatNgram: o.noRepeatNgram ?? DEFAULT_NO_REPEAT_NGRAM,
+    forbid: o.allowUnk ? [vocab.start] : [vocab.start, vocab.unk],
+  };
+}
+
+/**
+ * How captions are decoded unless asked otherwise, chosen on BLEU-4 (beam 3) of flickr8k-mini's
+ * VALIDATION images (seed 1) for the LBL, MLBL-B, MLBL-F and text-pretrained MLBL-B runs:
+ * `<unk>` never generated (MLBL-B 0.090 -> 0.096: it names no word and matches no reference),
+ * repeated bigrams blocked (MLBL-B 0.096 -> 0.107, mean of the three image models 0.086 -> 0.090;
+ * trigrams 0.099; LBL unchanged at 0.099), mean log-probability per word (length penalty 1; 0 and
+ * 0.5-0.7 did no better).
+ */
+export const DEFAULT_LENGTH_PENALTY = 1;
 
 /** Caption one image (features row, or null for LBL) by beam search (beam 1 = greedy). */
 export function captionImage(model: LmModel, vocab: Vocab, image: Float32Array | null, o: CaptionOptions): Decoded {
   const scorer = modelScorer(model, image, { startId: vocab.start, endId: vocab.end });
   try {
-    return beamSearch(scorer, { beamSize: o.beam, maxLength: o.maxLength, lengthNormalize: o.beam > 1 })[0] as Decoded;
+    return beamSearch(scorer, captionBeamOptions(vocab, o))[0] as Decoded;
   } finally {
     scorer.dispose();
   }
@@ -165,7 +198,7 @@ export function captionImage(model: LmModel, vocab: Vocab, image: Float32Array |
 export function sampleCaption(model: LmModel, vocab: Vocab, image: Float32Array | null, o: { maxLength: number; temperature: number; rand: () => number }): Decoded {
   const scorer = modelScorer(model, image, { startId: vocab.start, endId: vocab.end });
   try {
-    return sampleDecode(scorer, { maxLength: o.maxLength, temperature: o.temperature, rand: o.rand });
+    return sampleDecode(scorer, { maxLength: o.maxLength, temperature: o.temperature, rand: o.rand, forbid: [vocab.start, vocab.unk], noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM });
   } finally {
     scorer.dispose();
   }

@@ -19,7 +19,7 @@ import { seededRandom } from '../random';
 import { loadCheckpoint, type CheckpointMeta } from './checkpoint';
 import { buildInstances, excludeImagesOf, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions } from './data';
 import { beamSearch, modelScorer, sampleDecode, type Decoded } from './decode';
-import { bleuOnImages, captionImage, captionImageScores, perplexity, retrieval, type RankStats } from './evaluate';
+import { DEFAULT_NO_REPEAT_NGRAM, bleuOnImages, captionBeamOptions, captionImage, captionImageScores, perplexity, retrieval, type RankStats } from './evaluate';
 import type { LmModel } from './model';
 
 interface Loaded { stamp: string; model: LmModel; vocab: Vocab; meta: CheckpointMeta }
@@ -141,10 +141,10 @@ export async function runDecodeJob(job: LmDecodeJob): Promise<LmDecodeResult> {
     const feat = await featureOf(ck, input);
     const scorer = modelScorer(model, feat, { startId: vocab.start, endId: vocab.end });
     try {
-      if (job.method === 'sample') captions.push(toDecoded(vocab, sampleDecode(scorer, { maxLength: job.maxLength, temperature: job.temperature, topK: job.topK, rand }), 'sample'));
+      if (job.method === 'sample') captions.push(toDecoded(vocab, sampleDecode(scorer, { maxLength: job.maxLength, temperature: job.temperature, topK: job.topK, rand, forbid: [vocab.start, vocab.unk], noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM }), 'sample'));
       else {
         const k = job.method === 'greedy' ? 1 : job.beam;
-        const d = beamSearch(scorer, { beamSize: k, maxLength: job.maxLength, lengthNormalize: k > 1 })[0] as Decoded;
+        const d = beamSearch(scorer, captionBeamOptions(vocab, { beam: k, maxLength: job.maxLength }))[0] as Decoded;
         captions.push(toDecoded(vocab, d, job.method));
       }
     } finally {

@@ -132,9 +132,16 @@ describe('MLBL-B on an imported dataset', () => {
         expect(w.top.length).toBeGreaterThan(0);
         expect(w.top.length).toBeLessThanOrEqual(5);
         for (let i = 1; i < w.top.length; i++) expect((w.top[i - 1] as { p: number }).p).toBeGreaterThanOrEqual((w.top[i] as { p: number }).p);
-        // Greedy: each word is the most probable one (but after maxLength = 20 words only <end> may follow).
-        if (i < 20) expect(w.top[0]?.word).toBe(w.word);
-        else expect(w.word).toBe('<end>');
+        // Greedy: each word is the most probable one that does not repeat a bigram of the caption
+        // (after maxLength = 20 words only <end> may follow), and never <unk>.
+        expect(w.word).not.toBe('<unk>');
+        if (i >= 20) expect(w.word).toBe('<end>');
+        else {
+          const before = d.words.slice(0, i).map((x) => x.word);
+          const repeats = (word: string): boolean => i > 0 && before.some((x, j) => j + 1 < before.length && x === before[i - 1] && before[j + 1] === word);
+          const firstAllowed = w.top.find((t) => t.word === '<end>' || !repeats(t.word));
+          expect(firstAllowed?.word).toBe(w.word);
+        }
       }
       expect(Math.abs(d.logProb - d.words.reduce((s, w) => s + Math.log(w.p), 0))).toBeLessThan(1e-3);
     }
