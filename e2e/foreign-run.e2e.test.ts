@@ -179,6 +179,8 @@ describe('serve mode in Chromium: a run trained by a separate `mlbl train` proce
     await expect.poll(() => page.getByTestId('accuracy-chart').getAttribute('data-points'), { timeout: 10_000 }).toBe('2');
     await expect.poll(() => page.getByTestId('last-val-accuracy').textContent()).toMatch(/^\d+\.\d{2}%$/);
     expect(await stop.isDisabled()).toBe(true);
+    // The refusal was about the running run: it goes once the run has ended.
+    expect(await page.getByTestId('run-action-error').count()).toBe(0);
     // The log lines arrived live too, up to the trainer's last one.
     const lastLog = printed.filter((e) => e.event === 'run.log').pop() as { message: string } | undefined;
     expect(lastLog).toBeDefined();

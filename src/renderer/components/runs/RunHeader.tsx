@@ -16,7 +16,8 @@ export function RunHeader({ run }: { run: RunRecord }) {
   const { stopRun, pauseRun, resumeRun } = useAppActions();
   const versions = useApp((s) => s.system?.versions ?? null);
   const [busy, setBusy] = useState<Action | null>(null);
-  const [actionError, setActionError] = useState<{ action: Action; message: string } | null>(null);
+  // A refusal ("running in another workbench process") is about the status it was given in: shown only while that lasts.
+  const [actionError, setActionError] = useState<{ action: Action; message: string; status: RunRecord['status'] } | null>(null);
   const [editing, setEditing] = useState(false);
   const active = run.status === 'queued' || run.status === 'running';
   const now = useNow(run.status === 'running');
@@ -29,7 +30,7 @@ export function RunHeader({ run }: { run: RunRecord }) {
     try {
       await (action === 'pause' ? pauseRun : action === 'resume' ? resumeRun : stopRun)(run.id);
     } catch (err) {
-      setActionError({ action, message: err instanceof Error ? err.message : String(err) });
+      setActionError({ action, message: err instanceof Error ? err.message : String(err), status: run.status });
     } finally {
       setBusy(null);
     }
@@ -67,7 +68,7 @@ export function RunHeader({ run }: { run: RunRecord }) {
           </button>
         </div>
       </div>
-      {actionError && (
+      {actionError && actionError.status === run.status && (
         <p className="error-text" role="alert" data-testid="run-action-error" data-action={actionError.action}>
           Could not {actionError.action} the run: {actionError.message}
         </p>
