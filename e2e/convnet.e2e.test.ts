@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
 
 const ARTIFACTS = path.join(ROOT, 'e2e/artifacts');
 
@@ -27,10 +27,7 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
-      throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
-    }
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    checkPrerequisites();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-convnet-'));
     // MNIST as a dataset, for the playground's dataset image (the run trains on the package's files directly).

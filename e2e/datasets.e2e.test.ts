@@ -12,7 +12,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
 
 const MINI = path.resolve(ROOT, '../shared/datasets/flickr8k-mini');
 const MINI_CSV = path.join(MINI, 'captions.csv');
@@ -29,10 +29,7 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
-      throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
-    }
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    checkPrerequisites();
     if (!fs.existsSync(MINI_CSV)) throw new Error(`${MINI_CSV} is missing: the shared datasets live beside the project (../shared/datasets)`);
     fs.mkdirSync(RESULTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-ds-'));

@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Download, type Page }
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetItem } from '../src/shared/dataset-schema';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
 
 const MINI = path.resolve(ROOT, '../shared/datasets/flickr8k-mini');
 const MINI_CSV = path.join(MINI, 'captions.csv');
@@ -73,8 +73,7 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
   const decodeRequests: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    checkPrerequisites();
     if (!fs.existsSync(MINI_CSV)) throw new Error(`${MINI_CSV} is missing: the shared datasets live beside the project (../shared/datasets)`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-lm-'));

@@ -13,7 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries, RunRecord, ServerMessage } from '../src/shared/api';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
 
 const ARTIFACTS = path.join(ROOT, 'e2e/artifacts');
 
@@ -73,8 +73,7 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    checkPrerequisites();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-compare-'));
     server = await startServer(dataDir);

@@ -3,6 +3,7 @@
  * (never a downloaded browser).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,14 @@ export const RESULTS = path.join(ROOT, 'test-results');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const URL_RE = /(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9._~-]+)/;
+
+/** The built renderer and Debian's Chromium, or an error saying how to get them. */
+export function checkPrerequisites(): void {
+  if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
+    throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
 
 export interface Served {
   child: ChildProcess;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, startServer, stopServer, type Served } from './serve-helpers';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
 
 /** Resolves with the HTTP status a WebSocket upgrade to `url` was answered with (101 if it opened). */
 function upgradeStatus(url: string, origin: string): Promise<number> {
@@ -35,10 +35,7 @@ describe('serve mode in Chromium: a LeNet-5 run from the form', () => {
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
-      throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
-    }
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    checkPrerequisites();
     fs.mkdirSync(RESULTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-'));
     server = await startServer(dataDir);
