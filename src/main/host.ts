@@ -46,7 +46,7 @@ export function createHost(o: HostOptions): Host {
   const launcher = withLmInputs(o.launcher ?? forkEngine, { store, datasets: () => datasets.store, runs: () => runs, features: () => features });
   const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
-  const foreign = watchForeignRuns({ store, hostId: runs.hostId, publish });
+  const foreign = watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) });
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
   const features = featureService({ store, datasets: datasets.store, runs, dataDir: o.dataDir, publish });
   const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets, features }));

@@ -31,6 +31,12 @@ export interface RunRecord {
   /** Last value of every metric key, e.g. { loss: 0.21, val_accuracy: 0.97 }. */
   summary: Record<string, number>;
   queuePosition: number | null;
+  /**
+   * The other live workbench process on this data directory that has this run queued or running
+   * (a CLI `mlbl train` beside `mlbl serve`): stop, pause and delete belong to it. Absent or null
+   * when the answering process owns the run or the run is not active.
+   */
+  owner?: { pid: number; machine: string } | null;
 }
 
 export interface MetricPoint { step: number; epoch: number; wallTime: number; value: number }

@@ -157,10 +157,9 @@ export class RunManager {
   private refuseIfElsewhere(id: string, what: string): void {
     if (this.queue.includes(id) || this.active.has(id)) return;
     const r = this.store.getRun(id);
-    if (!r || (r.status !== 'running' && r.status !== 'queued')) return;
-    const h = this.store.runHost(id);
-    if (h && h.id !== this.hostId && hostAlive(h, Date.now(), os.hostname())) {
-      throw new ApiError('conflict', `run ${id} is ${r.status} in another workbench process (pid ${h.pid}${h.machine !== os.hostname() ? ` on ${h.machine}` : ''}) on this data directory: ${what} it there`);
+    const o = r ? this.otherOwner(r) : null;
+    if (r && o) {
+      throw new ApiError('conflict', `run ${id} is ${r.status} in another workbench process (pid ${o.pid}${o.machine !== os.hostname() ? ` on ${o.machine}` : ''}) on this data directory: ${what} it there`);
     }
   }
 
@@ -254,9 +253,20 @@ export class RunManager {
     return this.opts.stopGraceMs ?? 10_000;
   }
 
-  private decorate(r: RunRecord): RunRecord {
+  /** A stored record as this process reports it: queue position, an unrecorded end, and the run's owner if another process has it. */
+  decorate(r: RunRecord): RunRecord {
     const qi = this.queue.indexOf(r.id);
-    return { ...r, ...this.unrecorded.get(r.id), queuePosition: qi >= 0 ? qi + 1 : null };
+    return { ...r, ...this.unrecorded.get(r.id), queuePosition: qi >= 0 ? qi + 1 : null, owner: this.otherOwner(r) };
+  }
+
+  private otherOwner(r: RunRecord): RunRecord['owner'] {
+    if ((r.status !== 'running' && r.status !== 'queued') || this.queue.includes(r.id) || this.active.has(r.id)) return null;
+    try {
+      const h = this.store.runHost(r.id);
+      return h && h.id !== this.hostId && hostAlive(h, Date.now(), os.hostname()) ? { pid: h.pid, machine: h.machine } : null;
+    } catch {
+      return null;
+    }
   }
 
   private pump(): void {

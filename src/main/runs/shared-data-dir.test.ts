@@ -21,14 +21,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-interface Cli { out: () => string; exit: Promise<number | null> }
+interface Cli { pid: number; out: () => string; exit: Promise<number | null> }
 
 function train(dataDir: string, name: string): Cli {
   const child = spawn(process.execPath, [path.join(root, 'bin/mlbl.js'), 'train', '--preset', 'lenet5-mnist', '--set', `name=${name}`, '--set', 'epochs=2', '--set', 'trainLimit=1200', '--set', 'validationLimit=300', '--set', 'testLimit=300', '--json', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  return { out: () => out, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
+  return { pid: child.pid as number, out: () => out, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
 }
 
 /** The metric points a CLI printed for its run, by key. */
@@ -55,6 +55,8 @@ describe('two workbench processes on one data directory', () => {
     const host = createHost({ dataDir, transport: 'websocket', concurrency: 0 });
     try {
       expect(host.runs.get(idA)?.status).toBe('running');
+      // The UI learns who runs it (and so disables stop and pause there).
+      expect(host.runs.get(idA)?.owner).toEqual({ pid: a.pid, machine: os.hostname() });
       await expect(host.dispatch('runs.stop', { id: idA })).rejects.toThrow(new RegExp(`run ${idA} is running in another workbench process \\(pid \\d+\\) on this data directory: stop it there`));
       await expect(host.dispatch('runs.delete', { id: idA })).rejects.toThrow(/in another workbench process/);
 
@@ -81,6 +83,7 @@ describe('two workbench processes on one data directory', () => {
       }
       // The finished runs are this host's to manage now.
       expect(host.runs.get(idA)?.status).toBe('completed');
+      expect(host.runs.get(idA)?.owner).toBeNull();
     } finally {
       await host.close();
     }

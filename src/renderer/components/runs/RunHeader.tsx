@@ -20,6 +20,9 @@ export function RunHeader({ run }: { run: RunRecord }) {
   const [actionError, setActionError] = useState<{ action: Action; message: string; status: RunRecord['status'] } | null>(null);
   const [editing, setEditing] = useState(false);
   const active = run.status === 'queued' || run.status === 'running';
+  // Another workbench process (a CLI mlbl train on this data directory) runs it: only it can stop it.
+  const owner = active ? (run.owner ?? null) : null;
+  const elsewhere = owner ? `Runs in another workbench process (pid ${owner.pid}): stop or pause it there` : undefined;
   const now = useNow(run.status === 'running');
   const elapsed = run.startedAt ? (run.endedAt ?? now) - run.startedAt : null;
   const dataset = runDataset(run);
@@ -54,13 +57,13 @@ export function RunHeader({ run }: { run: RunRecord }) {
         )}
         <div className="spacer" />
         <div className="run-controls" role="group" aria-label="Run controls">
-          <button type="button" className="btn" disabled={run.status !== 'running' || busy !== null} aria-label="Pause run" data-testid="pause-run" onClick={() => void act('pause')}>
+          <button type="button" className="btn" disabled={run.status !== 'running' || owner !== null || busy !== null} title={elsewhere} aria-label="Pause run" data-testid="pause-run" onClick={() => void act('pause')}>
             {busy === 'pause' ? 'Pausing…' : 'Pause'}
           </button>
           <button type="button" className="btn" disabled={!RESUMABLE.has(run.status) || busy !== null} aria-label="Resume run" data-testid="resume-run" onClick={() => void act('resume')}>
             {busy === 'resume' ? 'Resuming…' : 'Resume'}
           </button>
-          <button type="button" className="btn btn-danger" disabled={!active || busy !== null} aria-label="Stop run" data-testid="stop-run" onClick={() => void act('stop')}>
+          <button type="button" className="btn btn-danger" disabled={!active || owner !== null || busy !== null} title={elsewhere} aria-label="Stop run" data-testid="stop-run" onClick={() => void act('stop')}>
             {busy === 'stop' ? 'Stopping…' : 'Stop'}
           </button>
           <button type="button" className="btn" onClick={() => setEditing(true)} aria-label="Edit name, tags and notes" data-testid="edit-run">
@@ -68,6 +71,11 @@ export function RunHeader({ run }: { run: RunRecord }) {
           </button>
         </div>
       </div>
+      {owner && (
+        <p className="muted small" data-testid="run-owner">
+          Trained by another workbench process on this data directory (pid {owner.pid} on {owner.machine}): its progress shows here live; stop or pause it there.
+        </p>
+      )}
       {actionError && actionError.status === run.status && (
         <p className="error-text" role="alert" data-testid="run-action-error" data-action={actionError.action}>
           Could not {actionError.action} the run: {actionError.message}
