@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { ROOT, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 const ARTIFACTS = path.join(ROOT, 'e2e/artifacts');
 
@@ -34,7 +34,7 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     const imported = spawnSync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'import', 'builtin:mnist', '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     if (imported.status !== 0) throw new Error(`mlbl import builtin:mnist failed (${imported.status}):\n${imported.stdout}\n${imported.stderr}`);
     server = await startServer(dataDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light' });
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -44,10 +44,7 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server.child);
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir] });
   });
 
   const s = () => server as Served;

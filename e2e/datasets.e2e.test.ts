@@ -9,10 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { RESULTS, ROOT, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 const MINI = path.resolve(ROOT, '../shared/datasets/flickr8k-mini');
 const MINI_CSV = path.join(MINI, 'captions.csv');
@@ -35,7 +35,7 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-ds-'));
     badDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-bad-'));
     server = await startServer(dataDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -45,10 +45,7 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server.child);
-    for (const d of [dataDir, badDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir, badDir] });
   });
 
   const s = () => server as Served;

@@ -14,9 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { ROOT, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 const ARTIFACTS = path.join(ROOT, 'e2e/artifacts');
 const RUN_NAME = 'from-the-shell';
@@ -61,7 +61,7 @@ describe('serve mode in Chromium: a run trained by a separate `mlbl train` proce
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-foreign-'));
     server = await startServer(dataDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -71,10 +71,7 @@ describe('serve mode in Chromium: a run trained by a separate `mlbl train` proce
       t.kill('SIGKILL');
       await gone;
     }
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server.child);
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir] });
   });
 
   it('shows the run appear, its loss curve grow and the run complete, without a reload; Stop and Pause are disabled, naming the process that runs it', async () => {

@@ -12,11 +12,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetItem } from '../src/shared/dataset-schema';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { ROOT, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 const MINI = path.resolve(ROOT, '../shared/datasets/flickr8k-mini');
 const MINI_CSV = path.join(MINI, 'captions.csv');
@@ -84,7 +84,7 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     testKeys = items.items.map((i) => i.key).sort();
     expect(testKeys.length).toBe(report.dataset.counts.splits.test);
     expect(testKeys.length).toBeGreaterThan(10);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 1000 }, colorScheme: 'light', acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -105,10 +105,7 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server.child);
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir] });
   });
 
   const s = () => server as Served;

@@ -9,11 +9,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries, RunRecord, ServerMessage } from '../src/shared/api';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { ROOT, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 const ARTIFACTS = path.join(ROOT, 'e2e/artifacts');
 
@@ -78,7 +78,7 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-compare-'));
     server = await startServer(dataDir);
     api = await connect(server);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -88,11 +88,8 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     api?.close();
-    if (server) await stopServer(server.child);
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir] });
   });
 
   it('shows queue positions, filters, searches, sorts, tags and deletes runs in the table', async () => {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS = path.join(ROOT, 'test-results');
@@ -19,6 +20,19 @@ export function checkPrerequisites(): void {
     throw new Error('out/renderer/index.html is missing: run `npm run build` before the e2e tests');
   }
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
+
+/** Debian's Chromium with the project's flags. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Closes what a test opened, whatever is already gone: the browser context, the browser, the server, temporary folders. */
+export async function closeAll(o: { context?: BrowserContext; browser?: Browser; server?: Served; dirs?: string[] }): Promise<void> {
+  await o.context?.close().catch(() => undefined);
+  await o.browser?.close().catch(() => undefined);
+  if (o.server) await stopServer(o.server.child);
+  for (const d of o.dirs ?? []) if (d) fs.rmSync(d, { recursive: true, force: true });
 }
 
 export interface Served {

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, startServer, stopServer, type Served, checkPrerequisites } from './serve-helpers';
+import { RESULTS, startServer, type Served, checkPrerequisites, closeAll, launchChromium } from './serve-helpers';
 
 /** Resolves with the HTTP status a WebSocket upgrade to `url` was answered with (101 if it opened). */
 function upgradeStatus(url: string, origin: string): Promise<number> {
@@ -39,14 +39,11 @@ describe('serve mode in Chromium: a LeNet-5 run from the form', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-'));
     server = await startServer(dataDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server.child);
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await closeAll({ context, browser, server, dirs: [dataDir] });
   });
 
   it('refuses the page and the WebSocket without the token (401)', async () => {

@@ -74,7 +74,7 @@ async function cmdServe(args: string[]): Promise<number> {
     process.stderr.write(`mlbl serve: warning: binding ${values.host} exposes the workbench beyond this machine; the token is the only protection\n`);
   }
   const dataDir = resolveDataDir(values['data-dir']);
-  const host = createHost({ dataDir, transport: 'websocket' });
+  const host = createHost({ dataDir, transport: 'websocket', followOtherProcesses: true });
   const server = await serve({ host, bind: values.host, port });
   process.stdout.write(`MLBL Workbench is serving ${dataDir}\nOpen ${server.url}\n`);
   await new Promise<void>((resolve) => {
@@ -96,11 +96,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   const tty = !json && process.stderr.isTTY;
   const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
   const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
-  const mine: { runId?: string } = {};
   host.subscribe((event, payload) => {
-    // Only this command's run: the host also relays the runs other processes train on this data directory.
-    const runId = (payload as { runId?: string }).runId;
-    if (runId !== undefined && runId !== mine.runId) return;
     if (json) {
       if (event === 'run.metrics') out({ event, points: (payload as { points: unknown[] }).points });
       else if (event === 'run.log') out({ event, ...(payload as object) });
@@ -120,7 +116,6 @@ async function cmdTrain(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const run = host.runs.create(spec);
-  mine.runId = run.id;
   if (json) out({ event: 'run.created', run });
   else process.stderr.write(`run ${run.id} (${run.name}) in ${host.dataDir}\n`);
   const final = await host.runs.waitFor(run.id);

@@ -30,6 +30,8 @@ export interface HostOptions {
   launcher?: EngineLauncher;
   engineEnv?: Record<string, string>;
   stopGraceMs?: number;
+  /** Publish the runs other workbench processes train on this data directory (foreign-runs.ts): for hosts that serve a UI. */
+  followOtherProcesses?: boolean;
 }
 
 /** The Node side of the app, without a transport: store, run queue and API handlers. */
@@ -46,7 +48,7 @@ export function createHost(o: HostOptions): Host {
   const launcher = withLmInputs(o.launcher ?? forkEngine, { store, datasets: () => datasets.store, runs: () => runs, features: () => features });
   const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
-  const foreign = watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) });
+  const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
   const features = featureService({ store, datasets: datasets.store, runs, dataDir: o.dataDir, publish });
   const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets, features }));
@@ -54,7 +56,7 @@ export function createHost(o: HostOptions): Host {
     store, runs, datasets, features, dataDir: o.dataDir, dispatch,
     subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
     async close() {
-      foreign.close();
+      foreign?.close();
       features.close();
       await runs.shutdown();
       await datasets.close();

@@ -21,7 +21,7 @@ app.on('web-contents-created', (_e, contents) => guardWebContents(contents, rend
 
 app.whenReady().then(() => {
   const dataDir = process.env.MLBL_DATA_DIR ? resolveDataDir() : app.getPath('userData');
-  host = createHost({ dataDir, transport: 'ipc', launcher: utilityEngineLauncher(path.join(here, 'engine.js')) });
+  host = createHost({ dataDir, transport: 'ipc', followOtherProcesses: true, launcher: utilityEngineLauncher(path.join(here, 'engine.js')) });
   secureSession(session.defaultSession);
   ipcMain.handle('api.call', ipcApiHandler(() => (host as Host).dispatch, rendererUrl));
 

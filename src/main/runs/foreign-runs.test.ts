@@ -212,7 +212,7 @@ function printed(out: string): { runId: string | undefined; loss: MetricPoint[];
 describe('a run trained by another process (real mlbl train) beside an in-process host', () => {
   it('reaches the host\'s subscribers live: new run, status, every loss point after the first look once, log lines; the host\'s own run is not repeated', async () => {
     const dataDir = tmpDir();
-    const host = createHost({ dataDir, transport: 'websocket', concurrency: 0 });
+    const host = createHost({ dataDir, transport: 'websocket', concurrency: 0, followOtherProcesses: true });
     closers.push(() => host.close());
     const events: Seen[] = [];
     let childId: string | undefined;
