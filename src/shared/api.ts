@@ -75,12 +75,12 @@ function method<I extends z.ZodType>(input: I) {
 }
 
 export const methods = {
-  'runs.create': method(z.object({ spec: RunSpec })).returns<RunRecord>(),
-  'runs.list': method(z.object({ status: z.enum(RUN_STATUSES).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 })).returns<RunRecord[]>(),
-  'runs.get': method(z.object({ id: RunId })).returns<RunRecord>(),
-  'runs.stop': method(z.object({ id: RunId })).returns<RunRecord>(),
-  'runs.delete': method(z.object({ id: RunId })).returns<{ deleted: boolean }>(),
-  'runs.metrics': method(z.object({
+  'runs.create': method(z.strictObject({ spec: RunSpec })).returns<RunRecord>(),
+  'runs.list': method(z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 })).returns<RunRecord[]>(),
+  'runs.get': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
+  'runs.stop': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
+  'runs.delete': method(z.strictObject({ id: RunId })).returns<{ deleted: boolean }>(),
+  'runs.metrics': method(z.strictObject({
     id: RunId,
     keys: z.array(z.string().min(1).max(100)).max(50).optional(),
     maxPoints: z.number().int().min(2).max(100_000).default(2_000),
@@ -88,19 +88,19 @@ export const methods = {
     downsample: z.enum(['minmax', 'lttb']).default('minmax'),
   })).returns<MetricSeries[]>(),
   // The latest `limit` samples, oldest first.
-  'runs.samples': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
-  'runs.artefacts': method(z.object({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
-  'runs.filters': method(z.object({ id: RunId, artefactId: z.number().int().positive() })).returns<FilterSnapshot>(),
+  'runs.samples': method(z.strictObject({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
+  'runs.artefacts': method(z.strictObject({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
+  'runs.filters': method(z.strictObject({ id: RunId, artefactId: z.number().int().positive() })).returns<FilterSnapshot>(),
   // ConvNet runs: the test confusion matrix (latest unless artefactId), and activation maps of every conv layer for one MNIST image from a checkpoint (computed on demand by a short-lived engine process).
-  'runs.confusion': method(z.object({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
-  'runs.activations': method(z.object({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
-  'runs.update': method(z.object({ id: RunId, name: z.string().trim().min(1).max(200).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(), notes: z.string().max(20_000).optional() })).returns<RunRecord>(),
+  'runs.confusion': method(z.strictObject({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
+  'runs.activations': method(z.strictObject({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
+  'runs.update': method(z.strictObject({ id: RunId, name: z.string().trim().min(1).max(200).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(), notes: z.string().max(20_000).optional() })).returns<RunRecord>(),
   // Pause stops at a checkpoint and keeps the run resumable; resume continues a paused, stopped, interrupted or diverged run from its last good checkpoint (same step count).
-  'runs.pause': method(z.object({ id: RunId })).returns<RunRecord>(),
-  'runs.resume': method(z.object({ id: RunId })).returns<RunRecord>(),
+  'runs.pause': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
+  'runs.resume': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
   // Language-model runs: checkpoints, decoding an image (a dataset item or a dropped file as a data URL) with any decoder settings, retrieval both ways.
-  'runs.checkpoints': method(z.object({ id: RunId })).returns<CheckpointInfo[]>(),
-  'runs.decode': method(z.object({
+  'runs.checkpoints': method(z.strictObject({ id: RunId })).returns<CheckpointInfo[]>(),
+  'runs.decode': method(z.strictObject({
     id: RunId,
     checkpoint: z.string().min(1).max(64).default('best'),
     itemId: z.number().int().positive().optional(),
@@ -112,7 +112,7 @@ export const methods = {
     maxLength: z.number().int().min(1).max(100).default(20),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   }).refine((q) => (q.itemId === undefined) !== (q.image === undefined), { message: 'give exactly one of itemId and image', path: ['itemId'] })).returns<DecodedCaption>(),
-  'runs.retrieve': method(z.object({
+  'runs.retrieve': method(z.strictObject({
     id: RunId,
     checkpoint: z.string().min(1).max(64).default('best'),
     itemId: z.number().int().positive().optional(),
@@ -122,32 +122,32 @@ export const methods = {
   }).refine((q) => (q.itemId === undefined) !== (q.sentence === undefined), { message: 'give exactly one of itemId and sentence', path: ['itemId'] })).returns<RetrievalHit[]>(),
   // Exports: captions (csv | jsonl | coco results JSON) for a split, metrics (csv long format | json), the model (TF.js layers format).
   'runs.export': method(z.discriminatedUnion('what', [
-    z.object({ what: z.literal('captions'), id: RunId, format: z.enum(['csv', 'jsonl', 'coco']), split: z.enum(['train', 'validation', 'test', 'all']).default('test'), checkpoint: z.string().min(1).max(64).default('best'), beam: z.number().int().min(1).max(20).default(3) }),
-    z.object({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
-    z.object({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
+    z.strictObject({ what: z.literal('captions'), id: RunId, format: z.enum(['csv', 'jsonl', 'coco']), split: z.enum(['train', 'validation', 'test', 'all']).default('test'), checkpoint: z.string().min(1).max(64).default('best'), beam: z.number().int().min(1).max(20).default(3) }),
+    z.strictObject({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
+    z.strictObject({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
   ])).returns<{ files: ExportFile[] }>(),
-  'features.list': method(z.object({ datasetId: DatasetId.optional() }).default({})).returns<FeatureSetRecord[]>(),
+  'features.list': method(z.strictObject({ datasetId: DatasetId.optional() }).default({})).returns<FeatureSetRecord[]>(),
   // Extract (or reuse the cached) features of every image of a dataset with a TF.js layers model on disk or a ConvNet run's model; progress: features.progress.
-  'features.extract': method(z.object({ datasetId: DatasetId, model: z.string().min(1).max(4096).optional(), fromRun: RunId.optional(), layer: z.string().min(1).max(200).optional() })
+  'features.extract': method(z.strictObject({ datasetId: DatasetId, model: z.string().min(1).max(4096).optional(), fromRun: RunId.optional(), layer: z.string().min(1).max(200).optional() })
     .refine((q) => (q.model === undefined) !== (q.fromRun === undefined), { message: 'give exactly one of model and fromRun', path: ['model'] })).returns<FeatureSetRecord>(),
-  'runs.logs': method(z.object({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
-  'datasets.list': method(z.object({}).default({})).returns<DatasetSummary[]>(),
-  'datasets.get': method(z.object({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),
+  'runs.logs': method(z.strictObject({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
+  'datasets.list': method(z.strictObject({}).default({})).returns<DatasetSummary[]>(),
+  'datasets.get': method(z.strictObject({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),
   // Import wizard: detect the format and show the first rows, then import (progress: dataset.import.progress).
   'datasets.preview': method(ImportSource).returns<ImportPreview>(),
   'datasets.import': method(ImportOptions).returns<ImportReport>(),
-  'datasets.cancelImport': method(z.object({ importId: z.string().min(1).max(64) })).returns<{ cancelled: boolean }>(),
+  'datasets.cancelImport': method(z.strictObject({ importId: z.string().min(1).max(64) })).returns<{ cancelled: boolean }>(),
   // Browser: pages of items (search by caption words, filter by class and split), one item, stats.
   'datasets.items': method(ItemsQuery).returns<ItemsPage>(),
-  'datasets.item': method(z.object({ itemId: z.number().int().positive() })).returns<DatasetItemDetail>(),
+  'datasets.item': method(z.strictObject({ itemId: z.number().int().positive() })).returns<DatasetItemDetail>(),
   'datasets.stats': method(StatsQuery).returns<DatasetStats>(),
-  'datasets.skipped': method(z.object({ id: DatasetId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(500) })).returns<{ total: number; items: SkippedItem[] }>(),
+  'datasets.skipped': method(z.strictObject({ id: DatasetId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(500) })).returns<{ total: number; items: SkippedItem[] }>(),
   // Thumbnails by item id only (never a path): a data URL of a WebP made lazily and cached on disk.
   'datasets.thumbnail': method(ThumbnailQuery).returns<Thumbnail>(),
-  'datasets.thumbnails': method(z.object({ itemIds: z.array(z.number().int().positive()).max(1000), size: z.number().int().min(16).max(512).default(128) })).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
-  'datasets.split': method(z.object({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
-  'datasets.delete': method(z.object({ id: DatasetId })).returns<{ deleted: boolean }>(),
-  'system.info': method(z.object({}).default({})).returns<SystemInfo>(),
+  'datasets.thumbnails': method(z.strictObject({ itemIds: z.array(z.number().int().positive()).max(1000), size: z.number().int().min(16).max(512).default(128) })).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
+  'datasets.split': method(z.strictObject({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
+  'datasets.delete': method(z.strictObject({ id: DatasetId })).returns<{ deleted: boolean }>(),
+  'system.info': method(z.strictObject({}).default({})).returns<SystemInfo>(),
 } as const;
 
 export type MethodName = keyof typeof methods;

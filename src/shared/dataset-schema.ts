@@ -16,7 +16,7 @@ export const BUILTIN_MNIST = 'builtin:mnist';
 
 export const DatasetId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -');
 
-export const SplitSpec = z.object({
+export const SplitSpec = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   train: z.number().min(0).max(1).default(0.8),
   validation: z.number().min(0).max(1).default(0.1),
@@ -28,7 +28,7 @@ export type SplitSpec = z.output<typeof SplitSpec>;
 export const DEFAULT_SPLIT: SplitSpec = { seed: 1, train: 0.8, validation: 0.1, test: 0.1, keepSourceSplits: true };
 
 /** Which CSV/JSONL columns (or keys) hold the image path, the caption and the label. */
-export const ColumnMap = z.object({
+export const ColumnMap = z.strictObject({
   image: z.string().min(1).max(200).optional(),
   caption: z.string().min(1).max(200).optional(),
   label: z.string().min(1).max(200).optional(),
@@ -37,7 +37,7 @@ export type ColumnMap = z.output<typeof ColumnMap>;
 
 const PathString = z.string().min(1).max(4096);
 
-export const ImportSource = z.object({
+export const ImportSource = z.strictObject({
   /** A file or folder on the machine running the workbench, or `builtin:mnist`. */
   path: PathString,
   /** The images folder; found next to the annotation file when omitted. */
@@ -191,7 +191,7 @@ export interface DatasetItemDetail extends DatasetItem {
 
 export interface ItemsPage { total: number; offset: number; items: DatasetItem[] }
 
-export const ItemsQuery = z.object({
+export const ItemsQuery = z.strictObject({
   id: DatasetId,
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(1000).default(200),
@@ -227,7 +227,7 @@ export interface DatasetStats {
   skippedByReason: Partial<Record<SkipReason, number>>;
 }
 
-export const StatsQuery = z.object({ id: DatasetId, cutoff: z.number().int().min(1).max(1_000_000).default(5), top: z.number().int().min(1).max(1000).default(50) });
+export const StatsQuery = z.strictObject({ id: DatasetId, cutoff: z.number().int().min(1).max(1_000_000).default(5), top: z.number().int().min(1).max(1000).default(50) });
 
-export const ThumbnailQuery = z.object({ itemId: z.number().int().positive(), size: z.number().int().min(16).max(512).default(128) });
+export const ThumbnailQuery = z.strictObject({ itemId: z.number().int().positive(), size: z.number().int().min(16).max(512).default(128) });
 export interface Thumbnail { itemId: number; dataUrl: string; width: number; height: number }

@@ -31,7 +31,7 @@ export const DenseActivationSchema = z.enum(['relu', 'tanh', 'sigmoid', 'linear'
 export type DenseActivation = z.infer<typeof DenseActivationSchema>;
 
 /** 2-D convolution over [height, width, channels]. Defaults: stride 1, 'valid', relu, biases on. */
-export const Conv2dSchema = z.object({
+export const Conv2dSchema = z.strictObject({
   type: z.literal('conv2d'),
   filters: positiveInt,
   kernel: Size2dSchema,
@@ -42,7 +42,7 @@ export const Conv2dSchema = z.object({
 });
 
 /** 1-D convolution over [length, channels]. Same defaults as conv2d. */
-export const Conv1dSchema = z.object({
+export const Conv1dSchema = z.strictObject({
   type: z.literal('conv1d'),
   filters: positiveInt,
   kernel: positiveInt,
@@ -58,8 +58,8 @@ const pool2dFields = {
   stride: Size2dSchema.optional(),
   padding: PoolPaddingSchema.default('valid'),
 };
-export const MaxPool2dSchema = z.object({ type: z.literal('maxPool2d'), ...pool2dFields });
-export const AvgPool2dSchema = z.object({ type: z.literal('avgPool2d'), ...pool2dFields });
+export const MaxPool2dSchema = z.strictObject({ type: z.literal('maxPool2d'), ...pool2dFields });
+export const AvgPool2dSchema = z.strictObject({ type: z.literal('avgPool2d'), ...pool2dFields });
 
 /** 1-D pooling. stride defaults to the window size, padding to 'valid'. */
 const pool1dFields = {
@@ -67,15 +67,15 @@ const pool1dFields = {
   stride: positiveInt.optional(),
   padding: PoolPaddingSchema.default('valid'),
 };
-export const MaxPool1dSchema = z.object({ type: z.literal('maxPool1d'), ...pool1dFields });
-export const AvgPool1dSchema = z.object({ type: z.literal('avgPool1d'), ...pool1dFields });
+export const MaxPool1dSchema = z.strictObject({ type: z.literal('maxPool1d'), ...pool1dFields });
+export const AvgPool1dSchema = z.strictObject({ type: z.literal('avgPool1d'), ...pool1dFields });
 
 /**
  * Fully connected layer over a vector input (put a flatten before it after conv/pool layers).
  * Default activation 'linear': the last layer of a classifier outputs logits and the loss applies
  * the softmax.
  */
-export const DenseSchema = z.object({
+export const DenseSchema = z.strictObject({
   type: z.literal('dense'),
   units: positiveInt,
   activation: DenseActivationSchema.default('linear'),
@@ -83,12 +83,12 @@ export const DenseSchema = z.object({
 });
 
 /** Drops a fraction `rate` of activations while training (0 <= rate < 1). */
-export const DropoutSchema = z.object({
+export const DropoutSchema = z.strictObject({
   type: z.literal('dropout'),
   rate: z.number().min(0).lt(1),
 });
 
-export const FlattenSchema = z.object({ type: z.literal('flatten') });
+export const FlattenSchema = z.strictObject({ type: z.literal('flatten') });
 
 export const LayerSpecSchema = z.discriminatedUnion('type', [
   Conv2dSchema,

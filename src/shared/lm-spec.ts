@@ -23,7 +23,7 @@ const Fraction = z.coerce.number().min(0).max(0.9);
 /** A boolean that also accepts the strings 'true' and 'false' (as typed on the CLI). */
 const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
-export const LmParams = z.object({
+export const LmParams = z.strictObject({
   model: z.enum(LM_MODELS).default('mlbl-b'),
   /**
    * A captions CSV with the columns `image,caption` (Kaggle Flickr8k layout; quoted fields allowed)

@@ -8,7 +8,7 @@ import { LENET5 } from './layer-spec';
 export { BackendRequest };
 
 /** Training options shared by the ConvNet presets; the defaults are a quick first run (10k images, 3 epochs). */
-export const ConvNetTrainingParams = z.object({
+export const ConvNetTrainingParams = z.strictObject({
   epochs: z.coerce.number().int().min(1).max(200).default(3),
   batchSize: z.coerce.number().int().min(1).max(4096).default(64),
   learningRate: z.coerce.number().positive().max(10).default(0.001),
@@ -53,10 +53,10 @@ const common = {
   tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
 };
 
-export const LeNet5MnistSpec = z.object({ ...common, preset: z.literal('lenet5-mnist'), params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})) });
-export const ConvNetSpec = z.object({ ...common, preset: z.literal('convnet'), params: ConvNetParams.default(ConvNetParams.parse({})) });
+export const LeNet5MnistSpec = z.strictObject({ ...common, preset: z.literal('lenet5-mnist'), params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})) });
+export const ConvNetSpec = z.strictObject({ ...common, preset: z.literal('convnet'), params: ConvNetParams.default(ConvNetParams.parse({})) });
 /** LBL, MLBL-B, MLBL-F: the preset names the model; params.model follows it. */
-export const LanguageModelSpec = z.object({ ...common, preset: z.enum(LM_MODELS), params: LmParams.omit({ model: true }) }).superRefine((s, ctx) => {
+export const LanguageModelSpec = z.strictObject({ ...common, preset: z.enum(LM_MODELS), params: LmParams.omit({ model: true }) }).superRefine((s, ctx) => {
   for (const i of lmInputIssues({ ...s.params, model: s.preset })) ctx.addIssue({ code: 'custom', path: ['params', i.path], message: i.message });
 });
 
@@ -94,9 +94,14 @@ export function applyOverrides(preset: PresetName, sets: string[]): RunSpec {
   return parsed.data;
 }
 
-/** One line per problem, each naming the field path, e.g. `params.epochs: Too small`. */
+/**
+ * One line per problem, each naming the field path, e.g. `params.epochs: Too small`. Inputs are
+ * strict objects, so a misspelt or misplaced key is an error that names the key itself
+ * (`spec.epochs: unknown key`) instead of being dropped while the defaults run.
+ */
 export function formatZodError(error: z.ZodError, root = 'input'): string {
+  const where = (path: PropertyKey[]): string => [root, ...path.map(String)].join('.');
   return error.issues
-    .map((i) => `${[root, ...i.path.map(String)].join('.')}: ${i.message}`)
+    .flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => `${where([...i.path, k])}: unknown key`) : [`${where(i.path)}: ${i.message}`]))
     .join('; ');
 }
