@@ -208,7 +208,7 @@ async function detectFile(file: string, src: ImportSource, imagesGiven: string |
       const flickr = header.length === 2 && header[0]?.toLowerCase() === 'image' && header[1]?.toLowerCase() === 'caption';
       format = want === 'csv' ? 'csv' : flickr ? 'flickr8k' : want === 'flickr8k' ? 'flickr8k' : 'csv';
       if (format === 'flickr8k' && !columns.caption) throw new SourceError(`${base}: the Flickr8k layout needs a caption column`);
-      reason = flickr ? 'Flickr8k CSV layout (image,caption)' : `CSV with columns ${header.join(', ')}`;
+      reason = flickr ? 'Flickr8k CSV layout (image,caption)' : `CSV with ${describeColumns(header)}`;
     } else {
       throw new SourceError(`cannot tell the format of ${base}: not CSV, JSON lines, COCO JSON, Flickr8k token text or idx`);
     }

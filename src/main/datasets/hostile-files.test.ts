@@ -3,10 +3,11 @@
  * through a real host (SQLite file, import worker thread): devices, FIFOs, sockets, /proc files,
  * huge and one-line files, decompression bombs, symlinks out of the folder, Latin-1 text.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportPreview, ImportReport, ItemsPage, Thumbnail } from '../../shared/dataset-schema';
 import { createHost, type Host } from '../host';
@@ -261,6 +262,15 @@ describe('text encodings', () => {
     const all = JSON.stringify(page);
     expect(all).toContain('un café au coin');
     expect(all).not.toContain('\ufffd');
+  });
+
+  it('mlbl import prints how a Latin-1 file was decoded', async () => {
+    const d = dir();
+    const f = path.join(d, 'captions.csv');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from('image,caption\na.jpg,un caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const mlbl = path.resolve(import.meta.dirname ?? '.', '../../../bin/mlbl.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [mlbl, 'import', f, '--data-dir', dir()]);
+    expect(stdout).toContain('  note: captions.csv: line 2 is not valid UTF-8; decoded as windows-1252 (Latin-1)\n');
   });
 
   it('a binary line (NUL bytes) in a token file is skipped with its line number', async () => {
