@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
 import { benchDataset } from './dataset';
+import { benchImportBomb } from './import-bomb';
 import { benchMetrics, METRICS_DEFAULTS } from './metrics';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
@@ -64,7 +65,8 @@ function parseArgs(argv: string[]): Args {
     }
     else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
 }
 
@@ -198,6 +200,20 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const training = ['lenet5', 'mlblb', 'gemm'].some((b) => args.only.has(b));
+  if (args.only.has('import-bomb')) {
+    // Issue 14: import peak memory with decompression bombs among the images (child processes only).
+    const out: Record<string, unknown> = {
+      bench: 'import-bomb',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      load_avg_before: os.loadavg().map((l) => round(l, 2)),
+      ...(await benchImportBomb(say)),
+      load_avg_after: os.loadavg().map((l) => round(l, 2)),
+    };
+    emit(out, args.out);
+    return;
+  }
   if (!training && args.only.has('metrics')) {
     // Metrics (issue 7): SQLite inserts and the runs.metrics query; no tensor backend. With dataset too, both run.
     say(`metrics benchmark, ${METRICS_DEFAULTS.points} points`);

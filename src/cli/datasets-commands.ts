@@ -88,13 +88,14 @@ export async function cmdImport(args: string[]): Promise<number> {
     const d = report.dataset;
     const c = report.counts;
     if (json) {
-      out({ event: 'dataset.imported', id: d.id, name: d.name, format: d.format, kind: d.kind, source: d.source, imagesDir: d.imagesDir, counts: c, skippedByReason: report.skippedByReason, skipped, unreferencedImages: report.unreferencedImages, ms: report.ms });
+      out({ event: 'dataset.imported', id: d.id, name: d.name, format: d.format, kind: d.kind, source: d.source, imagesDir: d.imagesDir, counts: c, skippedByReason: report.skippedByReason, skipped, unreferencedImages: report.unreferencedImages, notes: report.notes ?? [], ms: report.ms });
     } else {
       const lines = [
         `dataset ${d.id}  ${d.name}  (${d.format}, ${d.kind})`,
         `  ${c.items} items: ${c.images} images, ${c.captions} captions, ${c.labelled} labels in ${c.classes} classes`,
         `  split (seed ${d.split.seed}): train ${c.splits.train}, validation ${c.splits.validation}, test ${c.splits.test}`,
         report.unreferencedImages ? `  ${report.unreferencedImages} images in the images folder have no caption (not imported)` : '',
+        ...(report.notes ?? []).map((n) => `  note: ${n}`),
         `  skipped ${report.skippedTotal}${report.skippedTotal ? ': ' + Object.entries(report.skippedByReason).map(([k, v]) => `${k} ${v}`).join(', ') : ''}`,
         ...skipped.map(formatSkip),
         `  ${(report.ms / 1000).toFixed(1)} s`,

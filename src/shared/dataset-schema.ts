@@ -136,6 +136,8 @@ export interface ImportPreview {
   estimate: { lines: number | null; images: number | null; classes: string[] };
   duplicateOf: { id: string; name: string } | null;
   suggestedName: string;
+  /** How the source was read where it matters, e.g. lines decoded as windows-1252 (not valid UTF-8). */
+  notes?: string[];
 }
 
 export interface ImportReport {
@@ -149,6 +151,8 @@ export interface ImportReport {
   /** Images in the images folder that no caption refers to (not imported, not an error). */
   unreferencedImages: number;
   ms: number;
+  /** How the source was read where it matters, e.g. lines decoded as windows-1252 (not valid UTF-8). */
+  notes?: string[];
 }
 
 export type ImportPhase = 'scan' | 'images' | 'write' | 'done' | 'failed' | 'cancelled';

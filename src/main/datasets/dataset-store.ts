@@ -14,7 +14,8 @@ interface ItemRow {
 }
 
 /** Where an item's pixels are: main resolves this; clients only ever send the item id. */
-export interface ItemImageSource { datasetId: string; itemId: number; file: string | null; frame: number | null; width: number | null; height: number | null }
+/** Where an item's image is: `file` inside the folder `root` (the dataset's images folder, or its idx folder). */
+export interface ItemImageSource { datasetId: string; itemId: number; file: string | null; root: string | null; frame: number | null; width: number | null; height: number | null }
 
 /** FTS5 query from what a user typed: every word must occur; `dog*` matches by prefix. */
 export function ftsQuery(search: string): string | null {
@@ -134,14 +135,14 @@ export class DatasetStore {
       const r = byId.get(id);
       if (!r) return null;
       let file: string | null = null;
+      const root = r.format === 'mnist' ? r.source : r.images_dir;
       if (r.path !== null) {
-        const root = r.format === 'mnist' ? r.source : r.images_dir;
         if (root && r.kind !== 'text') {
           const abs = path.resolve(root, r.path);
           if (abs.startsWith(path.resolve(root) + path.sep)) file = abs;
         }
       }
-      return { datasetId: r.dataset_id, itemId: r.id, file, frame: r.frame, width: r.width, height: r.height };
+      return { datasetId: r.dataset_id, itemId: r.id, file, root: file ? root : null, frame: r.frame, width: r.width, height: r.height };
     });
   }
 

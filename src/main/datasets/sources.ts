@@ -1,16 +1,45 @@
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseIdxHeader } from '../../shared/idx';
 import type { DetectedSource, SkipReason, SplitName } from '../../shared/dataset-schema';
 import { SourceError, IDX_IMAGES, IDX_LABELS, csvHeader } from './detect';
 import { isImageName, sortedEntries, walkFiles } from './images';
-import { readCsv, readLines } from './text-input';
+import { FileRefusedError, readHead as readHeadSafe, readWhole } from '../safe-files';
+import { DecodeNotes, readCsv, readLines } from './text-input';
+
+/** COCO captions JSON is parsed whole: bigger files are refused (V8 strings stop near 512 MiB anyway). */
+export const MAX_JSON_BYTES = 400 * 1024 * 1024;
+/** An idx labels file is read whole (one byte per image). */
+export const MAX_IDX_LABELS_BYTES = 256 * 1024 * 1024;
+/** An idx images file is read by frame; this bounds a corrupt or hostile one. */
+export const MAX_IDX_IMAGES_BYTES = 16 * 1024 ** 3;
+
+/** A JSON.parse error without the snippet of input V8 quotes into it (a message never quotes a file). */
+export function jsonError(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const pos = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(m);
+  if (/Unexpected end of JSON input/.test(m)) return 'the JSON ends too early';
+  if (pos) return pos[2] ? `not valid JSON at line ${pos[2]} column ${pos[3]}` : `not valid JSON at position ${pos[1]}`;
+  return 'not valid JSON';
+}
+
+/** Source problems that stop the import; refused files become SourceErrors, named with `label`. */
+async function refusedAsSource<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw e instanceof FileRefusedError ? new SourceError(e.message) : e;
+  }
+}
 
 /** What a format reader emits, in file order. The importer validates images and stores them. */
 export type SourceEvent =
   | { t: 'item'; key: string; path: string | null; label?: string; frame?: number; size?: [number, number]; sourceSplit?: SplitName; file: string; line: number | null }
   | { t: 'caption'; key: string; text: string; file: string; line: number }
-  | { t: 'skip'; file: string; line: number | null; reason: SkipReason; message: string };
+  | { t: 'skip'; file: string; line: number | null; reason: SkipReason; message: string }
+  /** How the source was read, for the report (e.g. lines decoded as windows-1252); not an item. */
+  | { t: 'note'; message: string };
 
 export interface SourceReader {
   /** Bytes (or entries) the reader will go through, for progress; null when unknown. */
@@ -40,7 +69,12 @@ export async function openSource(d: DetectedSource): Promise<SourceReader> {
 /** `<image>#<n><TAB><caption>` (Flickr8k.token.txt). */
 async function* tokenEvents(file: string, progress: (b: number) => void): AsyncGenerator<SourceEvent> {
   const name = path.basename(file);
-  for await (const { text, line } of readLines(file, progress)) {
+  const notes = new DecodeNotes(name);
+  for await (const l of readLines(file, { onBytes: progress })) {
+    const { text, line } = l;
+    if (l.problem) { yield skip(name, line, 'malformed_line', l.problem); continue; }
+    const note = notes.see(l);
+    if (note) yield { t: 'note', message: note };
     if (!text.trim()) continue;
     const tab = text.indexOf('\t');
     if (tab < 0) { yield skip(name, line, 'malformed_line', 'no TAB between the image and the caption'); continue; }
@@ -52,6 +86,8 @@ async function* tokenEvents(file: string, progress: (b: number) => void): AsyncG
     if (!caption) { yield skip(name, line, 'empty_caption', `empty caption for ${key}`); continue; }
     yield { t: 'caption', key, text: caption, file: name, line };
   }
+  const sum = notes.summary();
+  if (sum) yield { t: 'note', message: sum };
 }
 
 async function* csvEvents(d: DetectedSource, progress: (b: number) => void): AsyncGenerator<SourceEvent> {
@@ -64,7 +100,10 @@ async function* csvEvents(d: DetectedSource, progress: (b: number) => void): Asy
   const cl = col(d.columns?.label);
   if (ci < 0) throw new SourceError(`${name}: no image column`);
   let first = true;
+  const notes = new DecodeNotes(name);
   for await (const ev of readCsv(d.file, { sep, onBytes: progress })) {
+    const note = notes.see(ev);
+    if (note) yield { t: 'note', message: note };
     if (ev.kind === 'error') { first = false; yield skip(name, ev.line, 'malformed_line', ev.message); continue; }
     if (first) { first = false; continue; } // the header
     const f = ev.fields;
@@ -84,15 +123,22 @@ async function* csvEvents(d: DetectedSource, progress: (b: number) => void): Asy
       yield { t: 'item', key, path: key, label, file: name, line: ev.line };
     }
   }
+  const sum = notes.summary();
+  if (sum) yield { t: 'note', message: sum };
 }
 
 async function* jsonlEvents(d: DetectedSource, progress: (b: number) => void): AsyncGenerator<SourceEvent> {
   const name = path.basename(d.file);
   const { image = '', caption, label } = d.columns ?? {};
-  for await (const { text, line } of readLines(d.file, progress)) {
+  const notes = new DecodeNotes(name);
+  for await (const l of readLines(d.file, { onBytes: progress })) {
+    const { text, line } = l;
+    if (l.problem) { yield skip(name, line, 'malformed_line', l.problem); continue; }
+    const note = notes.see(l);
+    if (note) yield { t: 'note', message: note };
     if (!text.trim()) continue;
     let o: unknown;
-    try { o = JSON.parse(text); } catch (e) { yield skip(name, line, 'malformed_line', `not JSON: ${(e as Error).message}`); continue; }
+    try { o = JSON.parse(text); } catch (e) { yield skip(name, line, 'malformed_line', jsonError(e)); continue; }
     if (!o || typeof o !== 'object' || Array.isArray(o)) { yield skip(name, line, 'malformed_line', 'not a JSON object'); continue; }
     const rec = o as Record<string, unknown>;
     const key = typeof rec[image] === 'string' ? (rec[image] as string).trim() : '';
@@ -110,23 +156,28 @@ async function* jsonlEvents(d: DetectedSource, progress: (b: number) => void): A
       if (!any && !list.length) yield skip(name, line, 'empty_caption', `empty "${caption}" list for ${key}`);
     } else if (label !== undefined) {
       const v = rec[label];
-      const l = typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
-      if (!l) { yield skip(name, line, 'missing_field', `no "${label}" for ${key}`); continue; }
-      yield { t: 'item', key, path: key, label: l, file: name, line };
+      const lab = typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
+      if (!lab) { yield skip(name, line, 'missing_field', `no "${label}" for ${key}`); continue; }
+      yield { t: 'item', key, path: key, label: lab, file: name, line };
     }
   }
+  const sum = notes.summary();
+  if (sum) yield { t: 'note', message: sum };
 }
 
 /** COCO captions: `{images: [{id, file_name, width, height}], annotations: [{image_id, caption}]}`. */
 async function* cocoEvents(file: string, progress: (b: number) => void): AsyncGenerator<SourceEvent> {
   const name = path.basename(file);
   let doc: unknown;
+  const buf = await refusedAsSource(readWhole(file, MAX_JSON_BYTES, name));
+  progress(buf.length);
+  // JSON is UTF-8; a file that is not is read as windows-1252 and says so, never with U+FFFD.
+  const utf8 = isUtf8(buf);
+  if (!utf8) yield { t: 'note', message: `${name} is not valid UTF-8; decoded as windows-1252 (Latin-1)` };
   try {
-    const text = await fs.promises.readFile(file, 'utf8');
-    progress(Buffer.byteLength(text));
-    doc = JSON.parse(text);
+    doc = JSON.parse(utf8 ? buf.toString('utf8') : new TextDecoder('windows-1252').decode(buf));
   } catch (e) {
-    throw new SourceError(`${name}: not valid JSON (${(e as Error).message})`);
+    throw new SourceError(`${name}: ${jsonError(e)}`);
   }
   const o = doc as { images?: unknown; annotations?: unknown };
   if (!o || typeof o !== 'object' || !Array.isArray(o.images) || !Array.isArray(o.annotations)) {
@@ -190,16 +241,7 @@ export async function idxPairs(dir: string): Promise<IdxPair[]> {
   });
 }
 
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const b = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(b, 0, bytes, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
+const readHead = (file: string, bytes: number): Promise<Buffer> => refusedAsSource(readHeadSafe(file, bytes, MAX_IDX_IMAGES_BYTES, path.basename(file)));
 
 /** Missing idx images reported one by one; beyond that, one line for the rest. */
 const MAX_MISSING_REPORTS = 1000;
@@ -221,7 +263,7 @@ function mnistReader(dir: string): SourceReader {
         let labels: Uint8Array | null = null;
         if (!p.labels) yield skip(p.images, null, 'missing_field', `no ${p.prefix}-labels-idx1-ubyte next to it: images imported without labels`);
         else {
-          const buf = await fs.promises.readFile(path.join(dir, p.labels));
+          const buf = await refusedAsSource(readWhole(path.join(dir, p.labels), MAX_IDX_LABELS_BYTES, p.labels));
           const lh = parseIdxHeader(buf, p.labels);
           labels = buf.subarray(lh.dataOffset, lh.dataOffset + Math.min(lh.size, buf.length - lh.dataOffset));
         }

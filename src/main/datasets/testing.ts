@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import zlib from 'node:zlib';
 
 export function tmpDir(prefix = 'mlbl-ds-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -55,3 +56,28 @@ export function writeIdx(dir: string, prefix: string, n: number, opts: { rows?: 
 
 export const FLICKR_MINI = fileURLToPath(new URL('../../../../shared/datasets/flickr8k-mini', import.meta.url));
 export const FLICKR_CAPTIONS = fileURLToPath(new URL('../../../../shared/datasets/flickr8k-captions', import.meta.url));
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/**
+ * A decompression bomb: a valid 1-bit greyscale PNG of side x side black pixels (16000: about
+ * 31 KB on disk, 256 M pixels decoded). Written by hand so making it costs no decode.
+ */
+export function writeBombPng(file: string, side = 16000): void {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // greyscale
+  const row = 1 + Math.ceil(side / 8); // filter byte + packed bits
+  const idat = zlib.deflateSync(Buffer.alloc(row * side), { level: 9 });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]));
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCsvRecord, readCsv, type CsvEvent } from './text-input';
+import { parseCsvRecord, readCsv, readLines, type CsvEvent, type Line } from './text-input';
 import { tmpDir } from './testing';
 
 const dirs: string[] = [];
@@ -53,5 +53,39 @@ describe('CSV', () => {
     expect(ev.map((e) => (e.kind === 'record' ? `${e.line}:${e.fields[0]}` : `error ${e.line}`))).toEqual(['1:image', 'error 2', '3:b.jpg', '4:c.jpg']);
     const atEnd = await csv('image,caption\na.jpg,ok\nb.jpg,"open at the end\n');
     expect(atEnd.map((e) => (e.kind === 'record' ? `${e.line}:${e.fields[0]}` : `error ${e.line}`))).toEqual(['1:image', '2:a.jpg', 'error 3']);
+  });
+});
+
+describe('lines that are not plain UTF-8 text', () => {
+  const lines = async (buf: Buffer, maxLineBytes?: number): Promise<Line[]> => {
+    const d = tmpDir();
+    dirs.push(d);
+    const f = path.join(d, 'x.txt');
+    fs.writeFileSync(f, buf);
+    const out: Line[] = [];
+    for await (const l of readLines(f, { maxLineBytes })) out.push(l);
+    return out;
+  };
+
+  it('decodes a line that is not valid UTF-8 as windows-1252 and flags it; valid lines stay UTF-8', async () => {
+    const out = await lines(Buffer.concat([Buffer.from('café ok\n', 'utf8'), Buffer.from('caf\xe9 \x80\n', 'latin1'), Buffer.from('last')]));
+    expect(out).toEqual([{ text: 'café ok', line: 1 }, { text: 'café €', line: 2, decodedAs: 'windows-1252' }, { text: 'last', line: 3 }]);
+    expect(JSON.stringify(out)).not.toContain('\ufffd');
+  });
+
+  it('reports a too-long line at once and a NUL line, with line numbers, and goes on', async () => {
+    const out = await lines(Buffer.from(`short\n${'x'.repeat(5000)}\r\nbin\0ary\rafter\n`), 1024);
+    expect(out).toEqual([
+      { text: 'short', line: 1 },
+      { text: '', line: 2, problem: 'line 2 is longer than 1 KiB' },
+      { text: '', line: 3, problem: 'line 3 holds a NUL byte (binary data, not text)' },
+      { text: 'after', line: 4 },
+    ]);
+  });
+
+  it('keeps line numbers across CRLF split between reads', async () => {
+    const text = `${'a'.repeat(65535)}\r\nb\n`;
+    const out = await lines(Buffer.from(text));
+    expect(out.map((l) => [l.line, l.text.length])).toEqual([[1, 65535], [2, 1]]);
   });
 });

@@ -8,7 +8,10 @@ import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { Thumbnail } from '../../shared/dataset-schema';
 import { parseIdxHeader } from '../../shared/idx';
+import { FileRefusedError, checkRegularFile, isUnder, openRegularFile } from '../safe-files';
 import type { ItemImageSource } from './dataset-store';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, tooBigToDecode } from './images';
+import { MAX_IDX_IMAGES_BYTES } from './sources';
 
 export class ThumbnailError extends Error {
   constructor(message: string) { super(message); this.name = 'ThumbnailError'; }
@@ -49,13 +52,44 @@ export class Thumbnails {
     return { itemId: src.itemId, dataUrl: `data:image/webp;base64,${buf.toString('base64')}`, width: w, height: h };
   }
 
+  /** The image's real path, if it is a regular file that really lies inside its dataset's folder. */
+  private async checkedImage(src: ItemImageSource): Promise<string> {
+    const file = src.file as string;
+    let real: string;
+    let root: string;
+    try {
+      real = await fs.promises.realpath(file);
+      root = src.root ? await fs.promises.realpath(src.root) : path.dirname(real);
+    } catch {
+      throw new ThumbnailError(`the image of item ${src.itemId} is no longer on disk`);
+    }
+    if (!isUnder(root, real) || real === root) throw new ThumbnailError(`the image of item ${src.itemId} is a link that leads outside the dataset folder; not served`);
+    try {
+      await checkRegularFile(real, MAX_IMAGE_BYTES, `the image of item ${src.itemId}`);
+    } catch (e) {
+      throw e instanceof FileRefusedError ? new ThumbnailError(e.message) : e;
+    }
+    return real;
+  }
+
   private async make(src: ItemImageSource, file: string, w: number, h: number): Promise<Buffer> {
     let img: Sharp;
     if (src.frame !== null) {
       img = sharp(await readIdxFrame(src.file as string, src.frame), { raw: { width: src.width as number, height: src.height as number, channels: 1 } })
         .resize(w, h, { fit: 'fill', kernel: 'nearest' });
     } else {
-      img = sharp(src.file as string, { failOn: 'none' }).rotate().resize(w, h, { fit: 'fill', fastShrinkOnLoad: true });
+      // Checked again now, not only at import: the file may since have become a link leading
+      // out of the folder, a FIFO, or a bigger image.
+      const real = await this.checkedImage(src);
+      img = sharp(real, { failOn: 'none', limitInputPixels: MAX_IMAGE_PIXELS });
+      let big: string | null;
+      try {
+        big = tooBigToDecode(await sharp(real, { limitInputPixels: false }).metadata());
+      } catch (e) {
+        throw new ThumbnailError(`cannot make a thumbnail of item ${src.itemId}: ${(e as Error).message.split('\n')[0]}`);
+      }
+      if (big) throw new ThumbnailError(`no thumbnail for item ${src.itemId}: the image is ${big}`);
+      img = img.rotate().resize(w, h, { fit: 'fill', fastShrinkOnLoad: true });
     }
     let buf: Buffer;
     try {
@@ -73,7 +107,12 @@ export class Thumbnails {
 }
 
 async function readIdxFrame(file: string, frame: number): Promise<Buffer> {
-  const fh = await fs.promises.open(file, 'r');
+  let fh: fs.promises.FileHandle;
+  try {
+    ({ fh } = await openRegularFile(file, MAX_IDX_IMAGES_BYTES, path.basename(file)));
+  } catch (e) {
+    throw e instanceof FileRefusedError ? new ThumbnailError(e.message) : e;
+  }
   try {
     const head = Buffer.alloc(64);
     await fh.read(head, 0, 64, 0);
