@@ -1,10 +1,11 @@
 /**
  * Training-throughput benchmark (issue 3), dataset benchmark (issue 4, `--only dataset`, in
  * ./dataset.ts) and metrics benchmark (issue 7, `--only metrics`, in ./metrics.ts); the last two
- * are not in the default set.
+ * are not in the default set; nor is the export-latency benchmark (issue 14, `--only export-latency`,
+ * in ./export-latency.ts, run alone).
  *
  *   npm run bench -- [--only lenet5,mlblb,gemm,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
- *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N]
+ *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N] [--export-n N]
  *
  * Prints ONE JSON object on stdout (progress goes to stderr). Networks, sizes and protocol follow
  * ../shared/bench/peers/lenet5_torch.py and mlbl_torch.py: LeNet-5 batch 64, Adam, 4096 random
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
 import { benchDataset } from './dataset';
+import { benchExportLatency, EXPORT_LATENCY_DEFAULTS } from './export-latency';
 import { benchMetrics, METRICS_DEFAULTS } from './metrics';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
@@ -35,10 +37,11 @@ interface Args {
   quick: boolean;
   repeat: number;
   datasetN: number;
+  exportN: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000 };
+  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000, exportN: EXPORT_LATENCY_DEFAULTS.points };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -62,9 +65,13 @@ function parseArgs(argv: string[]): Args {
       a.datasetN = Number(v());
       if (!Number.isInteger(a.datasetN) || a.datasetN < 200) throw new Error('--dataset-n needs an integer >= 200 (one page)');
     }
+    else if (k === '--export-n') {
+      a.exportN = Number(v());
+      if (!Number.isInteger(a.exportN) || a.exportN < 1000) throw new Error('--export-n needs an integer >= 1000');
+    }
     else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'export-latency'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
   return a;
 }
 
@@ -198,6 +205,21 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const training = ['lenet5', 'mlblb', 'gemm'].some((b) => args.only.has(b));
+  if (!training && args.only.has('export-latency')) {
+    // Issue 14: system.info latency over the WebSocket server while a 1M-point CSV export runs; alone, no tensor backend.
+    if (args.only.size > 1) throw new Error('--only export-latency runs alone (it measures latency; other benchmarks would disturb it)');
+    say(`export-latency benchmark, ${args.exportN} points`);
+    emit({
+      bench: 'export-latency',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      load_avg_before: os.loadavg().map((l) => round(l, 2)),
+      ...(await benchExportLatency({ ...EXPORT_LATENCY_DEFAULTS, points: args.exportN }, say)),
+      load_avg_after: os.loadavg().map((l) => round(l, 2)),
+    }, args.out);
+    return;
+  }
   if (!training && args.only.has('metrics')) {
     // Metrics (issue 7): SQLite inserts and the runs.metrics query; no tensor backend. With dataset too, both run.
     say(`metrics benchmark, ${METRICS_DEFAULTS.points} points`);
