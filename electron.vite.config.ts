@@ -7,7 +7,7 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), engine: resolve('src/engine/main.ts'), 'dataset-import-worker': resolve('src/main/datasets/import-worker.ts') } } },
+    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), engine: resolve('src/engine/main.ts'), 'dataset-import-worker': resolve('src/main/datasets/import-worker.ts'), 'offloop-worker': resolve('src/main/runs/offloop-worker.ts') } } },
   },
   preload: {
     plugins: [externalizeDepsPlugin()],

@@ -1,10 +1,11 @@
 /**
  * Training-throughput benchmark (issue 3), dataset benchmark (issue 4, `--only dataset`, in
  * ./dataset.ts) and metrics benchmark (issue 7, `--only metrics`, in ./metrics.ts); the last two
- * are not in the default set.
+ * are not in the default set; nor is the export-latency benchmark (issue 14, `--only export-latency`,
+ * in ./export-latency.ts, run alone).
  *
  *   npm run bench -- [--only lenet5,mlblb,gemm,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
- *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N]
+ *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N] [--export-n N]
  *
  * Prints ONE JSON object on stdout (progress goes to stderr). Networks, sizes and protocol follow
  * ../shared/bench/peers/lenet5_torch.py and mlbl_torch.py: LeNet-5 batch 64, Adam, 4096 random
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
 import { benchDataset } from './dataset';
 import { benchImportBomb } from './import-bomb';
+import { benchExportLatency, EXPORT_LATENCY_DEFAULTS } from './export-latency';
 import { benchMetrics, METRICS_DEFAULTS } from './metrics';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
@@ -36,10 +38,11 @@ interface Args {
   quick: boolean;
   repeat: number;
   datasetN: number;
+  exportN: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000 };
+  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000, exportN: EXPORT_LATENCY_DEFAULTS.points };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -63,9 +66,13 @@ function parseArgs(argv: string[]): Args {
       a.datasetN = Number(v());
       if (!Number.isInteger(a.datasetN) || a.datasetN < 200) throw new Error('--dataset-n needs an integer >= 200 (one page)');
     }
+    else if (k === '--export-n') {
+      a.exportN = Number(v());
+      if (!Number.isInteger(a.exportN) || a.exportN < 1000) throw new Error('--export-n needs an integer >= 1000');
+    }
     else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
   if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
 }
@@ -212,6 +219,21 @@ async function main(): Promise<void> {
       load_avg_after: os.loadavg().map((l) => round(l, 2)),
     };
     emit(out, args.out);
+    return;
+  }
+  if (!training && args.only.has('export-latency')) {
+    // Issue 14: system.info latency over the WebSocket server while a 1M-point CSV export runs; alone, no tensor backend.
+    if (args.only.size > 1) throw new Error('--only export-latency runs alone (it measures latency; other benchmarks would disturb it)');
+    say(`export-latency benchmark, ${args.exportN} points`);
+    emit({
+      bench: 'export-latency',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      load_avg_before: os.loadavg().map((l) => round(l, 2)),
+      ...(await benchExportLatency({ ...EXPORT_LATENCY_DEFAULTS, points: args.exportN }, say)),
+      load_avg_after: os.loadavg().map((l) => round(l, 2)),
+    }, args.out);
     return;
   }
   if (!training && args.only.has('metrics')) {

@@ -9,6 +9,8 @@ import { lmService } from './runs/lm-service';
 import type { RunManager } from './runs/run-manager';
 import { activations, readConfusion } from './runs/convnet-artefacts';
 import { exportRun } from './runs/export';
+import { OffLoop, seriesResult } from './runs/offloop';
+import { rowsToRead } from './store/metric-blocks';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
 
@@ -21,7 +23,12 @@ export interface HandlerContext {
   datasets?: DatasetService;
   /** Feature sets; the run manager's shared one when not given. */
   features?: FeatureService;
+  /** Worker threads for exports and large metric queries; made here when not given. */
+  offloop?: OffLoop;
 }
+
+/** A metric query that reads more rows than this runs in a worker (about 20 ms of reading here). */
+export const OFFLOAD_ROWS = 20_000;
 
 type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 
@@ -30,6 +37,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const datasets = ctx.datasets ?? new DatasetService({ db: store.db, dbFile: store.file, dataDir: ctx.dataDir });
   const features = ctx.features ?? featureService({ store, datasets: datasets.store, runs, dataDir: ctx.dataDir });
   const lm = lmService({ store, runs, datasets: datasets.store, features });
+  const offloop = ctx.offloop ?? new OffLoop();
   const mustRun = (id: string) => {
     const r = runs.get(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
@@ -47,11 +55,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       mustRun(id);
       return { deleted: await runs.delete(id) };
     },
-    'runs.metrics': ({ id, keys, maxPoints, downsample }) => {
+    'runs.metrics': async ({ id, keys, maxPoints, downsample }) => {
       mustRun(id);
       const all = store.metricKeys(id);
-      // Downsampled from the stored block summaries (store/metric-blocks.ts): 1,000,000 points are never all read.
-      return (keys ?? all).filter((k) => all.includes(k)).map((key) => store.metricSeries(id, key, maxPoints, downsample));
+      const wanted = (keys ?? all).filter((k) => all.includes(k));
+      // Downsampled from the stored block summaries (store/metric-blocks.ts), here; a query that must
+      // read many raw rows (maxPoints 100,000 of 1,000,000) runs in a worker, off the event loop.
+      const rows = wanted.reduce((n, key) => n + rowsToRead(store.db, id, key, maxPoints, downsample), 0);
+      if (rows > OFFLOAD_ROWS) return seriesResult(await offloop.run({ kind: 'metrics-query', dbFile: store.file, runId: id, keys: wanted, maxPoints, method: downsample }));
+      return wanted.map((key) => store.metricSeries(id, key, maxPoints, downsample));
     },
     'runs.samples': ({ id, limit }) => (mustRun(id), store.samples(id, limit)),
     'runs.artefacts': ({ id, kind }) => (mustRun(id), store.artefacts(id, kind)),
@@ -85,7 +97,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'runs.decode': (q) => (mustRun(q.id), lm.decode(q)),
     'runs.retrieve': (q) => (mustRun(q.id), lm.retrieve(q)),
     // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (runs/export.ts).
-    'runs.export': (q) => (mustRun(q.id), exportRun({ store, runs, lm }, q)),
+    'runs.export': (q) => (mustRun(q.id), exportRun({ store, runs, lm, offloop }, q)),
     'features.list': ({ datasetId }) => features.list(datasetId),
     'features.extract': async (q) => toRecord((await features.extract(q)).set),
     'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),

@@ -15,6 +15,7 @@ import { LM_MODELS } from '../../shared/lm-spec';
 import type { Store } from '../store/store';
 import { chooseCheckpoint } from './convnet-artefacts';
 import { layersModelFiles, lmModelFiles } from './export-model';
+import { filesResult, textFileResult, type OffLoop } from './offloop';
 import type { RunManager } from './run-manager';
 
 export interface CaptionRow { image: string; caption: string }
@@ -72,6 +73,110 @@ export function metricsJson(runId: string, series: readonly MetricExportSeries[]
   return JSON.stringify({ runId, metrics: series.map((s) => ({ key: s.key, points: s.points.map((p) => ({ step: p.step, epoch: p.epoch, wallTime: p.wallTime, value: Number.isFinite(p.value) ? p.value : null })) })) });
 }
 
+/**
+ * Text built in pieces of about 1 MB: the UTF-8 bytes of the whole text, and of a JSON document
+ * that holds it as one string (the reply's own JSON, so the host need not stringify 70 MB).
+ * Pieces end at whole records, so a surrogate pair is never split; escaping a string piece by
+ * piece gives the same bytes as escaping it whole.
+ */
+export class TextParts {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private readonly raw: Buffer[] = [];
+  private readonly json: Buffer[] = [];
+
+  constructor(jsonPrefix = '') {
+    if (jsonPrefix) this.json.push(Buffer.from(jsonPrefix));
+  }
+
+  push(s: string): void {
+    this.pending.push(s);
+    this.pendingChars += s.length;
+    if (this.pendingChars >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.raw.push(Buffer.from(text));
+    this.json.push(Buffer.from(JSON.stringify(text).slice(1, -1)));
+  }
+
+  /** The text's bytes, and the JSON document's (prefix, the text escaped, suffix). */
+  finish(jsonSuffix = ''): { raw: Buffer; json: Buffer } {
+    this.flush();
+    if (jsonSuffix) this.json.push(Buffer.from(jsonSuffix));
+    const out = { raw: Buffer.concat(this.raw), json: Buffer.concat(this.json) };
+    this.raw.length = 0;
+    this.json.length = 0;
+    return out;
+  }
+}
+
+/** The raw rows of a metric series, by step, in pages: [step, epoch, wall time, value or null]. */
+export type MetricRowPages = (key: string) => Iterable<readonly (readonly [number, number, number, number | null])[]>;
+
+/** `metricsCsv`, written row by row from pages of stored rows into `out`: the same bytes. */
+export function writeMetricsCsv(runId: string, keys: readonly string[], pages: MetricRowPages, out: { push(s: string): void }): void {
+  out.push('run_id,key,step,epoch,wall_time,value\n');
+  const lines: string[] = [];
+  for (const key of keys) {
+    const head = `${csvField(runId)},${csvField(key)},`;
+    for (const page of pages(key)) {
+      lines.length = 0;
+      for (const r of page) lines.push(`${head}${csvNumber(r[0])},${csvNumber(r[1])},${csvNumber(r[2])},${csvNumber(r[3] ?? Number.NaN)}\n`);
+      out.push(lines.join(''));
+    }
+  }
+}
+
+const jsonNumber = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+
+/** `metricsJson`, written point by point from pages of stored rows into `out`: the same bytes. */
+export function writeMetricsJson(runId: string, keys: readonly string[], pages: MetricRowPages, out: { push(s: string): void }): void {
+  out.push(`{"runId":${JSON.stringify(runId)},"metrics":[`);
+  const items: string[] = [];
+  keys.forEach((key, k) => {
+    out.push(`${k ? ',' : ''}{"key":${JSON.stringify(key)},"points":[`);
+    let first = true;
+    for (const page of pages(key)) {
+      items.length = 0;
+      for (const r of page) {
+        items.push(`${first ? '' : ','}{"step":${jsonNumber(r[0])},"epoch":${jsonNumber(r[1])},"wallTime":${jsonNumber(r[2])},"value":${r[3] === null ? 'null' : jsonNumber(r[3])}}`);
+        first = false;
+      }
+      out.push(items.join(''));
+    }
+    out.push(']}');
+  });
+  out.push(']}');
+}
+
+/** The JSON of `{ files: [file] }` around a text file's content, split where the content goes. */
+export function fileReplyJson(name: string, mime: string): [prefix: string, suffix: string] {
+  return [`{"files":[{"name":${JSON.stringify(name)},"mime":${JSON.stringify(mime)},"encoding":"utf8","content":"`, '"}]}'];
+}
+
+export const metricsFileOf = (runId: string, format: 'csv' | 'json'): { name: string; mime: string } =>
+  format === 'csv' ? { name: `${stemOf(runId)}-metrics.csv`, mime: 'text/csv' } : { name: `${stemOf(runId)}-metrics.json`, mime: 'application/json' };
+
+export type CaptionFormat = 'csv' | 'jsonl' | 'coco';
+
+export function captionsFileOf(runId: string, split: string, format: CaptionFormat): { name: string; mime: string } {
+  const base = `${stemOf(runId)}-captions-${split}`;
+  switch (format) {
+    case 'csv': return { name: `${base}.csv`, mime: 'text/csv' };
+    case 'jsonl': return { name: `${base}.jsonl`, mime: 'application/x-ndjson' };
+    case 'coco': return { name: `${base}-coco.json`, mime: 'application/json' };
+  }
+}
+
+export function captionsText(rows: readonly CaptionRow[], format: CaptionFormat): string {
+  return format === 'csv' ? captionsCsv(rows) : format === 'jsonl' ? captionsJsonl(rows) : captionsCoco(rows);
+}
+
 export type ExportInput = MethodParsedInput<'runs.export'>;
 export type SplitChoice = 'train' | 'validation' | 'test' | 'all';
 
@@ -85,6 +190,8 @@ export interface ExportContext {
   store: Store;
   runs: RunManager;
   lm: LmExportSource;
+  /** Where the files are made (off the host's event loop); in this thread when absent. */
+  offloop?: OffLoop;
 }
 
 const isLm = (preset: string): boolean => (LM_MODELS as readonly string[]).includes(preset);
@@ -145,31 +252,34 @@ function splitCaptions(ctx: ExportContext, runId: string, checkpoint: string, sp
 export async function exportRun(ctx: ExportContext, q: ExportInput): Promise<{ files: ExportFile[] }> {
   const run = ctx.runs.get(q.id);
   if (!run) throw new ApiError('not_found', `no run with id ${q.id}`);
-  const stem = stemOf(run.id);
   if (q.what === 'metrics') {
     const all = ctx.store.metricKeys(run.id);
     const unknown = (q.keys ?? []).filter((k) => !all.includes(k));
     if (unknown.length) throw new ApiError('bad_request', `run ${run.id} has no metric ${unknown.map((k) => JSON.stringify(k)).join(', ')} (it has: ${all.join(', ') || 'none yet'})`);
-    const series = (q.keys ?? all).map((key) => ({ key, points: ctx.store.metricPoints(run.id, key) }));
-    return q.format === 'csv'
-      ? { files: [{ name: `${stem}-metrics.csv`, mime: 'text/csv', encoding: 'utf8', content: metricsCsv(run.id, series) }] }
-      : { files: [{ name: `${stem}-metrics.json`, mime: 'application/json', encoding: 'utf8', content: metricsJson(run.id, series) }] };
+    const keys = q.keys ?? all;
+    const file = metricsFileOf(run.id, q.format);
+    if (ctx.offloop) return textFileResult(file.name, file.mime, await ctx.offloop.run({ kind: 'metrics-export', dbFile: ctx.store.file, runId: run.id, keys, format: q.format, ...file }));
+    const series = keys.map((key) => ({ key, points: ctx.store.metricPoints(run.id, key) }));
+    return { files: [{ ...file, encoding: 'utf8', content: q.format === 'csv' ? metricsCsv(run.id, series) : metricsJson(run.id, series) }] };
   }
   if (q.what === 'model') {
     const lm = isLm(run.preset);
     const dir = lm ? lmCheckpointDir(ctx.lm, ctx.runs, run.id, q.checkpoint) : layersCheckpointDir(ctx.store, ctx.runs, run.id, q.checkpoint);
-    try {
-      return { files: lm ? lmModelFiles(dir) : layersModelFiles(dir) };
-    } catch (e) {
-      throw new ApiError('internal', `model export of run ${run.id}: ${(e as Error).message}`);
-    }
+    if (ctx.offloop) return filesResult(await ctx.offloop.run({ kind: 'model-export', runId: run.id, dir, lm }));
+    return { files: modelFiles(run.id, dir, lm) };
   }
   if (!isLm(run.preset)) throw new ApiError('bad_request', `captions export needs a language-model run (${LM_MODELS.join(', ')}); run ${run.id} is ${run.preset}`);
   const rows = await splitCaptions(ctx, run.id, q.checkpoint, q.split, q.beam);
-  const base = `${stem}-captions-${q.split}`;
-  switch (q.format) {
-    case 'csv': return { files: [{ name: `${base}.csv`, mime: 'text/csv', encoding: 'utf8', content: captionsCsv(rows) }] };
-    case 'jsonl': return { files: [{ name: `${base}.jsonl`, mime: 'application/x-ndjson', encoding: 'utf8', content: captionsJsonl(rows) }] };
-    case 'coco': return { files: [{ name: `${base}-coco.json`, mime: 'application/json', encoding: 'utf8', content: captionsCoco(rows) }] };
+  const file = captionsFileOf(run.id, q.split, q.format);
+  if (ctx.offloop) return textFileResult(file.name, file.mime, await ctx.offloop.run({ kind: 'captions-export', rows, format: q.format, ...file }));
+  return { files: [{ ...file, encoding: 'utf8', content: captionsText(rows, q.format) }] };
+}
+
+/** A checkpoint folder as TF.js layers files; a failure names the run. */
+export function modelFiles(runId: string, dir: string, lm: boolean): ExportFile[] {
+  try {
+    return lm ? lmModelFiles(dir) : layersModelFiles(dir);
+  } catch (e) {
+    throw new ApiError('internal', `model export of run ${runId}: ${(e as Error).message}`);
   }
 }

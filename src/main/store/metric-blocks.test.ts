@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downsampleMinMax } from '../../shared/downsample';
+import { downsampleLttb, downsampleMinMax } from '../../shared/downsample';
 import { seededRandom } from '../../shared/random';
 import { RunSpec } from '../../shared/run-spec';
 import { openDatabase } from './db';
+import { metricPages, minMaxPages, rowsToRead } from './metric-blocks';
 import { MIGRATIONS } from './migrations';
 import { Store, type MetricWrite } from './store';
 
@@ -131,6 +132,56 @@ describe('metric blocks', () => {
     expect(s.metricKeys('nope')).toEqual([]);
     s.deleteRun('r1');
     expect(dumpBlocks(s)).toEqual([]);
+    s.close();
+  });
+});
+
+describe('min-max over pages of raw rows', () => {
+  type Row = [number, number, number, number | null];
+  const rowsOf = (pts: MetricWrite[]): Row[] => pts.map((p) => [p.step, p.epoch, p.wallTime, Number.isNaN(p.value) ? null : p.value]);
+  const pagesOf = (rows: Row[], size: number): Row[][] => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+
+  it('keeps exactly the points downsampleMinMax keeps, whatever the page size', () => {
+    // 109 points in 11 buckets (maxPoints 44): (total / buckets) * buckets rounds below total, so
+    // the last point falls in no bucket; the paged fold must drop it too.
+    const cases: [number, number][] = [[1000, 400], [109, 44], [10_007, 10_004], [5000, 4], [4097, 2000], [300, 7], [1003, 1000]];
+    for (const [n, maxPoints] of cases) {
+      const pts = series(n, n + maxPoints);
+      // A run of NaNs and ties, to exercise which NaN and which tie win.
+      for (let i = 50; i < Math.min(n, 60); i++) (pts[i] as MetricWrite).value = Number.NaN;
+      const want = downsampleMinMax(pts.map(({ key: _k, ...p }) => p), maxPoints);
+      for (const size of [1, 7, 64, 8192]) {
+        const got = minMaxPages(pagesOf(rowsOf(pts), size), n, maxPoints);
+        expect(got.seen, `n ${n}`).toBe(n);
+        expect(got.points, `n ${n}, maxPoints ${maxPoints}, pages of ${size}`).toEqual(want);
+      }
+    }
+    expect(Math.floor(11 * (109 / 11))).toBe(108);
+  });
+
+  it('reads every row of a series in pages of a primary-key range, negative steps included', () => {
+    const s = newStore();
+    const pts = series(5000, 3, 'loss', -1234);
+    s.insertMetrics('r1', pts);
+    s.insertMetrics('r1', series(10, 4, 'other'));
+    const pages = [...metricPages(s.db, 'r1', 'loss', 999)];
+    expect(pages.map((p) => p.length)).toEqual([999, 999, 999, 999, 999, 5]);
+    expect(pages.flat()).toEqual(rowsOf(pts));
+    s.close();
+  });
+
+  it('answers fine-bucket queries (more buckets than blocks) from the pages as downsampleMinMax does from every point', () => {
+    const s = newStore();
+    s.insertMetrics('r1', series(30_000, 11));
+    // 30,000 points in 469 level-0 blocks; maxPoints 4,000 asks for 1,000 buckets: the raw rows are read.
+    expect(rowsToRead(s.db, 'r1', 'loss', 4000)).toBe(30_000);
+    expect(rowsToRead(s.db, 'r1', 'loss', 1000)).toBe(469);
+    const every = s.metricPoints('r1', 'loss');
+    for (const maxPoints of [4000, 20_000, 29_999]) {
+      expect(s.metricSeries('r1', 'loss', maxPoints)).toEqual({ key: 'loss', total: 30_000, points: downsampleMinMax(every, maxPoints) });
+    }
+    const lttb = s.metricSeries('r1', 'loss', 5000, 'lttb');
+    expect(lttb.points).toEqual(downsampleLttb(downsampleMinMax(every, 20_000), 5000));
     s.close();
   });
 });

@@ -14,7 +14,11 @@
  * block sizes in step with BLOCK_STEPS (metric-blocks.test.ts checks the backfill against this code).
  *
  * A query reads the coarsest level that still has at least one block per output bucket (about
- * 1,000 rows for 1,000,000 points), and falls back to the raw rows when the series is short.
+ * 1,000 rows for 1,000,000 points), and falls back to the raw rows when the series is short or
+ * the buckets are finer than the blocks (maxPoints 100,000 of 1,000,000). The raw rows are read in
+ * pages by step (an index range each) and folded into the min-max buckets as they come, never
+ * all held as objects at once. `rowsToRead` says what a query will cost, so a caller can run the
+ * big ones off the host's event loop (runs/offloop.ts).
  */
 import type { MetricPoint, MetricSeries } from '../../shared/api';
 import { downsampleLttb, downsampleMinMax, type DownsampleMethod } from '../../shared/downsample';
@@ -210,8 +214,86 @@ export function metricKeyList(db: Db, runId: string): string[] {
   return statements(db).keys.all({ run: runId }) as string[];
 }
 
-type RawRow = [number, number, number, number | null];
+export type RawRow = [number, number, number, number | null];
 const toPoint = (r: RawRow, o = 0): MetricPoint => ({ step: r[o] as number, epoch: r[o + 1] as number, wallTime: r[o + 2] as number, value: (r[o + 3] as number | null) ?? Number.NaN });
+
+const pageStatements = new WeakMap<Db, Stmt>();
+
+/**
+ * The raw rows of a series by step, in pages of `pageRows` (a range of the primary key each,
+ * after the last step of the page before): memory stays at one page however long the series.
+ * Read-only, so it also serves a read-only connection (the export worker's).
+ */
+export function* metricPages(db: Db, runId: string, key: string, pageRows = 8192): Generator<RawRow[]> {
+  let st = pageStatements.get(db);
+  if (!st) pageStatements.set(db, (st = db.prepare('SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step LIMIT ?').raw(true)));
+  let after = Number.NEGATIVE_INFINITY;
+  for (;;) {
+    const rows = st.all(runId, key, after, pageRows) as RawRow[];
+    if (rows.length) yield rows;
+    if (rows.length < pageRows) return;
+    after = (rows[rows.length - 1] as RawRow)[0];
+  }
+}
+
+/**
+ * `downsampleMinMax(points, maxPoints)` over rows that arrive in pages, for `total` rows (the
+ * caller's count; `seen` says how many came, so a mismatch can be caught). Each bucket keeps its
+ * first, minimum (the last NaN wins), maximum and last row, exactly as downsampleMinMax does.
+ */
+export function minMaxPages(pages: Iterable<readonly RawRow[]>, total: number, maxPoints: number): { seen: number; points: MetricPoint[] } {
+  const buckets = Math.floor(maxPoints / 4);
+  const size = total / buckets;
+  const out: MetricPoint[] = [];
+  let b = 0;
+  let end = Math.min(total, Math.floor(size));
+  let i = 0;
+  let open = false;
+  let fI = 0, loI = 0, hiI = 0, lI = 0;
+  let fR: RawRow = [0, 0, 0, null], loR = fR, hiR = fR, lR = fR;
+  let loV = 0, hiV = 0;
+  const emit = (): void => {
+    if (!open) return;
+    const idx: [number, RawRow][] = [[fI, fR], [loI, loR], [hiI, hiR], [lI, lR]];
+    idx.sort((x, y) => x[0] - y[0]);
+    let prev = -1;
+    for (const [k, r] of idx) {
+      if (k === prev) continue;
+      prev = k;
+      out.push(toPoint(r));
+    }
+    open = false;
+  };
+  for (const page of pages) {
+    for (const r of page) {
+      while (i >= end && b < buckets) {
+        emit();
+        b++;
+        end = b < buckets ? Math.min(total, Math.floor((b + 1) * size)) : Number.POSITIVE_INFINITY;
+      }
+      // Past the last bucket (its end can round to total - 1): in no bucket, as in downsampleMinMax.
+      if (b >= buckets) {
+        i++;
+        continue;
+      }
+      const v = r[3] ?? Number.NaN;
+      if (!open) {
+        open = true;
+        fI = loI = hiI = i;
+        fR = loR = hiR = r;
+        loV = hiV = v;
+      } else {
+        if (v < loV || Number.isNaN(v)) { loI = i; loR = r; loV = v; }
+        if (v > hiV) { hiI = i; hiR = r; hiV = v; }
+      }
+      lI = i;
+      lR = r;
+      i++;
+    }
+  }
+  emit();
+  return { seen: i, points: out };
+}
 
 /** All points of a series, by step. */
 export function rawSeries(db: Db, runId: string, key: string): MetricPoint[] {
@@ -223,6 +305,20 @@ export function rawSeries(db: Db, runId: string, key: string): MetricPoint[] {
  * maxPoints/4 buckets of consecutive points; or LTTB), with `total` the number of stored points.
  */
 export function querySeries(db: Db, runId: string, key: string, maxPoints: number, method: DownsampleMethod = 'minmax'): MetricSeries {
+  // One read snapshot: the blocks' count and the pages of raw rows agree while a run keeps writing.
+  return db.inTransaction ? querySnapshot(db, runId, key, maxPoints, method) : db.transaction(() => querySnapshot(db, runId, key, maxPoints, method))();
+}
+
+/** Rows a `querySeries` reads: block rows, or raw points (every one, for a short series or fine buckets). */
+export function rowsToRead(db: Db, runId: string, key: string, maxPoints: number, method: DownsampleMethod = 'minmax'): number {
+  const levels = statements(db).total.all(runId, key) as { level: number; blocks: number; n: number }[];
+  const total = levels[0]?.n ?? 0;
+  if (total <= maxPoints || maxPoints < 4) return total;
+  const need = method === 'lttb' ? maxPoints / 4 : Math.floor(maxPoints / 4);
+  return [...levels].reverse().find((l) => l.blocks >= need)?.blocks ?? total;
+}
+
+function querySnapshot(db: Db, runId: string, key: string, maxPoints: number, method: DownsampleMethod): MetricSeries {
   const st = statements(db);
   const levels = st.total.all(runId, key) as { level: number; blocks: number; n: number }[];
   const total = levels[0]?.n ?? 0;
@@ -235,8 +331,13 @@ export function querySeries(db: Db, runId: string, key: string, maxPoints: numbe
   const need = method === 'lttb' ? maxPoints / 4 : buckets;
   const level = [...levels].reverse().find((l) => l.blocks >= need);
   if (!level) {
+    // Min-max over pages of raw rows: the same points as downsampleMinMax over all of them.
+    const m = method === 'lttb' ? maxPoints * LTTB_PRESELECT : maxPoints;
+    const folded = total > m ? minMaxPages(metricPages(db, runId, key), total, m) : null;
+    if (folded && folded.seen === total) return { key, total, points: method === 'lttb' ? downsampleLttb(folded.points, maxPoints) : folded.points };
+    // Fewer points than the preselection, or the rows changed under the blocks' count: every point, as before.
     const points = rawSeries(db, runId, key);
-    const pre = method === 'lttb' ? downsampleMinMax(points, maxPoints * LTTB_PRESELECT) : points;
+    const pre = method === 'lttb' ? downsampleMinMax(points, m) : points;
     return { key, total: points.length, points: method === 'lttb' ? downsampleLttb(pre, maxPoints) : downsampleMinMax(points, maxPoints) };
   }
   const merged = mergeBlocks(st.blocks.all(runId, key, level.level) as BlockRow[], total, buckets);
