@@ -18,7 +18,7 @@ import type { Host } from '../host';
 import { readLmInputs } from '../runs/lm-inputs';
 import type { EvalReport } from '../runs/lm-service';
 import { lenetSpec, range, ROOT, steps, TestHosts } from '../runs/testing';
-import { fromStored, relativeToDataDir, toStored } from './data-paths';
+import { fromStored, relativeToDataDir, relocatedRunFile, toStored } from './data-paths';
 
 const execFileAsync = promisify(execFile);
 const t = new TestHosts();
@@ -132,5 +132,11 @@ describe('a moved data directory', () => {
     const r = JSON.parse(stdout.trim().split('\n').at(-1) as string) as EvalReport;
     expect(r).toMatchObject({ runId: lm.id, dataset: ds.id, split: 'test' });
     expect(Number.isFinite(r.perplexity)).toBe(true);
+    // The LM checkpoint names its extractor (the ConvNet run's model.json) by the path it had when trained: found again here.
+    const meta = JSON.parse(fs.readFileSync(path.join(c, 'runs', lm.id, 'checkpoint', 'model.json'), 'utf8')) as { features: { model: string } };
+    expect(meta.features.model.startsWith(a + path.sep)).toBe(true);
+    const extractor = relocatedRunFile(c, meta.features.model);
+    expect(extractor.startsWith(path.join(c, 'runs', lenet.id) + path.sep)).toBe(true);
+    expect(fs.existsSync(extractor)).toBe(true);
   }, 400_000);
 });

@@ -4,6 +4,7 @@
  * backup and everything in it still opens. Paths outside it (a dataset's source folder, a model
  * the user named) stay absolute. Stored relative paths use '/' whatever the platform.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** True when `p` lies inside `dir` (not `dir` itself). */
@@ -35,4 +36,17 @@ export function relativeToDataDir(dataDir: string, stored: string, marker: strin
   const posix = stored.split(path.sep).join('/');
   const at = posix.lastIndexOf(`/${marker}`);
   return at >= 0 ? posix.slice(at + 1) : stored;
+}
+
+/**
+ * A file of some run's folder named by an absolute path written into a file (e.g. a language-model
+ * checkpoint's extractor, a ConvNet run's model.json): if it is gone because the data directory
+ * moved, the same file under the data directory where it is now; else the path unchanged.
+ */
+export function relocatedRunFile(dataDir: string, p: string): string {
+  if (!path.isAbsolute(p) || fs.existsSync(p)) return p;
+  const m = /[\\/]runs[\\/]([A-Za-z0-9_-]+)[\\/](.+)$/.exec(p);
+  if (!m) return p;
+  const here = path.join(path.resolve(dataDir), 'runs', m[1] as string, ...(m[2] as string).split(/[\\/]/));
+  return fs.existsSync(here) ? here : p;
 }
