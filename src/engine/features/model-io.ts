@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { modelLegacySizes, verifyCheckpoint } from '../checkpoint-manifest';
 
 interface ModelJson {
   format?: string;
@@ -29,6 +30,9 @@ export function fileSystemHandler(modelPath: string): tf.io.IOHandler {
   const jsonPath = resolveModelJson(modelPath);
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
+      // A run's checkpoint (or any model folder) whose files do not hold what model.json says is
+      // reported naming the file, not as tfjs' "should have N values but has M".
+      verifyCheckpoint(path.dirname(jsonPath), modelLegacySizes);
       const json = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ModelJson;
       if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${jsonPath}: not a TF.js model.json (needs modelTopology and weightsManifest)`);
       const dir = path.dirname(jsonPath);

@@ -2,11 +2,13 @@
  * Language-model checkpoints: `<dir>/model.json` (config, vocabulary, feature extractor, metrics
  * and a TF.js-style weightsManifest) + `<dir>/weights.bin` (every parameter, float32
  * little-endian, in manifest order). The vocabulary travels with the weights, so a checkpoint
- * decodes the same way forever.
+ * decodes the same way forever. `<dir>/manifest.json` (every file's size and sha256, written last;
+ * ../checkpoint-manifest.ts) lets every reader tell a damaged checkpoint from a sound one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Vocab, type VocabJson } from '../../shared/vocabulary';
+import { checkpointDamage, lmResumeLegacySizes, modelLegacySizes, removeManifest, verifyCheckpoint, writeManifest } from '../checkpoint-manifest';
 import { checkDiskFault } from '../faults';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 
@@ -61,17 +63,28 @@ export function saveCheckpoint(
     weightsManifest: [{ paths: ['weights.bin'], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' as const })) }],
     savedAt: Date.now(),
   };
-  // Weights first, then the manifest (a reader never sees a manifest without its weights).
+  // The folder is rewritten in place: its old manifest goes first (a crash midway leaves a folder
+  // checked by sizes, never a manifest describing other files); weights, then model.json, then
+  // the new manifest (a reader never sees a model.json without its weights).
+  removeManifest(dir);
   const tmpW = path.join(dir, `weights.bin.tmp-${process.pid}`);
   fs.writeFileSync(tmpW, buf);
   fs.renameSync(tmpW, path.join(dir, 'weights.bin'));
   const tmpM = path.join(dir, `model.json.tmp-${process.pid}`);
   fs.writeFileSync(tmpM, JSON.stringify(meta));
   fs.renameSync(tmpM, path.join(dir, 'model.json'));
+  writeManifest(dir, ['model.json', 'weights.bin']);
   return meta;
 }
 
+/** What is wrong with a language-model checkpoint folder, or null if it is sound. */
+export function lmCheckpointDamage(dir: string): string | null {
+  return checkpointDamage(dir, modelLegacySizes);
+}
+
+/** model.json of a checkpoint, after verifying the folder (a damaged one throws CheckpointDamagedError naming the file). */
 export function readCheckpointMeta(dir: string): CheckpointMeta {
+  verifyCheckpoint(dir, modelLegacySizes);
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as CheckpointMeta;
   if (meta.format !== 'mlbl-lm-checkpoint' || meta.version !== 1) throw new Error(`${dir}: not an mlbl-lm-checkpoint v1`);
   return meta;
@@ -183,6 +196,7 @@ export function saveResumePoint(dir: string, point: LmResumePoint): void {
     checkDiskFault(path.join(tmp, 'arrays.bin'));
     fs.writeFileSync(path.join(tmp, 'arrays.bin'), Buffer.concat(parts));
     fs.writeFileSync(path.join(tmp, RESUME_FILE), JSON.stringify(json));
+    writeManifest(tmp, [RESUME_FILE, 'arrays.bin']);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   } catch (e) {
@@ -191,7 +205,13 @@ export function saveResumePoint(dir: string, point: LmResumePoint): void {
   }
 }
 
+/** What is wrong with a resume point folder, or null if it is sound. */
+export function resumePointDamage(dir: string): string | null {
+  return checkpointDamage(dir, lmResumeLegacySizes);
+}
+
 export function readResumePoint(dir: string): LmResumePoint {
+  verifyCheckpoint(dir, lmResumeLegacySizes);
   let json: ResumeJson;
   let buf: Buffer;
   try {

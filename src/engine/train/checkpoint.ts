@@ -6,12 +6,15 @@
  * count, epoch, random streams, early-stopping state; see CheckpointState).
  *
  * A checkpoint folder is written under a temporary name and renamed when complete, so a killed
- * engine never leaves a half-written checkpoint behind.
+ * engine never leaves a half-written checkpoint behind; manifest.json (every file's size and
+ * sha256, ../checkpoint-manifest.ts) is written last, and every read verifies it, so a checkpoint
+ * damaged later (a truncated weights.bin) is reported as such, naming the file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointState, OptimizerName } from '../../shared/convnet-spec';
+import { checkpointDamage, convnetLegacySizes, MANIFEST_FILE, verifyCheckpoint, writeManifest } from '../checkpoint-manifest';
 import { checkDiskFault } from '../faults';
 
 const MODEL_JSON = 'model.json';
@@ -71,6 +74,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
+      verifyCheckpoint(dir, convnetLegacySizes);
       const file = path.join(dir, MODEL_JSON);
       let json: { modelTopology?: unknown; format?: string; generatedBy?: string; convertedBy?: string; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; trainingConfig?: unknown };
       try {
@@ -134,6 +138,8 @@ export async function saveCheckpoint({ dir, model, optimizer, state }: SaveCheck
       iter?.tensor.dispose();
     }
     writeRunFile(path.join(tmp, STATE_JSON), JSON.stringify(state));
+    checkDiskFault(path.join(tmp, MANIFEST_FILE));
+    writeManifest(tmp, [MODEL_JSON, WEIGHTS_BIN, OPTIMIZER_JSON, OPTIMIZER_BIN, STATE_JSON]);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   } catch (e) {
@@ -143,7 +149,18 @@ export async function saveCheckpoint({ dir, model, optimizer, state }: SaveCheck
   }
 }
 
+/** What is wrong with a ConvNet checkpoint folder (sizes and checksums of its manifest, or legacy size checks), or null. */
+export function convnetCheckpointDamage(dir: string): string | null {
+  return checkpointDamage(dir, convnetLegacySizes);
+}
+
+/** The checkpoint's state.json, after verifying the whole folder (a damaged checkpoint throws CheckpointDamagedError). */
 export function readCheckpointState(dir: string): CheckpointState {
+  verifyCheckpoint(dir, convnetLegacySizes);
+  return readStateFile(dir);
+}
+
+function readStateFile(dir: string): CheckpointState {
   const file = path.join(dir, STATE_JSON);
   try {
     const s = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointState;
@@ -177,6 +194,7 @@ export async function loadModelWeights(dir: string, model: tf.LayersModel): Prom
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<boolean> {
   const file = path.join(dir, OPTIMIZER_JSON);
   if (!fs.existsSync(file)) return false;
+  verifyCheckpoint(dir, convnetLegacySizes);
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { className: string; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   if (json.className !== optimizerClass(optimizer)) return false;
   const specs = json.weightsManifest.flatMap((g) => g.weights);
@@ -237,14 +255,22 @@ export function resolveCheckpointDir(resumeFrom: string, runDir: string): string
     const ckRoot = path.join(dir, 'checkpoints');
     if (fs.existsSync(ckRoot)) {
       let best: { dir: string; steps: number; mtime: number } | null = null;
+      const damaged: string[] = [];
       for (const name of fs.readdirSync(ckRoot)) {
         const d = path.join(ckRoot, name);
         if (name.includes('.partial-') || !fs.existsSync(path.join(d, STATE_JSON))) continue;
-        const st = readCheckpointState(d);
+        // A damaged checkpoint is passed over: the newest good one is used.
+        const why = convnetCheckpointDamage(d);
+        if (why !== null) {
+          damaged.push(`${name} (${why})`);
+          continue;
+        }
+        const st = readStateFile(d);
         const mtime = fs.statSync(path.join(d, STATE_JSON)).mtimeMs;
         if (!best || st.steps > best.steps || (st.steps === best.steps && mtime > best.mtime)) best = { dir: d, steps: st.steps, mtime };
       }
       if (best) return best.dir;
+      if (damaged.length) throw new Error(`resumeFrom ${s}: every checkpoint of the run folder ${dir} is damaged: ${damaged.join('; ')}`);
       throw new Error(`resumeFrom ${s}: the run folder ${dir} has no checkpoints`);
     }
     throw new Error(`resumeFrom ${s}: ${dir} is neither a checkpoint folder (no ${STATE_JSON}) nor a run folder (no checkpoints/)`);

@@ -1,6 +1,7 @@
 /** Feature-set rows in SQLite (migration 4): one per (dataset, model identity, layer). */
 import { randomBytes } from 'node:crypto';
 import type { FeatureSetRecord } from '../../shared/api';
+import { fromStored, toStored } from '../store/data-paths';
 import type { Db } from '../store/db';
 
 interface Row {
@@ -21,10 +22,11 @@ export interface FeatureSet extends FeatureSetRecord {
   updatedAt: number;
 }
 
-function toSet(r: Row): FeatureSet {
+/** A row as the host uses it: paths inside the data directory (stored relative to it) resolved where it is now. */
+function toSet(r: Row, dataDir: string): FeatureSet {
   return {
-    id: r.id, datasetId: r.dataset_id, model: r.model, layer: r.layer, dim: r.dim, rows: r.rows, complete: r.complete === 1, path: r.path, createdAt: r.created_at,
-    modelPath: r.model_path, modelHash: r.model_hash, fromRun: r.from_run, defaultLayer: r.default_layer === 1, total: r.total, failed: r.failed,
+    id: r.id, datasetId: r.dataset_id, model: r.model, layer: r.layer, dim: r.dim, rows: r.rows, complete: r.complete === 1, path: fromStored(dataDir, r.path), createdAt: r.created_at,
+    modelPath: fromStored(dataDir, r.model_path), modelHash: r.model_hash, fromRun: r.from_run, defaultLayer: r.default_layer === 1, total: r.total, failed: r.failed,
     imagesPerSecond: r.images_per_s, updatedAt: r.updated_at,
   };
 }
@@ -35,18 +37,18 @@ export function toRecord(s: FeatureSet): FeatureSetRecord {
 }
 
 export class FeatureSets {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly dataDir: string) {}
 
   list(datasetId?: string): FeatureSet[] {
     const rows = (datasetId
       ? this.db.prepare('SELECT * FROM feature_sets WHERE dataset_id = ? ORDER BY created_at DESC, id').all(datasetId)
       : this.db.prepare('SELECT * FROM feature_sets ORDER BY created_at DESC, id').all()) as Row[];
-    return rows.map(toSet);
+    return rows.map((r) => toSet(r, this.dataDir));
   }
 
   get(id: string): FeatureSet | null {
     const r = this.db.prepare('SELECT * FROM feature_sets WHERE id = ?').get(id) as Row | undefined;
-    return r ? toSet(r) : null;
+    return r ? toSet(r, this.dataDir) : null;
   }
 
   /** The set for (dataset, model identity, layer); `layer` undefined: the one made with the model's default layer. */
@@ -54,7 +56,7 @@ export class FeatureSets {
     const r = (layer === undefined
       ? this.db.prepare('SELECT * FROM feature_sets WHERE dataset_id = ? AND model_hash = ? AND default_layer = 1 ORDER BY updated_at DESC LIMIT 1').get(datasetId, modelHash)
       : this.db.prepare('SELECT * FROM feature_sets WHERE dataset_id = ? AND model_hash = ? AND layer = ?').get(datasetId, modelHash, layer)) as Row | undefined;
-    return r ? toSet(r) : null;
+    return r ? toSet(r, this.dataDir) : null;
   }
 
   /** Inserts or updates the row of (dataset, model identity, layer); `defaultLayer` is only ever switched on. */
@@ -63,6 +65,7 @@ export class FeatureSets {
     dim: number; rows: number; total: number; failed: number; complete: boolean; path: string; imagesPerSecond: number | null;
   }): FeatureSet {
     const now = Date.now();
+    s = { ...s, path: toStored(this.dataDir, s.path), modelPath: toStored(this.dataDir, s.modelPath) };
     const old = this.find(s.datasetId, s.modelHash, s.layer);
     if (old) {
       this.db.prepare(`UPDATE feature_sets SET model = ?, model_path = ?, from_run = ?, default_layer = MAX(default_layer, ?), dim = ?, rows = ?, total = ?, failed = ?,

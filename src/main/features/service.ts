@@ -61,7 +61,7 @@ export class FeatureService {
   private readonly engines = new Set<JobEngine>();
 
   constructor(private readonly o: FeatureServiceOptions) {
-    this.sets = new FeatureSets(o.store.db);
+    this.sets = new FeatureSets(o.store.db, o.store.dataDir);
   }
 
   list(datasetId?: string): FeatureSetRecord[] {

@@ -22,6 +22,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { convnetLegacySizes, modelLegacySizes, verifyCheckpoint } from '../../engine/checkpoint-manifest';
 import type { ExportFile } from '../../shared/api';
 import type { CheckpointMeta } from '../../engine/lm/checkpoint';
 
@@ -29,6 +30,8 @@ export type LmCheckpointMeta = CheckpointMeta;
 
 /** model.json of an LM checkpoint folder, checked to be one. */
 export function readLmCheckpointMeta(dir: string): LmCheckpointMeta {
+  // A damaged checkpoint is named as such (which file, what is wrong), never exported.
+  verifyCheckpoint(dir, modelLegacySizes);
   const file = path.join(dir, 'model.json');
   let meta: LmCheckpointMeta;
   try {
@@ -195,6 +198,7 @@ export function lmModelFiles(checkpointDir: string): ExportFile[] {
 
 /** A TF.js layers checkpoint folder (ConvNet runs) as files: model.json and every weights file its manifest names. */
 export function layersModelFiles(checkpointDir: string): ExportFile[] {
+  verifyCheckpoint(checkpointDir, convnetLegacySizes);
   const file = path.join(checkpointDir, 'model.json');
   const text = fs.readFileSync(file, 'utf8');
   const json = JSON.parse(text) as { weightsManifest?: { paths: string[] }[] };

@@ -110,6 +110,9 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     const runDir = path.join(dir, 'runs', 'a');
     fs.mkdirSync(path.join(runDir, 'checkpoints', 'step-105'), { recursive: true });
     fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'state.json'), JSON.stringify({ steps: 105 }));
+    // A sound (if weightless) checkpoint: resume.ts passes over a folder without its model.json as damaged.
+    fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['./weights.bin'], weights: [] }] }));
+    fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'weights.bin'), '');
     other.insertArtefact({ runId: 'a', kind: 'checkpoint', path: path.join(runDir, 'checkpoints', 'step-105'), step: 105, epoch: 1, meta: { dir: 'checkpoints/step-105', steps: 105 }, createdAt: 3 });
     const late = other.insertArtefact({ runId: 'a', kind: 'filters', path: path.join(runDir, 'f109'), step: 109, epoch: 1, meta: {}, createdAt: 3 });
     other.insertSample({ runId: 'a', step: 108, epoch: 1, kind: 'caption', text: 'before the stop', data: null, createdAt: 3 });

@@ -4,7 +4,8 @@
  * `<runDir>/inputs/captions.csv` (`image,caption,split`: the dataset's own split by image, so the
  * held-out test images are the dataset's test split) and, for MLBL-B/F, the cached feature set
  * of the run's extractor on that dataset (extracted first when missing, with progress in the
- * run's log). `<runDir>/inputs.json` records what was resolved (for eval, decode and retrieval).
+ * run's log). `<runDir>/inputs.json` records what was resolved (for eval, decode and retrieval),
+ * with paths inside the data directory relative to it (store/data-paths.ts).
  *
  * `withLmInputs` wraps an engine launcher: the 'start' message of such a run is held until the
  * inputs are resolved, then sent with `captions` and `features` set. A stop or pause while
@@ -18,6 +19,7 @@ import { LM_MODELS } from '../../shared/lm-spec';
 import type { SplitName } from '../../shared/dataset-schema';
 import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
+import { fromStored, relativeToDataDir, toStored } from '../store/data-paths';
 import type { Store } from '../store/store';
 import type { EngineLauncher, EngineProcess } from './engine-process';
 import type { RunManager } from './run-manager';
@@ -53,11 +55,26 @@ export function needsLmInputs(spec: RunSpec): spec is LanguageModelSpec {
 
 /** What a run's inputs were resolved to, or null (a captions-file run, or not resolved yet). */
 export function readLmInputs(runDir: string): LmInputs | null {
+  let j: LmInputs;
   try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, INPUTS_FILE), 'utf8')) as LmInputs;
+    j = JSON.parse(fs.readFileSync(path.join(runDir, INPUTS_FILE), 'utf8')) as LmInputs;
   } catch {
     return null;
   }
+  // Paths where the data directory is now; an older file's absolute paths are found again by the
+  // run's or dataset's own folder in them (the data directory may have moved since).
+  const dataDir = dataDirOf(runDir);
+  const here = (p: string, marker: string | null): string => fromStored(dataDir, relativeToDataDir(dataDir, p, marker));
+  return {
+    ...j,
+    captions: here(j.captions, `runs/${path.basename(runDir)}/`),
+    features: j.features === null ? null : here(j.features, j.dataset ? `datasets/${j.dataset}/features/` : null),
+  };
+}
+
+/** The data directory of a run folder (`<dataDir>/runs/<id>`). */
+function dataDirOf(runDir: string): string {
+  return path.resolve(runDir, '..', '..');
 }
 
 /** An extractor param: a run id of a ConvNet run, else a model path. */
@@ -129,7 +146,9 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
     if (out.set.failed > 0) log('warn', `features: ${out.set.failed} images could not be decoded; they are left out`);
   }
   const inputs: LmInputs = { dataset: datasetId, captions, features, featureSetId, images: seen.size, captionCount: rows.length, splits, resolvedAt: Date.now() };
-  fs.writeFileSync(path.join(runDir, INPUTS_FILE), JSON.stringify(inputs, null, 2));
+  const dataDir = dataDirOf(runDir);
+  const stored: LmInputs = { ...inputs, captions: toStored(dataDir, captions), features: features === null ? null : toStored(dataDir, features) };
+  fs.writeFileSync(path.join(runDir, INPUTS_FILE), JSON.stringify(stored, null, 2));
   return { ...spec, params: { ...p, captions, ...(features ? { features } : {}) } };
 }
 

@@ -16,6 +16,7 @@ import type { FeatureService } from '../features/service';
 import type { Store } from '../store/store';
 import { INSPECT_IDLE_MS } from './convnet-artefacts';
 import { JobEngine } from './job-engine';
+import { relocatedRunFile } from '../store/data-paths';
 import { datasetCaptionRows, isLmSpec, readLmInputs } from './lm-inputs';
 import type { RunManager } from './run-manager';
 
@@ -188,7 +189,9 @@ export class LmService {
     const inputs = readLmInputs(this.o.runs.runDir(run.id));
     if (inputs && inputs.dataset === datasetId && inputs.features && fs.existsSync(inputs.features)) return inputs.features;
     if (!meta.features) throw new ApiError('bad_request', `the checkpoint of run ${run.id} does not record its feature extractor`);
-    const out = await this.o.features.extract({ datasetId, model: meta.features.model, layer: meta.features.layer }, (p) => log?.(`features: ${p.done}/${p.total}`));
+    // The extractor may be a ConvNet run's checkpoint in a data directory that has moved since.
+    const model = relocatedRunFile(this.o.store.dataDir, meta.features.model);
+    const out = await this.o.features.extract({ datasetId, model, layer: meta.features.layer }, (p) => log?.(`features: ${p.done}/${p.total}`));
     return out.set.path;
   }
 

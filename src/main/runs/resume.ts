@@ -10,17 +10,27 @@
  * it could record the artefact is not trusted (the points before it may be missing) and is
  * removed with everything else recorded after the chosen one.
  *
+ * A third: its files are sound. A checkpoint folder carries manifest.json (every file's size and
+ * sha256; older folders are checked by the sizes their JSON implies), and a damaged one (a
+ * truncated weights.bin, a flipped byte) is passed over for the next older good one, saying so.
+ * When every recorded checkpoint is damaged the resume fails and deletes nothing: the run's
+ * history stays as it is, so the user can restore the folder from a backup and resume again (or
+ * train the spec afresh as a new run), rather than lose hours of recorded training to a restart.
+ *
  * ConvNet runs: `checkpoint` artefacts (meta.dir, meta.steps; folder with state.json).
  * Language-model runs: `resume` artefacts (meta.dir, meta.steps; folder with resume.json).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkpointDamage, convnetLegacySizes, lmResumeLegacySizes, type LegacySizes } from '../../engine/checkpoint-manifest';
 import type { ArtefactRecord } from '../../shared/api';
 import { BLOCK_STEPS, insertMetricBatch, type MetricWrite } from '../store/metric-blocks';
 import type { Store } from '../store/store';
 
 /** Files that mark a complete checkpoint folder, by artefact kind. */
 const STATE_FILES: Record<string, string> = { checkpoint: 'state.json', resume: 'resume.json' };
+/** How a folder without manifest.json is checked, by artefact kind. */
+const LEGACY_SIZES: Record<string, LegacySizes> = { checkpoint: convnetLegacySizes, resume: lmResumeLegacySizes };
 
 export interface ResumePlan {
   /** The checkpoint folder to continue from (inside the run folder), or null: start over from step 0. */
@@ -32,6 +42,8 @@ export interface ResumePlan {
   artefactId: number | null;
   /** Checkpoint artefacts passed over, and why (for the run's log). */
   rejected: string[];
+  /** Recorded checkpoints whose files are damaged, newest first: folder name and what is wrong. */
+  damaged: { name: string; reason: string }[];
 }
 
 function inside(root: string, p: string): boolean {
@@ -54,14 +66,22 @@ function stateSteps(dir: string, file: string): number | null {
 export function planResume(store: Store, runId: string, runDir: string): ResumePlan {
   const rows = store.artefacts(runId).filter((a) => a.kind in STATE_FILES).sort((a, b) => b.id - a.id);
   const rejected: string[] = [];
+  const damaged: ResumePlan['damaged'] = [];
   for (const a of rows) {
-    const plan = checkCandidate(a, runDir, rejected);
-    if (plan) return { ...plan, rejected };
+    const plan = checkCandidate(a, runDir, rejected, damaged);
+    if (plan) return { ...plan, rejected, damaged };
   }
-  return { checkpoint: null, steps: 0, epoch: 0, artefactId: null, rejected };
+  return { checkpoint: null, steps: 0, epoch: 0, artefactId: null, rejected, damaged };
 }
 
-function checkCandidate(a: ArtefactRecord, runDir: string, rejected: string[]): Omit<ResumePlan, 'rejected'> | null {
+/** The log line of a resume that passed over damaged checkpoints (null if none was). */
+export function damageNote(plan: ResumePlan): string | null {
+  if (plan.damaged.length === 0) return null;
+  const what = plan.damaged.map((d) => `checkpoint ${d.name} is damaged (${d.reason})`).join('; ');
+  return plan.checkpoint ? `${what}; resuming from ${path.basename(plan.checkpoint)}` : `${what}; no good checkpoint is left`;
+}
+
+function checkCandidate(a: ArtefactRecord, runDir: string, rejected: string[], damaged: ResumePlan['damaged']): Omit<ResumePlan, 'rejected' | 'damaged'> | null {
   const dir = typeof a.meta.dir === 'string' ? a.meta.dir : null;
   const steps = typeof a.meta.steps === 'number' ? a.meta.steps : null;
   if (dir === null || steps === null) return null; // not a resumable checkpoint (an LM's best-model folder)
@@ -78,6 +98,11 @@ function checkCandidate(a: ArtefactRecord, runDir: string, rejected: string[]): 
   }
   if (onDisk !== steps) {
     rejected.push(`${dir}: holds step ${onDisk}, recorded as step ${steps}`);
+    return null;
+  }
+  const reason = checkpointDamage(abs, LEGACY_SIZES[a.kind] as LegacySizes);
+  if (reason !== null) {
+    damaged.push({ name: path.basename(abs), reason });
     return null;
   }
   return { checkpoint: abs, steps, epoch: a.epoch, artefactId: a.id };

@@ -9,7 +9,7 @@ import type { RunSpec } from '../../shared/run-spec';
 import { HOST_HEARTBEAT_MS, hostAlive } from '../store/hosts';
 import type { Store } from '../store/store';
 import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
-import { planResume, rewindRun } from './resume';
+import { damageNote, planResume, rewindRun } from './resume';
 
 /** Statuses a run can be resumed from (in place, from its last good checkpoint). */
 export const RESUMABLE: readonly RunStatus[] = ['paused', 'stopped', 'interrupted', 'failed', 'diverged'];
@@ -320,6 +320,13 @@ export class RunManager {
   /** Rewinds the run's records to its last good checkpoint; returns that folder (undefined: start over). */
   private prepareResume(id: string, dir: string): string | undefined {
     const plan = planResume(this.store, id, dir);
+    const damage = damageNote(plan);
+    if (!plan.checkpoint && damage) {
+      // Every checkpoint is damaged: deleting the run's history to restart it would lose what a
+      // restored backup could still save, so the resume fails and changes nothing.
+      throw new Error(`${damage}. Nothing was deleted: restore the run's folder (${dir}) from a backup and resume again, or train the same spec as a new run`);
+    }
+    if (damage) this.log(id, 'warn', damage);
     const gone = rewindRun(this.store, id, dir, plan);
     for (const r of plan.rejected) this.log(id, 'warn', `resume: checkpoint ${r}; not used`);
     const removed = `deleted what was recorded after it: ${gone.metrics} metric points, ${gone.samples} samples, ${gone.artefacts} artefacts${gone.folders.length ? `, ${gone.folders.length} files or folders` : ''}`;

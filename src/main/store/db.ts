@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MIGRATIONS } from './migrations';
+import { MIGRATION_CODE, MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 
@@ -57,6 +57,7 @@ function migrate(db: Db, target: number, file: string): void {
     db.transaction(() => {
       if (schemaVersion(db) > v) return;
       db.exec(sql);
+      MIGRATION_CODE[v + 1]?.(db, { dataDir: path.dirname(path.resolve(file)) });
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

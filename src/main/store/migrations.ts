@@ -3,6 +3,9 @@
  * transaction; `PRAGMA user_version` records where a file stands. Never edit a released
  * migration: append a new one, so old databases upgrade in place.
  */
+import type { Db } from './db';
+import { relativeToDataDir } from './data-paths';
+
 export const MIGRATIONS: readonly string[] = [
   // 1: runs and their metrics
   `
@@ -232,6 +235,33 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE runs ADD COLUMN host_id TEXT;
   `,
+  // 7: paths of files inside the data directory stored relative to it (artefact rows, feature
+  // sets), so the directory can be moved; the rewrite needs the data directory's location, so it
+  // is code: MIGRATION_CODE[7]
+  `
+  SELECT 7;
+  `,
 ];
+
+/** What a migration does in code after its SQL (same transaction), by the version it brings the database to. */
+export const MIGRATION_CODE: Readonly<Record<number, (db: Db, ctx: { dataDir: string }) => void>> = {
+  7: (db, { dataDir }) => {
+    // Absolute paths under the data directory -> relative. A directory moved before this upgrade
+    // is recognised by the run's or dataset's own folder in the path (runs/<id>/, datasets/<id>/).
+    const arts = db.prepare('SELECT id, run_id, path FROM artefacts').all() as { id: number; run_id: string; path: string }[];
+    const setArt = db.prepare('UPDATE artefacts SET path = ? WHERE id = ?');
+    for (const a of arts) {
+      const rel = relativeToDataDir(dataDir, a.path, `runs/${a.run_id}/`);
+      if (rel !== a.path) setArt.run(rel, a.id);
+    }
+    const sets = db.prepare('SELECT id, dataset_id, from_run, path, model_path FROM feature_sets').all() as { id: string; dataset_id: string; from_run: string | null; path: string; model_path: string }[];
+    const setFs = db.prepare('UPDATE feature_sets SET path = ?, model_path = ? WHERE id = ?');
+    for (const f of sets) {
+      const p = relativeToDataDir(dataDir, f.path, `datasets/${f.dataset_id}/features/`);
+      const m = relativeToDataDir(dataDir, f.model_path, f.from_run ? `runs/${f.from_run}/` : null);
+      if (p !== f.path || m !== f.model_path) setFs.run(p, m, f.id);
+    }
+  },
+};
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, MetricSeries, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
 import type { RunSpec } from '../../shared/run-spec';
+import { fromStored, toStored } from './data-paths';
 import { openDatabase, type Db } from './db';
 import { getHost, liveHostIds, registerHost, removeHost, touchHost, type HostRow, type PidAlive } from './hosts';
 import { insertMetricBatch, metricKeyList, querySeries } from './metric-blocks';
@@ -147,7 +148,7 @@ export class Store {
 
   insertArtefact(a: { runId: string; kind: string; path: string; step: number; epoch: number; meta: Record<string, unknown>; createdAt: number }): ArtefactRecord {
     const info = this.db.prepare('INSERT INTO artefacts (run_id, kind, path, step, epoch, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(a.runId, a.kind, a.path, a.step, a.epoch, JSON.stringify(a.meta), a.createdAt);
+      .run(a.runId, a.kind, toStored(this.dataDir, a.path), a.step, a.epoch, JSON.stringify(a.meta), a.createdAt);
     return { id: Number(info.lastInsertRowid), runId: a.runId, kind: a.kind, step: a.step, epoch: a.epoch, meta: a.meta, createdAt: a.createdAt };
   }
 
@@ -158,9 +159,13 @@ export class Store {
     return rows.map(toArtefact);
   }
 
-  /** The stored file path is never sent to clients; only main resolves it. */
+  /**
+   * The artefact's file where the data directory is now (stored relative to it, so a moved data
+   * directory still finds it). The path is never sent to clients; only main resolves it.
+   */
   artefactPath(runId: string, id: number): { path: string; kind: string } | null {
-    return (this.db.prepare('SELECT path, kind FROM artefacts WHERE run_id = ? AND id = ?').get(runId, id) as { path: string; kind: string } | undefined) ?? null;
+    const row = this.db.prepare('SELECT path, kind FROM artefacts WHERE run_id = ? AND id = ?').get(runId, id) as { path: string; kind: string } | undefined;
+    return row ? { path: fromStored(this.dataDir, row.path), kind: row.kind } : null;
   }
 
   insertSample(s: Omit<SampleRecord, 'id'>): void {
