@@ -29,8 +29,9 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
   const closeSlow = (c: Client): void => {
     const mb = (c.ws.bufferedAmount / 1048576).toFixed(1);
     c.ws.close(1008, `not reading: ${mb} MB of replies and events waiting`);
-    // It is not reading, so the close frame may never be read either.
-    setTimeout(() => c.ws.terminate(), 1000).unref();
+    // Nothing more is queued once closing; a client that never reads would never see the close
+    // frame, so after a grace the socket goes.
+    setTimeout(() => c.ws.terminate(), 5_000).unref();
   };
 
   const update = (c: Client): void => {
