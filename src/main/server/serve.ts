@@ -58,8 +58,13 @@ function sameToken(a: string | undefined | null, token: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function realOr(p: string): string {
-  try { return fs.realpathSync(p); } catch { return path.resolve(p); }
+/** The static dir's real path, once it exists (it may be built after the server starts). */
+function staticRoot(dir: string): () => string {
+  let real: string | undefined;
+  return () => {
+    if (real) return real;
+    try { return (real = fs.realpathSync(dir)); } catch { return path.resolve(dir); }
+  };
 }
 
 /**
@@ -76,6 +81,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
   const maxMessage = o.maxMessageBytes ?? 1 << 20;
   const maxConnections = o.maxConnections ?? 256;
   const onError = o.onError ?? ((where: string, e: unknown) => process.stderr.write(`mlbl serve: ${where}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`));
+  const root = staticRoot(staticDir);
   let port = o.port ?? 0;
 
   const allowedHosts = (): Set<string> => new Set([`${bind}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
@@ -96,8 +102,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
     if (sameToken(target.query.get('token'), token)) headers['Set-Cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     const rel = target.path === '/' || target.path === '' ? '/index.html' : target.path;
     headers['Cache-Control'] = rel === '/index.html' ? 'no-store' : 'max-age=3600';
-    const root = realOr(staticDir);
-    if (await sendStatic(req, res, root, rel, headers) === 'sent') return;
+    if (await sendStatic(req, res, root(), rel, headers) === 'sent') return;
     if (rel === '/index.html') return deny(res, 500, `The renderer is not built (${staticDir} has no index.html): run npm run build`);
     return deny(res, 404, 'Not found');
   }
