@@ -16,7 +16,7 @@ export interface ApiSocketLimits {
 
 export interface ClientStats { bufferedAmount: number; inFlight: number; paused: boolean }
 
-interface Client { ws: WebSocket; inFlight: number; paused: boolean; alive: boolean }
+interface Client { ws: WebSocket; inFlight: number; paused: boolean; alive: boolean; stuckAt?: number }
 
 /**
  * The API clients of one server: each request goes to host.dispatch, each host event to every
@@ -59,6 +59,16 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
 
   const heartbeat = limits.heartbeatMs > 0 ? setInterval(() => {
     for (const c of clients) {
+      if (c.paused) {
+        // Its pongs wait behind the requests we are not reading, so they cannot count. Paused for
+        // its unread replies, with none read over a whole period: it is not reading.
+        const buffered = c.ws.bufferedAmount;
+        if (buffered > limits.pauseAboveBytes && c.stuckAt !== undefined && buffered >= c.stuckAt) closeSlow(c);
+        c.stuckAt = buffered > limits.pauseAboveBytes ? buffered : undefined;
+        c.alive = true;
+        continue;
+      }
+      c.stuckAt = undefined;
       if (!c.alive) { c.ws.terminate(); continue; }
       c.alive = false;
       try { c.ws.ping(); } catch { c.ws.terminate(); }

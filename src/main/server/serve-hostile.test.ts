@@ -177,6 +177,20 @@ describe('WebSocket clients that do not read', () => {
       await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
       expect(await closed).toBeLessThan(2_000);
       expect(ws.readyState).toBe(WebSocket.OPEN);
+      // One that floods and never reads is paused (its pongs cannot be read), then closed with a reason.
+      const flood = await rawWebSocket(s2.port, s2.token);
+      for (let i = 0; i < 10_000; i += 500) flood.socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
+      for (let t = 0; t < 100 && !s2.stats().clients.some((c) => c.paused); t++) await new Promise((r) => setTimeout(r, 20));
+      expect(s2.stats().clients.some((c) => c.paused)).toBe(true);
+      const read = frameReader();
+      const frames: { opcode: number; payload: Buffer }[] = [];
+      const floodClosed = new Promise((r) => flood.socket.once('close', r));
+      await new Promise((r) => setTimeout(r, 1_000));
+      flood.socket.on('data', (d: Buffer) => frames.push(...read(d)));
+      flood.socket.resume();
+      await floodClosed;
+      expect(frames.find((f) => f.opcode === 8)?.payload.subarray(2).toString()).toMatch(/^not reading/);
+      expect(ws.readyState).toBe(WebSocket.OPEN);
       ws.close();
     } finally {
       await s2.close();
