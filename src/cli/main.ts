@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { PRESETS, applyOverrides, type PresetName } from '../shared/run-spec';
 import { resolveDataDir } from '../main/data-dir';
 import { createHost } from '../main/host';
-import { serve } from '../main/server/serve';
 import { formatRunsTable, progressLine } from './format';
 import { DATASETS_USAGE, cmdDatasets, cmdImport } from './datasets-commands';
 import { RESUME_USAGE, cmdResume } from './resume-command';
 import { LM_USAGE, cmdCaption, cmdEval, cmdFeatures } from './lm-commands';
 import { EXPORT_USAGE, cmdExport } from './export-commands';
+import { cmdServe } from './serve-command';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
@@ -64,27 +64,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mlbl ${cmd}: ${(e as Error).message}\n`);
     return 1;
   }
-}
-
-async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8765' }, 'data-dir': { type: 'string' } } });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: expected a port number 0..65535`);
-  if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
-    process.stderr.write(`mlbl serve: warning: binding ${values.host} exposes the workbench beyond this machine; the token is the only protection\n`);
-  }
-  const dataDir = resolveDataDir(values['data-dir']);
-  const host = createHost({ dataDir, transport: 'websocket', followOtherProcesses: true });
-  const server = await serve({ host, bind: values.host, port });
-  process.stdout.write(`MLBL Workbench is serving ${dataDir}\nOpen ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
-  await host.close();
-  return 0;
 }
 
 async function cmdTrain(args: string[]): Promise<number> {
