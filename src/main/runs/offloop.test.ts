@@ -153,3 +153,25 @@ describe("the host's event loop during a big export", () => {
     }
   });
 });
+
+describe('an encoded export over the real WebSocket server', () => {
+  it('arrives as one text message whose result equals the dispatched one', async () => {
+    const { serve } = await import('../server/serve');
+    const { WebSocket } = await import('ws');
+    const server = await serve({ host, port: 0 });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+      await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+      const got = await new Promise<{ id: number; ok: boolean; result: { files: ExportFile[] } }>((resolve) => {
+        ws.on('message', (data, isBinary) => { if (!isBinary) { const m = JSON.parse(data.toString()); if (m.id === 7) resolve(m); } });
+        ws.send(JSON.stringify({ id: 7, method: 'runs.export', input: { what: 'metrics', id: runId, format: 'csv' } }));
+      });
+      ws.close();
+      const direct = (await host.dispatch('runs.export', { what: 'metrics', id: runId, format: 'csv' })) as { files: ExportFile[] };
+      expect(encodedJson(direct)).toBeDefined();
+      expect(got).toEqual({ id: 7, ok: true, result: JSON.parse(JSON.stringify(direct)) });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { ClientMessage, ServerMessage } from '../../shared/api';
 import { toWireError } from '../api-handlers';
+import { encodedJson, encodedReplyParts } from '../encoded-reply';
 import type { Host } from '../host';
 
 export interface ApiSocketLimits {
@@ -43,6 +44,16 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
   const send = (c: Client, m: ServerMessage): void => {
     if (c.ws.readyState !== c.ws.OPEN) return;
     if (c.ws.bufferedAmount > limits.closeAboveBytes) return closeSlow(c);
+    // A result whose JSON a worker already encoded (a million-point export): its bytes go out as
+    // fragments of one text message, with no JSON.stringify of ~70 MB on the event loop.
+    const encoded = 'result' in m ? encodedJson(m.result) : undefined;
+    if (encoded && 'id' in m) {
+      const [head, body, tail] = encodedReplyParts(m.id, encoded);
+      c.ws.send(head, { fin: false });
+      c.ws.send(body, { binary: false, fin: false });
+      c.ws.send(tail, { fin: true }, () => update(c));
+      return;
+    }
     let text: string;
     try {
       text = JSON.stringify(m);
