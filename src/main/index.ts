@@ -33,8 +33,9 @@ let settings: DesktopSettings;
 const lastStatus = new Map<string, RunStatus>();
 const progress = new Map<string, number>();
 
-function forkUtility(entry: string, name: string, env: Record<string, string> = {}) {
-  return utilityProcess.fork(entry, [], { serviceName: name, stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, ...env } });
+// The host's output goes to the app's; an engine's stderr is piped for its crash report (engine-relay.ts).
+function forkUtility(entry: string, name: string, stderr: 'inherit' | 'pipe', env: Record<string, string> = {}) {
+  return utilityProcess.fork(entry, [], { serviceName: name, stdio: ['ignore', 'inherit', stderr], env: { ...process.env, ...env } });
 }
 
 function onEvent(event: string, payload: unknown): void {
@@ -57,8 +58,8 @@ function startHost(dataDir: string): HostLink {
   progress.clear();
   const l = startHostLink({
     dataDir,
-    forkHost: () => forkUtility(paths.host, 'MLBL host'),
-    forkEngine: (env) => forkUtility(paths.engine, 'MLBL engine', env),
+    forkHost: () => forkUtility(paths.host, 'MLBL host', 'inherit'),
+    forkEngine: (env) => forkUtility(paths.engine, 'MLBL engine', 'pipe', env),
     onEvent,
     onProgress: (runId, f) => { progress.set(runId, f); showProgress(); },
     onUnexpectedExit: (code) => { if (l === link) dialog.showErrorBox(APP_NAME, `The workbench's host process stopped (exit code ${code}). Runs that were training end as interrupted and can be resumed. Restart the app to continue.`); },

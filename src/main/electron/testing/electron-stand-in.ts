@@ -97,8 +97,9 @@ class StandInUtility extends EventEmitter {
 }
 
 export const utilityProcess = {
-  fork(modulePath: string, args: string[] = [], o: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: unknown } = {}) {
-    const child = fork(modulePath, args, { env: o.env ?? process.env, execArgv: ['--import', shim], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+  fork(modulePath: string, args: string[] = [], o: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: 'pipe' | 'inherit' | 'ignore' | ('pipe' | 'inherit' | 'ignore')[] } = {}) {
+    const io = typeof o.stdio === 'string' ? ['ignore', o.stdio, o.stdio] : (o.stdio ?? ['ignore', 'inherit', 'inherit']);
+    const child = fork(modulePath, args, { env: o.env ?? process.env, execArgv: ['--import', shim], stdio: ['ignore', io[1] ?? 'inherit', io[2] ?? 'inherit', 'ipc'], serialization: 'advanced' });
     const u = new StandInUtility(child);
     recorded.forks.push({ modulePath, name: o.serviceName, child: u });
     return u;
