@@ -98,7 +98,8 @@ class StandInUtility extends EventEmitter {
 
 export const utilityProcess = {
   fork(modulePath: string, args: string[] = [], o: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: 'pipe' | 'inherit' | 'ignore' | ('pipe' | 'inherit' | 'ignore')[] } = {}) {
-    const io = typeof o.stdio === 'string' ? ['ignore', o.stdio, o.stdio] : (o.stdio ?? ['ignore', 'inherit', 'inherit']);
+    type Io = 'pipe' | 'inherit' | 'ignore';
+    const io: Io[] = typeof o.stdio === 'string' ? ['ignore', o.stdio, o.stdio] : (o.stdio ?? ['ignore', 'inherit', 'inherit']);
     const child = fork(modulePath, args, { env: o.env ?? process.env, execArgv: ['--import', shim], stdio: ['ignore', io[1] ?? 'inherit', io[2] ?? 'inherit', 'ipc'], serialization: 'advanced' });
     const u = new StandInUtility(child);
     recorded.forks.push({ modulePath, name: o.serviceName, child: u });
