@@ -21,6 +21,7 @@ vi.mock('electron', () => import('./testing/electron-stand-in'));
 
 const APP = 'app://mlbl/index.html';
 const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-'));
+const otherData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-other-'));
 const call = (method: string, input: unknown, frame: string | null = `${APP}#/runs`) => invoke('api.call', frame, method, input) as Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
 const win = () => recorded.windows[0]!;
 const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
@@ -51,7 +52,7 @@ afterAll(async () => {
   app.emit('window-all-closed');
   await until('the app to quit', () => recorded.quit > 0, 30_000);
   await until('every utility process to exit', () => recorded.forks.every((f) => f.child.pid === undefined), 10_000);
-  fs.rmSync(userData, { recursive: true, force: true });
+  for (const d of [userData, otherData]) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe('the built main bundle under a stand-in Electron', () => {
@@ -160,5 +161,17 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(recorded.notifications).toEqual([expect.objectContaining({ title: expect.stringMatching(/^Run .* finished$/) })]);
     const listed = await call('runs.list', {});
     expect((listed.result as RunRecord[]).find((r) => r.id === id)?.status).toBe('completed');
+  });
+
+  it('opens another data folder from the menu: the host restarts on it, the choice is remembered, the page reloads', async () => {
+    const first = recorded.forks[0]!.child;
+    recorded.openDialogAnswers.push({ canceled: false, filePaths: [otherData] });
+    flat(recorded.menu ?? []).find((i) => i.id === 'choose-data-folder')!.click!({ checked: false });
+    await until('the page to reload', () => win().webContents.reloads === 1, 30_000);
+    expect(first.pid).toBeUndefined(); // the first host closed
+    expect(await call('system.info', {})).toMatchObject({ ok: true, result: { dataDir: otherData } });
+    expect(await call('runs.list', {})).toEqual({ ok: true, result: [] });
+    expect(fs.existsSync(path.join(otherData, 'workbench.db'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({ dataDir: otherData, notifications: true });
   });
 });

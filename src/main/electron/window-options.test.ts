@@ -67,6 +67,8 @@ describe('IPC sender validation', () => {
     const bad = await handle(from(APP), 'runs.get', { id: '../../etc' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await handle(from(APP), 'fs.read', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    // Native dialogs are answered by the app's main process; the host (and so the WebSocket) says where to fall back.
+    expect(await handle(from(APP), 'dialog.openPath', { kind: 'file' })).toEqual({ ok: false, error: { code: 'not_available', message: 'native file dialogs are not available in the browser: type the path' } });
   });
 
   it('refuses calls from any other frame before they reach the API', async () => {
