@@ -24,10 +24,10 @@ const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-'));
 const otherData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-other-'));
 const call = (method: string, input: unknown, frame: string | null = `${APP}#/runs`) => invoke('api.call', frame, method, input) as Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
 const win = () => recorded.windows[0]!;
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
+const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000, detail = () => ''): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (windows: ${recorded.windows.length}, processes: ${recorded.forks.map((f) => path.basename(f.modulePath)).join(', ')}, error boxes: ${recorded.errorBoxes.join(' | ') || 'none'})`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (windows: ${recorded.windows.length}, processes: ${recorded.forks.map((f) => path.basename(f.modulePath)).join(', ')}, error boxes: ${recorded.errorBoxes.join(' | ') || 'none'}) ${detail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 };
@@ -146,7 +146,7 @@ describe('the built main bundle under a stand-in Electron', () => {
   });
 
   it('trains a run whose engine main starts for the host: events reach the window, the taskbar shows progress, the end is notified', async () => {
-    const created = await call('runs.create', { spec: lenetSpec({ epochs: 1, trainLimit: 128, validationLimit: 50, testLimit: 50 }) });
+    const created = await call('runs.create', { spec: lenetSpec({ epochs: 1, trainLimit: 640, validationLimit: 50, testLimit: 50 }) });
     expect(created.ok).toBe(true);
     const id = (created.result as RunRecord).id;
     const statusOf = () => win().webContents.sent.filter(([ch, ev, p]) => ch === 'api.event' && ev === 'run.status' && (p as RunRecord).id === id).map(([, , p]) => (p as RunRecord).status);
@@ -156,7 +156,8 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(engines.length).toBeGreaterThanOrEqual(1);
     expect(win().webContents.sent.some(([ch, ev, p]) => ch === 'api.event' && ev === 'run.metrics' && (p as { runId: string }).runId === id)).toBe(true);
     const progress = win().progress;
-    expect(progress.some((p) => p > 0 && p <= 1)).toBe(true);
+    // The engine reports progress at most every 250 ms: 640 images take longer than that.
+    expect(progress.some((p) => p > 0 && p <= 1), `progress bar values: ${progress.join(', ')}`).toBe(true);
     expect(progress.at(-1)).toBe(-1);
     expect(recorded.notifications).toEqual([expect.objectContaining({ title: expect.stringMatching(/^Run .* finished$/) })]);
     const listed = await call('runs.list', {});
@@ -173,5 +174,29 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(await call('runs.list', {})).toEqual({ ok: true, result: [] });
     expect(fs.existsSync(path.join(otherData, 'workbench.db'))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({ dataDir: otherData, notifications: true });
+  });
+
+  it('remembers the window bounds on close, and a second launch focuses this window', () => {
+    win().emit('close');
+    expect(JSON.parse(fs.readFileSync(path.join(userData, 'window-state.json'), 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 1280, height: 860 }, maximized: false });
+    app.emit('second-instance');
+    expect(win().focused).toBe(1);
+  });
+
+  it('when the host process dies, main kills the engines it started for it and says so; calls get a clear error', async () => {
+    const created = await call('runs.create', { spec: lenetSpec({ epochs: 50, trainLimit: 2000 }) });
+    const id = (created.result as RunRecord).id;
+    const engineFile = path.join(OUT, 'main', 'engine.js');
+    const before = recorded.forks.filter((f) => f.modulePath === engineFile).length;
+    const seen = (): string[] => win().webContents.sent.filter(([, ev, p]) => (ev === 'run.status' || ev === 'run.log') && ((p as RunRecord).id === id || (p as { runId?: string }).runId === id)).map(([, ev, p]) => (ev === 'run.status' ? (p as RunRecord).status : (p as { message: string }).message));
+    await until('the engine to start', () => recorded.forks.filter((f) => f.modulePath === engineFile).length > before && seen().some((x) => x !== 'queued'), 60_000, () => seen().join(' | '));
+    expect(seen(), 'status and log of the run').toContain('running');
+    const engine = recorded.forks.filter((f) => f.modulePath === engineFile).at(-1)!.child;
+    const host = recorded.forks.filter((f) => f.modulePath === path.join(OUT, 'main', 'host-process.js')).at(-1)!.child;
+    expect(engine.pid).toBeTypeOf('number');
+    process.kill(host.pid!, 'SIGKILL');
+    await until('the engine to be killed', () => engine.pid === undefined, 15_000);
+    expect(recorded.errorBoxes.at(-1)).toMatch(/host process stopped \(exit code \d+\)\. Runs that were training end as interrupted and can be resumed/);
+    expect(await call('runs.list', {})).toEqual({ ok: false, error: { code: 'internal', message: 'the host process is not running' } });
   });
 });

@@ -69,8 +69,9 @@ export class StandInWindow extends EventEmitter {
     app.emit('web-contents-created', {}, this.webContents);
   }
   loadURL(url: string): Promise<void> { this.url = url; setImmediate(() => this.emit('ready-to-show')); return Promise.resolve(); }
+  focused = 0;
   show(): void {}
-  focus(): void {}
+  focus(): void { this.focused++; }
   maximize(): void {}
   restore(): void {}
   isMinimized(): boolean { return false; }
@@ -90,7 +91,8 @@ class StandInUtility extends EventEmitter {
     child.on('message', (m) => this.emit('message', m));
     child.on('exit', (code, signal) => this.emit('exit', code ?? (signal ? 1 : 0)));
   }
-  get pid(): number | undefined { return this.child.exitCode === null ? this.child.pid : undefined; }
+  // Undefined once the process ended, as Electron's: by exit code or by signal.
+  get pid(): number | undefined { return this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined; }
   get stderr() { return this.child.stderr; }
   postMessage(m: unknown): void { if (this.child.connected) this.child.send(m as never); }
   kill(): boolean { return this.child.kill('SIGTERM'); }
