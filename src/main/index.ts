@@ -150,10 +150,15 @@ function main(): void {
     win.on('closed', () => { win = null; });
   });
 
-  app.on('window-all-closed', () => {
-    // Runs still training end interrupted (resumable) when the host closes, as in serve mode.
-    void (link?.close() ?? Promise.resolve()).finally(() => app.quit());
+  app.on('window-all-closed', () => app.quit());
+  // Every way out (last window, Quit in the menu, Cmd+Q) closes the host first: runs still training
+  // end interrupted (resumable), as when serve mode stops, instead of the host being killed.
+  app.on('before-quit', (event) => {
+    if (!link) return;
+    event.preventDefault();
+    const closing = link;
     link = null;
+    void closing.close().finally(() => app.quit());
   });
 }
 

@@ -44,7 +44,12 @@ export const app = Object.assign(new EventEmitter(), {
   getPath: (name: string) => { if (name !== 'userData') throw new Error(`stand-in app.getPath(${name}) not implemented`); return recorded.userData; },
   getVersion: () => '0.1.0',
   requestSingleInstanceLock: () => true,
-  quit: () => { recorded.quit++; },
+  // As Electron: before-quit first, and a listener may prevent the quit.
+  quit: () => {
+    let prevented = false;
+    app.emit('before-quit', { preventDefault: () => { prevented = true; } });
+    if (!prevented) recorded.quit++;
+  },
 });
 
 class StandInWebContents extends EventEmitter {
