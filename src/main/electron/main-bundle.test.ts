@@ -184,10 +184,11 @@ describe('the built main bundle under a stand-in Electron', () => {
   });
 
   it('when the host process dies, main kills the engines it started for it and says so; calls get a clear error', async () => {
-    const created = await call('runs.create', { spec: lenetSpec({ epochs: 50, trainLimit: 2000 }) });
-    const id = (created.result as RunRecord).id;
+    // Counted before the call: the host asks for the engine before its reply to runs.create arrives.
     const engineFile = path.join(OUT, 'main', 'engine.js');
     const before = recorded.forks.filter((f) => f.modulePath === engineFile).length;
+    const created = await call('runs.create', { spec: lenetSpec({ epochs: 50, trainLimit: 2000 }) });
+    const id = (created.result as RunRecord).id;
     const seen = (): string[] => win().webContents.sent.filter(([, ev, p]) => (ev === 'run.status' || ev === 'run.log') && ((p as RunRecord).id === id || (p as { runId?: string }).runId === id)).map(([, ev, p]) => (ev === 'run.status' ? (p as RunRecord).status : (p as { message: string }).message));
     await until('the engine to start', () => recorded.forks.filter((f) => f.modulePath === engineFile).length > before && seen().some((x) => x !== 'queued'), 60_000, () => seen().join(' | '));
     expect(seen(), 'status and log of the run').toContain('running');
