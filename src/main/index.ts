@@ -81,6 +81,8 @@ async function chooseDataFolder(): Promise<void> {
     settings = { ...settings, dataDir: dir };
     writeSettings(settingsFile(), settings);
   } catch {
+    // It could not open that folder (the error box said why): back to the one that worked.
+    await link.close();
     link = previous ? startHost(previous.dataDir) : null;
   }
   win?.webContents.reload();
