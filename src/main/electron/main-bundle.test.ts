@@ -176,6 +176,21 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(JSON.parse(fs.readFileSync(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({ dataDir: otherData, notifications: true });
   });
 
+  it('refuses a data folder it cannot open, says why, and goes back to the one that worked', async () => {
+    const notAFolder = path.join(otherData, 'notes.txt');
+    fs.writeFileSync(notAFolder, 'a file, not a folder');
+    const reloads = win().webContents.reloads;
+    recorded.openDialogAnswers.push({ canceled: false, filePaths: [notAFolder] });
+    flat(recorded.menu ?? []).find((i) => i.id === 'choose-data-folder')!.click!({ checked: false });
+    await until('the page to reload', () => win().webContents.reloads === reloads + 1, 30_000);
+    const box = recorded.errorBoxes.at(-1) ?? '';
+    expect(box.startsWith(`cannot open the data folder ${notAFolder}: `), box).toBe(true);
+    expect(box.endsWith('\n\nChoose another data folder from the File menu.'), box).toBe(true);
+    expect(box).not.toContain('a file, not a folder'); // a reason, never the file's contents
+    expect(await call('system.info', {})).toMatchObject({ ok: true, result: { dataDir: otherData } });
+    expect(JSON.parse(fs.readFileSync(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({ dataDir: otherData });
+  });
+
   it('remembers the window bounds on close, and a second launch focuses this window', () => {
     win().emit('close');
     expect(JSON.parse(fs.readFileSync(path.join(userData, 'window-state.json'), 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 1280, height: 860 }, maximized: false });
