@@ -24,6 +24,10 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     plugins: [react()],
+    // `npm start` (electron-vite dev): no hot module reload. React Fast Refresh injects an inline
+    // script the page's CSP (script-src 'self', index.html and security.ts) rightly refuses, and
+    // HMR's WebSocket is not in connect-src; the View menu's Reload picks up changes instead.
+    server: { hmr: false },
     build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
   },
 });
