@@ -7,6 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `MLBL Workbench needs Node 22.12 or newer (this is Node ${process.versions.node}): Electron's tools and ` +
+      'better-sqlite3 13 require it. Install Node 22 LTS (or put the registry\'s node@22 first on PATH, as .ci/run does) and run `npm start` again.\n',
+  );
+  process.exit(1);
+}
 const electronDir = path.join(root, 'node_modules', 'electron');
 
 function electronBinary() {
@@ -29,19 +37,26 @@ if (!bin && fs.existsSync(path.join(electronDir, 'install.js'))) {
   why = (r.stderr?.toString() ?? '').split('\n').find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONN|fetch failed/.test(l))?.trim() ?? `exit code ${r.status}`;
 }
 
+// Electron needs a display: on a Linux machine without one (a server, a container), serve instead.
+if (bin && process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+  why = 'this Linux session has no display (neither DISPLAY nor WAYLAND_DISPLAY is set)';
+  bin = null;
+}
+
 if (bin && !process.argv.includes('--serve')) {
   const r = run(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'dev']);
   process.exit(r.status ?? 1);
 }
 
 if (!fs.existsSync(path.join(root, 'out', 'renderer', 'index.html'))) {
-  const b = run('npm', ['run', 'build', '--silent']);
+  // vite directly, not `npm run build`: no npm warnings in the way of the message below.
+  const b = run(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 if (!bin) {
   process.stdout.write(
-    '\nThe Electron desktop window cannot open on this machine: Electron downloads its binary on first run, ' +
-      `and that download failed (${why || 'no binary in node_modules/electron'}). ` +
+    '\nThe Electron desktop window cannot open on this machine: ' +
+      (why.startsWith('this Linux session') ? `${why}. ` : `Electron downloads its binary on first run, and that download failed (${why || 'no binary in node_modules/electron'}). `) +
       'Starting the same workbench in serve mode instead: it runs training, stores runs in the same SQLite ' +
       'database and serves the same UI to your browser on 127.0.0.1 only, behind a one-time token. ' +
       'Open the URL printed below; stop it with Ctrl-C. On a machine that can reach the Electron download, ' +

@@ -114,6 +114,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'datasets.thumbnails': ({ itemIds, size }) => datasets.thumbnails(itemIds, size),
     'datasets.split': ({ id, split }) => datasets.split(id, split),
     'datasets.delete': ({ id }) => datasets.delete(id),
+    // Native dialogs exist only in the desktop app, whose main process answers them (electron/dialogs.ts).
+    'dialog.openPath': () => { throw new ApiError('not_available', 'native file dialogs are not available in the browser: type the path'); },
+    'dialog.saveFiles': () => { throw new ApiError('not_available', 'native save dialogs are not available in the browser: the files download instead'); },
     'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: runs.concurrency }),
   };
 }
@@ -134,7 +137,5 @@ export function createDispatch(handlers: Handlers): Dispatch {
   };
 }
 
-export function toWireError(e: unknown): { message: string; code: ApiError['code'] } {
-  if (e instanceof ApiError) return { message: e.message, code: e.code };
-  return { message: e instanceof Error ? e.message : String(e), code: 'internal' };
-}
+// Declared in the zod-free wire module so Electron's main process can use it without the handlers.
+export { toWireError } from '../shared/api-wire';

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SystemInfo } from '../shared/api';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM shim declares a module-level `require` in the bundle.
+const requireHere = createRequire(import.meta.url);
 
 function pkgVersion(name: string): string | null {
   try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(requireHere.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
   } catch {
     return null;
   }

@@ -4,6 +4,7 @@
  * typed from these declarations.
  */
 import { z } from 'zod';
+import type { EVENT_NAMES } from './api-wire';
 import { RunSpec } from './run-spec';
 import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
 import { DatasetId, ImportOptions, ImportSource, ItemsQuery, SplitSpec, StatsQuery, ThumbnailQuery, type DatasetInfo, type DatasetItemDetail, type DatasetStats, type ImportPreview, type ImportProgress, type ImportReport, type ItemsPage, type SkippedItem, type Thumbnail } from './dataset-schema';
@@ -148,6 +149,15 @@ export const methods = {
   'datasets.split': method(z.strictObject({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
   'datasets.delete': method(z.strictObject({ id: DatasetId })).returns<{ deleted: boolean }>(),
   'system.info': method(z.strictObject({}).default({})).returns<SystemInfo>(),
+  // Native dialogs, answered by the desktop app's main process; elsewhere (a browser) they fail with
+  // code not_available and the page falls back to a typed path or a download.
+  'dialog.openPath': method(z.strictObject({
+    kind: z.enum(['file', 'folder']),
+    title: z.string().max(200).optional(),
+    filters: z.array(z.strictObject({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,16}$/)).min(1).max(20) })).max(10).optional(),
+  })).returns<{ path: string | null }>(),
+  // Writes an export's files where the user picks (one file: a save dialog; several: a folder); nothing when cancelled.
+  'dialog.saveFiles': method(z.strictObject({ files: z.array(z.strictObject({ name: z.string().min(1).max(255), mime: z.string().max(200), encoding: z.enum(['utf8', 'base64']), content: z.string() })).min(1).max(1000) })).returns<{ saved: string[] }>(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -168,7 +178,9 @@ export interface Events {
   'features.progress': FeatureProgress;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['run.status', 'run.deleted', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress', 'features.progress'];
+// Compile-time check that EVENT_NAMES (api-wire.ts) lists every event: a missing one is a type error here.
+const everyEventListed: Record<Exclude<EventName, (typeof EVENT_NAMES)[number]>, never> = {};
+void everyEventListed;
 
 /** What the renderer holds: the same shape over IPC and over the WebSocket. */
 export interface Api {
@@ -176,17 +188,6 @@ export interface Api {
   on<E extends EventName>(event: E, handler: (payload: Events[E]) => void): () => void;
 }
 
-/** Wire format of the WebSocket transport (IPC uses the same request/response objects). */
-export type ClientMessage = { id: number; method: string; input: unknown };
-export type ServerMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { message: string; code: ApiErrorCode } }
-  | { event: EventName; payload: unknown };
-export type ApiErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'internal' | 'unknown_method';
-
-export class ApiError extends Error {
-  constructor(public readonly code: ApiErrorCode, message: string) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+// The zod-free part of the contract (error type and codes, event names, wire messages) lives in
+// api-wire.ts so the sandboxed preload can bundle it without zod; declared there once, re-exported here.
+export { ApiError, EVENT_NAMES, type ApiErrorCode, type ClientMessage, type ServerMessage } from './api-wire';

@@ -28,9 +28,15 @@ export interface DatasetServiceOptions {
   concurrency?: number;
 }
 
-/** The worker's entry: the bundled file when built, the TypeScript source through tsx otherwise. */
+/**
+ * The worker's entry: the bundled file when built (beside the host bundle; in a packaged app its
+ * app.asar.unpacked copy when the packaging unpacked it, else the asar path, which Electron's
+ * workers read), the TypeScript source through tsx otherwise.
+ */
 export function importWorkerEntry(): { file: string; workerData: { entry?: string } } {
   const built = fileURLToPath(new URL('./dataset-import-worker.js', import.meta.url));
+  const unpacked = built.replace(/\.asar([\\/])/, '.asar.unpacked$1');
+  if (unpacked !== built && fs.existsSync(unpacked)) return { file: unpacked, workerData: {} };
   if (import.meta.url.endsWith('.js') && fs.existsSync(built)) return { file: built, workerData: {} };
   return { file: fileURLToPath(new URL('./worker-boot.mjs', import.meta.url)), workerData: { entry: new URL('./import-worker.ts', import.meta.url).href } };
 }

@@ -7,13 +7,16 @@
  * loads without Electron).
  */
 import type { BrowserWindowConstructorOptions, HandlerDetails, IpcMainInvokeEvent, OnHeadersReceivedListenerDetails, WindowOpenHandlerResponse } from 'electron';
-import { ApiError } from '../../shared/api';
-import { toWireError, type Dispatch } from '../api-handlers';
+import { toWireError, type IpcReply } from '../../shared/api-wire';
+import type { Dispatch } from '../api-handlers';
 import { isTrustedRendererUrl, RENDERER_CSP, secureWebPreferences } from './security';
 
-/** The one window's options: hidden until ready, with the secure webPreferences. */
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
-  return { width: 1280, height: 860, title: 'MLBL Workbench', show: false, webPreferences: { ...secureWebPreferences(preload) } };
+/**
+ * The one window's options: hidden until ready, at the remembered bounds, with the secure
+ * webPreferences; dev tools only when not packaged.
+ */
+export function windowOptions(preload: string, o: { bounds?: { x?: number; y?: number; width: number; height: number }; devTools?: boolean } = {}): BrowserWindowConstructorOptions {
+  return { width: 1280, height: 860, ...o.bounds, minWidth: 640, minHeight: 480, title: 'MLBL Workbench', show: false, webPreferences: { ...secureWebPreferences(preload), devTools: o.devTools ?? true } };
 }
 
 /** The part of Electron's Session that index.ts configures. */
@@ -58,7 +61,7 @@ export function guardWebContents(contents: WebContentsLike, rendererUrl: string,
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-export type IpcReply = { ok: true; result: unknown } | { ok: false; error: { message: string; code: ApiError['code'] } };
+export type { IpcReply };
 
 /**
  * The `api.call` IPC handler: a call from any frame that is not the app's own page (a sub-frame

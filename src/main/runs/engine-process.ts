@@ -16,10 +16,15 @@ export interface EngineProcess {
 
 export type EngineLauncher = (env?: Record<string, string>) => EngineProcess;
 
-/** The engine entry: the bundled file when built, the TypeScript source (through tsx) in development. */
+/**
+ * The engine entry: the bundled file when built (out/main/engine.js beside this bundle, inside the
+ * asar of a packaged app), the TypeScript source (through tsx) in development.
+ */
 export function engineEntry(): { file: string; execArgv: string[] } {
-  const built = fileURLToPath(new URL('../engine/main.js', import.meta.url));
-  if (import.meta.url.endsWith('.js') && fs.existsSync(built)) return { file: built, execArgv: [] };
+  for (const rel of ['./engine.js', '../engine/main.js']) {
+    const built = fileURLToPath(new URL(rel, import.meta.url));
+    if (import.meta.url.endsWith('.js') && fs.existsSync(built)) return { file: built, execArgv: [] };
+  }
   const src = fileURLToPath(new URL('../../engine/main.ts', import.meta.url));
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return { file: src, execArgv: ['--import', tsx] };

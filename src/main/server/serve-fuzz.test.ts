@@ -79,7 +79,7 @@ describe('WebSocket API fuzz', () => {
     expect(malformedReplies).toBe(sentMalformed);
     const errors = [...replies.values()].filter((m) => !m.ok);
     expect(errors.length).toBeGreaterThan(sentValid * 0.5);
-    for (const e of errors) expect(['bad_request', 'not_found', 'unknown_method', 'conflict']).toContain(e.error?.code);
+    for (const e of errors) expect(['bad_request', 'not_found', 'unknown_method', 'conflict', 'not_available']).toContain(e.error?.code);
     ws.close();
     // Still serving, on a fresh connection.
     const ws2 = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);

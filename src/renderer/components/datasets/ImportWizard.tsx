@@ -5,6 +5,7 @@ import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, fmtInt, new
 import { formatDuration } from '../../format';
 import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsOf, sourceKey, sourceOf, type ImportFieldErrors, type ImportFieldName, type ImportFields } from '../../import-form';
 import { hrefFor } from '../../route';
+import { BrowseButton } from '../BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
 
 type Step = 'source' | 'preview' | 'import' | 'summary';
@@ -167,6 +168,8 @@ export function ImportWizard() {
             {(a) => (
               <div className="input-row">
                 <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="/data/flickr8k/captions.csv" value={fields.path} onChange={(e) => update('path', e.target.value)} data-testid="field-path" />
+                <BrowseButton kind="file" label="File…" title="Choose a captions or dataset file" filters={[{ name: 'Captions and datasets', extensions: ['csv', 'txt', 'json', 'jsonl', 'tsv'] }, { name: 'All files', extensions: ['*'] }]} onPick={(v) => update('path', v)} testId="browse-path-file" />
+                <BrowseButton kind="folder" label="Folder…" title="Choose a folder of class folders or an MNIST folder" onPick={(v) => update('path', v)} testId="browse-path-folder" />
                 <button type="button" className="btn btn-small" onClick={() => update('path', BUILTIN_MNIST_PATH)} data-testid="use-mnist">
                   Built-in MNIST
                 </button>
@@ -175,7 +178,12 @@ export function ImportWizard() {
           </Field>
           <div className="form-grid form-grid-wide">
             <Field label="Images folder" error={errors.images} hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}>
-              {(a) => <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="(detect)" disabled={fields.textOnly} value={fields.images} onChange={(e) => update('images', e.target.value)} data-testid="field-images" />}
+              {(a) => (
+                <div className="input-row">
+                  <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="(detect)" disabled={fields.textOnly} value={fields.images} onChange={(e) => update('images', e.target.value)} data-testid="field-images" />
+                  <BrowseButton kind="folder" title="Choose the images folder" disabled={fields.textOnly} onPick={(v) => update('images', v)} testId="browse-images" />
+                </div>
+              )}
             </Field>
             <Field label="Format" error={errors.format} hint="auto detects it from the files.">
               {(a) => (

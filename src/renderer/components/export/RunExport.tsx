@@ -3,6 +3,7 @@ import type { CheckpointInfo, ExportFile, MethodInput, RunRecord } from '../../.
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useApi } from '../../context';
 import { useQuery } from '../../use-query';
+import { saveFiles } from '../../native-dialogs';
 import { downloadFile, fileSize } from './download';
 
 type ExportRequest = MethodInput<'runs.export'>;
@@ -36,8 +37,10 @@ export function RunExport({ run }: { run: RunRecord }) {
     setStatus(null);
     try {
       const { files } = await api.call('runs.export', req);
-      for (const f of files) downloadFile(f);
-      setStatus({ ok: true, text: `Saved ${files.map((f: ExportFile) => `${f.name} (${formatBytes(fileSize(f))})`).join(', ')}` });
+      // The app's save dialog; in a browser, downloads.
+      const saved = await saveFiles(api, files, downloadFile);
+      if (saved && !saved.length) setStatus({ ok: true, text: 'Not saved (cancelled)' });
+      else setStatus({ ok: true, text: `Saved ${saved ? saved.join(', ') : files.map((f: ExportFile) => `${f.name} (${formatBytes(fileSize(f))})`).join(', ')}` });
     } catch (err) {
       setStatus({ ok: false, text: `${label} failed: ${err instanceof Error ? err.message : String(err)}` });
     } finally {

@@ -4,6 +4,7 @@ import { BackendRequest } from '../../../shared/run-spec';
 import type { LmModelName } from '../../../shared/lm-spec';
 import { useApi, useApp, useAppActions } from '../../context';
 import { hrefFor } from '../../route';
+import { BrowseButton } from '../BrowseButton';
 import { useQuery } from '../../use-query';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, validateLmForm, visibleFields, type LmErrors, type LmField, type LmFields } from './lm-form';
 
@@ -138,7 +139,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                 ))}
               </select>
             ))}
-            {field('captions', (p) => <input {...p} type="text" autoComplete="off" placeholder="/path/to/captions.csv" value={fields.captions} onChange={(e) => update('captions', e.target.value)} />)}
+            {field('captions', (p) => (
+                <div className="input-row">
+                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/captions.csv" value={fields.captions} onChange={(e) => update('captions', e.target.value)} />
+                  <BrowseButton kind="file" title="Choose a captions file" filters={[{ name: 'Captions', extensions: ['csv', 'txt', 'json', 'jsonl'] }]} onPick={(v) => update('captions', v)} testId="browse-captions" />
+                </div>
+              ))}
           </div>
           {datasets.error && <p className="error-text">Datasets could not be listed: {datasets.error}</p>}
           {fields.source === 'dataset' && !datasets.loading && captioned.length === 0 && (
@@ -159,7 +165,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                   <option value="features">a feature file / cached set</option>
                 </select>
               ))}
-              {field('extractor', (p) => <input {...p} type="text" autoComplete="off" placeholder="/path/to/model.json" value={fields.extractor} onChange={(e) => update('extractor', e.target.value)} />)}
+              {field('extractor', (p) => (
+                <div className="input-row">
+                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/model.json" value={fields.extractor} onChange={(e) => update('extractor', e.target.value)} />
+                  <BrowseButton kind="file" title="Choose a TF.js layers model (model.json)" filters={[{ name: 'TF.js model', extensions: ['json'] }]} onPick={(v) => update('extractor', v)} testId="browse-extractor" />
+                </div>
+              ))}
               {field('extractorRun', (p) => (
                 <select {...p} value={fields.extractorRun} onChange={(e) => update('extractorRun', e.target.value)}>
                   <option value="">{convnetRuns.length ? 'Choose a run' : 'No completed ConvNet run'}</option>
@@ -171,7 +182,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                 </select>
               ))}
               {field('extractorLayer', (p) => <input {...p} type="text" autoComplete="off" placeholder="default layer" value={fields.extractorLayer} onChange={(e) => update('extractorLayer', e.target.value)} />)}
-              {field('features', (p) => <input {...p} type="text" autoComplete="off" placeholder="/path/to/features.json" value={fields.features} onChange={(e) => update('features', e.target.value)} />)}
+              {field('features', (p) => (
+                <div className="input-row">
+                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/features.json" value={fields.features} onChange={(e) => update('features', e.target.value)} />
+                  <BrowseButton kind="file" title="Choose a feature file" filters={[{ name: 'Features', extensions: ['json'] }]} onPick={(v) => update('features', v)} testId="browse-features" />
+                </div>
+              ))}
             </div>
             {fields.source === 'dataset' && fields.dataset && (
               <div className="feature-sets" data-testid="feature-sets">
