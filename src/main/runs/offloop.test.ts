@@ -144,7 +144,9 @@ describe("the host's event loop during a big export", () => {
       gaps.push(performance.now() - last);
       expect(ms).toBeGreaterThan(100); // the export itself took long enough to have blocked
       expect(gaps.length).toBeGreaterThan(ms / 10 / 3);
-      expect(Math.max(...gaps), `longest gap between ticks in a ${Math.round(ms)} ms export`).toBeLessThan(100);
+      // In the host's thread the export is one gap as long as itself; off it, ticks keep coming. The
+      // bound leaves room for a loaded machine (other test files run beside this one) and the GC.
+      expect(Math.max(...gaps), `longest gap between ticks in a ${Math.round(ms)} ms export`).toBeLessThan(Math.max(100, ms / 4));
       const text = (r.files[0] as ExportFile).content;
       expect(text.split('\n')).toHaveLength(200_002);
       expect(text.endsWith(`${id},loss,199999,199.999,${1.7e9 + 199_999 * 0.004},${Math.exp(-199_999 / 4e4) + (199_999 % 17) / 1000}\n`)).toBe(true);
