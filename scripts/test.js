@@ -48,6 +48,8 @@ const faultsJson = path.join(results, 'faults-run.json');
 for (const f of [unitJson, e2eJson, faultsJson]) fs.rmSync(f, { force: true });
 if (!only || only === 'static') {
   step('typecheck', path.join(npx, 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  // Each layer again with only the globals of where it runs (no Node or DOM in src/shared, ...).
+  for (const layer of ['shared', 'engine', 'renderer']) step(`typecheck ${layer}`, path.join(npx, 'tsc'), ['--noEmit', '-p', `tsconfig.${layer}.json`]);
   step('lint', path.join(npx, 'eslint'), ['.', '--max-warnings=0']);
 }
 // The built Electron bundles are under test (preload in a sandbox, main under a stand-in Electron).
