@@ -35,7 +35,7 @@ describe('captions files with a split column', () => {
   });
 
   it('names the file and row of a bad split, and an image given two splits', () => {
-    expect(() => readCaptionsCsv(csv('c.csv', 'image,caption,split\na.jpg,x,train\nb.jpg,y,dev\n'))).toThrow(/c\.csv: row 3: split "dev" is not train, validation or test/);
+    expect(() => readCaptionsCsv(csv('c.csv', 'image,caption,split\na.jpg,x,train\nb.jpg,y,dev\n'))).toThrow(/c\.csv: line 3: split "dev" is not train, validation or test/);
     expect(() => groupByImage(readCaptionsCsv(csv('d.csv', 'image,caption,split\na.jpg,x,train\na.jpg,y,test\n')))).toThrow(/image a\.jpg is in two splits \(train and test\)/);
     expect(() => readCaptionsCsv(undefined)).toThrow(/no captions file/);
   });

@@ -1,19 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Vocab } from '../../shared/vocabulary';
-import { buildInstances, groupByImage, parseCsv, readCaptionsCsv, splitByImage } from './data';
+import { buildInstances, groupByImage, readCaptionsCsv, splitByImage } from './data';
 import { perplexity, perplexityFromLog2, rankStats } from './evaluate';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 
 const MINI = '../shared/datasets/flickr8k-mini/captions.csv';
 
 describe('caption data', () => {
-  it('parses CSV with quotes, escaped quotes, CRLF and a BOM', () => {
-    expect(parseCsv('\ufeffimage,caption\r\na.jpg,"A dog , running"\r\nb.jpg,"He said ""hi"""\nc.jpg,plain\n'))
-      .toEqual([['image', 'caption'], ['a.jpg', 'A dog , running'], ['b.jpg', 'He said "hi"'], ['c.jpg', 'plain']]);
-    expect(parseCsv('a,b\n\nc,d')).toEqual([['a', 'b'], ['c', 'd']]);
-  });
-
   it('reads the real Flickr8k-mini captions: 800 images with 5 captions each', () => {
     const images = groupByImage(readCaptionsCsv(MINI));
     expect(images).toHaveLength(800);

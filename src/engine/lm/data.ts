@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { CsvSyntaxError, parseCsv } from '../../shared/csv';
 import { tokenize } from '../../shared/tokenize';
 import type { Vocab } from '../../shared/vocabulary';
 import { seededRandom, shuffledIndices } from '../random';
@@ -26,55 +27,33 @@ export interface ImageCaptions {
   split?: SplitName;
 }
 
-/** RFC 4180-style CSV: commas, double-quoted fields with "" escapes, CRLF or LF. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  if (text.charCodeAt(0) === 0xfeff) i = 1;
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      field = '';
-      if (!(row.length === 1 && row[0] === '')) rows.push(row);
-      row = [];
-    } else field += ch;
-  }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
-
 /**
  * Rows of a captions CSV whose header names `image` and `caption` columns (and optionally
  * `split`: then every row must say train, validation or test).
  */
 export function readCaptionsCsv(file: string | undefined): CaptionRow[] {
   if (file === undefined) throw new Error('captions: no captions file (a dataset=ID run is resolved to one by the host before the engine starts)');
-  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
-  const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
+  let rows: { fields: string[]; line: number }[];
+  try {
+    rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw new Error(`${file}: ${e.message}`, { cause: e });
+    throw e;
+  }
+  const head = rows[0]?.fields ?? [];
+  const header = head.map((h) => h.trim().toLowerCase());
   const ii = header.indexOf('image');
   const ci = header.indexOf('caption');
   const si = header.indexOf('split');
-  if (ii < 0 || ci < 0) throw new Error(`${file}: expected a header with "image" and "caption" columns, got ${JSON.stringify(rows[0] ?? [])}`);
+  if (ii < 0 || ci < 0) throw new Error(`${file}: expected a header with "image" and "caption" columns, got ${JSON.stringify(head)}`);
   const out: CaptionRow[] = [];
-  for (let r = 1; r < rows.length; r++) {
-    const row = rows[r] as string[];
+  for (const { fields: row, line } of rows.slice(1)) {
     const image = (row[ii] ?? '').trim();
     const caption = (row[ci] ?? '').trim();
     if (!image || !caption) continue;
     if (si < 0) { out.push({ image, caption }); continue; }
     const split = (row[si] ?? '').trim().toLowerCase();
-    if (!SPLIT_NAMES.includes(split)) throw new Error(`${file}: row ${r + 1}: split ${JSON.stringify(row[si] ?? '')} is not train, validation or test`);
+    if (!SPLIT_NAMES.includes(split)) throw new Error(`${file}: line ${line}: split ${JSON.stringify(row[si] ?? '')} is not train, validation or test`);
     out.push({ image, caption, split: split as SplitName });
   }
   return out;

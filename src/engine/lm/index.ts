@@ -6,4 +6,4 @@ export { beamSearch, greedyDecode, sampleDecode, modelScorer, type Decoded, type
 export { perplexity, retrieval, bleuOnImages, captionImage, sampleCaption, captionImageScores, rankStats } from './evaluate';
 export { saveCheckpoint, loadCheckpoint, readCheckpointMeta, readCheckpointValues, type CheckpointMeta } from './checkpoint';
 export { captionFiles, type FileCaption } from './caption';
-export { readCaptionsCsv, groupByImage, splitByImage, buildInstances, parseCsv } from './data';
+export { readCaptionsCsv, groupByImage, splitByImage, buildInstances } from './data';

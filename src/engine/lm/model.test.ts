@@ -99,6 +99,28 @@ for (const backend of ['cpu', 'wasm'] as const) {
       checkGradients(tiny('mlbl-f'));
     });
 
+    it('the shared test-mode graph (also the model export) reads only parameters the model has, with their sizes', () => {
+      for (const c of [tiny('lbl'), tiny('mlbl-b', { dropout: 0.2 }), tiny('mlbl-b', { h: 0 }), tiny('mlbl-f', { dropout: 0.5 })]) {
+        const sizes = new Map(paramSpecs(c).map((s) => [s.name, s.shape.reduce((a, b) => a * b, 1)]));
+        const model = new LmModel(c, randomValues(c, 1));
+        const read = new Set<string>();
+        const seen = new Set<string>();
+        for (const nd of model.graph.nodes) {
+          for (const from of 'from' in nd ? [nd.from].flat() : []) expect(seen.has(from), `${c.model}: ${nd.name} reads ${from} before it is defined`).toBe(true);
+          seen.add(nd.name);
+          if (nd.op === 'dense') {
+            expect(sizes.get(nd.kernel.param), `${c.model}: ${nd.name}`).toBe(nd.inDim * nd.units);
+            read.add(nd.kernel.param);
+            if (nd.bias) { expect(sizes.get(nd.bias)).toBe(nd.units); read.add(nd.bias); }
+          }
+          if (nd.op === 'embed') { read.add(nd.table.param); if (nd.table.timesTransposed) read.add(nd.table.timesTransposed); }
+        }
+        // Every parameter is used at test time.
+        expect([...read].sort()).toEqual([...sizes.keys()].sort());
+        model.dispose();
+      }
+    });
+
     it('probabilities match the reference, sum to 1, and a uniform model has perplexity V', () => {
       for (const m of ['lbl', 'mlbl-b', 'mlbl-f'] as const) {
         const c = tiny(m, { dropout: m === 'mlbl-b' ? 0.2 : 0 });

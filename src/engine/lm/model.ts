@@ -19,26 +19,11 @@
  * Loss: mean cross-entropy over the batch's predicted words (the code's `objective`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LmModelName } from '../../shared/lm-spec';
+import { lmGraph, type LmConfig, type LmGraph, type LmNode } from '../../shared/lm-graph';
 import { seededRandom } from '../random';
 import { normalSource, truncatedSvd } from './linalg';
 
-export interface LmConfig {
-  model: LmModelName;
-  /** Vocabulary size. */
-  V: number;
-  K: number;
-  /** Context size. */
-  n: number;
-  /** Image feature size (0 for LBL). */
-  D: number;
-  /** Image hidden size (0 = no hidden layer, x = im). */
-  h: number;
-  /** MLBL-F factors. */
-  F: number;
-  /** Dropout probability on x during training (the code's non-inverted dropout). */
-  dropout: number;
-}
+export type { LmConfig } from '../../shared/lm-graph';
 
 /** Which weight-decay group a parameter belongs to (MODELS.md: R and factor matrices; C, M, J; none for biases). */
 export type DecayGroup = 'words' | 'context' | 'none';
@@ -143,10 +128,13 @@ export class LmModel {
   readonly config: LmConfig;
   readonly specs: ParamSpec[];
   readonly params: Map<string, tf.Variable>;
+  /** The test-mode graph, shared with the model export. */
+  readonly graph: LmGraph;
 
   constructor(config: LmConfig, values: Map<string, Float32Array>) {
     validateConfig(config);
     this.config = config;
+    this.graph = lmGraph(config);
     this.specs = paramSpecs(config);
     this.params = new Map();
     for (const s of this.specs) {
@@ -191,19 +179,15 @@ export class LmModel {
     this.params.clear();
   }
 
-  /** x = ReLU(im J + bj) (times the keep mask in training; times (1 - dropout) at test, as the code scales M and W_fv). */
-  imageHidden(images: tf.Tensor2D, keep: tf.Tensor2D | undefined, training: boolean): { pre: tf.Tensor2D | null; x: tf.Tensor2D } {
-    const c = this.config;
+  /** Training's x = ReLU(im J + bj) times the keep mask (test mode is the shared graph's, see logits). */
+  private imageHidden(images: tf.Tensor2D, keep: tf.Tensor2D | undefined): { pre: tf.Tensor2D | null; x: tf.Tensor2D } {
     let pre: tf.Tensor2D | null = null;
-    let x: tf.Tensor2D;
-    if (c.h > 0) {
+    let x: tf.Tensor2D = images;
+    if (this.config.h > 0) {
       pre = tf.add(tf.matMul(images, this.p('J')), this.p('bj'));
       x = tf.relu(pre);
-    } else {
-      x = images;
     }
-    if (training && keep) x = tf.mul(x, keep);
-    else if (!training && c.dropout > 0) x = tf.mul(x, 1 - c.dropout);
+    if (keep) x = tf.mul(x, keep);
     return { pre, x };
   }
 
@@ -217,45 +201,73 @@ export class LmModel {
   }
 
   /**
-   * Logits [B, V] in test mode (no dropout mask), for evaluation and decoding. `imageBias`
-   * ([B, K], precomputed x M) and `gate` ([B, F], x W_fv) can replace `images`.
+   * Logits [B, V] in test mode (no dropout mask), for evaluation and decoding: the shared graph
+   * (src/shared/lm-graph.ts, also what the model export writes) without its final softmax.
+   * `imageBias` ([B, K], precomputed x M) and `gate` ([B, F], x W_fv) can replace `images`.
    */
   logits(contexts: tf.Tensor2D, images?: tf.Tensor2D, pre?: { imageBias: tf.Tensor2D; gate?: tf.Tensor2D }): tf.Tensor2D {
     return tf.tidy(() => {
-      const c = this.config;
-      const B = contexts.shape[0];
-      const ctxFlat = tf.reshape(contexts, [-1]) as tf.Tensor1D;
-      const { Ew } = this.contextVectors(ctxFlat);
-      let rhat = tf.matMul(tf.reshape(Ew, [B, c.n * c.K]), this.p('C'));
-      let gate: tf.Tensor2D | null = null;
-      if (this.hasImage) {
-        if (pre) {
-          rhat = tf.add(rhat, pre.imageBias);
-          gate = pre.gate ?? null;
-        } else {
-          if (!images) throw new Error(`${c.model} needs image features`);
-          const { x } = this.imageHidden(images, undefined, false);
-          rhat = tf.add(rhat, tf.matMul(x, this.p('M')));
-          if (c.model === 'mlbl-f') gate = tf.matMul(x, this.p('Wfv'));
+      const g = this.graph;
+      const given = new Map<string, tf.Tensor>([['context', contexts]]);
+      if (pre && g.imageBias) {
+        given.set(g.imageBias, pre.imageBias);
+        if (g.gate) {
+          if (!pre.gate) throw new Error(`${this.config.model} needs the image gate`);
+          given.set(g.gate, pre.gate);
         }
-      }
-      if (c.model === 'mlbl-f') {
-        if (!gate) throw new Error('mlbl-f needs the image gate');
-        const f = tf.mul(tf.matMul(rhat, this.p('Wfx')), gate);
-        return tf.add(tf.matMul(f, this.p('Whf'), false, true), this.p('b'));
-      }
-      return tf.add(tf.matMul(rhat, this.p('R'), false, true), this.p('b'));
+      } else if (images) given.set('image', images);
+      return this.evaluate(given, g.output, true) as tf.Tensor2D;
     });
   }
 
   /** Per image, the test-mode image terms: x M ([N, K]) and for MLBL-F x W_fv ([N, F]). */
   imageTerms(images: tf.Tensor2D): { imageBias: tf.Tensor2D; gate?: tf.Tensor2D } {
     return tf.tidy(() => {
-      const { x } = this.imageHidden(images, undefined, false);
-      const imageBias = tf.matMul(x, this.p('M')) as tf.Tensor2D;
-      if (this.config.model === 'mlbl-f') return { imageBias, gate: tf.matMul(x, this.p('Wfv')) as tf.Tensor2D };
+      const g = this.graph;
+      if (!g.imageBias) throw new Error(`${this.config.model} has no image path`);
+      const given = new Map<string, tf.Tensor>([['image', images]]);
+      const imageBias = this.evaluate(given, g.imageBias, false) as tf.Tensor2D;
+      if (g.gate) return { imageBias, gate: this.evaluate(given, g.gate, false) as tf.Tensor2D };
       return { imageBias };
     });
+  }
+
+  /** The value of graph node `name`, computing (and keeping in `values`) only the nodes it needs; `logits`: the output without its softmax. */
+  private evaluate(values: Map<string, tf.Tensor>, name: string, logits: boolean): tf.Tensor {
+    const have = values.get(name);
+    if (have) return have;
+    const node = this.graph.nodes.find((x) => x.name === name);
+    if (!node) throw new Error(`language model graph: no node ${name}`);
+    const out = this.evalNode(node, (from) => this.evaluate(values, from, logits), logits && name === this.graph.output);
+    values.set(name, out);
+    return out;
+  }
+
+  private evalNode(node: LmNode, input: (name: string) => tf.Tensor, logits: boolean): tf.Tensor {
+    switch (node.op) {
+      case 'input': throw new Error(node.name === 'image' ? `${this.config.model} needs image features` : 'language model: no context ids');
+      case 'embed': {
+        const ids = input(node.from);
+        const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+        const rows = tf.gather(this.p(node.table.param), flat) as tf.Tensor2D;
+        const vectors = node.table.timesTransposed ? tf.matMul(rows, this.p(node.table.timesTransposed), false, true) : rows;
+        return tf.reshape(vectors, [ids.shape[0] as number, node.length, node.outputDim]);
+      }
+      case 'flatten': {
+        const x = input(node.from);
+        return tf.reshape(x, [x.shape[0] as number, -1]);
+      }
+      case 'dense': {
+        let y: tf.Tensor = tf.matMul(input(node.from) as tf.Tensor2D, this.p(node.kernel.param), false, node.kernel.transposed);
+        if (node.bias) y = tf.add(y, this.p(node.bias));
+        if (node.activation === 'relu') y = tf.relu(y);
+        else if (node.activation === 'softmax' && !logits) y = tf.softmax(y);
+        return y;
+      }
+      case 'scale': return tf.mul(input(node.from), node.factor);
+      case 'add': return tf.add(input(node.from[0]), input(node.from[1]));
+      case 'multiply': return tf.mul(input(node.from[0]), input(node.from[1]));
+    }
   }
 
   /**
@@ -280,7 +292,7 @@ export class LmModel {
       let pre: tf.Tensor2D | null = null;
       if (this.hasImage) {
         if (!images) throw new Error(`${c.model} needs image features`);
-        ({ pre, x } = this.imageHidden(images, keep, true));
+        ({ pre, x } = this.imageHidden(images, keep));
         rhat = tf.add(rhat, tf.matMul(x, this.p('M')));
       }
       let a: tf.Tensor2D | null = null;

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { BUILTIN_MNIST, type ColumnMap, type DatasetFormat, type DatasetKind, type DetectedSource, type ImportSource } from '../../shared/dataset-schema';
 import { FileRefusedError, checkRegularFile, isKernelPath, kindOf } from '../safe-files';
 import { isImageName, sortedEntries } from './images';
-import { MAX_TEXT_FILE_BYTES, parseCsvRecord, readLines } from './text-input';
+import { parseCsvRecord } from '../../shared/csv';
+import { MAX_TEXT_FILE_BYTES, readLines } from './text-input';
 
 /** A problem with the source as a whole (not one bad line): the import cannot start. */
 export class SourceError extends Error {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCsvRecord, readCsv, readLines, type CsvEvent, type Line } from './text-input';
+import { readCsv, readLines, type CsvEvent, type Line } from './text-input';
 import { tmpDir } from './testing';
 
 const dirs: string[] = [];
@@ -18,13 +18,6 @@ async function csv(text: string | Buffer, maxSpan?: number): Promise<CsvEvent[]>
 }
 
 describe('CSV', () => {
-  it('parses quoted fields with commas and doubled quotes', () => {
-    expect(parseCsvRecord('a.jpg,"A dog , a ball ."')).toEqual({ ok: true, fields: ['a.jpg', 'A dog , a ball .'] });
-    expect(parseCsvRecord('"say ""hi""",2,')).toEqual({ ok: true, fields: ['say "hi"', '2', ''] });
-    expect(parseCsvRecord('a,"open')).toMatchObject({ ok: false, unterminated: true });
-    expect(parseCsvRecord('a,"x"y')).toMatchObject({ ok: false, unterminated: false });
-  });
-
   it('gives line numbers, joins quoted newlines and skips blank lines, BOM and CRLF', async () => {
     const ev = await csv('\ufeffimage,caption\r\na.jpg,one\r\n\r\nb.jpg,"two\r\nlines"\r\nc.jpg,three\r\n');
     expect(ev).toEqual([

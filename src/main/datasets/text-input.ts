@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { parseCsvRecord } from '../../shared/csv';
 import { readChunks, readHead } from '../safe-files';
 
 /**
@@ -130,48 +131,12 @@ export class DecodeNotes {
   }
 }
 
-export type CsvParse = { ok: true; fields: string[] } | { ok: false; unterminated: boolean; message: string };
-
-/**
- * One CSV record (RFC 4180: comma separated, `"` quotes, `""` inside quotes). `unterminated`
- * means a quoted field is still open at the end: the record may continue on the next line.
- */
-export function parseCsvRecord(text: string, sep = ','): CsvParse {
-  const fields: string[] = [];
-  let i = 0;
-  const n = text.length;
-  for (;;) {
-    if (i < n && text[i] === '"') {
-      let v = '';
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q < 0) return { ok: false, unterminated: true, message: 'a quoted field is not closed' };
-        v += text.slice(i, q);
-        if (text[q + 1] === '"') { v += '"'; i = q + 2; continue; }
-        i = q + 1;
-        break;
-      }
-      // Spaces after the closing quote are tolerated; anything else is malformed.
-      while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
-      fields.push(v);
-      if (i >= n) return { ok: true, fields };
-      if (text[i] !== sep) return { ok: false, unterminated: false, message: `unexpected character ${JSON.stringify(text[i])} after a closing quote at column ${i + 1}` };
-      i++;
-    } else {
-      const c = text.indexOf(sep, i);
-      if (c < 0) { fields.push(text.slice(i)); return { ok: true, fields }; }
-      fields.push(text.slice(i, c));
-      i = c + 1;
-    }
-  }
-}
-
 export interface CsvRecord { fields: string[]; line: number; lines: number; decodedAs?: 'windows-1252' }
 export type CsvEvent = ({ kind: 'record' } & CsvRecord) | { kind: 'error'; line: number; message: string; decodedAs?: 'windows-1252' };
 
 /**
- * CSV records of a file with the line each starts on. A quoted field may span at most
+ * CSV records of a file with the line each starts on: lines are read here (streaming, bounded
+ * memory, decoding notes), each record's text is parsed by the shared reader. A quoted field may span at most
  * `maxSpan` lines; past that (or at the end of the file) the record is reported as malformed and
  * reading resumes on the line after the one it started on, so one stray quote costs one record.
  */

@@ -4,14 +4,9 @@
  * loadable by `tf.loadLayersModel` in any TF.js runtime. Written without tfjs (the host never
  * loads it): the topology is plain JSON, the weights are re-laid out float32 little-endian.
  *
- * The graph computes exactly the test-mode P(next word | context, image) of LBL, MLBL-B and
- * MLBL-F (MODELS.md; src/engine/lm/model.ts), with standard layers only:
- *
- *   context [n] (int ids, oldest first) -> Embedding(V, K) = R -> Flatten -> Dense(K, no bias) = C
- *   image [D] -> Dense(h, relu) = J, b_j (absent when h = 0) -> Dense(K, no bias) = M
- *   r_hat = Add(context term, image term)
- *   LBL, MLBL-B: next_word = Dense(V, softmax)(r_hat), kernel R^T, bias b
- *   MLBL-F:      next_word = Dense(V, softmax)(Multiply(Dense(F)(r_hat) = W_fx, Dense(F)(x) = W_fv)), kernel W_hf^T, bias b
+ * The graph is the engine's own test-mode graph (src/shared/lm-graph.ts, evaluated by
+ * src/engine/lm/model.ts), one standard layer per node: P(next word | context, image) of LBL,
+ * MLBL-B and MLBL-F exactly.
  *
  * Two deliberate differences from the training layout, both exact at inference: the word matrix
  * R is stored twice (as the embedding and, transposed, as the output kernel), and MLBL-F's
@@ -24,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { convnetLegacySizes, modelLegacySizes, verifyCheckpoint } from '../../engine/checkpoint-manifest';
 import type { ExportFile } from '../../shared/api';
+import { lmGraph } from '../../shared/lm-graph';
 import type { CheckpointMeta } from '../../engine/lm/checkpoint';
 
 export type LmCheckpointMeta = CheckpointMeta;
@@ -94,7 +90,11 @@ export interface LayersModelExport {
   vocabulary: { words: string[]; unk: number; start: number; end: number; contextSize: number; tokenizer: number; minCount: number };
 }
 
-/** The layers model (topology, manifest, weights) equivalent to an LM checkpoint. */
+/**
+ * The layers model (topology, manifest, weights) of an LM checkpoint: the engine's own test-mode
+ * graph (src/shared/lm-graph.ts), node for layer; a `scale` node (test-time dropout) is folded into
+ * the kernels of the dense layers that read it.
+ */
 export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float32Array>): LayersModelExport {
   const c = meta.config;
   const get = (name: string, size: number): Float32Array => {
@@ -103,58 +103,52 @@ export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float3
     if (v.length !== size) throw new Error(`checkpoint parameter ${name} has ${v.length} values, expected ${size}`);
     return v;
   };
+  const graph = lmGraph(c);
   const layers: LayerJson[] = [];
   const weights: WeightOut[] = [];
-  const node = (...names: string[]): unknown[] => [names.map((n) => [n, 0, 0, {}])];
-  const input = (name: string, size: number, dtype: 'int32' | 'float32'): void => {
-    layers.push({ name, class_name: 'InputLayer', config: { batch_input_shape: [null, size], dtype, sparse: false, name }, inbound_nodes: [] });
+  // A scale node is no layer: its readers read its source, their kernels scaled.
+  const scaledBy = new Map<string, { from: string; factor: number }>();
+  const source = (name: string): string => scaledBy.get(name)?.from ?? name;
+  const node = (...names: string[]): unknown[] => {
+    // Only a dense layer can take a scale (in its kernel); another reading one would be wrong.
+    for (const n of names) if (scaledBy.has(n)) throw new Error(`model export: only a dense layer can read the scaled ${n}`);
+    return [names.map((n) => [n, 0, 0, {}])];
   };
-  const dense = (name: string, from: string, units: number, o: { activation?: string; kernel: Float32Array; bias?: Float32Array; inDim: number }): void => {
-    layers.push({ name, class_name: 'Dense', config: { units, activation: o.activation ?? 'linear', use_bias: Boolean(o.bias), name, trainable: true }, inbound_nodes: node(from) });
-    weights.push({ name: `${name}/kernel`, shape: [o.inDim, units], values: o.kernel });
-    if (o.bias) weights.push({ name: `${name}/bias`, shape: [units], values: o.bias });
-  };
-  const xScale = c.dropout > 0 ? 1 - c.dropout : 1;
-
-  input('context', c.n, 'int32');
-  let R: Float32Array; // [V, K]
-  if (c.model === 'mlbl-f') {
-    const Whf = get('Whf', c.V * c.F);
-    const Wfx = get('Wfx', c.K * c.F);
-    R = matMulTransB(Whf, c.V, c.F, Wfx, c.K);
-  } else {
-    R = get('R', c.V * c.K);
-  }
-  layers.push({ name: 'word_vectors', class_name: 'Embedding', config: { input_dim: c.V, output_dim: c.K, input_length: c.n, mask_zero: false, name: 'word_vectors', trainable: true }, inbound_nodes: node('context') });
-  weights.push({ name: 'word_vectors/embeddings', shape: [c.V, c.K], values: R });
-  layers.push({ name: 'context_flat', class_name: 'Flatten', config: { name: 'context_flat', trainable: true }, inbound_nodes: node('word_vectors') });
-  dense('context_matrices', 'context_flat', c.K, { kernel: get('C', c.n * c.K * c.K), inDim: c.n * c.K });
-  let rhat = 'context_matrices';
-  let x = '';
-  let xDim = 0;
-  if (c.model !== 'lbl') {
-    input('image', c.D, 'float32');
-    x = 'image';
-    xDim = c.D;
-    if (c.h > 0) {
-      dense('image_hidden', 'image', c.h, { activation: 'relu', kernel: get('J', c.D * c.h), bias: get('bj', c.h), inDim: c.D });
-      x = 'image_hidden';
-      xDim = c.h;
+  for (const nd of graph.nodes) {
+    const name = nd.name;
+    switch (nd.op) {
+      case 'input':
+        layers.push({ name, class_name: 'InputLayer', config: { batch_input_shape: [null, nd.size], dtype: nd.dtype, sparse: false, name }, inbound_nodes: [] });
+        break;
+      case 'embed': {
+        const t = nd.table;
+        // MLBL-F's context vectors, read through W_hf W_fx^T, are stored precomputed.
+        const table = t.timesTransposed === undefined ? get(t.param, nd.inputDim * nd.outputDim)
+          : matMulTransB(get(t.param, nd.inputDim * c.F), nd.inputDim, c.F, get(t.timesTransposed, nd.outputDim * c.F), nd.outputDim);
+        layers.push({ name, class_name: 'Embedding', config: { input_dim: nd.inputDim, output_dim: nd.outputDim, input_length: nd.length, mask_zero: false, name, trainable: true }, inbound_nodes: node(nd.from) });
+        weights.push({ name: `${name}/embeddings`, shape: [nd.inputDim, nd.outputDim], values: table });
+        break;
+      }
+      case 'flatten':
+        layers.push({ name, class_name: 'Flatten', config: { name, trainable: true }, inbound_nodes: node(nd.from) });
+        break;
+      case 'dense': {
+        const k = get(nd.kernel.param, nd.inDim * nd.units);
+        const kernel = scaled(nd.kernel.transposed ? transpose(k, nd.units, nd.inDim) : k, scaledBy.get(nd.from)?.factor ?? 1);
+        layers.push({ name, class_name: 'Dense', config: { units: nd.units, activation: nd.activation, use_bias: Boolean(nd.bias), name, trainable: true }, inbound_nodes: node(source(nd.from)) });
+        weights.push({ name: `${name}/kernel`, shape: [nd.inDim, nd.units], values: kernel });
+        if (nd.bias) weights.push({ name: `${name}/bias`, shape: [nd.units], values: get(nd.bias, nd.units) });
+        break;
+      }
+      case 'scale':
+        scaledBy.set(name, { from: source(nd.from), factor: nd.factor * (scaledBy.get(nd.from)?.factor ?? 1) });
+        break;
+      case 'add':
+      case 'multiply':
+        layers.push({ name, class_name: nd.op === 'add' ? 'Add' : 'Multiply', config: { name, trainable: true }, inbound_nodes: node(...nd.from) });
+        break;
     }
-    dense('image_context', x, c.K, { kernel: scaled(get('M', xDim * c.K), xScale), inDim: xDim });
-    layers.push({ name: 'r_hat', class_name: 'Add', config: { name: 'r_hat', trainable: true }, inbound_nodes: node('context_matrices', 'image_context') });
-    rhat = 'r_hat';
   }
-  const b = get('b', c.V);
-  if (c.model === 'mlbl-f') {
-    dense('factors_text', rhat, c.F, { kernel: get('Wfx', c.K * c.F), inDim: c.K });
-    dense('factors_image', x, c.F, { kernel: scaled(get('Wfv', xDim * c.F), xScale), inDim: xDim });
-    layers.push({ name: 'factor_gate', class_name: 'Multiply', config: { name: 'factor_gate', trainable: true }, inbound_nodes: node('factors_text', 'factors_image') });
-    dense('next_word', 'factor_gate', c.V, { activation: 'softmax', kernel: transpose(get('Whf', c.V * c.F), c.V, c.F), bias: b, inDim: c.F });
-  } else {
-    dense('next_word', rhat, c.V, { activation: 'softmax', kernel: transpose(R, c.V, c.K), bias: b, inDim: c.K });
-  }
-
   const total = weights.reduce((s, w) => s + w.values.length, 0);
   const buf = Buffer.alloc(total * 4);
   let off = 0;
@@ -162,14 +156,14 @@ export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float3
     for (let i = 0; i < w.values.length; i++) buf.writeFloatLE(w.values[i] as number, (off + i) * 4);
     off += w.values.length;
   }
-  const inputs = c.model === 'lbl' ? [['context', 0, 0]] : [['context', 0, 0], ['image', 0, 0]];
+  const inputs = graph.inputs.map((n) => [n, 0, 0]);
   const modelJson = {
     format: 'layers-model',
     generatedBy: 'MLBL Workbench (language-model checkpoint export)',
     convertedBy: null,
     modelTopology: {
       class_name: 'Model',
-      config: { name: c.model.replace('-', '_'), layers, input_layers: inputs, output_layers: [['next_word', 0, 0]] },
+      config: { name: c.model.replace('-', '_'), layers, input_layers: inputs, output_layers: [[graph.output, 0, 0]] },
       keras_version: 'tfjs-layers',
       backend: 'tensor_flow.js',
     },

@@ -13,12 +13,13 @@ import type { ExportFile } from '../../shared/api';
 import { RunSpec } from '../../shared/run-spec';
 import { Vocab } from '../../shared/vocabulary';
 import { selectBackend } from '../../engine/backend';
-import { groupByImage, parseCsv, readCaptionsCsv, splitByImage } from '../../engine/lm/data';
+import { groupByImage, readCaptionsCsv, splitByImage } from '../../engine/lm/data';
+import { parseCsv } from '../../shared/csv';
 import { saveCheckpoint } from '../../engine/lm/checkpoint';
 import { LmModel, paramSpecs, type LmConfig } from '../../engine/lm/model';
 import { seededRandom } from '../../engine/random';
 import { fileSystemIO } from '../../engine/train/checkpoint';
-import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, csvField, metricsCsv, metricsJson } from './export';
+import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, metricsCsv, metricsJson } from './export';
 import { layersModelFiles, lmModelFiles } from './export-model';
 import { createHost, type Host } from '../host';
 
@@ -34,17 +35,12 @@ describe('caption formats', () => {
   ];
 
   it('quotes CSV fields only where needed, and the quoting round-trips through a CSV parser', () => {
-    expect(csvField('plain words')).toBe('plain words');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "x"')).toBe('"say ""x"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
-    expect(csvField(' edge')).toBe('" edge"');
     const text = captionsCsv(rows);
-    expect(text.split('\n')[0]).toBe('image,caption');
-    expect(text.split('\n')[1]).toBe('1000268201_693b08cb0e.jpg,"a dog runs , fast"');
-    expect(text.endsWith('\n')).toBe(true);
-    const parsed = parseCsv(text);
+    // The bytes the hand-written writer gave before csv-stringify replaced it: quotes only around
+    // a comma, a quote, a line break or an edge space.
+    expect(text).toBe('image,caption\n1000268201_693b08cb0e.jpg,"a dog runs , fast"\n"dir/with,comma.jpg","she said ""hi"""\n42.png,"line\nbreak"\nplain.jpg," leading space"\n');
+    expect(captionsCsv([{ image: 'cr\rhere.jpg', caption: 'tab at the end\t' }])).toBe('image,caption\n"cr\rhere.jpg","tab at the end\t"\n');
+    const parsed = parseCsv(text).map((r) => r.fields);
     expect(parsed[0]).toEqual(['image', 'caption']);
     expect(parsed.slice(1)).toEqual(rows.map((r) => [r.image, r.caption]));
   });
@@ -86,7 +82,7 @@ describe('metrics formats', () => {
   it('writes the long CSV format, one row per point, NaN as an empty value', () => {
     const text = metricsCsv('run-1', series);
     expect(text).toBe('run_id,key,step,epoch,wall_time,value\nrun-1,loss,0,0.5,1.25,2.5\nrun-1,loss,1,1,2,\nrun-1,"val,odd",1,1,2.5,1e-7\n');
-    const parsed = parseCsv(text);
+    const parsed = parseCsv(text).map((r) => r.fields);
     expect(parsed).toHaveLength(4);
     expect(Number(parsed[3]?.[5])).toBe(1e-7);
   });
@@ -214,7 +210,7 @@ describe('runs.export through the API, on a real language-model run', () => {
     expect(want.length).toBe(80);
     const csv = only((await h.dispatch('runs.export', { what: 'captions', id: runId, format: 'csv' })) as { files: ExportFile[] });
     expect(csv.name).toBe(`${runId}-captions-test.csv`);
-    const rows = parseCsv(csv.content);
+    const rows = parseCsv(csv.content).map((r) => r.fields);
     expect(rows[0]).toEqual(['image', 'caption']);
     expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(want);
     for (const r of rows.slice(1)) expect((r[1] ?? '').length).toBeGreaterThan(0);
@@ -236,7 +232,7 @@ describe('runs.export through the API, on a real language-model run', () => {
     const total = keys.reduce((n, k) => n + h.store.metricPoints(runId, k).length, 0);
     expect(total).toBeGreaterThan(10);
     const csv = only((await h.dispatch('runs.export', { what: 'metrics', id: runId, format: 'csv' })) as { files: ExportFile[] });
-    const rows = parseCsv(csv.content);
+    const rows = parseCsv(csv.content).map((r) => r.fields);
     expect(rows[0]).toEqual(['run_id', 'key', 'step', 'epoch', 'wall_time', 'value']);
     expect(rows).toHaveLength(total + 1);
     const loss = h.store.metricPoints(runId, 'loss');

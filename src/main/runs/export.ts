@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ArtefactRecord, type CheckpointInfo, type ExportFile, type MethodParsedInput, type MetricPoint } from '../../shared/api';
+import { csvRecords } from '../../shared/csv';
 import { LM_MODELS } from '../../shared/lm-spec';
 import type { Store } from '../store/store';
 import { chooseCheckpoint } from './convnet-artefacts';
@@ -20,14 +21,9 @@ import type { RunManager } from './run-manager';
 
 export interface CaptionRow { image: string; caption: string }
 
-/** A CSV field, quoted (with "" for ") when it holds a comma, a quote, a line break or edge spaces. */
-export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** `image,caption` with a header row, one row per caption, LF line ends. */
 export function captionsCsv(rows: readonly CaptionRow[]): string {
-  return ['image,caption', ...rows.map((r) => `${csvField(r.image)},${csvField(r.caption)}`)].join('\n') + '\n';
+  return csvRecords([['image', 'caption'], ...rows.map((r) => [r.image, r.caption])]);
 }
 
 /** One `{"image","caption"}` object per line. */
@@ -59,13 +55,15 @@ export interface MetricExportSeries { key: string; points: MetricPoint[] }
 
 const csvNumber = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '' : v > 0 ? 'inf' : '-inf');
 
+const METRICS_HEADER = ['run_id', 'key', 'step', 'epoch', 'wall_time', 'value'];
+
 /** Long format: `run_id,key,step,epoch,wall_time,value`, keys in the given order, points by step; a missing (NaN) value is empty. */
 export function metricsCsv(runId: string, series: readonly MetricExportSeries[]): string {
-  const lines = ['run_id,key,step,epoch,wall_time,value'];
+  const records = [METRICS_HEADER];
   for (const s of series) {
-    for (const p of s.points) lines.push([csvField(runId), csvField(s.key), csvNumber(p.step), csvNumber(p.epoch), csvNumber(p.wallTime), csvNumber(p.value)].join(','));
+    for (const p of s.points) records.push([runId, s.key, csvNumber(p.step), csvNumber(p.epoch), csvNumber(p.wallTime), csvNumber(p.value)]);
   }
-  return lines.join('\n') + '\n';
+  return csvRecords(records);
 }
 
 /** `{ runId, metrics: [{ key, points: [{ step, epoch, wallTime, value }] }] }`; a missing (NaN) value is null. */
@@ -120,14 +118,14 @@ export type MetricRowPages = (key: string) => Iterable<readonly (readonly [numbe
 
 /** `metricsCsv`, written row by row from pages of stored rows into `out`: the same bytes. */
 export function writeMetricsCsv(runId: string, keys: readonly string[], pages: MetricRowPages, out: { push(s: string): void }): void {
-  out.push('run_id,key,step,epoch,wall_time,value\n');
-  const lines: string[] = [];
+  out.push(csvRecords([METRICS_HEADER]));
+  // A page of records at a time, so the text is built in pieces (see TextParts), never whole.
+  const records: string[][] = [];
   for (const key of keys) {
-    const head = `${csvField(runId)},${csvField(key)},`;
     for (const page of pages(key)) {
-      lines.length = 0;
-      for (const r of page) lines.push(`${head}${csvNumber(r[0])},${csvNumber(r[1])},${csvNumber(r[2])},${csvNumber(r[3] ?? Number.NaN)}\n`);
-      out.push(lines.join(''));
+      records.length = 0;
+      for (const r of page) records.push([runId, key, csvNumber(r[0]), csvNumber(r[1]), csvNumber(r[2]), csvNumber(r[3] ?? Number.NaN)]);
+      out.push(csvRecords(records));
     }
   }
 }

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { LanguageModelSpec, RunSpec } from '../../shared/run-spec';
+import { csvRecords } from '../../shared/csv';
 import { LM_MODELS } from '../../shared/lm-spec';
 import type { SplitName } from '../../shared/dataset-schema';
 import type { DatasetStore } from '../datasets/dataset-store';
@@ -84,10 +85,6 @@ export function extractorRequest(ctx: Pick<LmInputsContext, 'runs'>, extractor: 
   return { model: s, layer };
 }
 
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The dataset's captions with their image and split, in dataset order. */
 export function datasetCaptionRows(store: Store, datasetId: string): { itemId: number; image: string; split: SplitName; caption: string }[] {
   return store.db.prepare(`SELECT i.id AS itemId, COALESCE(i.path, i.key) AS image, i.split AS split, c.text AS caption
@@ -116,8 +113,7 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
   const inputsDir = path.join(runDir, 'inputs');
   fs.mkdirSync(inputsDir, { recursive: true });
   const captions = path.join(inputsDir, 'captions.csv');
-  const lines = ['image,caption,split', ...rows.map((r) => `${csvField(r.image)},${csvField(r.caption)},${r.split}`)];
-  fs.writeFileSync(`${captions}.tmp`, lines.join('\n') + '\n');
+  fs.writeFileSync(`${captions}.tmp`, csvRecords([['image', 'caption', 'split'], ...rows.map((r) => [r.image, r.caption, r.split])]));
   fs.renameSync(`${captions}.tmp`, captions);
   log('info', `dataset ${datasetId} (${ds.name}): ${seen.size} images, ${rows.length} captions; split by image from the dataset: ${splits.train} train, ${splits.validation} validation, ${splits.test} test`);
 
