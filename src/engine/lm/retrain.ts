@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Vocab } from '../../shared/vocabulary';
-import { seededRandom, shuffledIndices } from '../random';
+import { Rng, seededRandom } from '../../shared/random';
 import { buildInstances, type ImageCaptions, type Instances } from './data';
 import { LmBatchStep } from './batch-step';
 import type { LmModel } from './model';
@@ -48,14 +48,14 @@ export async function retrainOnAll(o: RetrainOptions): Promise<RetrainResult> {
   const { model, data, optimizer } = o;
   const batch = new LmBatchStep(model, optimizer, data, o.batchSize);
   const N = data.inst.count;
-  const shuffleRand = seededRandom(o.seed + 11);
+  const shuffleRng = new Rng(o.seed + 11);
   const dropRand = seededRandom(o.seed + 12);
   model.setValues(o.initial);
   let loss = Infinity;
   let words = 0;
   let seconds = 0;
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
-    const order = shuffledIndices(N, shuffleRand);
+    const order = shuffleRng.permutation(N);
     const t0 = performance.now();
     let sum = 0;
     let count = 0;

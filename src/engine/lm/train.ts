@@ -15,8 +15,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLearningRate, type LmParams } from '../../shared/lm-spec';
 import { Vocab } from '../../shared/vocabulary';
-import { shuffledIndices } from '../random';
-import { Rng } from '../train/rng';
+import { Rng } from '../../shared/random';
 import { TrainingLoop, type Best, type LoopOptions, type TrainContext } from '../train/loop-harness';
 import { LmBatchStep } from './batch-step';
 import { readFeatures, type FeatureMatrix } from '../features/feature-file';
@@ -212,11 +211,10 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const stepsPerEpoch = Math.ceil(N / B);
   log(`${p.model}: ${train.images.length} training images (${train.inst.captionCount} captions, ${N} words), ${data.validation.images.length} validation, ${data.test.images.length} test; vocabulary ${vocab.size} (minCount ${p.minCount}); K ${p.K}, n ${n}${config.model !== 'lbl' ? `, D ${config.D}, h ${config.h}` : ''}${config.model === 'mlbl-f' ? `, F ${config.F}` : ''}; ${model.size} parameters; ${p.optimizer} lr ${lr}, batch ${B}`);
 
-  // Seeded streams with their state in the open (the numbers of seededRandom), so resume points can record them.
+  // Seeded streams with their state in the open, so resume points can record them.
   const shuffleRng = new Rng(p.seed + 1);
   const dropRng = new Rng(p.seed + 2);
   const sampleRng = new Rng(p.seed + 3);
-  const shuffleRand = (): number => shuffleRng.next();
   const dropRand = (): number => dropRng.next();
   const sampleRand = (): number => sampleRng.next();
   const sampleImages = data.validation.images.slice(0, 8);
@@ -285,7 +283,7 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   }, {
     beginEpoch() {
       shuffleAtEpochStart = shuffleRng.state;
-      order = shuffledIndices(N, shuffleRand);
+      order = shuffleRng.permutation(N);
     },
     trainBatch: (_epoch, b) => batch.run(order, b, dropRand),
     afterBatch(epoch, b) {

@@ -34,7 +34,7 @@ import { batchTensors, range, type ImageSet } from '../data/image-set';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
 import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
 import { FusedAdamOptimizer } from './fused-adam';
-import { Rng, streamSeed } from './rng';
+import { Rng, streamSeed } from '../../shared/random';
 import { TrainingLoop, type LoopOptions, type TrainContext } from './loop-harness';
 
 export type { TrainContext } from './loop-harness';

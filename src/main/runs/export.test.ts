@@ -16,7 +16,7 @@ import { selectBackend } from '../../engine/backend';
 import { groupByImage, parseCsv, readCaptionsCsv, splitByImage } from '../../engine/lm/data';
 import { saveCheckpoint } from '../../engine/lm/checkpoint';
 import { LmModel, paramSpecs, type LmConfig } from '../../engine/lm/model';
-import { seededRandom } from '../../engine/random';
+import { seededRandom } from '../../shared/random';
 import { fileSystemIO } from '../../engine/train/checkpoint';
 import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, csvField, metricsCsv, metricsJson } from './export';
 import { layersModelFiles, lmModelFiles } from './export-model';
