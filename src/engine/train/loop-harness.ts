@@ -201,7 +201,7 @@ export class TrainingLoop {
         const stats = first > 0 && this.resumedStats ? { ...this.resumedStats } : emptyStats();
         let pausing = false;
         for (let b = first; b < stepsPerEpoch; b++) {
-          if (fault?.step === this.step) fault.fire({ poison: hooks.poison });
+          if (fault?.step === this.step) fault.fire({ poison: hooks.poison, send: (m) => ctx.emit(m as EngineToHost) });
           if (ctx.stopRequested()) {
             this.stopped = true;
             pausing = ctx.pauseRequested?.() ?? false;

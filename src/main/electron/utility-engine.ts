@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
+import { receiveEngineMessage, type HostToEngine } from '../../shared/engine-protocol';
 import type { EngineLauncher } from '../runs/engine-process';
 
 /** Engine processes in the app are Electron utility processes (Node without the browser). */
@@ -11,7 +11,7 @@ export function utilityEngineLauncher(entry: string): EngineLauncher {
     return {
       get pid() { return child.pid; },
       send: (m: HostToEngine) => child.postMessage(m),
-      onMessage: (cb) => { child.on('message', (m: unknown) => cb(m as EngineToHost)); },
+      onMessage: (cb) => { child.on('message', (m: unknown) => receiveEngineMessage(m, cb)); },
       onExit: (cb) => { child.once('exit', (code: number) => cb(code, null, tail.trim().split('\n').slice(-5).join('\n'))); },
       kill: () => { child.kill(); },
     };
