@@ -178,6 +178,79 @@ function decodedData(vocab: Vocab, d: Decoded): { words: { word: string; p: numb
   };
 }
 
+/** A fresh model from the seed, or one initialised from another run's checkpoint (`init`, transfer.ts). */
+function createModel(p: LmParams, config: LmConfig, vocab: Vocab, runDir: string, log: (m: string) => void): LmModel {
+  if (!p.init) return LmModel.create(config, p.seed);
+  const dir = resolveInitDir(p.init, runDir);
+  const t = transferInitialValues(config, vocab, p.seed, readTransferSource(dir));
+  log(`init from ${dir}: ${t.report.matched} of ${t.report.words} words have its vectors and biases, ${t.report.contextBlocks} of ${config.n} context matrices copied${t.report.missing.length ? `; fresh vectors for e.g. ${t.report.missing.slice(0, 8).join(' ')}` : ''}`);
+  return new LmModel(config, t.values);
+}
+
+function makeOptimizer(p: LmParams, m: LmModel): Optimizer {
+  const lr = defaultLearningRate(p);
+  const decay = { words: p.decayWords, context: p.decayContext };
+  return p.optimizer === 'adam'
+    ? new Adam(m, { lr, lrDecay: p.lrDecay, decay })
+    : new KirosSgd(m, { lr, gradient: p.sgdGradient, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay });
+}
+
+interface PhaseContext {
+  ctx: TrainContext;
+  log: (message: string, level?: 'info' | 'warn' | 'error') => void;
+  summary: Record<string, number>;
+  pause: () => Promise<void>;
+}
+
+/**
+ * The optional retrain phase (retrain.ts) after phase 1's early stopping: 'trained' leaves phase
+ * 2's weights in the model; otherwise (stopped, diverged) the caller restores phase 1's best.
+ */
+async function retrainPhase(o: PhaseContext & {
+  p: LmParams; model: LmModel; data: LmData; initialWeights: Map<string, Float32Array>; bestEpoch: number; bestTrainLoss: number;
+  point: (epoch: number, loss: number) => void;
+}): Promise<'trained' | 'stopped' | 'diverged'> {
+  const { p, model, data, bestEpoch, bestTrainLoss, log } = o;
+  const all = mergeSplits(data.train, data.validation, data.vocab, p.contextSize);
+  const opt2 = makeOptimizer(p, model);
+  const known = Number.isFinite(bestTrainLoss);
+  log(`retrain: phase 2 on the training and validation images (${all.images.length} images, ${all.inst.count} words) from the same initial weights, ${known ? `until the training loss reaches ${bestTrainLoss.toFixed(4)} (phase 1's at its best epoch ${bestEpoch})` : `for ${bestEpoch} epochs (phase 1's best)`}`);
+  try {
+    const r = await retrainOnAll({
+      model, initial: o.initialWeights, optimizer: opt2, data: all, batchSize: p.batchSize, seed: p.seed,
+      targetLoss: known ? bestTrainLoss : -Infinity, maxEpochs: known ? p.epochs : bestEpoch,
+      stopRequested: o.ctx.stopRequested, pause: o.pause,
+      onEpoch: (e, loss, wps) => {
+        o.point(e, loss);
+        log(`retrain epoch ${e}: loss ${loss.toFixed(4)}, ${wps.toFixed(0)} words/s`);
+      },
+    });
+    if (r.stopped || r.diverged) {
+      log(`retrain ${r.stopped ? 'stopped' : 'diverged'}: keeping phase 1's best weights (epoch ${bestEpoch})`, r.diverged ? 'warn' : 'info');
+      return r.stopped ? 'stopped' : 'diverged';
+    }
+    Object.assign(o.summary, { retrain_epochs: r.epochs, retrain_loss: r.loss, retrain_words_per_s: r.words / Math.max(1e-9, r.seconds), retrain_seconds: r.seconds });
+    log(`retrain: done after ${r.epochs} epochs (loss ${r.loss.toFixed(4)}${r.reached ? '' : ', target not reached'}); the final model is phase 2's`);
+    return 'trained';
+  } finally {
+    opt2.dispose();
+    all.features?.dispose();
+  }
+}
+
+/** The final model on the test split: perplexity, BLEU and retrieval into the summary, its captions as an artefact. */
+async function testReport(model: LmModel, data: LmData, p: LmParams, o: PhaseContext & { step: number; bestEpoch: number }): Promise<void> {
+  const { summary, bestEpoch } = o;
+  const r = await evaluateSplit(model, data.vocab, data.test, data.meanImage, { images: p.evalImages, beam: p.beam, maxLength: p.maxLength, bleu: true, retrieval: true }, o.pause);
+  summary.test_perplexity = r.perplexity;
+  r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
+  if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));
+  const rel = 'test-captions.json';
+  fs.writeFileSync(path.join(o.ctx.runDir, rel), JSON.stringify({ beam: p.beam, captions: r.captions }));
+  o.ctx.emit({ type: 'artefact', kind: 'captions', file: rel, step: o.step, epoch: bestEpoch, meta: { split: 'test', beam: p.beam, count: r.captions.length } });
+  o.log(`test (best epoch ${bestEpoch}): perplexity ${r.perplexity.toFixed(2)}, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, text->image R@1/5/10 ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.textToImage.medianRank}, image->text R@1/5/10 ${[r.retrieval.imageToText.r1, r.retrieval.imageToText.r5, r.retrieval.imageToText.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.imageToText.medianRank}` : ''}`);
+}
+
 export interface TrainLmResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
 
 export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promise<TrainLmResult> {
@@ -187,21 +260,9 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const data = prepareData(p, (m) => log(m, 'warn'));
   const { vocab } = data;
   const config = modelConfig(p, vocab.size, data.D);
-  let model: LmModel;
-  if (p.init) {
-    const dir = resolveInitDir(p.init, ctx.runDir);
-    const t = transferInitialValues(config, vocab, p.seed, readTransferSource(dir));
-    model = new LmModel(config, t.values);
-    log(`init from ${dir}: ${t.report.matched} of ${t.report.words} words have its vectors and biases, ${t.report.contextBlocks} of ${config.n} context matrices copied${t.report.missing.length ? `; fresh vectors for e.g. ${t.report.missing.slice(0, 8).join(' ')}` : ''}`);
-  } else {
-    model = LmModel.create(config, p.seed);
-  }
+  const model = createModel(p, config, vocab, ctx.runDir, log);
   const lr = defaultLearningRate(p);
-  const decay = { words: p.decayWords, context: p.decayContext };
-  const makeOptimizer = (m: LmModel): Optimizer => (p.optimizer === 'adam'
-    ? new Adam(m, { lr, lrDecay: p.lrDecay, decay })
-    : new KirosSgd(m, { lr, gradient: p.sgdGradient, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay }));
-  const optimizer = makeOptimizer(model);
+  const optimizer = makeOptimizer(p, model);
   // The retrain phase starts again from these.
   const initialWeights = p.retrain ? model.values() : null;
   const train = data.train;
@@ -371,46 +432,16 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
     words_per_s_overall: wordsTrained / Math.max(1e-9, trainSeconds), train_seconds: trainSeconds,
   });
   if (p.retrain && initialWeights && outcome === 'completed' && !diverged && bestEpoch > 0) {
-    const all = mergeSplits(data.train, data.validation, vocab, n);
-    const opt2 = makeOptimizer(model);
-    const known = Number.isFinite(bestTrainLoss);
-    log(`retrain: phase 2 on the training and validation images (${all.images.length} images, ${all.inst.count} words) from the same initial weights, ${known ? `until the training loss reaches ${bestTrainLoss.toFixed(4)} (phase 1's at its best epoch ${bestEpoch})` : `for ${bestEpoch} epochs (phase 1's best)`}`);
-    try {
-      const r = await retrainOnAll({
-        model, initial: initialWeights, optimizer: opt2, data: all, batchSize: B, seed: p.seed,
-        targetLoss: known ? bestTrainLoss : -Infinity, maxEpochs: known ? p.epochs : bestEpoch,
-        stopRequested: ctx.stopRequested, pause,
-        onEpoch: (e, loss, wps) => {
-          loop.point('retrain_loss', step - 1 + e, bestEpoch + e, loss);
-          loop.flush();
-          log(`retrain epoch ${e}: loss ${loss.toFixed(4)}, ${wps.toFixed(0)} words/s`);
-        },
-      });
-      if (r.stopped || r.diverged) {
-        model.setValues(bestValues);
-        if (r.stopped) outcome = 'stopped';
-        log(`retrain ${r.stopped ? 'stopped' : 'diverged'}: keeping phase 1's best weights (epoch ${bestEpoch})`, r.diverged ? 'warn' : 'info');
-      } else {
-        bestValues = model.values();
-        saveBest(bestEpoch);
-        Object.assign(summary, { retrain_epochs: r.epochs, retrain_loss: r.loss, retrain_words_per_s: r.words / Math.max(1e-9, r.seconds), retrain_seconds: r.seconds });
-        log(`retrain: done after ${r.epochs} epochs (loss ${r.loss.toFixed(4)}${r.reached ? '' : ', target not reached'}); the final model is phase 2's`);
-      }
-    } finally {
-      opt2.dispose();
-      all.features?.dispose();
+    const phase2 = await retrainPhase({ p, model, data, initialWeights, bestEpoch, bestTrainLoss, ctx, log, summary, pause, point: (e, loss) => { loop.point('retrain_loss', step - 1 + e, bestEpoch + e, loss); loop.flush(); } });
+    if (phase2 === 'stopped') outcome = 'stopped';
+    if (phase2 === 'trained') {
+      bestValues = model.values();
+      saveBest(bestEpoch);
+    } else {
+      model.setValues(bestValues);
     }
   }
-  if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) {
-    const r = await evaluateSplit(model, vocab, data.test, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
-    summary.test_perplexity = r.perplexity;
-    r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
-    if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));
-    const rel = 'test-captions.json';
-    fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify({ beam: p.beam, captions: r.captions }));
-    ctx.emit({ type: 'artefact', kind: 'captions', file: rel, step, epoch: bestEpoch, meta: { split: 'test', beam: p.beam, count: r.captions.length } });
-    log(`test (best epoch ${bestEpoch}): perplexity ${r.perplexity.toFixed(2)}, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, text->image R@1/5/10 ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.textToImage.medianRank}, image->text R@1/5/10 ${[r.retrieval.imageToText.r1, r.retrieval.imageToText.r5, r.retrieval.imageToText.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.imageToText.medianRank}` : ''}`);
-  }
+  if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) await testReport(model, data, p, { ctx, log, summary, pause, step, bestEpoch });
   summary.seconds = wall();
   optimizer.dispose();
   model.dispose();

@@ -201,6 +201,7 @@ export class TrainingLoop {
         const stats = first > 0 && this.resumedStats ? { ...this.resumedStats } : emptyStats();
         let pausing = false;
         for (let b = first; b < stepsPerEpoch; b++) {
+          // `send` passes the garbage fault's malformed messages on unchecked: that is its point.
           if (fault?.step === this.step) fault.fire({ poison: hooks.poison, send: (m) => ctx.emit(m as EngineToHost) });
           if (ctx.stopRequested()) {
             this.stopped = true;
