@@ -9,6 +9,8 @@
  * captions for up to 8 fixed validation images every `sampleEvery` steps; checkpoints
  * (`checkpoint/`, the best validation perplexity so far) as artefacts. At the end the best
  * weights are evaluated on the test split (held out from training and from early stopping).
+ * The loop (stop/pause, divergence, patience, resume points after their metrics) is the shared
+ * TrainingLoop of ../train/loop-harness.ts; this file holds the language models' hooks.
  */
 import fs from 'node:fs';
 import path from 'node:path';

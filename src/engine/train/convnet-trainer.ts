@@ -1,8 +1,10 @@
 /**
- * The ConvNet training loop behind the lenet5-mnist and convnet presets: a layer stack built by
+ * The ConvNet trainer behind the lenet5-mnist and convnet presets: a layer stack built by
  * buildConvNet, trained with Adam or SGD with momentum, a per-epoch learning-rate schedule,
  * decoupled weight decay, seeded shuffling and augmentation, a validation split, early stopping,
- * checkpoints (every N epochs, the best one, and one at a stop) and resume.
+ * checkpoints (every N epochs, the best one, and one at a stop) and resume. The loop itself
+ * (stop/pause, divergence, patience, checkpoint order, metric flushing) is the shared
+ * TrainingLoop of loop-harness.ts; this file holds the ConvNet's hooks.
  *
  * Emits: loss per step; per epoch val_loss, val_accuracy, train_accuracy, epoch_loss,
  * learning_rate, images_per_s; the first conv layer's filters per epoch ('filters' artefacts);
@@ -15,8 +17,9 @@
  * tfjs dropout seeds itself from Math.random, so Math.random is replaced by the dropout stream
  * while training (this process runs one run) and restored afterwards.
  *
- * Crash safety: the metrics measured before a checkpoint are sent before its artefact message (the
- * host trusts a checkpoint only once it recorded that message; src/main/runs/resume.ts); a pause
+ * Crash safety (the harness's): the metrics measured before a checkpoint are sent before its
+ * artefact message (the host trusts a checkpoint only once it recorded that message;
+ * src/main/runs/resume.ts); a pause
  * always writes a checkpoint; a NaN or infinite loss, or non-finite weights at checkpoint time,
  * end the run with a 'diverged' message and no checkpoint of those weights.
  */
