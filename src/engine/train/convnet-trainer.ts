@@ -19,9 +19,9 @@
  *
  * Crash safety (the harness's): the metrics measured before a checkpoint are sent before its
  * artefact message (the host trusts a checkpoint only once it recorded that message;
- * src/main/runs/resume.ts); a pause
- * always writes a checkpoint; a NaN or infinite loss, or non-finite weights at checkpoint time,
- * end the run with a 'diverged' message and no checkpoint of those weights.
+ * src/main/runs/resume.ts); a pause always writes a checkpoint; a NaN or infinite loss, or
+ * non-finite weights at checkpoint time, end the run with a 'diverged' message and no checkpoint
+ * of those weights.
  */
 import fs from 'node:fs';
 import path from 'node:path';
