@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportProgress, ImportReport, ItemsPage, Thumbnail } from '../src/shared/dataset-schema';
+import { Rng } from '../src/shared/random';
 import { createHost } from '../src/main/host';
 
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -51,14 +52,10 @@ function resetHwm(): boolean {
 
 async function distinctImages(n: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  let seed = 12345;
-  const rnd = (): number => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return seed >>> 24;
-  };
+  const rng = new Rng(12345);
   for (let i = 0; i < n; i++) {
     const raw = Buffer.alloc(SIDE * SIDE * 3);
-    for (let j = 0; j < raw.length; j++) raw[j] = rnd();
+    for (let j = 0; j < raw.length; j++) raw[j] = rng.int(0, 255);
     out.push(await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer());
   }
   return out;

@@ -8,12 +8,16 @@
  *                           loss (and everything after it) goes NaN the way a real divergence does
  *   MLBL_FAULT=enospc@STEP  every file the trainer writes from that step on fails with ENOSPC
  *                           (checkpoints, filter snapshots), like a full disk
+ *   MLBL_FAULT=garbage@STEP the engine sends the host malformed messages (wrong types, missing
+ *                           fields, an unknown type) through its real channel, then trains on
  */
-export type FaultKind = 'throw' | 'exit' | 'hang' | 'nan' | 'enospc';
+export type FaultKind = 'throw' | 'exit' | 'hang' | 'nan' | 'enospc' | 'garbage';
 
 export interface FaultHooks {
   /** Sets the model's weights to NaN (the nan fault). */
   poison?(): void;
+  /** Sends a message to the host as is, unchecked (the garbage fault). */
+  send?(m: unknown): void;
 }
 
 export interface Fault {
@@ -25,8 +29,8 @@ export interface Fault {
 
 export function injectedFault(spec = process.env.MLBL_FAULT): Fault | null {
   if (!spec) return null;
-  const m = /^(throw|exit|hang|nan|enospc)@(\d+)$/.exec(spec);
-  if (!m) throw new Error(`MLBL_FAULT=${spec}: expected throw@STEP, exit@STEP, hang@STEP, nan@STEP or enospc@STEP`);
+  const m = /^(throw|exit|hang|nan|enospc|garbage)@(\d+)$/.exec(spec);
+  if (!m) throw new Error(`MLBL_FAULT=${spec}: expected throw@STEP, exit@STEP, hang@STEP, nan@STEP, enospc@STEP or garbage@STEP`);
   const kind = m[1] as FaultKind;
   const step = Number(m[2]);
   return {
@@ -44,6 +48,11 @@ export function injectedFault(spec = process.env.MLBL_FAULT): Fault | null {
         diskFull = true;
         return;
       }
+      if (kind === 'garbage') {
+        if (!hooks?.send) throw new Error('MLBL_FAULT=garbage: this trainer cannot send raw messages');
+        for (const m of GARBAGE) hooks.send(m);
+        return;
+      }
       const until = Date.now() + 3_600_000;
       while (Date.now() < until) { /* hang: ignore everything, including stop requests */ }
     },
@@ -51,6 +60,17 @@ export function injectedFault(spec = process.env.MLBL_FAULT): Fault | null {
 }
 
 let diskFull = false;
+
+/** Malformed engine messages, one per way a message can be wrong. */
+const GARBAGE: unknown[] = [
+  { type: 'metrics', points: 'not an array' },
+  { type: 'metrics', points: [{ key: 'loss', step: '3', epoch: 0, wallTime: 0, value: 1 }] },
+  { type: 'artefact', kind: 'checkpoint', file: 42, step: 0, epoch: 0, meta: {} },
+  { type: 'done', outcome: 'exploded', summary: {} },
+  { type: 'no-such-message' },
+  'just a string',
+  null,
+];
 
 /**
  * Throws what a full disk throws (an ENOSPC error naming `file`) once the enospc fault has fired.

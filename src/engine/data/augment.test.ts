@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../train/rng';
+import { Rng } from '../../shared/random';
 import { augmentBatch, augmentImage } from './augment';
 
 /** A 4x5 single-channel image with values 1..20, row-major. */

@@ -4,7 +4,7 @@
  * pixels along each axis (the uncovered border is zero, MNIST's background), and a horizontal
  * flip with probability 1/2 (for non-digit data; a mirrored digit is another symbol).
  */
-import type { Rng } from '../train/rng';
+import type { Rng } from '../../shared/random';
 
 export interface AugmentOptions {
   shift: number;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentOptions } from './augment';
 import { loadMnist } from './mnist';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../../shared/random';
 
 export interface ImageSet {
   /** count * h * w * c bytes, HWC per image. */

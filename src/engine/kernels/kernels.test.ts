@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { registerWasmKernels, sparseSoftmaxCrossEntropy } from './index';
 
 // --- helpers ---------------------------------------------------------------------------------

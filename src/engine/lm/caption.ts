@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { decodeImage, featuresOf, loadExtractor, type FeatureExtractor } from '../features/extract';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { loadCheckpoint } from './checkpoint';
 import { captionImage, sampleCaption } from './evaluate';
 import type { Decoded } from './decode';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CsvSyntaxError, parseCsv } from '../../shared/csv';
 import { tokenize } from '../../shared/tokenize';
 import type { Vocab } from '../../shared/vocabulary';
-import { seededRandom, shuffledIndices } from '../random';
+import { Rng } from '../../shared/random';
 
 export type SplitName = 'train' | 'validation' | 'test';
 const SPLIT_NAMES: readonly string[] = ['train', 'validation', 'test'];
@@ -83,7 +83,7 @@ export function splitByImage(images: readonly ImageCaptions[], seed: number, val
   // A split named by the captions file (a dataset's own) wins over the seed, in the file's order.
   if (images.length > 0 && images.every((im) => im.split !== undefined)) return splitFromFile(images);
   const sorted = [...images].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
-  const order = shuffledIndices(sorted.length, seededRandom(seed ^ 0x5f3759df));
+  const order = new Rng(seed ^ 0x5f3759df).permutation(sorted.length);
   const shuffled = Array.from(order, (i) => sorted[i] as ImageCaptions);
   const nTest = Math.round(sorted.length * test);
   const nVal = Math.round(sorted.length * validation);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { beamSearch, greedyDecode, modelScorer, repeatsNgram, sampleDecode, type StepScorer } from './decode';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 

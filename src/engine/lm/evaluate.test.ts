@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Vocab } from '../../shared/vocabulary';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { buildInstances, groupByImage } from './data';
 import { captionImageScores, retrieval, retrievalFromScores } from './evaluate';
 import { LmModel, paramSpecs, type LmConfig } from './model';

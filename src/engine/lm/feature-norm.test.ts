@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { applyFeatureNorm, fitFeatureNorm, foldFeatureNorm, unnormalize, VARIANCE_FLOOR } from './feature-norm';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 

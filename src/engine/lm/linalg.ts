@@ -1,22 +1,8 @@
 /**
- * Small float64 linear algebra for initialisation: seeded normal/uniform draws and the truncated
+ * Small float64 linear algebra for initialisation: the truncated
  * SVD that starts MLBL-F's factor matrices (MODELS.md: "The code initialises W_fx, W_hf from a
  * truncated SVD of a pretrained R").
  */
-
-/** Standard normal draws (Box-Muller) from a uniform [0,1) source. */
-export function normalSource(rand: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) { const s = spare; spare = null; return s; }
-    let u = 0;
-    while (u <= 1e-300) u = rand();
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
 
 /**
  * Eigen-decomposition of a symmetric n x n matrix (row-major, float64) by cyclic Jacobi rotations.

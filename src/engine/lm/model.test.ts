@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { truncatedSvd } from './linalg';
 import { LmModel, initialValues, paramSpecs, type LmConfig } from './model';
 import { referenceLoss, referenceProbs } from './reference';

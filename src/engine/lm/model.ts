@@ -20,8 +20,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { lmGraph, type LmConfig, type LmGraph, type LmNode } from '../../shared/lm-graph';
-import { seededRandom } from '../random';
-import { normalSource, truncatedSvd } from './linalg';
+import { Rng } from '../../shared/random';
+import { truncatedSvd } from './linalg';
 
 export type { LmConfig } from '../../shared/lm-graph';
 
@@ -60,8 +60,9 @@ export function validateConfig(c: LmConfig): void {
 /** Initial values as the authors' code draws them (own seeded PRNG, so every backend starts identically). */
 export function initialValues(c: LmConfig, seed: number, pretrainedR?: Float32Array): Map<string, Float32Array> {
   validateConfig(c);
-  const rand = seededRandom(seed);
-  const normal = normalSource(rand);
+  const rng = new Rng(seed);
+  const rand = (): number => rng.next();
+  const normal = (): number => rng.normal();
   const uniform = (size: number, r: number): Float32Array => Float32Array.from({ length: size }, () => (rand() * 2 - 1) * r);
   const gauss = (size: number, s: number): Float32Array => Float32Array.from({ length: size }, () => s * normal());
   const out = new Map<string, Float32Array>();

@@ -9,8 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Vocab } from '../../shared/vocabulary';
-import { seededRandom, shuffledIndices } from '../random';
+import { Rng, seededRandom } from '../../shared/random';
 import { buildInstances, type ImageCaptions, type Instances } from './data';
+import { LmBatchStep } from './batch-step';
 import type { LmModel } from './model';
 import type { Optimizer } from './optim';
 
@@ -45,49 +46,25 @@ export interface RetrainResult { epochs: number; loss: number; reached: boolean;
 
 export async function retrainOnAll(o: RetrainOptions): Promise<RetrainResult> {
   const { model, data, optimizer } = o;
-  const c = model.config;
-  const n = c.n;
-  const B = o.batchSize;
+  const batch = new LmBatchStep(model, optimizer, data, o.batchSize);
   const N = data.inst.count;
-  const steps = Math.ceil(N / B);
-  const xDim = c.h > 0 ? c.h : c.D;
-  const shuffleRand = seededRandom(o.seed + 11);
+  const shuffleRng = new Rng(o.seed + 11);
   const dropRand = seededRandom(o.seed + 12);
-  const ctxBuf = new Int32Array(B * n);
-  const tgtBuf = new Int32Array(B);
-  const imgBuf = new Int32Array(B);
   model.setValues(o.initial);
   let loss = Infinity;
   let words = 0;
   let seconds = 0;
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
-    const order = shuffledIndices(N, shuffleRand);
+    const order = shuffleRng.permutation(N);
     const t0 = performance.now();
     let sum = 0;
     let count = 0;
-    for (let b = 0; b < steps; b++) {
+    for (let b = 0; b < batch.stepsPerEpoch; b++) {
       if (o.stopRequested()) return { epochs: epoch - 1, loss, reached: false, stopped: true, diverged: false, words, seconds };
-      const s0 = b * B;
-      const bs = Math.min(B, N - s0);
-      for (let i = 0; i < bs; i++) {
-        const k = order[s0 + i] as number;
-        ctxBuf.set(data.inst.contexts.subarray(k * n, (k + 1) * n), i * n);
-        tgtBuf[i] = data.inst.targets[k] as number;
-        imgBuf[i] = data.inst.images[k] as number;
-      }
-      const value = tf.tidy(() => {
-        const contexts = tf.tensor2d(ctxBuf.subarray(0, bs * n), [bs, n], 'int32');
-        const targets = tf.tensor1d(tgtBuf.subarray(0, bs), 'int32');
-        const images = data.features ? (tf.gather(data.features, tf.tensor1d(imgBuf.subarray(0, bs), 'int32')) as tf.Tensor2D) : undefined;
-        let keep: tf.Tensor2D | undefined;
-        if (c.dropout > 0 && images) keep = tf.tensor2d(Float32Array.from({ length: bs * xDim }, () => (dropRand() >= c.dropout ? 1 : 0)), [bs, xDim]);
-        const { loss: l, grads } = model.lossAndGrads({ contexts, targets, images, keep });
-        optimizer.apply(grads, bs);
-        return l.dataSync()[0] as number;
-      });
-      if (!Number.isFinite(value)) return { epochs: epoch, loss: value, reached: false, stopped: false, diverged: true, words, seconds };
-      sum += value * bs;
-      count += bs;
+      const r = batch.run(order, b, dropRand);
+      if (!Number.isFinite(r.loss)) return { epochs: epoch, loss: r.loss, reached: false, stopped: false, diverged: true, words, seconds };
+      sum += r.loss * r.items;
+      count += r.items;
       if (b % 50 === 49) await o.pause();
     }
     const dt = (performance.now() - t0) / 1000;

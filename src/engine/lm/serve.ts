@@ -15,7 +15,7 @@ import { tokenize } from '../../shared/tokenize';
 import type { Vocab } from '../../shared/vocabulary';
 import { decodeImage, featuresOf, loadExtractor, type FeatureExtractor } from '../features/extract';
 import { readFeatures, type FeatureMatrix } from '../features/feature-file';
-import { seededRandom } from '../random';
+import { seededRandom } from '../../shared/random';
 import { loadCheckpoint, type CheckpointMeta } from './checkpoint';
 import { buildInstances, excludeImagesOf, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions } from './data';
 import { beamSearch, modelScorer, sampleDecode, type Decoded } from './decode';

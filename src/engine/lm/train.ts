@@ -9,17 +9,17 @@
  * captions for up to 8 fixed validation images every `sampleEvery` steps; checkpoints
  * (`checkpoint/`, the best validation perplexity so far) as artefacts. At the end the best
  * weights are evaluated on the test split (held out from training and from early stopping).
+ * The loop (stop/pause, divergence, patience, resume points after their metrics) is the shared
+ * TrainingLoop of ../train/loop-harness.ts; this file holds the language models' hooks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLearningRate, type LmParams } from '../../shared/lm-spec';
-import type { EngineToHost } from '../../shared/engine-protocol';
 import { Vocab } from '../../shared/vocabulary';
-import type { TrainContext } from '../train/lenet5-mnist';
-import { shuffledIndices } from '../random';
-import { Rng } from '../train/rng';
-import { injectedFault } from '../faults';
+import { Rng } from '../../shared/random';
+import { TrainingLoop, type Best, type LoopOptions, type TrainContext } from '../train/loop-harness';
+import { LmBatchStep } from './batch-step';
 import { readFeatures, type FeatureMatrix } from '../features/feature-file';
 import { buildInstances, excludeImagesOf, groupByImage, readCaptionsCsv, splitByImage, type ImageCaptions, type Instances } from './data';
 import { readTransferSource, resolveInitDir, transferInitialValues } from './transfer';
@@ -30,8 +30,6 @@ import type { Decoded } from './decode';
 import { LmModel, type LmConfig } from './model';
 import { Adam, KirosSgd, type Optimizer } from './optim';
 import { readResumePoint, saveCheckpoint, writeResumePoint, type CheckpointFeatures, type LmLoopState } from './checkpoint';
-
-type Points = (EngineToHost & { type: 'metrics' })['points'];
 
 export interface LmSplitData {
   images: ImageCaptions[];
@@ -182,6 +180,79 @@ function decodedData(vocab: Vocab, d: Decoded): { words: { word: string; p: numb
   };
 }
 
+/** A fresh model from the seed, or one initialised from another run's checkpoint (`init`, transfer.ts). */
+function createModel(p: LmParams, config: LmConfig, vocab: Vocab, runDir: string, log: (m: string) => void): LmModel {
+  if (!p.init) return LmModel.create(config, p.seed);
+  const dir = resolveInitDir(p.init, runDir);
+  const t = transferInitialValues(config, vocab, p.seed, readTransferSource(dir));
+  log(`init from ${dir}: ${t.report.matched} of ${t.report.words} words have its vectors and biases, ${t.report.contextBlocks} of ${config.n} context matrices copied${t.report.missing.length ? `; fresh vectors for e.g. ${t.report.missing.slice(0, 8).join(' ')}` : ''}`);
+  return new LmModel(config, t.values);
+}
+
+function makeOptimizer(p: LmParams, m: LmModel): Optimizer {
+  const lr = defaultLearningRate(p);
+  const decay = { words: p.decayWords, context: p.decayContext };
+  return p.optimizer === 'adam'
+    ? new Adam(m, { lr, lrDecay: p.lrDecay, decay })
+    : new KirosSgd(m, { lr, gradient: p.sgdGradient, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay });
+}
+
+interface PhaseContext {
+  ctx: TrainContext;
+  log: (message: string, level?: 'info' | 'warn' | 'error') => void;
+  summary: Record<string, number>;
+  pause: () => Promise<void>;
+}
+
+/**
+ * The optional retrain phase (retrain.ts) after phase 1's early stopping: 'trained' leaves phase
+ * 2's weights in the model; otherwise (stopped, diverged) the caller restores phase 1's best.
+ */
+async function retrainPhase(o: PhaseContext & {
+  p: LmParams; model: LmModel; data: LmData; initialWeights: Map<string, Float32Array>; bestEpoch: number; bestTrainLoss: number;
+  point: (epoch: number, loss: number) => void;
+}): Promise<'trained' | 'stopped' | 'diverged'> {
+  const { p, model, data, bestEpoch, bestTrainLoss, log } = o;
+  const all = mergeSplits(data.train, data.validation, data.vocab, p.contextSize);
+  const opt2 = makeOptimizer(p, model);
+  const known = Number.isFinite(bestTrainLoss);
+  log(`retrain: phase 2 on the training and validation images (${all.images.length} images, ${all.inst.count} words) from the same initial weights, ${known ? `until the training loss reaches ${bestTrainLoss.toFixed(4)} (phase 1's at its best epoch ${bestEpoch})` : `for ${bestEpoch} epochs (phase 1's best)`}`);
+  try {
+    const r = await retrainOnAll({
+      model, initial: o.initialWeights, optimizer: opt2, data: all, batchSize: p.batchSize, seed: p.seed,
+      targetLoss: known ? bestTrainLoss : -Infinity, maxEpochs: known ? p.epochs : bestEpoch,
+      stopRequested: o.ctx.stopRequested, pause: o.pause,
+      onEpoch: (e, loss, wps) => {
+        o.point(e, loss);
+        log(`retrain epoch ${e}: loss ${loss.toFixed(4)}, ${wps.toFixed(0)} words/s`);
+      },
+    });
+    if (r.stopped || r.diverged) {
+      log(`retrain ${r.stopped ? 'stopped' : 'diverged'}: keeping phase 1's best weights (epoch ${bestEpoch})`, r.diverged ? 'warn' : 'info');
+      return r.stopped ? 'stopped' : 'diverged';
+    }
+    Object.assign(o.summary, { retrain_epochs: r.epochs, retrain_loss: r.loss, retrain_words_per_s: r.words / Math.max(1e-9, r.seconds), retrain_seconds: r.seconds });
+    log(`retrain: done after ${r.epochs} epochs (loss ${r.loss.toFixed(4)}${r.reached ? '' : ', target not reached'}); the final model is phase 2's`);
+    return 'trained';
+  } finally {
+    opt2.dispose();
+    all.features?.dispose();
+  }
+}
+
+/** The final model on the test split: perplexity, BLEU and retrieval into the summary, its captions as an artefact. */
+async function testReport(model: LmModel, data: LmData, p: LmParams, o: PhaseContext & { step: number; bestEpoch: number }): Promise<void> {
+  const { summary, bestEpoch } = o;
+  const r = await evaluateSplit(model, data.vocab, data.test, data.meanImage, { images: p.evalImages, beam: p.beam, maxLength: p.maxLength, bleu: true, retrieval: true }, o.pause);
+  summary.test_perplexity = r.perplexity;
+  r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
+  if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));
+  const rel = 'test-captions.json';
+  fs.writeFileSync(path.join(o.ctx.runDir, rel), JSON.stringify({ beam: p.beam, captions: r.captions }));
+  o.ctx.emit({ type: 'artefact', kind: 'captions', file: rel, step: o.step, epoch: bestEpoch, meta: { split: 'test', beam: p.beam, count: r.captions.length } });
+  o.log(`test (best epoch ${bestEpoch}): perplexity ${r.perplexity.toFixed(2)}, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, text->image R@1/5/10 ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.textToImage.medianRank}, image->text R@1/5/10 ${[r.retrieval.imageToText.r1, r.retrieval.imageToText.r5, r.retrieval.imageToText.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.imageToText.medianRank}` : ''}`);
+}
+
 export interface TrainLmResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
 
 export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promise<TrainLmResult> {
@@ -191,21 +262,9 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const data = prepareData(p, (m) => log(m, 'warn'));
   const { vocab } = data;
   const config = modelConfig(p, vocab.size, data.D);
-  let model: LmModel;
-  if (p.init) {
-    const dir = resolveInitDir(p.init, ctx.runDir);
-    const t = transferInitialValues(config, vocab, p.seed, readTransferSource(dir));
-    model = new LmModel(config, t.values);
-    log(`init from ${dir}: ${t.report.matched} of ${t.report.words} words have its vectors and biases, ${t.report.contextBlocks} of ${config.n} context matrices copied${t.report.missing.length ? `; fresh vectors for e.g. ${t.report.missing.slice(0, 8).join(' ')}` : ''}`);
-  } else {
-    model = LmModel.create(config, p.seed);
-  }
+  const model = createModel(p, config, vocab, ctx.runDir, log);
   const lr = defaultLearningRate(p);
-  const decay = { words: p.decayWords, context: p.decayContext };
-  const makeOptimizer = (m: LmModel): Optimizer => (p.optimizer === 'adam'
-    ? new Adam(m, { lr, lrDecay: p.lrDecay, decay })
-    : new KirosSgd(m, { lr, gradient: p.sgdGradient, lrDecay: p.lrDecay, momentumStart: p.momentumStart, momentumEnd: p.momentumEnd, momentumEpochs: p.momentumEpochs, decay }));
-  const optimizer = makeOptimizer(model);
+  const optimizer = makeOptimizer(p, model);
   // The retrain phase starts again from these.
   const initialWeights = p.retrain ? model.values() : null;
   const train = data.train;
@@ -215,24 +274,15 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const stepsPerEpoch = Math.ceil(N / B);
   log(`${p.model}: ${train.images.length} training images (${train.inst.captionCount} captions, ${N} words), ${data.validation.images.length} validation, ${data.test.images.length} test; vocabulary ${vocab.size} (minCount ${p.minCount}); K ${p.K}, n ${n}${config.model !== 'lbl' ? `, D ${config.D}, h ${config.h}` : ''}${config.model === 'mlbl-f' ? `, F ${config.F}` : ''}; ${model.size} parameters; ${p.optimizer} lr ${lr}, batch ${B}`);
 
-  // Seeded streams with their state in the open (the numbers of seededRandom), so resume points can record them.
+  // Seeded streams with their state in the open, so resume points can record them.
   const shuffleRng = new Rng(p.seed + 1);
   const dropRng = new Rng(p.seed + 2);
   const sampleRng = new Rng(p.seed + 3);
-  const shuffleRand = (): number => shuffleRng.next();
   const dropRand = (): number => dropRng.next();
   const sampleRand = (): number => sampleRng.next();
   const sampleImages = data.validation.images.slice(0, 8);
   const pause = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-  let pending: Points = [];
-  let lastFlush = performance.now();
-  const flush = (): void => {
-    if (pending.length) ctx.emit({ type: 'metrics', points: pending });
-    pending = [];
-    lastFlush = performance.now();
-  };
-  const point = (key: string, step: number, epoch: number, value: number): void => { pending.push({ key, step, epoch, wallTime: wall(), value }); };
+  const batch = new LmBatchStep(model, optimizer, train, B);
 
   const emitSamples = (step: number, epoch: number): void => {
     sampleImages.forEach((im, i) => {
@@ -254,191 +304,129 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
   const summary: Record<string, number> = { vocabulary: vocab.size, parameters: model.size, train_words: N };
   const evalOpts = { images: p.evalImages, beam: p.beam, maxLength: p.maxLength };
 
-  // Resumed in place (pause/resume, crash recovery): the host names the resume point to continue from.
-  const resumed = ctx.resumeFrom ? readResumePoint(ctx.resumeFrom) : null;
-  let best = resumed ? resumed.loop.best : perplexity(model, data.validation.inst, data.validation.features).perplexity;
-  if (!resumed) {
-    point('val_perplexity', 0, 0, best);
-    summary.initial_val_perplexity = best;
-    flush();
-    log(`epoch 0: validation perplexity ${best.toFixed(2)}`);
-  }
-  let bestEpoch = 0;
   /** Mean training loss of the best epoch (the retrain phase's target; unknown after a resume). */
   let bestTrainLoss = Number.NaN;
   let bestValues = model.values();
-  let sinceBest = 0;
-  let step = 0;
-  let outcome: 'completed' | 'stopped' = 'completed';
   let wordsTrained = 0;
   let trainSeconds = 0;
   let epochsRun = 0;
-  const saveBest = (epoch: number): void => {
-    // Checkpoints take raw features: a feature normalisation is folded into J, b_j (feature-norm.ts).
-    const norm = data.featureNorm;
-    const meanImage = norm && data.meanImage ? unnormalize(norm, data.meanImage) : data.meanImage;
-    saveCheckpoint(checkpointDir, model, vocab, { features: data.featureInfo, meanImage, epoch, step, metrics: { val_perplexity: best }, params: { ...p } }, norm ? foldFeatureNorm(config, bestValues, norm) : bestValues);
-    ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join('checkpoint', 'model.json'), step, epoch, meta: { val_perplexity: best, epoch, model: p.model, vocabulary: vocab.size } });
-  };
-  if (p.sampleEvery > 0 && !resumed) emitSamples(0, 0);
-  let startEpoch = 1;
-  let skipBatches = 0;
-  let partial = { epochLoss: 0, epochWords: 0, lossBatches: 0, ms: 0 };
-  let lastPointStep = -1;
-  const fault = injectedFault();
-  const poison = (): void => { tf.tidy(() => { for (const s of model.specs) model.p(s.name).assign(tf.fill(s.shape, Number.NaN)); }); };
-  /** A resume point (at an epoch's end, or `batchInEpoch` batches into epoch `done + 1` at a stop); false if the weights are not finite. */
-  const resumePoint = (done: number, batchInEpoch: number, shuffleState: number, sums: typeof partial): boolean => {
-    if (!optimizer.exportState || step === lastPointStep) return true;
-    const loop: LmLoopState = {
-      step, epoch: done, batchInEpoch, stepsPerEpoch, rng: { shuffle: shuffleState, drop: dropRng.state, sample: sampleRng.state },
-      best, bestEpoch, sinceBest, epochLoss: sums.epochLoss, epochWords: sums.epochWords, lossBatches: sums.lossBatches, epochMs: sums.ms,
-      wordsTrained, trainSeconds, epochsRun, initialValPerplexity: summary.initial_val_perplexity,
-    };
-    flush(); // the points measured before this resume point reach the host before it does
-    const ok = writeResumePoint(ctx.runDir, (m) => ctx.emit(m), { loop, values: model.values(), bestValues, optimizer: optimizer.exportState() });
-    if (ok) lastPointStep = step;
-    return ok;
-  };
-  const weightsDiverged = (): void => {
-    const message = `training diverged by step ${step - 1}: the weights are no longer finite (NaN or infinity); keeping the best weights (epoch ${bestEpoch})${lastPointStep >= 0 ? ` and the last good resume point (step ${lastPointStep})` : ''}`;
-    log(message, 'error');
-    ctx.emit({ type: 'diverged', step: Math.max(0, step - 1), loss: Number.NaN, message });
-    diverged = true;
-  };
+  // Resumed in place (pause/resume, crash recovery): the host names the resume point to continue from.
+  const resumed = ctx.resumeFrom ? readResumePoint(ctx.resumeFrom) : null;
+  let resume: LoopOptions['resume'];
   if (resumed) {
     const L = resumed.loop;
     if (!optimizer.importState) throw new Error(`resume: the ${p.optimizer} optimizer cannot restore its state`);
     model.setValues(resumed.values);
     optimizer.importState(resumed.optimizer);
     bestValues = resumed.bestValues;
-    ({ bestEpoch, sinceBest, step, wordsTrained, trainSeconds, epochsRun } = L);
+    ({ wordsTrained, trainSeconds, epochsRun } = L);
     if (L.initialValPerplexity !== undefined) summary.initial_val_perplexity = L.initialValPerplexity;
     shuffleRng.state = L.rng.shuffle;
     dropRng.state = L.rng.drop;
     sampleRng.state = L.rng.sample;
-    startEpoch = L.epoch + 1;
     if (L.stepsPerEpoch !== stepsPerEpoch) throw new Error(`resume: the resume point has ${L.stepsPerEpoch} batches per epoch, this run ${stepsPerEpoch} (the data or batch size changed)`);
-    skipBatches = L.batchInEpoch;
-    partial = { epochLoss: L.epochLoss, epochWords: L.epochWords, lossBatches: L.lossBatches, ms: L.epochMs };
-    lastPointStep = step;
     // Early stopping had already decided (the run ended after this point): train no further.
-    if (skipBatches === 0 && p.patience > 0 && sinceBest >= p.patience) startEpoch = p.epochs + 1;
-    log(`resumed from ${ctx.resumeFrom}: ${L.epoch} epochs${skipBatches ? ` and ${skipBatches} batches` : ''} done, next step ${step}; best validation perplexity ${best.toFixed(2)} (epoch ${bestEpoch})`);
+    const decided = L.batchInEpoch === 0 && p.patience > 0 && L.sinceBest >= p.patience;
+    resume = {
+      step: L.step, epochsDone: decided ? Math.max(L.epoch, p.epochs) : L.epoch, batchInEpoch: L.batchInEpoch, lastCheckpointStep: L.step,
+      stats: { lossSum: L.epochLoss, items: L.epochWords, batches: L.lossBatches, ms: L.epochMs }, best: { value: L.best, epoch: L.bestEpoch }, sinceBest: L.sinceBest,
+    };
+    log(`resumed from ${ctx.resumeFrom}: ${L.epoch} epochs${L.batchInEpoch ? ` and ${L.batchInEpoch} batches` : ''} done, next step ${L.step}; best validation perplexity ${L.best.toFixed(2)} (epoch ${L.bestEpoch})`);
+  }
+  const initialPerplexity = resumed ? Number.NaN : perplexity(model, data.validation.inst, data.validation.features).perplexity;
+
+  let order: Int32Array = new Int32Array(0);
+  let shuffleAtEpochStart = shuffleRng.state;
+  let epochLoss = 0;
+  let epochLine: [string, string] = ['', ''];
+  const bestOf = (): Best => loop.best as Best; // never null: the epoch-0 perplexity, or the resume point's best
+  const loop: TrainingLoop = new TrainingLoop({
+    ctx, epochs: p.epochs, stepsPerEpoch, patience: p.patience, better: (value, than) => value < than, startedAt: t0, evaluateStoppedEpoch: true,
+    resume, initialBest: resumed ? null : { value: initialPerplexity, epoch: 0 },
+  }, {
+    beginEpoch() {
+      shuffleAtEpochStart = shuffleRng.state;
+      order = shuffleRng.permutation(N);
+    },
+    trainBatch: (_epoch, b) => batch.run(order, b, dropRand),
+    afterBatch(epoch, b) {
+      if (p.sampleEvery > 0 && loop.step % p.sampleEvery === 0) emitSamples(loop.step, epoch - 1 + (b + 1) / stepsPerEpoch);
+    },
+    async evaluate(epoch, stats, partial) {
+      const seconds = stats.ms / 1000;
+      wordsTrained += stats.items;
+      trainSeconds += seconds;
+      epochsRun = epoch;
+      const e = partial ? epoch - 1 + stats.batches / stepsPerEpoch : epoch;
+      const at = loop.step - 1;
+      const st = optimizer.state();
+      epochLoss = stats.lossSum / stats.items;
+      const wps = stats.items / Math.max(1e-9, seconds);
+      const valPpl = perplexity(model, data.validation.inst, data.validation.features).perplexity;
+      loop.point('val_perplexity', at, e, valPpl);
+      loop.point('epoch_loss', at, e, epochLoss);
+      loop.point('train_perplexity', at, e, Math.exp(epochLoss));
+      loop.point('words_per_s', at, e, wps);
+      loop.point('learning_rate', at, e, st.lr);
+      loop.point('momentum', at, e, st.momentum);
+      Object.assign(summary, { val_perplexity: valPpl, loss: epochLoss, words_per_s: wps, epochs: e, steps: loop.step });
+      let extra = '';
+      if (p.evalEvery > 0 && epoch % p.evalEvery === 0 && !partial) {
+        const r = await evaluateSplit(model, vocab, data.validation, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
+        r.bleu.forEach((v, i) => loop.point(`val_bleu${i + 1}`, at, e, v));
+        if (r.retrieval) for (const [k, v] of Object.entries(retrievalPoints('val', r.retrieval))) loop.point(k, at, e, v);
+        extra = `, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, R@1/5/10 text->image ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}%` : ''}`;
+      }
+      epochLine = [`epoch ${epoch}: loss ${epochLoss.toFixed(4)}, validation perplexity ${valPpl.toFixed(2)}`, `, ${wps.toFixed(0)} words/s, lr ${st.lr.toFixed(4)}, momentum ${st.momentum.toFixed(3)}${extra}`];
+      return valPpl;
+    },
+    epochDone(epoch, improved) {
+      if (improved) {
+        bestValues = model.values();
+        bestTrainLoss = epochLoss;
+      }
+      log(`${epochLine[0]}${improved ? ' (best)' : ''}${epochLine[1]}`);
+      if (improved) saveBest(epoch);
+      optimizer.endEpoch();
+    },
+    wantsCheckpoint: () => !!optimizer.exportState,
+    writeCheckpoint(at) {
+      const exportState = optimizer.exportState;
+      if (!exportState) return true; // not reached: wantsCheckpoint is false without it
+      const state: LmLoopState = {
+        step: loop.step, epoch: at.epochsDone, batchInEpoch: at.batchInEpoch, stepsPerEpoch,
+        rng: { shuffle: at.reason === 'stop' ? shuffleAtEpochStart : shuffleRng.state, drop: dropRng.state, sample: sampleRng.state },
+        best: bestOf().value, bestEpoch: bestOf().epoch, sinceBest: loop.sinceBest,
+        epochLoss: at.stats.lossSum, epochWords: at.stats.items, lossBatches: at.stats.batches, epochMs: at.stats.ms,
+        wordsTrained, trainSeconds, epochsRun, initialValPerplexity: summary.initial_val_perplexity,
+      };
+      return writeResumePoint(ctx.runDir, (m) => ctx.emit(m), { loop: state, values: model.values(), bestValues, optimizer: exportState.call(optimizer) });
+    },
+    divergedMessage: ({ step, loss, cause, lastCheckpointStep }) => `training diverged ${cause === 'loss' ? `at step ${step} (loss ${loss})` : `by step ${step}: the weights are no longer finite (NaN or infinity)`}; keeping the best weights (epoch ${bestOf().epoch})${lastCheckpointStep >= 0 ? ` and the last good resume point (step ${lastCheckpointStep})` : ''}`,
+    earlyStop: () => log(`early stopping: no better validation perplexity for ${p.patience} epochs (best ${bestOf().value.toFixed(2)} at epoch ${bestOf().epoch})`),
+    poison: () => { tf.tidy(() => { for (const s of model.specs) model.p(s.name).assign(tf.fill(s.shape, Number.NaN)); }); },
+  });
+  const saveBest = (epoch: number): void => {
+    // Checkpoints take raw features: a feature normalisation is folded into J, b_j (feature-norm.ts).
+    const norm = data.featureNorm;
+    const meanImage = norm && data.meanImage ? unnormalize(norm, data.meanImage) : data.meanImage;
+    const { value } = bestOf();
+    saveCheckpoint(checkpointDir, model, vocab, { features: data.featureInfo, meanImage, epoch, step: loop.step, metrics: { val_perplexity: value }, params: { ...p } }, norm ? foldFeatureNorm(config, bestValues, norm) : bestValues);
+    ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join('checkpoint', 'model.json'), step: loop.step, epoch, meta: { val_perplexity: value, epoch, model: p.model, vocabulary: vocab.size } });
+  };
+  if (!resumed) {
+    loop.point('val_perplexity', 0, 0, initialPerplexity);
+    summary.initial_val_perplexity = initialPerplexity;
+    loop.flush();
+    log(`epoch 0: validation perplexity ${initialPerplexity.toFixed(2)}`);
+    if (p.sampleEvery > 0) emitSamples(0, 0);
   }
 
-  const ctxBuf = new Int32Array(B * n);
-  const tgtBuf = new Int32Array(B);
-  const imgBuf = new Int32Array(B);
-  const xDim = config.h > 0 ? config.h : config.D;
-  let diverged = false;
-  for (let epoch = startEpoch; epoch <= p.epochs; epoch++) {
-    const shuffleAtEpochStart = shuffleRng.state;
-    const order = shuffledIndices(N, shuffleRand);
-    let epochLoss = 0;
-    let epochWords = 0;
-    let lossBatches = 0;
-    const first = epoch === startEpoch ? skipBatches : 0;
-    if (first > 0) ({ epochLoss, epochWords, lossBatches } = partial);
-    const epochStart = performance.now() - (first > 0 ? partial.ms : 0);
-    let evalTime = 0;
-    for (let b = first; b < stepsPerEpoch; b++) {
-      if (fault?.step === step) fault.fire({ poison });
-      if (ctx.stopRequested()) {
-        outcome = 'stopped';
-        // Stop and pause leave a resume point where they stopped (unless the weights went bad).
-        if (step > 0 && !resumePoint(epoch - 1, b, shuffleAtEpochStart, { epochLoss, epochWords, lossBatches, ms: performance.now() - epochStart - evalTime })) weightsDiverged();
-        break;
-      }
-      const s0 = b * B;
-      const bs = Math.min(B, N - s0);
-      for (let i = 0; i < bs; i++) {
-        const k = order[s0 + i] as number;
-        ctxBuf.set(train.inst.contexts.subarray(k * n, (k + 1) * n), i * n);
-        tgtBuf[i] = train.inst.targets[k] as number;
-        imgBuf[i] = train.inst.images[k] as number;
-      }
-      const lossValue = tf.tidy(() => {
-        const contexts = tf.tensor2d(ctxBuf.subarray(0, bs * n), [bs, n], 'int32');
-        const targets = tf.tensor1d(tgtBuf.subarray(0, bs), 'int32');
-        const images = train.features ? (tf.gather(train.features, tf.tensor1d(imgBuf.subarray(0, bs), 'int32')) as tf.Tensor2D) : undefined;
-        let keep: tf.Tensor2D | undefined;
-        if (config.dropout > 0 && images) keep = tf.tensor2d(Float32Array.from({ length: bs * xDim }, () => (dropRand() >= config.dropout ? 1 : 0)), [bs, xDim]);
-        const { loss, grads } = model.lossAndGrads({ contexts, targets, images, keep });
-        optimizer.apply(grads, bs);
-        return loss.dataSync()[0] as number;
-      });
-      if (!Number.isFinite(lossValue)) {
-        const message = `training diverged at step ${step} (loss ${lossValue}); keeping the best weights (epoch ${bestEpoch})${lastPointStep >= 0 ? ` and the last good resume point (step ${lastPointStep})` : ''}`;
-        log(message, 'error');
-        ctx.emit({ type: 'diverged', step, loss: lossValue, message });
-        diverged = true;
-        break;
-      }
-      epochLoss += lossValue * bs;
-      epochWords += bs;
-      lossBatches++;
-      point('loss', step, epoch - 1 + (b + 1) / stepsPerEpoch, lossValue);
-      step++;
-      if (p.sampleEvery > 0 && step % p.sampleEvery === 0) {
-        const te = performance.now();
-        emitSamples(step, epoch - 1 + (b + 1) / stepsPerEpoch);
-        evalTime += performance.now() - te;
-      }
-      if (performance.now() - lastFlush > 250) {
-        flush();
-        ctx.emit({ type: 'progress', epoch, epochs: p.epochs, step: b + 1, stepsPerEpoch });
-      }
-      await pause();
-    }
-    // A pause ends promptly: no evaluation of the partial epoch (the resumed run evaluates it whole).
-    if (diverged || epochWords === 0 || (outcome === 'stopped' && ctx.pauseRequested?.())) break;
-    const seconds = (performance.now() - epochStart - evalTime) / 1000;
-    wordsTrained += epochWords;
-    trainSeconds += seconds;
-    epochsRun = epoch;
-    const e = outcome === 'stopped' ? epoch - 1 + lossBatches / stepsPerEpoch : epoch;
-    const st = optimizer.state();
-    const wps = epochWords / Math.max(1e-9, seconds);
-    const valPpl = perplexity(model, data.validation.inst, data.validation.features).perplexity;
-    point('val_perplexity', step - 1, e, valPpl);
-    point('epoch_loss', step - 1, e, epochLoss / epochWords);
-    point('train_perplexity', step - 1, e, Math.exp(epochLoss / epochWords));
-    point('words_per_s', step - 1, e, wps);
-    point('learning_rate', step - 1, e, st.lr);
-    point('momentum', step - 1, e, st.momentum);
-    Object.assign(summary, { val_perplexity: valPpl, loss: epochLoss / epochWords, words_per_s: wps, epochs: e, steps: step });
-    let improved = false;
-    if (valPpl < best) {
-      best = valPpl;
-      bestEpoch = epoch;
-      bestValues = model.values();
-      bestTrainLoss = epochLoss / epochWords;
-      sinceBest = 0;
-      improved = true;
-    } else sinceBest++;
-    let extra = '';
-    if (p.evalEvery > 0 && epoch % p.evalEvery === 0 && outcome === 'completed') {
-      const r = await evaluateSplit(model, vocab, data.validation, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
-      r.bleu.forEach((v, i) => point(`val_bleu${i + 1}`, step - 1, e, v));
-      if (r.retrieval) for (const [k, v] of Object.entries(retrievalPoints('val', r.retrieval))) point(k, step - 1, e, v);
-      extra = `, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, R@1/5/10 text->image ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}%` : ''}`;
-    }
-    flush();
-    log(`epoch ${epoch}: loss ${(epochLoss / epochWords).toFixed(4)}, validation perplexity ${valPpl.toFixed(2)}${improved ? ' (best)' : ''}, ${wps.toFixed(0)} words/s, lr ${st.lr.toFixed(4)}, momentum ${st.momentum.toFixed(3)}${extra}`);
-    if (improved) saveBest(epoch);
-    optimizer.endEpoch();
-    if (outcome === 'completed' && !resumePoint(epoch, 0, shuffleRng.state, { epochLoss: 0, epochWords: 0, lossBatches: 0, ms: 0 })) {
-      weightsDiverged();
-      break;
-    }
-    if (outcome === 'stopped') break;
-    if (p.patience > 0 && sinceBest >= p.patience) {
-      log(`early stopping: no better validation perplexity for ${p.patience} epochs (best ${best.toFixed(2)} at epoch ${bestEpoch})`);
-      break;
-    }
-  }
-  flush();
+  const r = await loop.run();
+  const diverged = r.divergedAt !== null;
+  let outcome: TrainLmResult['outcome'] = r.stopped ? 'stopped' : 'completed';
+  const step = loop.step;
+  const { value: best, epoch: bestEpoch } = bestOf();
   if (bestEpoch === 0) saveBest(0);
   model.setValues(bestValues);
   Object.assign(summary, {
@@ -446,46 +434,16 @@ export async function trainLanguageModel(p: LmParams, ctx: TrainContext): Promis
     words_per_s_overall: wordsTrained / Math.max(1e-9, trainSeconds), train_seconds: trainSeconds,
   });
   if (p.retrain && initialWeights && outcome === 'completed' && !diverged && bestEpoch > 0) {
-    const all = mergeSplits(data.train, data.validation, vocab, n);
-    const opt2 = makeOptimizer(model);
-    const known = Number.isFinite(bestTrainLoss);
-    log(`retrain: phase 2 on the training and validation images (${all.images.length} images, ${all.inst.count} words) from the same initial weights, ${known ? `until the training loss reaches ${bestTrainLoss.toFixed(4)} (phase 1's at its best epoch ${bestEpoch})` : `for ${bestEpoch} epochs (phase 1's best)`}`);
-    try {
-      const r = await retrainOnAll({
-        model, initial: initialWeights, optimizer: opt2, data: all, batchSize: B, seed: p.seed,
-        targetLoss: known ? bestTrainLoss : -Infinity, maxEpochs: known ? p.epochs : bestEpoch,
-        stopRequested: ctx.stopRequested, pause,
-        onEpoch: (e, loss, wps) => {
-          point('retrain_loss', step - 1 + e, bestEpoch + e, loss);
-          flush();
-          log(`retrain epoch ${e}: loss ${loss.toFixed(4)}, ${wps.toFixed(0)} words/s`);
-        },
-      });
-      if (r.stopped || r.diverged) {
-        model.setValues(bestValues);
-        if (r.stopped) outcome = 'stopped';
-        log(`retrain ${r.stopped ? 'stopped' : 'diverged'}: keeping phase 1's best weights (epoch ${bestEpoch})`, r.diverged ? 'warn' : 'info');
-      } else {
-        bestValues = model.values();
-        saveBest(bestEpoch);
-        Object.assign(summary, { retrain_epochs: r.epochs, retrain_loss: r.loss, retrain_words_per_s: r.words / Math.max(1e-9, r.seconds), retrain_seconds: r.seconds });
-        log(`retrain: done after ${r.epochs} epochs (loss ${r.loss.toFixed(4)}${r.reached ? '' : ', target not reached'}); the final model is phase 2's`);
-      }
-    } finally {
-      opt2.dispose();
-      all.features?.dispose();
+    const phase2 = await retrainPhase({ p, model, data, initialWeights, bestEpoch, bestTrainLoss, ctx, log, summary, pause, point: (e, loss) => { loop.point('retrain_loss', step - 1 + e, bestEpoch + e, loss); loop.flush(); } });
+    if (phase2 === 'stopped') outcome = 'stopped';
+    if (phase2 === 'trained') {
+      bestValues = model.values();
+      saveBest(bestEpoch);
+    } else {
+      model.setValues(bestValues);
     }
   }
-  if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) {
-    const r = await evaluateSplit(model, vocab, data.test, data.meanImage, { ...evalOpts, bleu: true, retrieval: true }, pause);
-    summary.test_perplexity = r.perplexity;
-    r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
-    if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));
-    const rel = 'test-captions.json';
-    fs.writeFileSync(path.join(ctx.runDir, rel), JSON.stringify({ beam: p.beam, captions: r.captions }));
-    ctx.emit({ type: 'artefact', kind: 'captions', file: rel, step, epoch: bestEpoch, meta: { split: 'test', beam: p.beam, count: r.captions.length } });
-    log(`test (best epoch ${bestEpoch}): perplexity ${r.perplexity.toFixed(2)}, BLEU-1..4 ${r.bleu.map((v) => v.toFixed(3)).join('/')}${r.retrieval ? `, text->image R@1/5/10 ${[r.retrieval.textToImage.r1, r.retrieval.textToImage.r5, r.retrieval.textToImage.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.textToImage.medianRank}, image->text R@1/5/10 ${[r.retrieval.imageToText.r1, r.retrieval.imageToText.r5, r.retrieval.imageToText.r10].map((v) => (v * 100).toFixed(1)).join('/')}% medr ${r.retrieval.imageToText.medianRank}` : ''}`);
-  }
+  if (outcome === 'completed' && p.testAtEnd && data.test.images.length > 0) await testReport(model, data, p, { ctx, log, summary, pause, step, bestEpoch });
   summary.seconds = wall();
   optimizer.dispose();
   model.dispose();

@@ -1,8 +1,10 @@
 /**
- * The ConvNet training loop behind the lenet5-mnist and convnet presets: a layer stack built by
+ * The ConvNet trainer behind the lenet5-mnist and convnet presets: a layer stack built by
  * buildConvNet, trained with Adam or SGD with momentum, a per-epoch learning-rate schedule,
  * decoupled weight decay, seeded shuffling and augmentation, a validation split, early stopping,
- * checkpoints (every N epochs, the best one, and one at a stop) and resume.
+ * checkpoints (every N epochs, the best one, and one at a stop) and resume. The loop itself
+ * (stop/pause, divergence, patience, checkpoint order, metric flushing) is the shared
+ * TrainingLoop of loop-harness.ts; this file holds the ConvNet's hooks.
  *
  * Emits: loss per step; per epoch val_loss, val_accuracy, train_accuracy, epoch_loss,
  * learning_rate, images_per_s; the first conv layer's filters per epoch ('filters' artefacts);
@@ -15,10 +17,11 @@
  * tfjs dropout seeds itself from Math.random, so Math.random is replaced by the dropout stream
  * while training (this process runs one run) and restored afterwards.
  *
- * Crash safety: the metrics measured before a checkpoint are sent before its artefact message (the
- * host trusts a checkpoint only once it recorded that message; src/main/runs/resume.ts); a pause
- * always writes a checkpoint; a NaN or infinite loss, or non-finite weights at checkpoint time,
- * end the run with a 'diverged' message and no checkpoint of those weights.
+ * Crash safety (the harness's): the metrics measured before a checkpoint are sent before its
+ * artefact message (the host trusts a checkpoint only once it recorded that message;
+ * src/main/runs/resume.ts); a pause always writes a checkpoint; a NaN or infinite loss, or
+ * non-finite weights at checkpoint time, end the run with a 'diverged' message and no checkpoint
+ * of those weights.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,26 +31,16 @@ import {
   confusionMatrix, learningRateAt, perClassAccuracy, resolveTrainingOptions,
   type CheckpointMeta, type CheckpointState, type ConfusionReport, type MonitorName, type TrainingOptions,
 } from '../../shared/convnet-spec';
-import type { EngineToHost } from '../../shared/engine-protocol';
 import type { LayerStack } from '../../shared/layer-spec';
 import type { ConvNetTrainingParams } from '../../shared/run-spec';
 import { batchTensors, range, type ImageSet } from '../data/image-set';
-import { injectedFault } from '../faults';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
 import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
 import { FusedAdamOptimizer } from './fused-adam';
-import { Rng, streamSeed } from './rng';
+import { Rng, streamSeed } from '../../shared/random';
+import { TrainingLoop, type LoopOptions, type TrainContext } from './loop-harness';
 
-export interface TrainContext {
-  emit(msg: EngineToHost): void;
-  /** True once the host asked the run to stop; checked between batches. */
-  stopRequested(): boolean;
-  /** True once the host asked for a pause: stop, but always write a checkpoint first. */
-  pauseRequested?(): boolean;
-  /** Resume this run in place from this checkpoint folder (chosen by the host); overrides params.resumeFrom. */
-  resumeFrom?: string;
-  runDir: string;
-}
+export type { TrainContext } from './loop-harness';
 
 export interface TrainResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
 
@@ -64,11 +57,8 @@ export interface ConvNetJob {
   digits: boolean;
 }
 
-const METRIC_FLUSH_MS = 250;
 const EVAL_CHUNK = 500;
 const TRAIN_ACCURACY_IMAGES = 2000;
-
-type Points = (EngineToHost & { type: 'metrics' })['points'];
 
 export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<TrainResult> {
   const t0 = performance.now();
@@ -107,15 +97,10 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   const kernels = model.trainableWeights.filter((w) => /\/kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
   const stepsPerEpoch = Math.ceil(trainIdx.length / p.batchSize);
 
-  let step = 0;
-  let startEpoch = 1;
-  let skipBatches = 0;
-  let best: { value: number; epoch: number } | null = null;
-  let epochsWithoutImprovement = 0;
-
   // In place (the host resumes this very run): its own checkpoint; otherwise the spec's resumeFrom.
   const resumeFrom = ctx.resumeFrom || o.resumeFrom;
   const inPlace = !!ctx.resumeFrom;
+  let resume: LoopOptions['resume'];
   if (resumeFrom) {
     const dir = resolveCheckpointDir(resumeFrom, ctx.runDir);
     const st = readCheckpointState(dir);
@@ -125,180 +110,119 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     await loadModelWeights(dir, model);
     const restored = await loadOptimizerState(dir, optimizer);
     if (!restored) ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint's optimizer is ${st.optimizer}, this run uses ${p.optimizer}; starting the optimizer state afresh` });
-    step = st.steps;
-    startEpoch = st.epoch + 1;
-    skipBatches = st.batchInEpoch;
+    let skipBatches = st.batchInEpoch;
     if (skipBatches > 0 && st.stepsPerEpoch !== stepsPerEpoch) {
-      ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint stopped after batch ${skipBatches} of ${st.stepsPerEpoch}, but this run has ${stepsPerEpoch} batches per epoch (batch size or training images changed); epoch ${startEpoch} starts over` });
+      ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint stopped after batch ${skipBatches} of ${st.stepsPerEpoch}, but this run has ${stepsPerEpoch} batches per epoch (batch size or training images changed); epoch ${st.epoch + 1} starts over` });
       skipBatches = 0;
     }
     shuffleRng.state = st.rng.shuffle;
     augmentRng.state = st.rng.augment;
     dropoutRng.state = st.rng.dropout;
-    best = st.best;
-    epochsWithoutImprovement = st.epochsWithoutImprovement;
-    ctx.emit({ type: 'log', level: 'info', message: `resumed from ${dir}: ${st.epoch} epochs${st.batchInEpoch ? ` and ${st.batchInEpoch} batches` : ''} done, next step ${step}${restored ? `, ${st.optimizer} state restored` : ''}` });
+    // A stop writes a checkpoint unless this run already has one at this step.
+    resume = { step: st.steps, epochsDone: st.epoch, batchInEpoch: skipBatches, best: st.best, sinceBest: st.epochsWithoutImprovement, lastCheckpointStep: inPlace ? st.steps : -1 };
+    ctx.emit({ type: 'log', level: 'info', message: `resumed from ${dir}: ${st.epoch} epochs${st.batchInEpoch ? ` and ${st.batchInEpoch} batches` : ''} done, next step ${st.steps}${restored ? `, ${st.optimizer} state restored` : ''}` });
   }
 
   const savedRandom = Math.random;
   Math.random = () => dropoutRng.next();
-  const fault = injectedFault();
-  const poison = (): void => { tf.tidy(() => { for (const v of varList) v.assign(tf.fill(v.shape, Number.NaN)); }); };
-  const diverge = (at: number, loss: number, what: string): void => {
-    outcome = 'stopped';
-    summary.diverged_at_step = at;
-    const message = `training diverged at step ${at}: ${what}; stopped, the last good checkpoint is kept${lastCheckpointSteps >= 0 ? ` (step ${lastCheckpointSteps})` : ' (none was written)'}`;
-    ctx.emit({ type: 'log', level: 'error', message });
-    ctx.emit({ type: 'diverged', step: at, loss, message });
-  };
-  let pending: Points = [];
-  let lastFlush = performance.now();
-  const flush = (): void => {
-    if (pending.length) ctx.emit({ type: 'metrics', points: pending });
-    pending = [];
-    lastFlush = performance.now();
-  };
-  const wall = (): number => (performance.now() - t0) / 1000;
   const summary: Record<string, number> = {};
-  let outcome: TrainResult['outcome'] = 'completed';
-  let imagesSeen = 0;
-  let trainSeconds = 0;
   let lr = p.learningRate;
-  let lastEpochDone = startEpoch - 1;
-  // A stop writes a checkpoint unless this run already has one at this step (or nothing was ever trained).
-  let lastCheckpointSteps = inPlace ? step : -1;
+  let order = trainIdx;
+  let shuffleAtEpochStart = shuffleRng.state;
+  let validation: { loss: number; accuracy: number } = { loss: Number.NaN, accuracy: Number.NaN };
 
-  const checkpointState = (epoch: number, batchInEpoch: number, shuffleAtEpochStart: number): CheckpointState => ({
-    version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: step, epoch, batchInEpoch, stepsPerEpoch,
-    rng: { shuffle: shuffleAtEpochStart, augment: augmentRng.state, dropout: dropoutRng.state },
-    best, epochsWithoutImprovement, learningRate: lr, params: { ...p }, writtenAt: Date.now(),
+  const checkpointState = (epoch: number, batchInEpoch: number, shuffle: number): CheckpointState => ({
+    version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: loop.step, epoch, batchInEpoch, stepsPerEpoch,
+    rng: { shuffle, augment: augmentRng.state, dropout: dropoutRng.state },
+    best: loop.best, epochsWithoutImprovement: loop.sinceBest, learningRate: lr, params: { ...p }, writtenAt: Date.now(),
   });
-  /** Writes a checkpoint unless the weights are no longer finite (then the run has diverged: false). */
-  const writeCheckpoint = async (name: string, state: CheckpointState, meta: Omit<CheckpointMeta, 'dir' | 'optimizer' | 'monitor' | 'epoch' | 'steps'>): Promise<boolean> => {
-    if (!weightsFinite(varList)) {
-      diverge(Math.max(0, state.steps - 1), Number.NaN, 'the weights are no longer finite (NaN or infinity)');
-      return false;
-    }
-    // What the engine measured before this checkpoint reaches the host before the checkpoint does.
-    flush();
-    const rel = path.join('checkpoints', name);
-    await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
-    lastCheckpointSteps = state.steps;
-    const full: CheckpointMeta = { epoch: state.epoch, steps: state.steps, monitor: o.monitor, optimizer: checkpointOptimizerName(optimizer), dir: rel, ...meta };
-    if (meta.best) writeRunFile(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
-    ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join(rel, 'model.json'), step: Math.max(0, step - 1), epoch: state.epoch, meta: { ...full } });
-    return true;
-  };
 
-  try {
-    // Resumed in place, the run already has the snapshot of the epoch it resumes from.
-    if (!inPlace) snapshotFilters(model, startEpoch - 1, Math.max(0, step - 1), ctx);
-    if (startEpoch > p.epochs) ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
-
-    for (let epoch = startEpoch; epoch <= p.epochs; epoch++) {
+  const loop: TrainingLoop = new TrainingLoop({
+    ctx, epochs: p.epochs, stepsPerEpoch, patience: o.patience, startedAt: t0, resume,
+    better: (value, than) => better(o.monitor, value, than),
+  }, {
+    beginEpoch(epoch) {
       lr = learningRateAt(p.learningRate, o, epoch, p.epochs);
       setLearningRate(optimizer, lr);
-      const shuffleAtEpochStart = shuffleRng.state;
-      const order = shuffleRng.shuffle(trainIdx);
-      let epochLoss = 0;
-      let epochBatches = 0;
-      let epochImages = 0;
-      let epochTrainMs = 0;
-      const first = skipBatches;
-      skipBatches = 0;
-      for (let b = first; b < stepsPerEpoch; b++) {
-        if (fault?.step === step) fault.fire({ poison });
-        if (ctx.stopRequested()) {
-          outcome = 'stopped';
-          const pausing = ctx.pauseRequested?.() ?? false;
-          if ((o.checkpointEvery > 0 || pausing) && step > 0 && lastCheckpointSteps !== step) {
-            await writeCheckpoint(`step-${String(step).padStart(7, '0')}`, checkpointState(epoch - 1, b, shuffleAtEpochStart), { reason: 'stop', best: false });
-          }
-          break;
-        }
-        const bt = performance.now();
-        const idx = order.subarray(b * p.batchSize, Math.min(order.length, (b + 1) * p.batchSize));
-        const { xs, ys } = batchTensors(train, idx, augment ? { options: augment, rand: augmentRng } : undefined);
-        const lossT = optimizer.minimize(() => lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor, lastActivation), true, varList) as tf.Scalar;
-        if (o.weightDecay > 0) {
-          const keep = 1 - lr * o.weightDecay;
-          tf.tidy(() => { for (const k of kernels) k.assign(tf.mul(k, keep)); });
-        }
-        const loss = (await lossT.data())[0] as number;
-        tf.dispose([xs, ys, lossT]);
-        if (!Number.isFinite(loss)) {
-          diverge(step, loss, `the loss is ${loss}`);
-          break;
-        }
-        epochTrainMs += performance.now() - bt;
-        epochLoss += loss;
-        epochBatches++;
-        epochImages += idx.length;
-        pending.push({ key: 'loss', step, epoch: epoch - 1 + (b + 1) / stepsPerEpoch, wallTime: wall(), value: loss });
-        step++;
-        if (performance.now() - lastFlush > METRIC_FLUSH_MS) {
-          flush();
-          ctx.emit({ type: 'progress', epoch, epochs: p.epochs, step: b + 1, stepsPerEpoch });
-        }
-        // Let the stop message (a macrotask) through between batches.
-        await new Promise((r) => setImmediate(r));
+      shuffleAtEpochStart = shuffleRng.state;
+      order = shuffleRng.shuffle(trainIdx);
+    },
+    async trainBatch(_epoch, b) {
+      const idx = order.subarray(b * p.batchSize, Math.min(order.length, (b + 1) * p.batchSize));
+      const { xs, ys } = batchTensors(train, idx, augment ? { options: augment, rand: augmentRng } : undefined);
+      const lossT = optimizer.minimize(() => lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor, lastActivation), true, varList) as tf.Scalar;
+      if (o.weightDecay > 0) {
+        const keep = 1 - lr * o.weightDecay;
+        tf.tidy(() => { for (const k of kernels) k.assign(tf.mul(k, keep)); });
       }
-      imagesSeen += epochImages;
-      trainSeconds += epochTrainMs / 1000;
-      // A stop should end the run promptly: skip the partial epoch's evaluation.
-      if (outcome === 'stopped') {
-        if (epochBatches) summary.loss = epochLoss / epochBatches;
-        break;
-      }
-      const ips = epochImages / Math.max(1e-9, epochTrainMs / 1000);
+      const loss = (await lossT.data())[0] as number;
+      tf.dispose([xs, ys, lossT]);
+      // epoch_loss is the mean over batches (weight 1), not over images.
+      return { loss, items: idx.length, weight: 1 };
+    },
+    evaluate(epoch, stats) {
+      const ips = stats.items / Math.max(1e-9, stats.ms / 1000);
       const v = evaluate(model, val.set, val.idx, lastActivation);
       const trainAcc = evaluate(model, train, trainIdx.subarray(0, Math.min(trainIdx.length, TRAIN_ACCURACY_IMAGES)), lastActivation).accuracy;
-      const meanLoss = epochLoss / Math.max(1, epochBatches);
-      const at = { step: step - 1, epoch, wallTime: wall() };
-      pending.push(
-        { key: 'val_accuracy', ...at, value: v.accuracy },
-        { key: 'val_loss', ...at, value: v.loss },
-        { key: 'train_accuracy', ...at, value: trainAcc },
-        { key: 'epoch_loss', ...at, value: meanLoss },
-        { key: 'images_per_s', ...at, value: ips },
-        { key: 'learning_rate', ...at, value: lr },
-      );
-      flush();
+      const meanLoss = stats.lossSum / Math.max(1, stats.batches);
+      const at = loop.step - 1;
+      for (const [key, value] of [['val_accuracy', v.accuracy], ['val_loss', v.loss], ['train_accuracy', trainAcc], ['epoch_loss', meanLoss], ['images_per_s', ips], ['learning_rate', lr]] as const) loop.point(key, at, epoch, value);
       Object.assign(summary, { val_accuracy: v.accuracy, val_loss: v.loss, train_accuracy: trainAcc, loss: meanLoss, images_per_s: ips, learning_rate: lr, epochs: epoch });
-      lastEpochDone = epoch;
-
-      const value = o.monitor === 'val_loss' ? v.loss : v.accuracy;
-      const improved = best === null || better(o.monitor, value, best.value);
-      if (improved) {
-        best = { value, epoch };
-        epochsWithoutImprovement = 0;
-      } else {
-        epochsWithoutImprovement++;
-      }
-      ctx.emit({ type: 'log', level: 'info', message: `epoch ${epoch}/${p.epochs}: loss ${meanLoss.toFixed(4)}, validation accuracy ${(v.accuracy * 100).toFixed(2)}% (loss ${v.loss.toFixed(4)}), lr ${formatLr(lr)}, ${ips.toFixed(0)} images/s${improved ? ' (best so far)' : ''}` });
+      validation = v;
+      return o.monitor === 'val_loss' ? v.loss : v.accuracy;
+    },
+    epochDone(epoch, improved) {
+      ctx.emit({ type: 'log', level: 'info', message: `epoch ${epoch}/${p.epochs}: loss ${(summary.loss as number).toFixed(4)}, validation accuracy ${(validation.accuracy * 100).toFixed(2)}% (loss ${validation.loss.toFixed(4)}), lr ${formatLr(lr)}, ${(summary.images_per_s as number).toFixed(0)} images/s${improved ? ' (best so far)' : ''}` });
       // The filter snapshot goes before the checkpoint: a run resumed from this checkpoint has it.
-      snapshotFilters(model, epoch, step - 1, ctx);
-      if (o.checkpointEvery > 0 && (improved || epoch % o.checkpointEvery === 0 || epoch === p.epochs)) {
-        const written = await writeCheckpoint(`epoch-${String(epoch).padStart(4, '0')}`, checkpointState(epoch, 0, shuffleRng.state), { reason: 'epoch', best: improved, val_loss: v.loss, val_accuracy: v.accuracy });
-        if (!written) break;
-      }
-      if (o.patience > 0 && epochsWithoutImprovement >= o.patience && epoch < p.epochs) {
-        summary.stopped_early = 1;
-        ctx.emit({ type: 'log', level: 'info', message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})` });
-        break;
-      }
-    }
-    flush();
+      snapshotFilters(model, epoch, loop.step - 1, ctx);
+    },
+    epochCut(_epoch, stats) {
+      if (stats.batches) summary.loss = stats.lossSum / stats.batches;
+    },
+    wantsCheckpoint: (at) => (at.reason === 'stop'
+      ? o.checkpointEvery > 0 || at.pausing
+      : o.checkpointEvery > 0 && (at.improved || at.epochsDone % o.checkpointEvery === 0 || at.epochsDone === p.epochs)),
+    async writeCheckpoint(at) {
+      if (!weightsFinite(varList)) return false;
+      const stop = at.reason === 'stop';
+      const state = checkpointState(at.epochsDone, at.batchInEpoch, stop ? shuffleAtEpochStart : shuffleRng.state);
+      const name = stop ? `step-${String(loop.step).padStart(7, '0')}` : `epoch-${String(at.epochsDone).padStart(4, '0')}`;
+      const meta = stop ? { reason: 'stop' as const, best: false } : { reason: 'epoch' as const, best: at.improved, val_loss: validation.loss, val_accuracy: validation.accuracy };
+      const rel = path.join('checkpoints', name);
+      await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
+      const full: CheckpointMeta = { epoch: state.epoch, steps: state.steps, monitor: o.monitor, optimizer: checkpointOptimizerName(optimizer), dir: rel, ...meta };
+      if (meta.best) writeRunFile(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
+      ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join(rel, 'model.json'), step: Math.max(0, loop.step - 1), epoch: state.epoch, meta: { ...full } });
+      return true;
+    },
+    divergedMessage: ({ step, loss, cause, lastCheckpointStep }) => `training diverged at step ${step}: ${cause === 'loss' ? `the loss is ${loss}` : 'the weights are no longer finite (NaN or infinity)'}; stopped, the last good checkpoint is kept${lastCheckpointStep >= 0 ? ` (step ${lastCheckpointStep})` : ' (none was written)'}`,
+    earlyStop(epoch, best) {
+      summary.stopped_early = 1;
+      ctx.emit({ type: 'log', level: 'info', message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})` });
+    },
+    poison: () => { tf.tidy(() => { for (const v of varList) v.assign(tf.fill(v.shape, Number.NaN)); }); },
+  });
 
+  try {
+    const startEpoch = loop.startEpoch;
+    // Resumed in place, the run already has the snapshot of the epoch it resumes from.
+    if (!inPlace) snapshotFilters(model, startEpoch - 1, Math.max(0, loop.step - 1), ctx);
+    if (startEpoch > p.epochs) ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
+
+    const r = await loop.run();
+    const outcome: TrainResult['outcome'] = r.stopped || r.divergedAt !== null ? 'stopped' : 'completed';
+    if (r.divergedAt !== null) summary.diverged_at_step = r.divergedAt;
+    const best = loop.best;
     if (best) Object.assign(summary, { best_epoch: best.epoch, [`best_${o.monitor}`]: best.value });
     if (outcome === 'completed' && o.testLimit > 0) {
-      const report = testReport(model, test, o.testLimit, lastActivation, lastEpochDone, Math.max(0, step - 1));
+      const step = loop.step;
+      const report = testReport(model, test, o.testLimit, lastActivation, r.lastEpochDone, Math.max(0, step - 1));
       const rel = 'confusion.json';
       writeRunFile(path.join(ctx.runDir, rel), JSON.stringify(report));
       ctx.emit({ type: 'artefact', kind: 'confusion', file: rel, step: report.step, epoch: report.epoch, meta: { split: 'test', count: report.count, accuracy: report.accuracy, loss: report.loss } });
-      const at = { step: report.step, epoch: report.epoch, wallTime: wall() };
-      pending.push({ key: 'test_accuracy', ...at, value: report.accuracy }, { key: 'test_loss', ...at, value: report.loss });
-      flush();
+      loop.point('test_accuracy', report.step, report.epoch, report.accuracy);
+      loop.point('test_loss', report.step, report.epoch, report.loss);
+      loop.flush();
       summary.test_accuracy = report.accuracy;
       summary.test_loss = report.loss;
       summary.test_images = report.count;
@@ -307,13 +231,13 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
       if (worst) summary.test_worst_class_accuracy = worst.accuracy;
       ctx.emit({ type: 'log', level: 'info', message: `test: accuracy ${(report.accuracy * 100).toFixed(2)}% on ${report.count} images; per class ${report.perClass.map((c) => `${c.label}: ${(c.accuracy * 100).toFixed(1)}%`).join(', ')}` });
     }
-    summary.steps = step;
-    summary.images_per_s_overall = imagesSeen / Math.max(1e-9, trainSeconds);
+    summary.steps = loop.step;
+    summary.images_per_s_overall = loop.totals.items / Math.max(1e-9, loop.totals.ms / 1000);
     summary.seconds = (performance.now() - t0) / 1000;
     return { outcome, summary };
   } finally {
-    // Whatever ended the loop (an error included), the points measured so far reach the host.
-    flush();
+    // Whatever ended the run (an error included), the points measured so far reach the host.
+    loop.flush();
     Math.random = savedRandom;
     model.dispose();
     optimizer.dispose();

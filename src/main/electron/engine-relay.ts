@@ -3,7 +3,7 @@
  * their messages relayed both ways (host-protocol.ts says why). Both halves are plain functions
  * over message callbacks, so the built bundles run them under the stand-in Electron in tests.
  */
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
+import { receiveEngineMessage, type EngineToHost, type HostToEngine } from '../../shared/engine-protocol';
 import type { EngineLauncher, EngineProcess } from '../runs/engine-process';
 import type { HostToMain, MainToHost } from './host-protocol';
 
@@ -31,7 +31,8 @@ export function relayedEngineLauncher(post: (m: HostToMain) => void) {
     const e = engines.get(m.engine);
     if (!e) return true;
     if (m.type === 'engine.spawned') e.pid = m.pid;
-    else if (m.type === 'engine.message') { if (e.message) e.message(m.msg); else e.queued.push(m.msg); }
+    // Checked here, in the host, as forkEngine checks what a child process sends: main only relays.
+    else if (m.type === 'engine.message') receiveEngineMessage(m.msg, (msg) => { if (e.message) e.message(msg); else e.queued.push(msg); });
     else {
       e.ended = { code: m.code, tail: m.tail };
       engines.delete(m.engine);
@@ -62,7 +63,7 @@ export function engineRelay(forkEngine: (env: Record<string, string>) => Utility
       let tail = '';
       child.stderr?.on('data', (d: Buffer) => { process.stderr.write(d); tail = (tail + d.toString()).slice(-4000); });
       toHost({ type: 'engine.spawned', engine: m.engine, pid: child.pid });
-      child.on('message', (msg) => toHost({ type: 'engine.message', engine: m.engine, msg: msg as EngineToHost }));
+      child.on('message', (msg) => toHost({ type: 'engine.message', engine: m.engine, msg }));
       child.on('exit', (code) => {
         live.delete(m.engine);
         toHost({ type: 'engine.exit', engine: m.engine, code, tail: tail.trim().split('\n').slice(-5).join('\n') });

@@ -9,7 +9,7 @@
  * the host's request and relays its messages both ways (engine-relay.ts); the host sees an
  * ordinary EngineProcess.
  */
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
+import type { HostToEngine } from '../../shared/engine-protocol';
 import type { EventName } from '../../shared/api';
 import type { IpcReply } from '../../shared/api-wire';
 
@@ -17,7 +17,8 @@ export type MainToHost =
   | { type: 'init'; dataDir: string }
   | { type: 'call'; id: number; method: string; input: unknown }
   | { type: 'engine.spawned'; engine: number; pid: number | undefined }
-  | { type: 'engine.message'; engine: number; msg: EngineToHost }
+  /** As the engine sent it: the host validates it (receiveEngineMessage). */
+  | { type: 'engine.message'; engine: number; msg: unknown }
   | { type: 'engine.exit'; engine: number; code: number | null; tail: string }
   | { type: 'close' };
 

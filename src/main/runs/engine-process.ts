@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fs from 'node:fs';
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
+import { receiveEngineMessage, type EngineToHost, type HostToEngine } from '../../shared/engine-protocol';
 
 /** One engine process, whatever started it (child_process.fork here, utilityProcess in Electron). */
 export interface EngineProcess {
@@ -46,7 +46,7 @@ export const forkEngine: EngineLauncher = (env = {}) => {
   return {
     pid: child.pid,
     send: (m) => { if (child.connected) child.send(m); },
-    onMessage: (cb) => { child.on('message', (m) => cb(m as EngineToHost)); },
+    onMessage: (cb) => { child.on('message', (m) => receiveEngineMessage(m, cb)); },
     onExit: (cb) => { child.once('exit', (code, signal) => cb(code, signal, tail.trim().split('\n').slice(-5).join('\n'))); },
     kill: () => { child.kill('SIGKILL'); },
   };

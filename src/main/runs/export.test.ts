@@ -17,7 +17,7 @@ import { groupByImage, readCaptionsCsv, splitByImage } from '../../engine/lm/dat
 import { parseCsv } from '../../shared/csv';
 import { saveCheckpoint } from '../../engine/lm/checkpoint';
 import { LmModel, paramSpecs, type LmConfig } from '../../engine/lm/model';
-import { seededRandom } from '../../engine/random';
+import { seededRandom } from '../../shared/random';
 import { fileSystemIO } from '../../engine/train/checkpoint';
 import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, metricsCsv, metricsJson } from './export';
 import { layersModelFiles, lmModelFiles } from './export-model';

@@ -1,1 +1,0 @@
-export { seededRandom, shuffledIndices } from '../shared/random';
