@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { faint, useChartColors } from '../../theme';
+import { isPerEpochSeries } from './series-kind';
 import { buildRows, flatDomain, formatMetric, formatX, logDomain, X_LABEL, type ChartSeries, type XAxisMode } from './chart-data';
 
 export interface ChartView {
@@ -29,6 +30,8 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
   const drawn = series.reduce((n, s) => n + s.points.length, 0);
   const sparse = series.every((s) => s.points.length <= 40);
   const label = (i: number) => series[i]?.label ?? '';
+  // Per-epoch series are drawn raw: no faint copy behind them, and never named "smoothed".
+  const perEpoch = useMemo(() => series.map((s) => isPerEpochSeries(s.points)), [series]);
 
   if (drawn === 0) return <div className="chart-empty">{empty}</div>;
   if (logScale && !domain) return <div className="chart-empty">No positive values to draw on a log scale.</div>;
@@ -51,7 +54,7 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
         labelFormatter={(l) => `${X_LABEL[xAxis]} ${formatX(xAxis, Number(l))}`}
         formatter={(v, name) => [formatMetric(metric, typeof v === 'number' ? v : Number(v)), String(name)]}
       />
-      {series.map((s, i) => (
+      {series.map((s, i) => !perEpoch[i] && (
         <Line key={`r${s.id}`} type="linear" dataKey={`r${i}`} name={series.length > 1 ? `${label(i)} (raw)` : 'raw'} className="line-raw" stroke={faint(s.color)} dot={false} activeDot={false} isAnimationActive={false} strokeWidth={1} connectNulls />
       ))}
       {series.map((s, i) => (
@@ -59,7 +62,7 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
           key={`s${s.id}`}
           type="linear"
           dataKey={`s${i}`}
-          name={series.length > 1 ? label(i) : smoothing > 0 ? 'smoothed' : metric}
+          name={series.length > 1 ? label(i) : smoothing > 0 && !perEpoch[i] ? 'smoothed' : metric}
           className="line-main"
           stroke={s.color}
           dot={sparse ? { r: 3, fill: colors.surface } : false}

@@ -1,6 +1,7 @@
 /** Pure helpers behind MetricChart: x-axis choice, EMA smoothing, log scale, several series merged into recharts rows. */
 import type { MetricPoint } from '../../../shared/api';
 import { emaSmooth } from '../../../shared/downsample';
+import { smoothingFor } from './series-kind';
 import { formatCompact, formatDuration, formatNumber, formatPercent } from '../../format';
 
 export type XAxisMode = 'step' | 'epoch' | 'wall';
@@ -25,8 +26,9 @@ export function xOf(p: MetricPoint, mode: XAxisMode): number {
 }
 
 /**
- * Merges series into rows keyed by x. Values are smoothed per series in step order (EMA,
- * TensorBoard's debiased form; NaN and infinities are left out of the average and drawn as gaps).
+ * Merges series into rows keyed by x. Per-step series are smoothed in step order (EMA,
+ * TensorBoard's debiased form; NaN and infinities are left out of the average and drawn as gaps);
+ * per-epoch series are drawn raw (smoothing would bend a 1397 -> 27 perplexity curve toward 530).
  * With `logScale`, values <= 0 become gaps too. Returns the y-range of what is drawn.
  */
 export function buildRows(series: readonly ChartSeries[], mode: XAxisMode, smoothing: number, logScale: boolean): { rows: ChartRow[]; yMin: number | null; yMax: number | null } {
@@ -37,7 +39,7 @@ export function buildRows(series: readonly ChartSeries[], mode: XAxisMode, smoot
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.step - b.step);
     const finite = pts.map((p) => p.value).filter((v) => Number.isFinite(v));
-    const smooth = emaSmooth(finite, smoothing);
+    const smooth = emaSmooth(finite, smoothingFor(pts, smoothing));
     let k = 0;
     for (const p of pts) {
       const raw = p.value;
