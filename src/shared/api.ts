@@ -33,6 +33,13 @@ export interface RunRecord {
   summary: Record<string, number>;
   queuePosition: number | null;
   /**
+   * Time spent training: the sum of the run's closed running intervals (ms), plus `now -
+   * runningSince` while it runs. Paused, stopped and queued time is not counted. Absent from
+   * records of hosts older than this field.
+   */
+  activeMs?: number;
+  runningSince?: number | null;
+  /**
    * The other live workbench process on this data directory that has this run queued or running
    * (a CLI `mlbl train` beside `mlbl serve`): stop, pause and delete belong to it. Absent or null
    * when the answering process owns the run or the run is not active.

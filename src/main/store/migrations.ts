@@ -241,6 +241,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   SELECT 7;
   `,
+  // 8: time spent training (active-time.ts): closed running intervals and the open one's start.
+  // Older runs count from start to end, as they were shown before.
+  `
+  ALTER TABLE runs ADD COLUMN active_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN running_since INTEGER;
+  UPDATE runs SET active_ms = MAX(0, ended_at - started_at) WHERE started_at IS NOT NULL AND ended_at IS NOT NULL;
+  UPDATE runs SET running_since = started_at WHERE status = 'running' AND started_at IS NOT NULL;
+  `,
 ];
 
 /** What a migration does in code after its SQL (same transaction), by the version it brings the database to. */

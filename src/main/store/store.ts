@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, MetricSeries, RunRecord, RunStatus, SampleRecord } from '../../shared/api';
 import type { RunSpec } from '../../shared/run-spec';
+import { activeTimeAfter } from './active-time';
 import { fromStored, toStored } from './data-paths';
 import { openDatabase, type Db } from './db';
 import { getHost, liveHostIds, registerHost, removeHost, touchHost, type HostRow, type PidAlive } from './hosts';
@@ -11,6 +12,7 @@ interface RunRow {
   id: string; name: string; preset: string; spec_json: string; status: RunStatus; created_at: number;
   started_at: number | null; ended_at: number | null; backend: string | null; seed: number | null;
   error: string | null; exit_code: number | null; tags_json: string; notes: string; summary_json: string;
+  active_ms: number; running_since: number | null;
 }
 
 export type MetricWrite = MetricPoint & { key: string };
@@ -47,9 +49,15 @@ export class Store {
     return rows.map(toRun);
   }
 
-  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number | null; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>): RunRecord {
+  /** `now` times a status change for the run's active time (defaults to the patch's endedAt or startedAt, else the clock). */
+  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number | null; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>, now?: number): RunRecord {
     const cols: string[] = [];
     const vals: unknown[] = [];
+    if (patch.status) {
+      const cur = this.db.prepare('SELECT status, active_ms, running_since FROM runs WHERE id = ?').get(id) as Pick<RunRow, 'status' | 'active_ms' | 'running_since'> | undefined;
+      const t = cur && activeTimeAfter(cur, patch.status, now ?? patch.endedAt ?? patch.startedAt ?? Date.now());
+      if (t) { cols.push('active_ms = ?', 'running_since = ?'); vals.push(t.active_ms, t.running_since); }
+    }
     const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', backend: 'backend', seed: 'seed', error: 'error', exitCode: 'exit_code' };
     for (const [k, col] of Object.entries(map)) {
       if (k in patch) { cols.push(`${col} = ?`); vals.push((patch as Record<string, unknown>)[k]); }
@@ -81,11 +89,17 @@ export class Store {
   startHost(h: { id: string; pid: number; machine: string; now: number; pidAlive?: PidAlive }): { interrupted: string[]; queued: string[] } {
     return this.db.transaction(() => {
       registerHost(this.db, h);
+      // Last heartbeats of every process, read before the stale ones are dropped: an interrupted run trained until then.
+      const seenAt = new Map((this.db.prepare('SELECT id, seen_at FROM hosts').all() as { id: string; seen_at: number }[]).map((x) => [x.id, x.seen_at]));
       const live = liveHostIds(this.db, h.id, h.now, h.machine, h.pidAlive);
       const orphan = (r: { host_id: string | null }): boolean => r.host_id === null || !live.has(r.host_id);
-      const running = (this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'running'").all() as { id: string; host_id: string | null }[]).filter(orphan).map((r) => r.id);
-      const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, host_id = NULL, error = COALESCE(error, 'the workbench stopped while this run was in progress') WHERE id = ?");
-      for (const id of running) mark.run(h.now, id);
+      const orphans = (this.db.prepare("SELECT id, host_id, running_since FROM runs WHERE status = 'running'").all() as { id: string; host_id: string | null; running_since: number | null }[]).filter(orphan);
+      const running = orphans.map((r) => r.id);
+      const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, host_id = NULL, error = COALESCE(error, 'the workbench stopped while this run was in progress'), active_ms = active_ms + ?, running_since = NULL WHERE id = ?");
+      for (const r of orphans) {
+        const until = (r.host_id !== null ? seenAt.get(r.host_id) : undefined) ?? r.running_since ?? 0;
+        mark.run(h.now, r.running_since === null ? 0 : Math.max(0, until - r.running_since), r.id);
+      }
       const queued = (this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string; host_id: string | null }[]).filter(orphan).map((r) => r.id);
       const claim = this.db.prepare('UPDATE runs SET host_id = ? WHERE id = ?');
       for (const id of queued) claim.run(h.id, id);
@@ -213,5 +227,6 @@ function toRun(r: RunRow): RunRecord {
     createdAt: r.created_at, startedAt: r.started_at, endedAt: r.ended_at, backend: r.backend, seed: r.seed,
     error: r.error, exitCode: r.exit_code, tags: JSON.parse(r.tags_json) as string[], notes: r.notes,
     summary: JSON.parse(r.summary_json) as Record<string, number>, queuePosition: null,
+    activeMs: r.active_ms, runningSince: r.running_since,
   };
 }

@@ -4,7 +4,7 @@ import { useApp, useAppActions } from '../../context';
 import { formatDateTime, formatDuration } from '../../format';
 import { StatusBadge } from '../StatusBadge';
 import { RunEditDialog } from './RunEditDialog';
-import { runDataset } from './run-filters';
+import { runDataset, runDuration } from './run-filters';
 
 /** Statuses a run can be resumed from (runs.resume: from its last good checkpoint). */
 const RESUMABLE = new Set(['paused', 'stopped', 'interrupted', 'failed', 'diverged']);
@@ -24,7 +24,7 @@ export function RunHeader({ run }: { run: RunRecord }) {
   const owner = active ? (run.owner ?? null) : null;
   const elsewhere = owner ? `Runs in another workbench process (pid ${owner.pid}): stop or pause it there` : undefined;
   const now = useNow(run.status === 'running');
-  const elapsed = run.startedAt ? (run.endedAt ?? now) - run.startedAt : null;
+  const elapsed = runDuration(run, now);
   const dataset = runDataset(run);
 
   const act = async (action: Action) => {

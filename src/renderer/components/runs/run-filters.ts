@@ -27,9 +27,11 @@ export function runDataset(run: RunRecord): string {
   return run.preset === 'lenet5-mnist' ? 'mnist' : '';
 }
 
+/** Time spent training (paused, stopped and queued time left out); start to end for records without active time. */
 export function runDuration(run: RunRecord, now: number): number | null {
   if (!run.startedAt) return null;
-  return (run.endedAt ?? now) - run.startedAt;
+  if (run.activeMs === undefined) return (run.endedAt ?? now) - run.startedAt;
+  return run.activeMs + (run.runningSince ? Math.max(0, now - run.runningSince) : 0);
 }
 
 export function matchesFilter(run: RunRecord, f: RunFilter): boolean {
