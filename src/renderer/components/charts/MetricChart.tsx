@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { faint, useChartColors } from '../../theme';
+import { yAxisFormat } from './axis-ticks';
+import { capSeries } from './chart-budget';
 import { isPerEpochSeries } from './series-kind';
 import { buildRows, flatDomain, formatMetric, formatX, logDomain, X_LABEL, type ChartSeries, type XAxisMode } from './chart-data';
 
@@ -25,13 +27,16 @@ interface Props extends ChartView {
  */
 export function MetricChart({ metric, series, xAxis, smoothing, logScale, height = 260, empty = 'No values yet.' }: Props) {
   const colors = useChartColors();
-  const { rows, yMin, yMax } = useMemo(() => buildRows(series, xAxis, smoothing, logScale), [series, xAxis, smoothing, logScale]);
+  // Downsampled to a fixed total of drawn points, however many runs (Compare's metric switch stays fast).
+  const capped = useMemo(() => capSeries(series), [series]);
+  const { rows, yMin, yMax } = useMemo(() => buildRows(capped, xAxis, smoothing, logScale), [capped, xAxis, smoothing, logScale]);
+  const yAxis = useMemo(() => yAxisFormat(metric, yMin, yMax, logScale), [metric, yMin, yMax, logScale]);
   const domain = logScale ? logDomain(yMin, yMax) : flatDomain(yMin, yMax);
   const drawn = series.reduce((n, s) => n + s.points.length, 0);
   const sparse = series.every((s) => s.points.length <= 40);
   const label = (i: number) => series[i]?.label ?? '';
   // Per-epoch series are drawn raw: no faint copy behind them, and never named "smoothed".
-  const perEpoch = useMemo(() => series.map((s) => isPerEpochSeries(s.points)), [series]);
+  const perEpoch = useMemo(() => capped.map((s) => isPerEpochSeries(s.points)), [capped]);
 
   if (drawn === 0) return <div className="chart-empty">{empty}</div>;
   if (logScale && !domain) return <div className="chart-empty">No positive values to draw on a log scale.</div>;
@@ -44,8 +49,8 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
         scale={logScale ? 'log' : 'auto'}
         domain={domain ?? ['auto', 'auto']}
         allowDataOverflow={logScale}
-        tickFormatter={(v: number) => formatMetric(metric, v, 3)}
-        width={64}
+        tickFormatter={yAxis.format}
+        width={yAxis.width}
         stroke={colors.axis}
       />
       <Tooltip

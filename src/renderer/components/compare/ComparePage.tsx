@@ -8,7 +8,7 @@ import { MetricChart } from '../charts/MetricChart';
 import { useChartView } from '../charts/use-chart-view';
 import { StatusBadge } from '../StatusBadge';
 import { CompareCaptions } from './CompareCaptions';
-import { bestAndFinal, winner } from './metric-best';
+import { bestFinalRows } from './best-final-rows';
 import { useCompareData, type CompareRun } from './use-compare-data';
 
 /** Labels, not configuration: left out of the config diff (names head the columns instead). */
@@ -29,6 +29,8 @@ export function ComparePage({ ids }: { ids: string[] }) {
     () => runs.map((r, i) => ({ id: r.id, label: r.run?.name || r.id, color: colors.series[i % colors.series.length] as string, points: r.series[metric] ?? [] })),
     [runs, metric, colors.series],
   );
+
+  const bestFinal = useMemo(() => bestFinalRows(keys, runs), [keys, runs]);
 
   if (ids.length === 0) {
     return (
@@ -165,11 +167,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
                 </tr>
               </thead>
               <tbody>
-                {keys.map((k) => {
-                  const bf = runs.map((r) => bestAndFinal(k, r.series[k] ?? []));
-                  const goal = bf[0]?.goal ?? null;
-                  const wBest = winner(bf.map((x) => x.best?.value), goal);
-                  const wFinal = winner(bf.map((x) => x.final?.value), goal);
+                {bestFinal.map(({ key: k, bf, goal, wBest, wFinal }) => {
                   return (
                     <tr key={k} data-testid="best-final-row" data-key={k} data-goal={goal ?? ''}>
                       <th scope="row" className="mono">

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MetricPoint, RunRecord, SampleRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useApi, useApp } from '../../context';
@@ -13,6 +13,10 @@ export interface CompareRun {
   totals: Record<string, number>;
   samples: SampleRecord[];
 }
+
+const NO_SERIES: Record<string, MetricPoint[]> = {};
+const NO_TOTALS: Record<string, number> = {};
+const NO_SAMPLES: SampleRecord[] = [];
 
 const isLm = (r: RunRecord | null): boolean => !!r && (LM_MODELS as readonly string[]).includes(r.preset);
 
@@ -84,8 +88,13 @@ export function useCompareData(ids: readonly string[]): CompareRun[] {
     };
   }, [api, key, connected]);
 
-  return ids.map((id) => {
-    const d = data[id];
-    return { id, run: records[id] ?? d?.fetched ?? null, error: d?.error ?? null, loaded: d?.loaded ?? false, series: d?.series ?? {}, totals: d?.totals ?? {}, samples: d?.samples ?? [] };
-  });
+  // One array per change of data or records (not per render): the page's charts and tables memoize on it.
+  return useMemo(
+    () =>
+      (key ? key.split(',') : []).map((id) => {
+        const d = data[id];
+        return { id, run: records[id] ?? d?.fetched ?? null, error: d?.error ?? null, loaded: d?.loaded ?? false, series: d?.series ?? NO_SERIES, totals: d?.totals ?? NO_TOTALS, samples: d?.samples ?? NO_SAMPLES };
+      }),
+    [key, data, records],
+  );
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../shared/api';
+import { buildRows, type ChartSeries } from './chart-data';
+import { CHART_POINT_BUDGET, capSeries } from './chart-budget';
+
+const run = (i: number, n: number): ChartSeries => ({
+  id: `r${i}`, label: `r${i}`, color: '#000000',
+  points: Array.from({ length: n }, (_, k): MetricPoint => ({ step: k, epoch: k / 100, wallTime: k * 0.37 + i * 0.011, value: Math.sin(k / 50) + (k === 777 ? 50 : 0) })),
+});
+
+describe('capSeries', () => {
+  it('keeps one run whole and cuts ten overlaid runs to the same total, spikes kept', () => {
+    const one = [run(0, 2_000)];
+    expect(capSeries(one)).toBe(one);
+    const ten = Array.from({ length: 10 }, (_, i) => run(i, 3_000));
+    const capped = capSeries(ten);
+    const total = capped.reduce((n, s) => n + s.points.length, 0);
+    expect(total).toBeLessThanOrEqual(CHART_POINT_BUDGET);
+    expect(capped.every((s) => s.points.some((p) => p.value > 40))).toBe(true);
+    // On wall time every run has its own x values: without the cap the chart drew 30,000 rows x 20 lines.
+    expect(buildRows(capped, 'wall', 0.6, false).rows.length).toBeLessThanOrEqual(CHART_POINT_BUDGET);
+    expect(buildRows(ten, 'wall', 0.6, false).rows.length).toBe(30_000);
+  });
+
+  it('builds the rows of ten 3,000-point runs in well under a frame budget of 100 ms', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => run(i, 3_000));
+    const t0 = performance.now();
+    buildRows(capSeries(ten), 'wall', 0.6, false);
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+});
