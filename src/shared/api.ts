@@ -3,6 +3,7 @@
  * here once; the preload, the IPC binding, the WebSocket server and the renderer client are all
  * typed from these declarations.
  */
+import type { RunPhase } from './run-phase';
 import { z } from 'zod';
 import type { EVENT_NAMES } from './api-wire';
 import { RunSpec } from './run-spec';
@@ -39,6 +40,8 @@ export interface RunRecord {
    */
   activeMs?: number;
   runningSince?: number | null;
+  /** The long phase outside the epochs that the run is in (features, decoding, export), while it lasts. */
+  phase?: RunPhase | null;
   /**
    * The other live workbench process on this data directory that has this run queued or running
    * (a CLI `mlbl train` beside `mlbl serve`): stop, pause and delete belong to it. Absent or null
@@ -197,4 +200,5 @@ export interface Api {
 
 // The zod-free part of the contract (error type and codes, event names, wire messages) lives in
 // api-wire.ts so the sandboxed preload can bundle it without zod; declared there once, re-exported here.
+export type { RunPhase, RunPhaseName } from './run-phase';
 export { ApiError, EVENT_NAMES, type ApiErrorCode, type ClientMessage, type ServerMessage } from './api-wire';

@@ -11,6 +11,7 @@ import type { MetricPoint } from './api';
 import type { RunSpec } from './run-spec';
 import type { ActivationsJob, ActivationsResult } from './convnet-spec';
 import type { EngineJob } from './engine-jobs';
+import { RUN_PHASE_NAMES } from './run-phase';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -64,6 +65,8 @@ export const EngineToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({ type: z.literal('artefact'), kind: z.string(), file: z.string(), step: num, epoch: num, meta: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('progress'), epoch: num, epochs: num, step: num, stepsPerEpoch: num }),
+  /** Progress of a long phase outside the epochs (run-phase.ts): `done` of `total` `unit`s. The host adds the time left. */
+  z.object({ type: z.literal('phase'), name: z.enum(RUN_PHASE_NAMES), label: z.string().max(200), unit: z.string().max(40), done: num, total: num }),
   z.object({ type: z.literal('sample'), step: num, epoch: num, kind: z.string(), text: z.string(), data: z.unknown() }),
   z.object({ type: z.literal('done'), outcome: z.enum(['completed', 'stopped']), summary: z.record(z.string(), num) }),
   z.object({ type: z.literal('error'), message: z.string(), stack: z.string().optional() }),

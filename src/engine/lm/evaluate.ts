@@ -210,6 +210,8 @@ export interface BleuEval extends BleuResult { captions: { image: string; words:
 export async function bleuOnImages(
   model: LmModel, vocab: Vocab, images: readonly ImageCaptions[], features: Float32Array[] | null, o: CaptionOptions,
   yieldEvery?: () => Promise<void>,
+  /** After each image: how many of `images` are decoded (a run's 'decoding' phase). */
+  onImage?: (done: number, total: number) => void,
 ): Promise<BleuEval> {
   const hyps: string[][] = [];
   const refs: string[][][] = [];
@@ -221,6 +223,7 @@ export async function bleuOnImages(
     hyps.push(words);
     refs.push(im.tokens);
     captions.push({ image: im.image, words });
+    onImage?.(i + 1, images.length);
     if (yieldEvery) await yieldEvery();
   }
   return { ...corpusBleu(hyps, refs), captions };

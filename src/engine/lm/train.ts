@@ -150,14 +150,14 @@ function firstImages(s: LmSplitData, limit: number, vocab: Vocab, n: number): Lm
 export interface EvalResult { perplexity: number; bleu: number[]; retrieval: RetrievalResult | null; captions: { image: string; words: string[] }[] }
 
 /** Perplexity on all of `s`; BLEU (beam) and retrieval on its first `images` images. */
-export async function evaluateSplit(model: LmModel, vocab: Vocab, s: LmSplitData, meanImage: Float32Array | null, o: { images: number; beam: number; maxLength: number; bleu: boolean; retrieval: boolean }, pause?: () => Promise<void>): Promise<EvalResult> {
+export async function evaluateSplit(model: LmModel, vocab: Vocab, s: LmSplitData, meanImage: Float32Array | null, o: { images: number; beam: number; maxLength: number; bleu: boolean; retrieval: boolean; onImage?: (done: number, total: number) => void }, pause?: () => Promise<void>): Promise<EvalResult> {
   const ppl = perplexity(model, s.inst, s.features).perplexity;
   const sub = firstImages(s, o.images, vocab, model.config.n);
   try {
     let bleu: number[] = [];
     let captions: { image: string; words: string[] }[] = [];
     if (o.bleu) {
-      const b = await bleuOnImages(model, vocab, sub.images, sub.rows, { beam: o.beam, maxLength: o.maxLength }, pause);
+      const b = await bleuOnImages(model, vocab, sub.images, sub.rows, { beam: o.beam, maxLength: o.maxLength }, pause, o.onImage);
       bleu = b.bleu;
       captions = b.captions;
     }
@@ -243,7 +243,9 @@ async function retrainPhase(o: PhaseContext & {
 /** The final model on the test split: perplexity, BLEU and retrieval into the summary, its captions as an artefact. */
 async function testReport(model: LmModel, data: LmData, p: LmParams, o: PhaseContext & { step: number; bestEpoch: number }): Promise<void> {
   const { summary, bestEpoch } = o;
-  const r = await evaluateSplit(model, data.vocab, data.test, data.meanImage, { images: p.evalImages, beam: p.beam, maxLength: p.maxLength, bleu: true, retrieval: true }, o.pause);
+  // Beam decoding of the test images takes minutes on large sets: the run shows it as a phase with a count.
+  const onImage = (done: number, total: number): void => o.ctx.emit({ type: 'phase', name: 'decoding', label: 'Decoding test images for BLEU', unit: 'images', done, total });
+  const r = await evaluateSplit(model, data.vocab, data.test, data.meanImage, { images: p.evalImages, beam: p.beam, maxLength: p.maxLength, bleu: true, retrieval: true, onImage }, o.pause);
   summary.test_perplexity = r.perplexity;
   r.bleu.forEach((v, i) => { summary[`test_bleu${i + 1}`] = v; });
   if (r.retrieval) Object.assign(summary, retrievalPoints('test', r.retrieval));

@@ -92,7 +92,7 @@ export function datasetCaptionRows(store: Store, datasetId: string): { itemId: n
 }
 
 /** Resolves a dataset run's captions and features; logs as it goes; returns the spec the engine gets. */
-export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec: LanguageModelSpec, log: (level: 'info' | 'warn', message: string) => void): Promise<LanguageModelSpec> {
+export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec: LanguageModelSpec, log: (level: 'info' | 'warn', message: string) => void, onPhase?: (m: Extract<EngineToHost, { type: 'phase' }>) => void): Promise<LanguageModelSpec> {
   const p = spec.params;
   const datasetId = p.dataset as string;
   const ds = ctx.datasets().get(datasetId);
@@ -126,6 +126,7 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
     let lastLog = 0;
     let lastDone = -1;
     const out = await svc.extract(req, (pr) => {
+      onPhase?.({ type: 'phase', name: 'features', label: 'Extracting image features', unit: 'images', done: pr.done, total: pr.total });
       const now = Date.now();
       if (pr.done === pr.total || now - lastLog > 5000 || pr.done - lastDone >= pr.total / 10) {
         if (lastDone < 0 && pr.skipped > 0) log('info', `features: resuming an interrupted extraction (${pr.skipped} of ${pr.total} images done)`);
@@ -163,7 +164,7 @@ export function withLmInputs(base: EngineLauncher, ctx: LmInputsContext): Engine
         if (m.type === 'start' && needsLmInputs(m.spec)) {
           preparing = true;
           const log = (level: 'info' | 'warn', message: string): void => { if (!cancelled) emit({ type: 'log', level, message }); };
-          resolveLmInputs(ctx, m.runDir, m.spec, log).then(
+          resolveLmInputs(ctx, m.runDir, m.spec, log, (ph) => { if (!cancelled) emit(ph); }).then(
             (spec) => {
               preparing = false;
               if (!cancelled) proc.send({ ...m, spec });

@@ -10,6 +10,7 @@ import { HOST_HEARTBEAT_MS, hostAlive } from '../store/hosts';
 import type { Store } from '../store/store';
 import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
 import { damageNote, planResume, rewindRun } from './resume';
+import { RunPhases } from './run-phases';
 
 /** Statuses a run can be resumed from (in place, from its last good checkpoint). */
 export const RESUMABLE: readonly RunStatus[] = ['paused', 'stopped', 'interrupted', 'failed', 'diverged'];
@@ -47,6 +48,8 @@ export class RunManager {
   private readonly active = new Map<string, Active>();
   private readonly waiters = new Map<string, ((r: RunRecord) => void)[]>();
   private readonly extraEngines = new Set<EngineProcess>();
+  /** Each run's long phase outside its epochs (feature extraction, decoding), added to its record. */
+  private readonly phases = new RunPhases();
   private readonly progressListeners = new Set<(runId: string, p: Extract<EngineToHost, { type: 'progress' }>) => void>();
   /** Runs whose end could not be written to the store (a full disk): what the API reports instead. */
   private readonly unrecorded = new Map<string, Partial<RunRecord>>();
@@ -256,7 +259,7 @@ export class RunManager {
   /** A stored record as this process reports it: queue position, an unrecorded end, and the run's owner if another process has it. */
   decorate(r: RunRecord): RunRecord {
     const qi = this.queue.indexOf(r.id);
-    return { ...r, ...this.unrecorded.get(r.id), queuePosition: qi >= 0 ? qi + 1 : null, owner: this.otherOwner(r) };
+    return { ...r, ...this.unrecorded.get(r.id), queuePosition: qi >= 0 ? qi + 1 : null, owner: this.otherOwner(r), phase: this.phases.get(r.id) };
   }
 
   private otherOwner(r: RunRecord): RunRecord['owner'] {
@@ -344,6 +347,7 @@ export class RunManager {
       case 'ready':
         return;
       case 'started':
+        this.phases.clear(id);
         this.store.updateRun(id, { backend: m.backend, seed: m.seed });
         this.log(id, 'info', `engine started on the ${m.backend} backend (pid ${a.proc.pid ?? '?'})`);
         this.emitStatus(id);
@@ -354,7 +358,11 @@ export class RunManager {
         return;
       }
       case 'progress':
+        if (this.phases.clear(id)) this.emitStatus(id);
         for (const l of this.progressListeners) l(id, m);
+        return;
+      case 'phase':
+        if (this.phases.update(id, m, Date.now())) this.emitStatus(id);
         return;
       case 'log':
         this.log(id, m.level, m.message);
@@ -410,6 +418,7 @@ export class RunManager {
       end = { status: 'failed', error: msg };
       note = { level: 'error', message: `run failed: ${msg} (engine ${how})` };
     }
+    this.phases.clear(id);
     this.safely(id, () => this.store.updateRun(id, { ...end, endedAt: now, exitCode: code }), { status: end.status, error: end.error ?? null, endedAt: now, exitCode: code });
     if (note) this.log(id, note.level, note.message);
     this.emitStatus(id);

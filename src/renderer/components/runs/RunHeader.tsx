@@ -3,6 +3,7 @@ import type { RunRecord } from '../../../shared/api';
 import { useApp, useAppActions } from '../../context';
 import { formatDateTime, formatDuration } from '../../format';
 import { StatusBadge } from '../StatusBadge';
+import { PhaseProgress } from './PhaseProgress';
 import { RunEditDialog } from './RunEditDialog';
 import { runDataset, runDuration } from './run-filters';
 
@@ -86,10 +87,11 @@ export function RunHeader({ run }: { run: RunRecord }) {
           {run.notes}
         </p>
       )}
+      <PhaseProgress phase={run.phase} />
       <dl className="facts" data-testid="run-facts">
         <div>
           <dt>Backend</dt>
-          <dd data-testid="run-backend">{run.backend ?? (active ? 'pending' : '—')}</dd>
+          <dd data-testid="run-backend">{run.backend ?? (run.phase ? 'chosen when training starts' : active ? 'pending' : '—')}</dd>
         </div>
         <div>
           <dt>Seed</dt>

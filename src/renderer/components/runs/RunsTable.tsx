@@ -2,6 +2,7 @@ import type { RunRecord } from '../../../shared/api';
 import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../../format';
 import { hrefFor } from '../../route';
 import { StatusBadge } from '../StatusBadge';
+import { PhaseProgress } from './PhaseProgress';
 import { runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
 
 interface Column {
@@ -73,7 +74,7 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
                 </th>
               );
             })}
-            <th scope="col">
+            <th scope="col" className="rt-actions">
               <span className="sr-only">Actions</span>
             </th>
           </tr>
@@ -128,6 +129,7 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
       </td>
       <td>
         <StatusBadge status={run.status} testId="run-status" />
+        <PhaseProgress phase={run.phase} compact />
         {run.queuePosition !== null && run.status === 'queued' && (
           <span className="muted small" data-testid="run-queue-position">
             {' '}
@@ -137,10 +139,10 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
       </td>
       <td>{run.preset}</td>
       <td className="rt-dataset" title={dataset}>
-        {dataset || <span className="muted">—</span>}
+        {dataset ? <span className="rt-ellipsis">{dataset}</span> : <span className="muted">—</span>}
       </td>
       <td data-testid="run-backend">{run.backend ?? <span className="muted">—</span>}</td>
-      <td>
+      <td className="rt-created">
         <time dateTime={new Date(run.createdAt).toISOString()}>{formatDateTime(run.createdAt)}</time>
       </td>
       <td className="num">{formatDuration(runDuration(run, now))}</td>
