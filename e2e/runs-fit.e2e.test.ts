@@ -116,6 +116,7 @@ describe('runs table width and chart glitches at 1440x900 (serve mode, Chromium)
       times.push(Math.round(ms));
     }
     await page.screenshot({ path: path.join(RESULTS, 'runs-fit-compare.png'), fullPage: true });
+    fs.writeFileSync(path.join(RESULTS, 'runs-fit-switch-ms.json'), JSON.stringify({ runs: RUNS, pointsPerRun: POINTS, switchMs: times }));
     expect(Math.max(...times), `switch times ${times.join(', ')} ms`).toBeLessThan(1_000);
     // Per-epoch perplexity is drawn raw: the chart's last label on hover is the last raw value (checked in unit tests);
     // y tick labels: distinct, and their boxes do not overlap.
