@@ -4,7 +4,7 @@ import type { FeatureSetRecord } from '../shared/api';
 import { resolveDataDir } from '../main/data-dir';
 import { createHost, type Host } from '../main/host';
 import { toRecord } from '../main/features/feature-sets';
-import { lmService, type EvalReport, type LmService, type SplitChoice } from '../main/runs/lm-service';
+import { lmService, type EvalReport, type LmService, type SplitChoice } from '../main/lm/lm-service';
 
 export const LM_USAGE = `  mlbl features (--from-run ID | --model PATH/model.json) [--layer NAME] --dataset ID [--json] [--data-dir DIR]
       image features of every image of a dataset from a TF.js layers model (default layer: its

@@ -5,11 +5,11 @@ import { formatZodError } from '../shared/run-spec';
 import { DatasetService } from './datasets/service';
 import { featureService, type FeatureService } from './features/service';
 import { toRecord } from './features/feature-sets';
-import { lmService } from './runs/lm-service';
+import { lmService } from './lm/lm-service';
 import type { RunManager } from './runs/run-manager';
-import { activations, readConfusion } from './runs/convnet-artefacts';
-import { exportRun } from './runs/export';
-import { OffLoop, seriesResult } from './runs/offloop';
+import { activations, readConfusion } from './inspection/convnet-artefacts';
+import { exportRun } from './exports/export';
+import { OffLoop, seriesResult } from './exports/offloop';
 import { rowsToRead } from './store/metric-blocks';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
@@ -96,7 +96,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'runs.checkpoints': ({ id }) => (mustRun(id), lm.checkpoints(id)),
     'runs.decode': (q) => (mustRun(q.id), lm.decode(q)),
     'runs.retrieve': (q) => (mustRun(q.id), lm.retrieve(q)),
-    // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (runs/export.ts).
+    // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (exports/export.ts).
     'runs.export': (q) => (mustRun(q.id), exportRun({ store, runs, lm, offloop }, q)),
     'features.list': ({ datasetId }) => features.list(datasetId),
     'features.extract': async (q) => toRecord((await features.extract(q)).set),

@@ -1,10 +1,10 @@
 import type { EventName, Events, SystemInfo } from '../shared/api';
 import { createDispatch, createHandlers, type Dispatch } from './api-handlers';
 import { DatasetService } from './datasets/service';
-import { forkEngine, type EngineLauncher } from './runs/engine-process';
+import { forkEngine, type EngineLauncher } from './engines/engine-process';
 import { featureService, type FeatureService } from './features/service';
 import { watchForeignRuns } from './runs/foreign-runs';
-import { withLmInputs } from './runs/lm-inputs';
+import { withLmInputs } from './lm/lm-inputs';
 import { RunManager } from './runs/run-manager';
 import { Store } from './store/store';
 

@@ -11,7 +11,7 @@ import { RunSpec, type LanguageModelSpec } from '../../shared/run-spec';
 import { readFeatures } from '../../engine/features/feature-file';
 import { tmpDir } from '../datasets/testing';
 import { createHost } from '../host';
-import { resolveLmInputs } from '../runs/lm-inputs';
+import { resolveLmInputs } from '../lm/lm-inputs';
 import { importMiniSubset } from './testing';
 
 const dataDir = tmpDir('mlbl-fromrun-');

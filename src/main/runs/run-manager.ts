@@ -8,7 +8,7 @@ import type { EngineToHost } from '../../shared/engine-protocol';
 import type { RunSpec } from '../../shared/run-spec';
 import { HOST_HEARTBEAT_MS, hostAlive } from '../store/hosts';
 import type { Store } from '../store/store';
-import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
+import { forkEngine, type EngineLauncher, type EngineProcess } from '../engines/engine-process';
 import { damageNote, planResume, rewindRun } from './resume';
 
 /** Statuses a run can be resumed from (in place, from its last good checkpoint). */

@@ -10,8 +10,8 @@ import { ApiError, type ArtefactRecord } from '../../shared/api';
 import type { ActivationMaps, ActivationsJob, ActivationsResult, CheckpointChoice, CheckpointMeta, ConfusionReport } from '../../shared/convnet-spec';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { Store } from '../store/store';
-import type { EngineProcess } from './engine-process';
-import type { RunManager } from './run-manager';
+import type { EngineProcess } from '../engines/engine-process';
+import type { RunManager } from '../runs/run-manager';
 
 /** How long an activation job may take (process start, tfjs load, one forward pass). */
 export const ACTIVATIONS_TIMEOUT_MS = 120_000;

@@ -21,8 +21,8 @@ import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
 import { fromStored, relativeToDataDir, toStored } from '../store/data-paths';
 import type { Store } from '../store/store';
-import type { EngineLauncher, EngineProcess } from './engine-process';
-import type { RunManager } from './run-manager';
+import type { EngineLauncher, EngineProcess } from '../engines/engine-process';
+import type { RunManager } from '../runs/run-manager';
 
 export interface LmInputs {
   dataset: string | null;

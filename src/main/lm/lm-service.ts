@@ -14,11 +14,11 @@ import type { LmCaptionSplitResult, LmDecodeJob, LmDecodeResult, LmEvalResult, L
 import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
 import type { Store } from '../store/store';
-import { INSPECT_IDLE_MS } from './convnet-artefacts';
-import { JobEngine } from './job-engine';
+import { INSPECT_IDLE_MS } from '../inspection/convnet-artefacts';
+import { JobEngine } from '../engines/engine-client';
 import { relocatedRunFile } from '../store/data-paths';
 import { datasetCaptionRows, isLmSpec, readLmInputs } from './lm-inputs';
-import type { RunManager } from './run-manager';
+import type { RunManager } from '../runs/run-manager';
 
 /** Most warm LM engines at once (each holds tfjs, a model and maybe an extractor). */
 const MAX_WARM = 3;

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { ApiError, type ArtefactRecord, type CheckpointInfo, type ExportFile, type MethodParsedInput, type MetricPoint } from '../../shared/api';
 import { LM_MODELS } from '../../shared/lm-spec';
 import type { Store } from '../store/store';
-import { chooseCheckpoint } from './convnet-artefacts';
+import { chooseCheckpoint } from '../inspection/convnet-artefacts';
 import { layersModelFiles, lmModelFiles } from './export-model';
 import { filesResult, textFileResult, type OffLoop } from './offloop';
-import type { RunManager } from './run-manager';
+import type { RunManager } from '../runs/run-manager';
 
 export interface CaptionRow { image: string; caption: string }
 
