@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ApiError, type ArtefactRecord, type CheckpointInfo, type ExportFile, type MethodParsedInput, type MetricPoint } from '../../shared/api';
 import { LM_MODELS } from '../../shared/lm-spec';
 import type { Store } from '../store/store';
-import { chooseCheckpoint } from '../inspection/convnet-artefacts';
+import { chooseCheckpoint } from '../checkpoints/checkpoint-files';
 import { layersModelFiles, lmModelFiles } from './export-model';
 import { filesResult, textFileResult, type OffLoop } from './offloop';
 import type { RunManager } from '../runs/run-manager';

@@ -22,7 +22,6 @@ import type { FeatureService } from '../features/service';
 import { fromStored, relativeToDataDir, toStored } from '../store/data-paths';
 import type { Store } from '../store/store';
 import type { EngineLauncher, EngineProcess } from '../engines/engine-process';
-import type { RunManager } from '../runs/run-manager';
 
 export interface LmInputs {
   dataset: string | null;
@@ -35,11 +34,11 @@ export interface LmInputs {
   resolvedAt: number;
 }
 
+/** Built before the run manager (whose launcher withLmInputs wraps): runs are looked up in the store. */
 export interface LmInputsContext {
   store: Store;
-  datasets: () => DatasetStore;
-  runs: () => RunManager;
-  features: () => FeatureService;
+  datasets: DatasetStore;
+  features: FeatureService;
 }
 
 export const INPUTS_FILE = 'inputs.json';
@@ -78,9 +77,9 @@ function dataDirOf(runDir: string): string {
 }
 
 /** An extractor param: a run id of a ConvNet run, else a model path. */
-export function extractorRequest(ctx: Pick<LmInputsContext, 'runs'>, extractor: string, layer: string | undefined): { model?: string; fromRun?: string; layer?: string } {
+export function extractorRequest(ctx: Pick<LmInputsContext, 'store'>, extractor: string, layer: string | undefined): { model?: string; fromRun?: string; layer?: string } {
   const s = extractor.trim();
-  if (/^[A-Za-z0-9_-]+$/.test(s) && ctx.runs().get(s)) return { fromRun: s, layer };
+  if (/^[A-Za-z0-9_-]+$/.test(s) && ctx.store.getRun(s)) return { fromRun: s, layer };
   return { model: s, layer };
 }
 
@@ -98,7 +97,7 @@ export function datasetCaptionRows(store: Store, datasetId: string): { itemId: n
 export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec: LanguageModelSpec, log: (level: 'info' | 'warn', message: string) => void): Promise<LanguageModelSpec> {
   const p = spec.params;
   const datasetId = p.dataset as string;
-  const ds = ctx.datasets().get(datasetId);
+  const ds = ctx.datasets.get(datasetId);
   if (!ds) throw new Error(`dataset: no dataset with id ${datasetId} (see mlbl datasets)`);
   const model = spec.preset;
   if (ds.kind === 'classification') throw new Error(`dataset: ${datasetId} (${ds.name}) is a classification dataset; a language model needs captions`);
@@ -126,7 +125,7 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
   if (model !== 'lbl' && features === null) {
     if (!p.extractor) throw new Error(`extractor: ${model} on a dataset needs an extractor (a TF.js model.json or a ConvNet run id) or features`);
     const req = { datasetId, ...extractorRequest(ctx, p.extractor, p.extractorLayer) };
-    const svc = ctx.features();
+    const svc = ctx.features;
     let lastLog = 0;
     let lastDone = -1;
     const out = await svc.extract(req, (pr) => {
