@@ -36,6 +36,8 @@ export interface Host {
   features: FeatureService;
   /** Language-model runs after training: checkpoints, evaluation, decoding, retrieval. */
   lm: LmService;
+  /** Worker threads for exports and large metric queries (closed with the host). */
+  offloop: OffLoop;
   dataDir: string;
   dispatch: Dispatch;
   /** Every event of every run goes to every subscriber (UI clients filter what they show). */
@@ -89,7 +91,7 @@ export function createHost(o: HostOptions): Host {
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
   const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, dataDir, transport }));
   return {
-    store, runs, datasets, features, lm, dataDir, dispatch,
+    store, runs, datasets, features, lm, offloop, dataDir, dispatch,
     subscribe: events.subscribe,
     async close() {
       foreign?.close();
