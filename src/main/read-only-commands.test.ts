@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord, SystemInfo } from '../shared/api';
+import { createHost, openReadOnlyHost } from './host';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const mlbl = path.join(root, 'bin/mlbl.js');
@@ -128,4 +129,33 @@ describe('read-only commands beside a training process', () => {
       trainer.kill('SIGCONT');
     }
   }, 180_000);
+});
+
+describe('the read-only host', () => {
+  it('refuses writing methods, and shows a run its gone owner left running as interrupted without recording it', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-readonly-gone-'));
+    try {
+      const h = createHost({ dataDir: own, transport: 'websocket', concurrency: 0 });
+      const id = ((await h.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', params: {} } })) as RunRecord).id;
+      // As a process killed mid-run leaves it: running, owned by a host that is gone.
+      h.store.updateRun(id, { status: 'running', startedAt: Date.now() });
+      await h.close();
+
+      const ro = openReadOnlyHost({ dataDir: own, transport: 'websocket' });
+      try {
+        expect(await ro.dispatch('runs.get', { id })).toMatchObject({ id, status: 'interrupted', owner: null, queuePosition: null });
+        await expect(ro.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', params: {} } })).rejects.toMatchObject({ code: 'not_available' });
+        await expect(ro.dispatch('datasets.delete', { id: 'x' })).rejects.toThrow(/read-only/);
+        // Validation still comes first, with the same messages as the UI's transport.
+        await expect(ro.dispatch('runs.list', { limit: 0 })).rejects.toMatchObject({ code: 'bad_request' });
+      } finally {
+        ro.close();
+      }
+      const stored = new Database(path.join(own, 'workbench.db'), { readonly: true });
+      expect(stored.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(id)).toBe('running');
+      stored.close();
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
 });
