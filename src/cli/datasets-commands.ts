@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { DatasetSummary } from '../shared/api';
 import { DATASET_FORMATS, type DatasetStats, type ImportProgress, type ImportReport, type SkippedItem } from '../shared/dataset-schema';
 import { resolveDataDir } from '../main/data-dir';
-import { createHost, type Host } from '../main/host';
+import { createHost, openReadOnlyHost, type Host } from '../main/host';
 
 export const DATASETS_USAGE = `  mlbl import PATH [--images DIR] [--format auto|${DATASET_FORMATS.join('|')}] [--name NAME]
              [--columns image=COL,caption=COL|label=COL] [--text-only] [--split SEED:TRAIN,VAL,TEST]
@@ -40,7 +40,7 @@ export function formatSkip(s: SkippedItem): string {
   return `  ${s.file}${s.line !== null ? `:${s.line}` : ''}  ${s.reason}  ${s.message}`;
 }
 
-async function allSkipped(host: Host, id: string): Promise<SkippedItem[]> {
+async function allSkipped(host: Pick<Host, 'dispatch'>, id: string): Promise<SkippedItem[]> {
   const items: SkippedItem[] = [];
   for (;;) {
     const page = await host.dispatch('datasets.skipped', { id, offset: items.length, limit: 10_000 }) as { total: number; items: SkippedItem[] };
@@ -138,7 +138,9 @@ function formatStats(s: DatasetStats): string {
 export async function cmdDatasets(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, cutoff: { type: 'string', default: '5' } } });
   const [sub, id] = positionals;
-  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket', concurrency: 0 });
+  const dataDir = resolveDataDir(values['data-dir']);
+  // Listing and stats only read; deleting needs a host that may write.
+  const host = sub === 'delete' ? createHost({ dataDir, transport: 'websocket', concurrency: 0 }) : openReadOnlyHost({ dataDir, transport: 'websocket' });
   try {
     if (sub === undefined || sub === 'list') {
       const ds = await host.dispatch('datasets.list', {}) as DatasetSummary[];

@@ -4,7 +4,7 @@ import type { FeatureSetRecord } from '../shared/api';
 import { resolveDataDir } from '../main/data-dir';
 import { createHost, type Host } from '../main/host';
 import { toRecord } from '../main/features/feature-sets';
-import { lmService, type EvalReport, type LmService, type SplitChoice } from '../main/runs/lm-service';
+import type { EvalReport, SplitChoice } from '../main/lm/lm-service';
 
 export const LM_USAGE = `  mlbl features (--from-run ID | --model PATH/model.json) [--layer NAME] --dataset ID [--json] [--data-dir DIR]
       image features of every image of a dataset from a TF.js layers model (default layer: its
@@ -23,10 +23,6 @@ const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n
 
 function openHost(dataDir: string | undefined): Host {
   return createHost({ dataDir: resolveDataDir(dataDir), transport: 'websocket', concurrency: 0 });
-}
-
-function service(host: Host): LmService {
-  return lmService({ store: host.store, runs: host.runs, datasets: host.datasets.store, features: host.features });
 }
 
 function intOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -68,7 +64,7 @@ export async function cmdFeatures(args: string[]): Promise<number> {
   });
   if (positionals[0] === 'list') {
     return withHost(values['data-dir'], async (host) => {
-      const sets = host.features.list(values.dataset);
+      const sets = await host.dispatch('features.list', { datasetId: values.dataset }) as FeatureSetRecord[];
       process.stdout.write(values.json ? JSON.stringify(sets) + '\n' : formatFeatureSets(sets) + '\n');
       return 0;
     });
@@ -135,7 +131,7 @@ export async function cmdEval(args: string[]): Promise<number> {
   const maxLength = intOption('max-length', values['max-length'], 1, 100);
   return withHost(values['data-dir'], async (host) => {
     const tty = !values.json && process.stderr.isTTY;
-    const r = await service(host).evaluate(runId, { dataset: values.dataset, split: values.split as SplitChoice, beam, maxLength, checkpoint: values.checkpoint }, (m) => {
+    const r = await host.lm.evaluate(runId, { dataset: values.dataset, split: values.split as SplitChoice, beam, maxLength, checkpoint: values.checkpoint }, (m) => {
       if (tty) process.stderr.write(`\r\x1b[K${m}`);
     });
     if (tty) process.stderr.write('\r\x1b[K');
@@ -167,7 +163,7 @@ export async function cmdCaption(args: string[]): Promise<number> {
   const method = values.temperature !== undefined ? 'sample' : beam > 1 ? 'beam' : 'greedy';
   const opts = { checkpoint: values.checkpoint, method, beam, temperature, topK, maxLength: intOption('max-length', values['max-length'], 1, 100) as number, seed: intOption('seed', values.seed, 0, 2 ** 31 - 1) as number } as const;
   return withHost(values['data-dir'], async (host) => {
-    const r = await service(host).captionFiles(runId, files, opts);
+    const r = await host.lm.captionFiles(runId, files, opts);
     if (values.json) out({ runId, checkpoint: r[0]?.caption.checkpoint ?? null, captions: r.map((c) => ({ file: c.file, ...c.caption })) });
     else for (const c of r) process.stdout.write(`${c.file}\t${c.caption.text}\n`);
     return 0;

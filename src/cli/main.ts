@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { RunRecord, SystemInfo } from '../shared/api';
 import { PRESETS, applyOverrides, type PresetName } from '../shared/run-spec';
 import { resolveDataDir } from '../main/data-dir';
-import { createHost } from '../main/host';
+import { createHost, openReadOnlyHost } from '../main/host';
 import { formatRunsTable, progressLine } from './format';
 import { DATASETS_USAGE, cmdDatasets, cmdImport } from './datasets-commands';
 import { RESUME_USAGE, cmdResume } from './resume-command';
@@ -91,10 +92,17 @@ async function cmdTrain(args: string[]): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write('\nstopping (Ctrl-C again to abort)\n');
-    host.runs.stop(run.id);
+    void host.dispatch('runs.stop', { id: run.id }).catch((e: Error) => process.stderr.write(`mlbl train: ${e.message}\n`));
   };
   process.on('SIGINT', onSigint);
-  const run = host.runs.create(spec);
+  let run: RunRecord;
+  try {
+    run = await host.dispatch('runs.create', { spec }) as RunRecord;
+  } catch (e) {
+    process.off('SIGINT', onSigint);
+    await host.close();
+    throw e;
+  }
   if (json) out({ event: 'run.created', run });
   else process.stderr.write(`run ${run.id} (${run.name}) in ${host.dataDir}\n`);
   const final = await host.runs.waitFor(run.id);
@@ -112,21 +120,30 @@ async function cmdTrain(args: string[]): Promise<number> {
 
 async function cmdRuns(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
-  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket', concurrency: 0 });
-  const runs = host.runs.list({ limit: 10_000 });
-  await host.close();
+  // Read-only: never registers a host nor adopts or interrupts the runs of a process training here.
+  const host = openReadOnlyHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
+  let runs: RunRecord[];
+  try {
+    runs = await host.dispatch('runs.list', { limit: 10_000 }) as RunRecord[];
+  } finally {
+    host.close();
+  }
   process.stdout.write(values.json ? JSON.stringify(runs) + '\n' : formatRunsTable(runs) + '\n');
   return 0;
 }
 
 async function cmdInfo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
-  const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket', concurrency: 0 });
-  const info = await host.dispatch('system.info', {});
-  await host.close();
+  const host = openReadOnlyHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
+  let info: SystemInfo;
+  try {
+    info = await host.dispatch('system.info', {}) as SystemInfo;
+  } finally {
+    host.close();
+  }
   if (values.json) process.stdout.write(JSON.stringify(info) + '\n');
   else {
-    const i = info as { versions: Record<string, string>; dataDir: string; backends: { name: string; available: boolean; reason?: string }[]; defaultBackend: string };
+    const i = info;
     process.stdout.write(`data directory: ${i.dataDir}\nversions: ${Object.entries(i.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\ndefault backend: ${i.defaultBackend}\n`);
     for (const b of i.backends) process.stdout.write(`  ${b.available ? '✓' : '✗'} ${b.name}${b.reason ? ` (${b.reason})` : ''}\n`);
   }

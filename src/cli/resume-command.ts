@@ -3,6 +3,7 @@
  * or diverged run in place from its last good checkpoint, in the foreground (like `mlbl train`).
  */
 import { parseArgs } from 'node:util';
+import type { RunRecord } from '../shared/api';
 import { resolveDataDir } from '../main/data-dir';
 import { createHost } from '../main/host';
 import { progressLine } from './format';
@@ -32,9 +33,9 @@ export async function cmdResume(args: string[]): Promise<number> {
     }
   });
   if (tty) host.runs.onProgress((_id, p) => process.stderr.write('\r\x1b[K' + progressLine(p)));
-  let run;
+  let run: RunRecord;
   try {
-    run = host.runs.resume(id);
+    run = await host.dispatch('runs.resume', { id }) as RunRecord;
   } catch (e) {
     await host.close();
     throw e;
@@ -44,7 +45,7 @@ export async function cmdResume(args: string[]): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write('\npausing (Ctrl-C again to abort)\n');
-    host.runs.pause(id);
+    void host.dispatch('runs.pause', { id }).catch((e: Error) => process.stderr.write(`mlbl resume: ${e.message}\n`));
   };
   process.on('SIGINT', onSigint);
   if (json) out({ event: 'run.resumed', run });

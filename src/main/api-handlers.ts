@@ -2,29 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, METHOD_NAMES, methods, type FilterSnapshot, type MethodName, type MethodOutput, type MethodParsedInput, type SystemInfo } from '../shared/api';
 import { formatZodError } from '../shared/run-spec';
-import { DatasetService } from './datasets/service';
-import { featureService, type FeatureService } from './features/service';
+import type { DatasetService } from './datasets/service';
+import { exportRun } from './exports/export';
+import { seriesResult, type OffLoop } from './exports/offloop';
 import { toRecord } from './features/feature-sets';
-import { lmService } from './runs/lm-service';
+import type { FeatureService } from './features/service';
+import type { Inspection } from './inspection/convnet-artefacts';
+import type { LmService } from './lm/lm-service';
 import type { RunManager } from './runs/run-manager';
-import { activations, readConfusion } from './runs/convnet-artefacts';
-import { exportRun } from './runs/export';
-import { OffLoop, seriesResult } from './runs/offloop';
+import type { RunView } from './runs/run-view';
 import { rowsToRead } from './store/metric-blocks';
 import type { Store } from './store/store';
 import { systemInfo } from './system-info';
 
+/** The services the handlers call, each built once by the composition root (host.ts). */
 export interface HandlerContext {
   store: Store;
   runs: RunManager;
   dataDir: string;
   transport: SystemInfo['transport'];
-  /** Dataset import and browsing; made here (imports in this thread's workers, no events) when not given. */
-  datasets?: DatasetService;
-  /** Feature sets; the run manager's shared one when not given. */
-  features?: FeatureService;
-  /** Worker threads for exports and large metric queries; made here when not given. */
-  offloop?: OffLoop;
+  datasets: DatasetService;
+  features: FeatureService;
+  lm: LmService;
+  inspection: Inspection;
+  /** Worker threads for exports and large metric queries. */
+  offloop: OffLoop;
 }
 
 /** A metric query that reads more rows than this runs in a worker (about 20 ms of reading here). */
@@ -33,11 +35,7 @@ export const OFFLOAD_ROWS = 20_000;
 type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 
 export function createHandlers(ctx: HandlerContext): Handlers {
-  const { store, runs } = ctx;
-  const datasets = ctx.datasets ?? new DatasetService({ db: store.db, dbFile: store.file, dataDir: ctx.dataDir });
-  const features = ctx.features ?? featureService({ store, datasets: datasets.store, runs, dataDir: ctx.dataDir });
-  const lm = lmService({ store, runs, datasets: datasets.store, features });
-  const offloop = ctx.offloop ?? new OffLoop();
+  const { store, runs, datasets, features, lm, inspection, offloop } = ctx;
   const mustRun = (id: string) => {
     const r = runs.get(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
@@ -80,8 +78,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         throw new ApiError('not_found', `filter snapshot ${artefactId} of run ${id} cannot be read: ${(e as Error).message}`);
       }
     },
-    'runs.confusion': ({ id, artefactId }) => (mustRun(id), readConfusion(store, runs, id, artefactId)),
-    'runs.activations': (q) => (mustRun(q.id), activations(store, runs, q)),
+    'runs.confusion': ({ id, artefactId }) => (mustRun(id), inspection.confusion(id, artefactId)),
+    'runs.activations': (q) => (mustRun(q.id), inspection.activations(q)),
     // Declared in the contract; each is replaced by its implementation (see the open issues).
     // Name, tags (trimmed, duplicates dropped, order kept) and notes; nothing else of a run is editable.
     'runs.update': ({ id, name, tags, notes }) => {
@@ -96,20 +94,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'runs.checkpoints': ({ id }) => (mustRun(id), lm.checkpoints(id)),
     'runs.decode': (q) => (mustRun(q.id), lm.decode(q)),
     'runs.retrieve': (q) => (mustRun(q.id), lm.retrieve(q)),
-    // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (runs/export.ts).
+    // Captions (beam-decoded by the LM service's engine), metrics, the model as TF.js layers files (exports/export.ts).
     'runs.export': (q) => (mustRun(q.id), exportRun({ store, runs, lm, offloop }, q)),
     'features.list': ({ datasetId }) => features.list(datasetId),
     'features.extract': async (q) => toRecord((await features.extract(q)).set),
     'runs.logs': ({ id, limit }) => (mustRun(id), store.logs(id, limit)),
-    'datasets.list': () => datasets.list(),
-    'datasets.get': ({ id }) => datasets.get(id),
+    ...datasetReads(datasets),
     'datasets.preview': (src) => datasets.preview(src),
     'datasets.import': (opts) => datasets.import(opts),
     'datasets.cancelImport': ({ importId }) => ({ cancelled: datasets.cancel(importId) }),
-    'datasets.items': (q) => datasets.items(q),
-    'datasets.item': ({ itemId }) => datasets.item(itemId),
-    'datasets.stats': ({ id, cutoff, top }) => datasets.stats(id, cutoff, top),
-    'datasets.skipped': ({ id, offset, limit }) => datasets.skipped(id, offset, limit),
     'datasets.thumbnail': ({ itemId, size }) => datasets.thumbnail(itemId, size),
     'datasets.thumbnails': ({ itemIds, size }) => datasets.thumbnails(itemIds, size),
     'datasets.split': ({ id, split }) => datasets.split(id, split),
@@ -121,10 +114,40 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   };
 }
 
+/** The dataset methods that only read the database (also offered by the read-only host). */
+function datasetReads(datasets: DatasetService): Pick<Handlers, 'datasets.list' | 'datasets.get' | 'datasets.items' | 'datasets.item' | 'datasets.stats' | 'datasets.skipped'> {
+  return {
+    'datasets.list': () => datasets.list(),
+    'datasets.get': ({ id }) => datasets.get(id),
+    'datasets.items': (q) => datasets.items(q),
+    'datasets.item': ({ itemId }) => datasets.item(itemId),
+    'datasets.stats': ({ id, cutoff, top }) => datasets.stats(id, cutoff, top),
+    'datasets.skipped': ({ id, offset, limit }) => datasets.skipped(id, offset, limit),
+  };
+}
+
+/**
+ * The handlers of a host that only reads (host.ts, openReadOnlyHost): run records as stored,
+ * dataset browsing and system info. Every other method answers not_available.
+ */
+export function readOnlyHandlers(ctx: { runs: RunView; datasets: DatasetService; dataDir: string; transport: SystemInfo['transport']; concurrency: number }): Partial<Handlers> {
+  const { runs } = ctx;
+  return {
+    'runs.list': ({ status, limit }) => runs.list({ status, limit }),
+    'runs.get': ({ id }) => {
+      const r = runs.get(id);
+      if (!r) throw new ApiError('not_found', `no run with id ${id}`);
+      return r;
+    },
+    ...datasetReads(ctx.datasets),
+    'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: ctx.concurrency }),
+  };
+}
+
 export type Dispatch = (method: string, rawInput: unknown) => Promise<unknown>;
 
-/** Validates the input with the method's zod schema, then calls its handler. Shared by both transports. */
-export function createDispatch(handlers: Handlers): Dispatch {
+/** Validates the input with the method's zod schema, then calls its handler. Shared by both transports and the CLI. */
+export function createDispatch(handlers: Partial<Handlers>): Dispatch {
   return async (method, rawInput) => {
     if (typeof method !== 'string' || !(METHOD_NAMES as string[]).includes(method)) {
       throw new ApiError('unknown_method', `unknown method ${JSON.stringify(method)}`);
@@ -132,7 +155,8 @@ export function createDispatch(handlers: Handlers): Dispatch {
     const m = method as MethodName;
     const parsed = methods[m].input.safeParse(rawInput ?? undefined);
     if (!parsed.success) throw new ApiError('bad_request', `${m}: ${formatZodError(parsed.error, 'input')}`);
-    const handler = handlers[m] as (i: unknown) => unknown;
+    const handler = handlers[m] as ((i: unknown) => unknown) | undefined;
+    if (!handler) throw new ApiError('not_available', `${m} is not available here: this command opened the data directory read-only`);
     return await handler(parsed.data);
   };
 }

@@ -1,6 +1,6 @@
 /**
  * A method's result that also carries its own JSON text, already encoded as UTF-8 (by the worker
- * that computed it, see runs/offloop.ts). A transport that writes JSON can send these bytes as
+ * that computed it, see exports/offloop.ts). A transport that writes JSON can send these bytes as
  * they are instead of running JSON.stringify on the host's event loop: for a 1,000,000-point
  * metrics export that is a 70 MB string, about a second of blocking per reply.
  *

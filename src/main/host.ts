@@ -1,11 +1,29 @@
+/**
+ * The composition root: every service of the Node side is built here, once, from explicit
+ * dependencies and in dependency order, and closed in reverse. Reading createHost top to bottom
+ * is the map of the host:
+ *
+ *   store -> events -> engines -> datasets -> features -> LM inputs (wrap the launcher) -> runs
+ *   -> language models -> off-loop workers (exports, big metric queries) -> inspection
+ *   -> foreign-runs watcher -> API handlers and their validated dispatch
+ *
+ * openReadOnlyHost is the same map for commands that only read (`mlbl runs`, `mlbl info`,
+ * `mlbl datasets`): a read-only connection and no run queue, so it never registers a host nor
+ * adopts or interrupts a run.
+ */
 import type { EventName, Events, SystemInfo } from '../shared/api';
-import { createDispatch, createHandlers, type Dispatch } from './api-handlers';
+import { createDispatch, createHandlers, readOnlyHandlers, type Dispatch } from './api-handlers';
 import { DatasetService } from './datasets/service';
-import { forkEngine, type EngineLauncher } from './runs/engine-process';
-import { featureService, type FeatureService } from './features/service';
+import { EnginePool } from './engines/engine-pool';
+import { forkEngine, type EngineLauncher } from './engines/engine-process';
+import { OffLoop } from './exports/offloop';
+import { FeatureService } from './features/service';
+import { Inspection } from './inspection/convnet-artefacts';
+import { withLmInputs } from './lm/lm-inputs';
+import { LmService } from './lm/lm-service';
 import { watchForeignRuns } from './runs/foreign-runs';
-import { withLmInputs } from './runs/lm-inputs';
 import { RunManager } from './runs/run-manager';
+import { RunView } from './runs/run-view';
 import { Store } from './store/store';
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -16,6 +34,10 @@ export interface Host {
   datasets: DatasetService;
   /** Feature sets (cached image features per model, layer and dataset). */
   features: FeatureService;
+  /** Language-model runs after training: checkpoints, evaluation, decoding, retrieval. */
+  lm: LmService;
+  /** Worker threads for exports and large metric queries (closed with the host). */
+  offloop: OffLoop;
   dataDir: string;
   dispatch: Dispatch;
   /** Every event of every run goes to every subscriber (UI clients filter what they show). */
@@ -34,33 +56,70 @@ export interface HostOptions {
   followOtherProcesses?: boolean;
 }
 
-/** The Node side of the app, without a transport: store, run queue and API handlers. */
-export function createHost(o: HostOptions): Host {
-  const store = new Store(o.dataDir);
+/** Subscribers of the host's events; a listener that throws is reported and the others still hear. */
+function eventHub(): { publish: EventListener; subscribe(l: EventListener): () => void } {
   const listeners = new Set<EventListener>();
-  const publish: EventListener = (event, payload) => {
-    for (const l of listeners) {
-      try { l(event, payload); } catch (e) { process.stderr.write(`mlbl: event listener failed: ${(e as Error).message}\n`); }
-    }
+  return {
+    publish: (event, payload) => {
+      for (const l of listeners) {
+        try { l(event, payload); } catch (e) { process.stderr.write(`mlbl: event listener failed: ${(e as Error).message}\n`); }
+      }
+    },
+    subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
   };
-  const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
+}
+
+/** The Node side of the app, without a transport: store, run queue, services and API handlers. */
+export function createHost(o: HostOptions): Host {
+  const { dataDir, transport } = o;
+  const store = new Store(dataDir);
+  const events = eventHub();
+  const { publish } = events;
+  const launcher = o.launcher ?? forkEngine;
+  // Engines outside the run queue (extraction, LM decoding, activation maps); close() kills them all.
+  const engines = new EnginePool(launcher, o.engineEnv);
+  const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir, publish });
+  const features = new FeatureService({ store, datasets: datasets.store, engines, dataDir, publish });
   // Language-model runs on a dataset get their captions and features resolved before the engine starts.
-  const launcher = withLmInputs(o.launcher ?? forkEngine, { store, datasets: () => datasets.store, runs: () => runs, features: () => features });
-  const runs = new RunManager({ store, dataDir: o.dataDir, publish, launcher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
+  const runLauncher = withLmInputs(launcher, { store, datasets: datasets.store, features });
+  const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
+  const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
+  const lm = new LmService({ store, datasets: datasets.store, features, engines });
+  const offloop = new OffLoop();
+  const inspection = new Inspection({ store, engines });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
-  const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir: o.dataDir, publish });
-  const features = featureService({ store, datasets: datasets.store, runs, dataDir: o.dataDir, publish });
-  const dispatch = createDispatch(createHandlers({ store, runs, dataDir: o.dataDir, transport: o.transport, datasets, features }));
+  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, dataDir, transport }));
   return {
-    store, runs, datasets, features, dataDir: o.dataDir, dispatch,
-    subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
+    store, runs, datasets, features, lm, offloop, dataDir, dispatch,
+    subscribe: events.subscribe,
     async close() {
       foreign?.close();
-      features.close();
+      inspection.close();
+      await offloop.close();
+      lm.close();
       await runs.shutdown();
+      features.close();
       await datasets.close();
+      engines.close();
       store.close();
     },
   };
+}
+
+/** A host that only reads: what read-only commands see of a data directory, changing nothing in it. */
+export interface ReadOnlyHost {
+  dataDir: string;
+  /** The read-only methods (runs.list, runs.get, system.info, datasets.*) through the same validation; others are not_available. */
+  dispatch: Dispatch;
+  close(): void;
+}
+
+export function openReadOnlyHost(o: { dataDir: string; transport: SystemInfo['transport']; concurrency?: number }): ReadOnlyHost {
+  const { dataDir, transport } = o;
+  const store = new Store(dataDir, { readonly: true });
+  const runs = new RunView(store);
+  const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir });
+  const dispatch = createDispatch(readOnlyHandlers({ runs, datasets, dataDir, transport, concurrency: o.concurrency ?? 0 }));
+  return { dataDir, dispatch, close: () => store.close() };
 }

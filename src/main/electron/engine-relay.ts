@@ -4,7 +4,7 @@
  * over message callbacks, so the built bundles run them under the stand-in Electron in tests.
  */
 import { receiveEngineMessage, type EngineToHost, type HostToEngine } from '../../shared/engine-protocol';
-import type { EngineLauncher, EngineProcess } from '../runs/engine-process';
+import type { EngineLauncher, EngineProcess } from '../engines/engine-process';
 import type { HostToMain, MainToHost } from './host-protocol';
 
 /** Host side: an EngineLauncher whose processes live in main; `post` sends to main. */

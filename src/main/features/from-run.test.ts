@@ -11,7 +11,7 @@ import { RunSpec, type LanguageModelSpec } from '../../shared/run-spec';
 import { readFeatures } from '../../engine/features/feature-file';
 import { tmpDir } from '../datasets/testing';
 import { createHost } from '../host';
-import { resolveLmInputs } from '../runs/lm-inputs';
+import { resolveLmInputs } from '../lm/lm-inputs';
 import { importMiniSubset } from './testing';
 
 const dataDir = tmpDir('mlbl-fromrun-');
@@ -38,7 +38,7 @@ describe('features from a ConvNet run', () => {
 
     const logs: string[] = [];
     const spec = RunSpec.parse({ preset: 'mlbl-b', params: { dataset: ds.id, extractor: run.id } }) as LanguageModelSpec;
-    const resolved = await resolveLmInputs({ store: h.store, datasets: () => h.datasets.store, runs: () => h.runs, features: () => h.features }, path.join(dataDir, 'lm-run'), spec, (_l, m) => logs.push(m));
+    const resolved = await resolveLmInputs({ store: h.store, datasets: h.datasets.store, features: h.features }, path.join(dataDir, 'lm-run'), spec, (_l, m) => logs.push(m));
     expect(resolved.params.features).toBe(set.path);
     expect(logs.some((m) => m.startsWith(`features: cached set ${set.id} (run:${run.id} layer ${set.layer}, 10 x 84)`))).toBe(true);
 

@@ -12,10 +12,9 @@ import path from 'node:path';
 import { ApiError, type Events, type FeatureProgress, type FeatureSetRecord } from '../../shared/api';
 import type { FeatureJob, FeatureJobProgress, FeatureJobResult } from '../../shared/engine-jobs';
 import type { DatasetStore } from '../datasets/dataset-store';
-import { checkpointModelJson } from '../runs/convnet-artefacts';
-import type { EngineProcess } from '../runs/engine-process';
-import { JobEngine } from '../runs/job-engine';
-import type { RunManager } from '../runs/run-manager';
+import { checkpointModelJson } from '../checkpoints/checkpoint-files';
+import { EngineClient } from '../engines/engine-client';
+import type { EnginePool } from '../engines/engine-pool';
 import type { Store } from '../store/store';
 import { FeatureSets, toRecord, type FeatureSet } from './feature-sets';
 import { ModelFileError, modelIdentity, modelJsonPath, penultimateDenseLayer } from './model-files';
@@ -46,11 +45,10 @@ export type FeatureListener = (p: FeatureProgress & { layer: string; skipped: nu
 export interface FeatureServiceOptions {
   store: Store;
   datasets: DatasetStore;
-  runs: RunManager;
+  /** Where extraction engines come from (the host closes them all when it closes). */
+  engines: EnginePool;
   dataDir: string;
   publish?: (event: 'features.progress', payload: Events['features.progress']) => void;
-  /** An engine process (default: the run manager's, so shutdown ends it). */
-  spawn?: () => EngineProcess;
 }
 
 const CONVNET_PRESETS = new Set(['lenet5-mnist', 'convnet']);
@@ -58,7 +56,7 @@ const CONVNET_PRESETS = new Set(['lenet5-mnist', 'convnet']);
 export class FeatureService {
   readonly sets: FeatureSets;
   private readonly inflight = new Map<string, { done: Promise<ExtractOutcome>; listeners: Set<FeatureListener> }>();
-  private readonly engines = new Set<JobEngine>();
+  private readonly engines = new Set<EngineClient>();
 
   constructor(private readonly o: FeatureServiceOptions) {
     this.sets = new FeatureSets(o.store.db, o.store.dataDir);
@@ -72,10 +70,10 @@ export class FeatureService {
   private resolveModel(q: ExtractRequest): { modelPath: string; modelHash: string; layer: string | undefined; label: string; fromRun: string | null } {
     try {
       if (q.fromRun !== undefined) {
-        const run = this.o.runs.get(q.fromRun);
+        const run = this.o.store.getRun(q.fromRun);
         if (!run) throw new ApiError('not_found', `fromRun: no run with id ${q.fromRun}`);
         if (!CONVNET_PRESETS.has(run.preset)) throw new ApiError('bad_request', `fromRun: run ${q.fromRun} is a ${run.preset} run; features come from a ConvNet run (lenet5-mnist or convnet)`);
-        const { file } = checkpointModelJson(this.o.store, this.o.runs, q.fromRun, 'best');
+        const { file } = checkpointModelJson(this.o.store, q.fromRun, 'best');
         return { modelPath: file, modelHash: modelIdentity(file), layer: q.layer ?? penultimateDenseLayer(file), label: `run:${q.fromRun}`, fromRun: q.fromRun };
       }
       if (q.model === undefined) throw new ApiError('bad_request', 'give exactly one of model and fromRun');
@@ -139,7 +137,7 @@ export class FeatureService {
       datasetId, model: m.label, modelPath: m.modelPath, modelHash: m.modelHash, fromRun: m.fromRun, layer: p.layer, defaultLayer: m.layer === undefined,
       dim: p.dim, rows: p.rows, total, failed: p.failed, complete: p.complete, path: p.header, imagesPerSecond: p.imagesPerSecond,
     });
-    const engine = new JobEngine(this.o.spawn ?? (() => this.o.runs.spawnEngine()), { name: 'feature extraction', idleMs: 0, onDead: () => this.engines.delete(engine) });
+    const engine = new EngineClient(() => this.o.engines.spawn(), { name: 'feature extraction', idleMs: 0, onDead: () => this.engines.delete(engine) });
     this.engines.add(engine);
     const result = await engine.run<FeatureJobResult>(job, (raw) => {
       const p = raw as FeatureJobProgress;
@@ -165,16 +163,4 @@ export class FeatureService {
     for (const e of this.engines) e.stop();
     this.engines.clear();
   }
-}
-
-const services = new WeakMap<RunManager, FeatureService>();
-
-/** One feature service per run manager (shared by the API handlers, the LM input resolution and the CLI). */
-export function featureService(o: FeatureServiceOptions): FeatureService {
-  let s = services.get(o.runs);
-  if (!s) {
-    s = new FeatureService(o);
-    services.set(o.runs, s);
-  }
-  return s;
 }

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import { serve } from '../server/serve';
-import { forkEngine, type EngineLauncher } from './engine-process';
+import { forkEngine, type EngineLauncher } from '../engines/engine-process';
 import { lblSpec, lenetSpec, stepCounts, TestHosts, until } from './testing';
 
 const t = new TestHosts();

@@ -6,11 +6,13 @@ import type { Events, EventName, RunRecord, RunStatus } from '../../shared/api';
 import { ApiError, isTerminal } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { RunSpec } from '../../shared/run-spec';
-import { HOST_HEARTBEAT_MS, hostAlive } from '../store/hosts';
+import { runFolder } from '../store/data-paths';
+import { HOST_HEARTBEAT_MS } from '../store/hosts';
 import type { Store } from '../store/store';
-import { forkEngine, type EngineLauncher, type EngineProcess } from './engine-process';
+import { forkEngine, type EngineLauncher, type EngineProcess } from '../engines/engine-process';
 import { damageNote, planResume, rewindRun } from './resume';
 import { RunPhases } from './run-phases';
+import { liveOwner } from './run-view';
 
 /** Statuses a run can be resumed from (in place, from its last good checkpoint). */
 export const RESUMABLE: readonly RunStatus[] = ['paused', 'stopped', 'interrupted', 'failed', 'diverged'];
@@ -47,7 +49,6 @@ export class RunManager {
   private readonly queue: string[] = [];
   private readonly active = new Map<string, Active>();
   private readonly waiters = new Map<string, ((r: RunRecord) => void)[]>();
-  private readonly extraEngines = new Set<EngineProcess>();
   /** Each run's long phase outside its epochs (feature extraction, decoding), added to its record. */
   private readonly phases = new RunPhases();
   private readonly progressListeners = new Set<(runId: string, p: Extract<EngineToHost, { type: 'progress' }>) => void>();
@@ -85,17 +86,8 @@ export class RunManager {
     setImmediate(() => this.pump());
   }
 
-  /** A fresh engine process outside the queue, for short jobs (activation maps); the caller ends it, shutdown kills it. */
-  spawnEngine(): EngineProcess {
-    if (this.closed) throw new Error('the run manager is shut down');
-    const proc = this.launcher(this.opts.engineEnv);
-    this.extraEngines.add(proc);
-    proc.onExit(() => this.extraEngines.delete(proc));
-    return proc;
-  }
-
   runDir(id: string): string {
-    return path.join(this.opts.dataDir, 'runs', id);
+    return runFolder(this.opts.dataDir, id);
   }
 
   create(spec: RunSpec): RunRecord {
@@ -237,7 +229,6 @@ export class RunManager {
   async shutdown(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const p of this.extraEngines) p.kill();
     const waits = [...this.active.keys()].map((id) => this.waitFor(id));
     for (const a of this.active.values()) {
       a.error = 'the workbench shut down during this run';
@@ -263,14 +254,10 @@ export class RunManager {
   }
 
   private otherOwner(r: RunRecord): RunRecord['owner'] {
-    if ((r.status !== 'running' && r.status !== 'queued') || this.queue.includes(r.id) || this.active.has(r.id)) return null;
-    try {
-      const h = this.store.runHost(r.id);
-      return h && h.id !== this.hostId && hostAlive(h, Date.now(), os.hostname()) ? { pid: h.pid, machine: h.machine } : null;
-    } catch {
-      return null;
-    }
+    if (this.queue.includes(r.id) || this.active.has(r.id)) return null;
+    return liveOwner(this.store, r, this.hostId);
   }
+
 
   private pump(): void {
     // Scheduled with setImmediate: the host may have shut down (and closed the store) since.

@@ -15,8 +15,8 @@ import { RunSpec } from '../../shared/run-spec';
 import type { ImportReport } from '../../shared/dataset-schema';
 import { writeImage, writeText } from '../datasets/testing';
 import type { Host } from '../host';
-import { readLmInputs } from '../runs/lm-inputs';
-import type { EvalReport } from '../runs/lm-service';
+import { readLmInputs } from '../lm/lm-inputs';
+import type { EvalReport } from '../lm/lm-service';
 import { lenetSpec, range, ROOT, steps, TestHosts } from '../runs/testing';
 import { fromStored, relativeToDataDir, relocatedRunFile, toStored } from './data-paths';
 

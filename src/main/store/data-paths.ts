@@ -50,3 +50,8 @@ export function relocatedRunFile(dataDir: string, p: string): string {
   const here = path.join(path.resolve(dataDir), 'runs', m[1] as string, ...(m[2] as string).split(/[\\/]/));
   return fs.existsSync(here) ? here : p;
 }
+
+/** A run's folder: `<dataDir>/runs/<id>` (the run manager, checkpoints, LM inputs and exports all find it here). */
+export function runFolder(dataDir: string, runId: string): string {
+  return path.join(dataDir, 'runs', runId);
+}

@@ -40,6 +40,38 @@ export function openDatabase(file: string, targetVersion = MIGRATIONS.length): D
   return db;
 }
 
+/**
+ * Opens the workbench database for reading only (`mlbl runs`, `mlbl info`, `mlbl datasets`): no
+ * write ever reaches the file, so a process training on the same data directory is left alone. A
+ * missing or older database is first created or upgraded by openDatabase (the one write such a
+ * command may make: the schema, never a run or a host).
+ */
+export function openReadOnlyDatabase(file: string): Db {
+  let current = -1;
+  if (fs.existsSync(file)) {
+    try {
+      const probe = new Database(file, { readonly: true, fileMustExist: true });
+      try { current = schemaVersion(probe); } finally { probe.close(); }
+    } catch (e) {
+      throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (current < MIGRATIONS.length) openDatabase(file).close();
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 30000');
+    const version = schemaVersion(db);
+    if (version > MIGRATIONS.length) {
+      db.close();
+      throw new StoreError(`${file} has schema version ${version}, newer than this build knows (${MIGRATIONS.length}); upgrade the workbench`);
+    }
+    return db;
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

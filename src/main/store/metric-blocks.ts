@@ -18,7 +18,7 @@
  * the buckets are finer than the blocks (maxPoints 100,000 of 1,000,000). The raw rows are read in
  * pages by step (an index range each) and folded into the min-max buckets as they come, never
  * all held as objects at once. `rowsToRead` says what a query will cost, so a caller can run the
- * big ones off the host's event loop (runs/offloop.ts).
+ * big ones off the host's event loop (exports/offloop.ts).
  */
 import type { MetricPoint, MetricSeries } from '../../shared/api';
 import { downsampleLttb, downsampleMinMax, type DownsampleMethod } from '../../shared/downsample';

@@ -3,7 +3,7 @@ import type { ArtefactRecord, DatasetRecord, LogRecord, MetricPoint, MetricSerie
 import type { RunSpec } from '../../shared/run-spec';
 import { activeTimeAfter } from './active-time';
 import { fromStored, toStored } from './data-paths';
-import { openDatabase, type Db } from './db';
+import { openDatabase, openReadOnlyDatabase, type Db } from './db';
 import { getHost, liveHostIds, registerHost, removeHost, touchHost, type HostRow, type PidAlive } from './hosts';
 import { insertMetricBatch, metricKeyList, querySeries } from './metric-blocks';
 import type { DownsampleMethod } from '../../shared/downsample';
@@ -22,9 +22,10 @@ export class Store {
   readonly db: Db;
   readonly file: string;
 
-  constructor(readonly dataDir: string) {
+  /** `readonly`: a connection that cannot write (read-only commands; see openReadOnlyDatabase). */
+  constructor(readonly dataDir: string, o: { readonly?: boolean } = {}) {
     this.file = path.join(dataDir, 'workbench.db');
-    this.db = openDatabase(this.file);
+    this.db = o.readonly ? openReadOnlyDatabase(this.file) : openDatabase(this.file);
   }
 
   close(): void {

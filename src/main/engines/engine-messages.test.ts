@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
 import { forkEngine } from './engine-process';
-import { lenetSpec, range, steps, TestHosts, until } from './testing';
+import { lenetSpec, range, steps, TestHosts, until } from '../runs/testing';
 
 const t = new TestHosts();
 afterAll(() => t.cleanup());

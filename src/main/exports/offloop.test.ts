@@ -177,3 +177,22 @@ describe('an encoded export over the real WebSocket server', () => {
     }
   });
 });
+
+describe('the host\'s worker pool', () => {
+  it('is closed with the host: a job after close() is refused', async () => {
+    const h = createHost({ dataDir: fs.mkdtempSync(path.join(tmp, 'close-')), transport: 'websocket', concurrency: 0 });
+    let open = true;
+    try {
+      const id = ((await h.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', params: {} } })) as { id: string }).id;
+      h.store.insertMetrics(id, Array.from({ length: 30_000 }, (_, i) => ({ key: 'big', step: i, epoch: 0, wallTime: i, value: i })));
+      expect(encodedJson(await h.dispatch('runs.metrics', { id, keys: ['big'], maxPoints: 20_000 })), 'answered by a worker').toBeDefined();
+      expect(h.offloop.workers).toBe(1);
+      const dbFile = h.store.file;
+      await h.close();
+      open = false;
+      await expect(h.offloop.run({ kind: 'metrics-query', dbFile, runId: id, keys: ['big'], maxPoints: 10, method: 'minmax' })).rejects.toThrow(/shutting down/);
+    } finally {
+      if (open) await h.close();
+    }
+  });
+});

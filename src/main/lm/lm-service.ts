@@ -14,11 +14,10 @@ import type { LmCaptionSplitResult, LmDecodeJob, LmDecodeResult, LmEvalResult, L
 import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
 import type { Store } from '../store/store';
-import { INSPECT_IDLE_MS } from './convnet-artefacts';
-import { JobEngine } from './job-engine';
-import { relocatedRunFile } from '../store/data-paths';
+import { EngineClient, INSPECT_IDLE_MS } from '../engines/engine-client';
+import type { EnginePool } from '../engines/engine-pool';
+import { relocatedRunFile, runFolder } from '../store/data-paths';
 import { datasetCaptionRows, isLmSpec, readLmInputs } from './lm-inputs';
-import type { RunManager } from './run-manager';
 
 /** Most warm LM engines at once (each holds tfjs, a model and maybe an extractor). */
 const MAX_WARM = 3;
@@ -28,9 +27,10 @@ export type SplitChoice = SplitName | 'all';
 
 export interface LmServiceOptions {
   store: Store;
-  runs: RunManager;
   datasets: DatasetStore;
   features: FeatureService;
+  /** Where the warm decoding engines come from (the host closes them all when it closes). */
+  engines: EnginePool;
   idleMs?: number;
 }
 
@@ -58,12 +58,16 @@ export interface DecodeOptions { checkpoint?: string; method: 'greedy' | 'beam' 
 interface CheckpointFileMeta { config: { model: string }; features: { model: string; layer: string } | null; epoch: number; step: number }
 
 export class LmService {
-  private readonly engines = new Map<string, JobEngine>();
+  private readonly engines = new Map<string, EngineClient>();
 
   constructor(private readonly o: LmServiceOptions) {}
 
+  private runDir(id: string): string {
+    return runFolder(this.o.store.dataDir, id);
+  }
+
   private run(id: string): RunRecord {
-    const r = this.o.runs.get(id);
+    const r = this.o.store.getRun(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
     if (!isLmSpec(r.spec)) throw new ApiError('bad_request', `run ${id} is a ${r.preset} run, not a language model (lbl, mlbl-b, mlbl-f)`);
     return r;
@@ -71,7 +75,7 @@ export class LmService {
 
   /** Checkpoint folders of a run (the latest artefact of each folder still on disk), oldest first. */
   private checkpointDirs(runId: string): CheckpointDir[] {
-    const runDir = path.resolve(this.o.runs.runDir(runId));
+    const runDir = path.resolve(this.runDir(runId));
     const latest = new Map<string, { id: number; epoch: number; step: number; meta: Record<string, unknown> }>();
     for (const a of this.o.store.artefacts(runId, 'checkpoint')) {
       const p = this.o.store.artefactPath(runId, a.id);
@@ -119,7 +123,7 @@ export class LmService {
     }
   }
 
-  private engine(runId: string): JobEngine {
+  private engine(runId: string): EngineClient {
     let e = this.engines.get(runId);
     if (e && !e.dead) {
       // Most recently used last.
@@ -132,7 +136,7 @@ export class LmService {
       if (!other.busy) { other.stop(); this.engines.delete(id); }
     }
     try {
-      const fresh: JobEngine = new JobEngine(() => this.o.runs.spawnEngine(), {
+      const fresh: EngineClient = new EngineClient(() => this.o.engines.spawn(), {
         name: 'language-model', idleMs: this.o.idleMs ?? INSPECT_IDLE_MS, timeoutMs: 0,
         onDead: () => { if (this.engines.get(runId) === fresh) this.engines.delete(runId); },
       });
@@ -145,7 +149,7 @@ export class LmService {
   }
 
   /** A job with a time limit (the engine is killed when it is exceeded). */
-  private async job<R>(runId: string, job: Parameters<JobEngine['run']>[0], timeoutMs = 0, progress?: (p: unknown) => void): Promise<R> {
+  private async job<R>(runId: string, job: Parameters<EngineClient['run']>[0], timeoutMs = 0, progress?: (p: unknown) => void): Promise<R> {
     const e = this.engine(runId);
     const answer = e.run<R>(job, progress);
     if (!timeoutMs) return answer;
@@ -186,7 +190,7 @@ export class LmService {
   private async featuresFor(run: RunRecord, datasetId: string, ck: CheckpointDir, log?: (m: string) => void): Promise<string | null> {
     const meta = this.meta(ck.dir);
     if (meta.config.model === 'lbl') return null;
-    const inputs = readLmInputs(this.o.runs.runDir(run.id));
+    const inputs = readLmInputs(this.runDir(run.id));
     if (inputs && inputs.dataset === datasetId && inputs.features && fs.existsSync(inputs.features)) return inputs.features;
     if (!meta.features) throw new ApiError('bad_request', `the checkpoint of run ${run.id} does not record its feature extractor`);
     // The extractor may be a ConvNet run's checkpoint in a data directory that has moved since.
@@ -225,7 +229,7 @@ export class LmService {
     const src = this.o.datasets.imageSource(itemId);
     if (!src) throw new ApiError('not_found', `no dataset item ${itemId}`);
     if (!src.file) throw new ApiError('bad_request', `dataset item ${itemId} has no image file`);
-    const inputs = readLmInputs(this.o.runs.runDir(run.id));
+    const inputs = readLmInputs(this.runDir(run.id));
     if (inputs && inputs.features && inputs.dataset === src.datasetId) {
       const key = this.o.store.db.prepare('SELECT COALESCE(path, key) FROM dataset_items WHERE id = ?').pluck().get(itemId) as string;
       return { features: inputs.features, key, file: src.file };
@@ -298,16 +302,4 @@ export class LmService {
     for (const e of this.engines.values()) e.stop();
     this.engines.clear();
   }
-}
-
-const services = new WeakMap<RunManager, LmService>();
-
-/** One LM service per run manager (API handlers, CLI, exports). */
-export function lmService(o: LmServiceOptions): LmService {
-  let s = services.get(o.runs);
-  if (!s) {
-    s = new LmService(o);
-    services.set(o.runs, s);
-  }
-  return s;
 }

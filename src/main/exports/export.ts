@@ -14,10 +14,10 @@ import { ApiError, type ArtefactRecord, type CheckpointInfo, type ExportFile, ty
 import { csvRecords } from '../../shared/csv';
 import { LM_MODELS } from '../../shared/lm-spec';
 import type { Store } from '../store/store';
-import { chooseCheckpoint } from './convnet-artefacts';
+import { chooseCheckpoint } from '../checkpoints/checkpoint-files';
 import { layersModelFiles, lmModelFiles } from './export-model';
 import { filesResult, textFileResult, type OffLoop } from './offloop';
-import type { RunManager } from './run-manager';
+import type { RunManager } from '../runs/run-manager';
 
 export interface CaptionRow { image: string; caption: string }
 

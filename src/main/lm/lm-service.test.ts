@@ -19,7 +19,7 @@ import { importMiniSubset, MINI_IMAGES, MOBILENET } from '../features/testing';
 import { createHost, type Host } from '../host';
 import { readLmInputs, resolveLmInputs } from './lm-inputs';
 import { cmdCaption } from '../../cli/lm-commands';
-import { lmService, type EvalReport } from './lm-service';
+import type { EvalReport } from './lm-service';
 
 const run$ = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -91,7 +91,7 @@ describe('MLBL-B on an imported dataset', () => {
 
     // A second resolution of the same extractor and dataset reuses the cached set.
     const again: string[] = [];
-    const resolved = await resolveLmInputs({ store: h.store, datasets: () => h.datasets.store, runs: () => h.runs, features: () => h.features }, path.join(dataDir, 'tmp-run'), spec as LanguageModelSpec, (_l, m) => again.push(m));
+    const resolved = await resolveLmInputs({ store: h.store, datasets: h.datasets.store, features: h.features }, path.join(dataDir, 'tmp-run'), spec as LanguageModelSpec, (_l, m) => again.push(m));
     expect(resolved.params.features).toBe(inputs?.features);
     expect(again.some((m) => /^features: cached set/.test(m))).toBe(true);
   }, 240_000);
@@ -194,7 +194,7 @@ describe('MLBL-B on an imported dataset', () => {
 
   it('captions image files (features extracted on the fly with the run\'s extractor); mlbl caption checks its options', async () => {
     const files = splitIds.test.slice(0, 2).map((id) => path.join(MINI_IMAGES, keyOf.get(id) as string));
-    const svc = lmService({ store: h.store, runs: h.runs, datasets: h.datasets.store, features: h.features });
+    const svc = h.lm;
     const r = await svc.captionFiles(run.id, files, { method: 'greedy', beam: 1, temperature: 1, topK: 0, maxLength: 20, seed: 1 });
     expect(r.map((c) => c.file)).toEqual(files);
     const viaApi = await h.dispatch('runs.decode', { id: run.id, itemId: splitIds.test[0], method: 'greedy' }) as DecodedCaption;
@@ -212,7 +212,7 @@ describe('LBL on a captions file', () => {
     const spec = RunSpec.parse({ preset: 'lbl', params: { captions: path.join(MINI_IMAGES, '../captions.csv'), trainLimit: 20, K: 16, epochs: 1, minCount: 1, sampleEvery: 0, evalEvery: 0, evalImages: 2, patience: 0, seed: 4 } });
     const lbl = await h.runs.waitFor(h.runs.create(spec).id);
     expect(lbl.error).toBeNull();
-    const svc = lmService({ store: h.store, runs: h.runs, datasets: h.datasets.store, features: h.features });
+    const svc = h.lm;
     const r = await svc.evaluate(lbl.id, { beam: 1 });
     expect(r).toMatchObject({ dataset: null, split: 'test', images: 80, captions: 400, retrieval: null });
     expect(Math.abs(r.perplexity - (lbl.summary.test_perplexity as number)) / r.perplexity).toBeLessThan(1e-4);

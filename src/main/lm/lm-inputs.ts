@@ -22,8 +22,7 @@ import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
 import { fromStored, relativeToDataDir, toStored } from '../store/data-paths';
 import type { Store } from '../store/store';
-import type { EngineLauncher, EngineProcess } from './engine-process';
-import type { RunManager } from './run-manager';
+import type { EngineLauncher, EngineProcess } from '../engines/engine-process';
 
 export interface LmInputs {
   dataset: string | null;
@@ -36,11 +35,11 @@ export interface LmInputs {
   resolvedAt: number;
 }
 
+/** Built before the run manager (whose launcher withLmInputs wraps): runs are looked up in the store. */
 export interface LmInputsContext {
   store: Store;
-  datasets: () => DatasetStore;
-  runs: () => RunManager;
-  features: () => FeatureService;
+  datasets: DatasetStore;
+  features: FeatureService;
 }
 
 export const INPUTS_FILE = 'inputs.json';
@@ -79,9 +78,9 @@ function dataDirOf(runDir: string): string {
 }
 
 /** An extractor param: a run id of a ConvNet run, else a model path. */
-export function extractorRequest(ctx: Pick<LmInputsContext, 'runs'>, extractor: string, layer: string | undefined): { model?: string; fromRun?: string; layer?: string } {
+export function extractorRequest(ctx: Pick<LmInputsContext, 'store'>, extractor: string, layer: string | undefined): { model?: string; fromRun?: string; layer?: string } {
   const s = extractor.trim();
-  if (/^[A-Za-z0-9_-]+$/.test(s) && ctx.runs().get(s)) return { fromRun: s, layer };
+  if (/^[A-Za-z0-9_-]+$/.test(s) && ctx.store.getRun(s)) return { fromRun: s, layer };
   return { model: s, layer };
 }
 
@@ -95,7 +94,7 @@ export function datasetCaptionRows(store: Store, datasetId: string): { itemId: n
 export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec: LanguageModelSpec, log: (level: 'info' | 'warn', message: string) => void, onPhase?: (m: Extract<EngineToHost, { type: 'phase' }>) => void): Promise<LanguageModelSpec> {
   const p = spec.params;
   const datasetId = p.dataset as string;
-  const ds = ctx.datasets().get(datasetId);
+  const ds = ctx.datasets.get(datasetId);
   if (!ds) throw new Error(`dataset: no dataset with id ${datasetId} (see mlbl datasets)`);
   const model = spec.preset;
   if (ds.kind === 'classification') throw new Error(`dataset: ${datasetId} (${ds.name}) is a classification dataset; a language model needs captions`);
@@ -122,7 +121,7 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
   if (model !== 'lbl' && features === null) {
     if (!p.extractor) throw new Error(`extractor: ${model} on a dataset needs an extractor (a TF.js model.json or a ConvNet run id) or features`);
     const req = { datasetId, ...extractorRequest(ctx, p.extractor, p.extractorLayer) };
-    const svc = ctx.features();
+    const svc = ctx.features;
     let lastLog = 0;
     let lastDone = -1;
     const out = await svc.extract(req, (pr) => {
