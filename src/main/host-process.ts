@@ -4,10 +4,12 @@
  * slow query never blocks the window's process. It speaks host-protocol.ts over
  * `process.parentPort`; engines are started by main on its behalf (engine-relay.ts says why).
  */
+import path from 'node:path';
 import { toWireError } from '../shared/api-wire';
 import { relayedEngineLauncher } from './electron/engine-relay';
 import type { HostToMain, MainToHost } from './electron/host-protocol';
 import { createHost, type Host } from './host';
+import { installSafetyNet } from './server/safety-net';
 
 interface ParentPort { postMessage(m: unknown): void; on(ev: 'message', cb: (e: { data: unknown }) => void): void }
 const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
@@ -18,8 +20,13 @@ if (!port) {
 const post = (m: HostToMain): void => port.postMessage(m);
 const engines = relayedEngineLauncher(post);
 let host: Host | null = null;
+let removeNet: (() => void) | undefined;
 
 function init(dataDir: string): void {
+  // As in serve mode: what escapes every handler is logged and the host keeps its runs; dying
+  // here would interrupt every run it trains. One net for the process, logging to the open folder.
+  removeNet?.();
+  removeNet = installSafetyNet({ logFile: path.join(dataDir, 'logs', 'host-errors.log') });
   try {
     host = createHost({ dataDir, transport: 'ipc', followOtherProcesses: true, launcher: engines.launcher });
   } catch (e) {
