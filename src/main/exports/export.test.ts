@@ -19,7 +19,7 @@ import { saveCheckpoint } from '../../engine/lm/checkpoint';
 import { LmModel, paramSpecs, type LmConfig } from '../../engine/lm/model';
 import { seededRandom } from '../../shared/random';
 import { fileSystemIO } from '../../engine/train/checkpoint';
-import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, metricsCsv, metricsJson } from './export';
+import { captionsCoco, captionsCsv, captionsJsonl, cocoImageId, metricsCsv, metricsJson } from './export-formats';
 import { layersModelFiles, lmModelFiles } from './export-model';
 import { createHost, type Host } from '../host';
 

@@ -11,7 +11,7 @@ import { ApiError, type ExportFile, type MetricSeries } from '../../shared/api';
 import type { DownsampleMethod } from '../../shared/downsample';
 import { metricPages, querySeries } from '../store/metric-blocks';
 import type { Db } from '../store/db';
-import { captionsText, fileReplyJson, modelFiles, TextParts, writeMetricsCsv, writeMetricsJson, type CaptionFormat, type CaptionRow } from './export';
+import { captionsText, fileReplyJson, modelFiles, TextParts, writeMetricsCsv, writeMetricsJson, type CaptionFormat, type CaptionRow } from './export-formats';
 
 export type OffLoopJob =
   | { kind: 'metrics-export'; dbFile: string; runId: string; keys: string[]; format: 'csv' | 'json'; name: string; mime: string }

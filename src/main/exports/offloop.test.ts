@@ -12,7 +12,8 @@ import type { ExportFile, MetricSeries } from '../../shared/api';
 import { encodedJson } from '../encoded-reply';
 import { createHost, type Host } from '../host';
 import type { MetricWrite } from '../store/store';
-import { exportRun, metricsCsv, metricsJson } from './export';
+import { exportRun } from './export';
+import { metricsCsv, metricsJson } from './export-formats';
 import { OffLoop, seriesResult } from './offloop';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-offloop-'));
