@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { ConvNetParams } from '../../../shared/run-spec';
+import { resolveTrainingOptions } from '../../../shared/convnet-spec';
+import { ConvNetParams, LeNet5MnistParams } from '../../../shared/run-spec';
 import { LENET5, LayerStackSchema } from '../../../shared/layer-spec';
 import { buildConvNetSpec, defaultTrainingFields, presetFor, visibleTrainingFields } from './training-form';
 
 const small = LayerStackSchema.parse([{ type: 'conv2d', filters: 5, kernel: 5 }, { type: 'maxPool2d', size: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }]);
 
+/** The options a submitted spec runs with, as the engine resolves them. */
+function runsWith(spec: { preset: string; params: unknown }) {
+  const schema = spec.preset === 'lenet5-mnist' ? LeNet5MnistParams : ConvNetParams;
+  return resolveTrainingOptions(schema.parse(spec.params) as Record<string, unknown>);
+}
+
 describe('buildConvNetSpec', () => {
+  // Issue 18, problem 1: the LeNet-5 form showed "constant" / shift 0 while the run used cosine / 2.
+  it('starts the run the form shows: LeNet-5 defaults, and the same fields on a custom stack', () => {
+    const fields = defaultTrainingFields();
+    expect(fields.lrSchedule).toBe('cosine');
+    expect(fields.augmentShift).toBe('2');
+    for (const [stack, preset] of [[LENET5, 'lenet5-mnist'], [small, 'convnet']] as const) {
+      for (const f of [fields, { ...fields, lrSchedule: 'none' as const, augmentShift: '0' }]) {
+        const b = buildConvNetSpec(f, stack, 'mnist');
+        if (!b.ok) throw new Error(JSON.stringify(b.errors));
+        expect(b.preset).toBe(preset);
+        const used = runsWith(b.spec);
+        expect({ schedule: used.lrSchedule, shift: used.augmentShift, lrMin: used.lrMin }).toEqual({
+          schedule: f.lrSchedule, shift: Number(f.augmentShift), lrMin: Number(f.lrMin),
+        });
+      }
+    }
+  });
+
   it('submits the unmodified LeNet-5 as lenet5-mnist, with only the options the user changed', () => {
     const b = buildConvNetSpec({ ...defaultTrainingFields(), name: ' lenet ', epochs: '2', trainLimit: '1000' }, LENET5, 'mnist');
     expect(b.ok).toBe(true);
@@ -30,7 +55,7 @@ describe('buildConvNetSpec', () => {
   });
 
   it('hides and drops options that do nothing with the current choices', () => {
-    const f = { ...defaultTrainingFields(), momentum: '5', lrMin: 'x' };
+    const f = { ...defaultTrainingFields(), lrSchedule: 'none' as const, momentum: '5', lrMin: 'x' };
     // Adam and no schedule: momentum and lrMin are not shown, so their junk does not matter.
     expect(visibleTrainingFields(f).has('momentum')).toBe(false);
     expect(visibleTrainingFields(f).has('lrMin')).toBe(false);

@@ -4,9 +4,9 @@
  * from stack-form.ts. An unmodified LeNet-5 on MNIST is submitted as the `lenet5-mnist` preset
  * (the CLI's preset, same numbers as in the README); any other stack as `convnet`.
  */
-import { CONVNET_DATASETS, TRAINING_DEFAULTS, type ConvNetDatasetName, type LrScheduleName, type MonitorName, type OptimizerName } from '../../../shared/convnet-spec';
+import { CONVNET_DATASETS, TRAINING_DEFAULTS, resolveTrainingOptions, type ConvNetDatasetName, type LrScheduleName, type MonitorName, type OptimizerName } from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
-import { BackendRequest, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
+import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
 import { humanize, sameStack } from './stack-form';
 
 export interface TrainingFields {
@@ -97,9 +97,19 @@ const OPTION_FIELDS = [
   'validationSplit', 'patience', 'monitor', 'checkpointEvery', 'testLimit',
 ] as const satisfies readonly (TrainingField & keyof typeof TRAINING_DEFAULTS)[];
 
+/**
+ * What a preset runs with when its spec leaves a training option out: its own schema default
+ * (LeNet-5: cosine schedule, shift 2), else TRAINING_DEFAULTS. The form starts from these and
+ * leaves out only options equal to them, so the run uses exactly what the form showed.
+ */
+export function presetOptionDefaults(preset: 'lenet5-mnist' | 'convnet') {
+  const schema = preset === 'lenet5-mnist' ? LeNet5MnistParams : ConvNetTrainingParams;
+  return resolveTrainingOptions(schema.parse({}));
+}
+
 export function defaultTrainingFields(): TrainingFields {
   const d = LeNet5MnistParams.parse({});
-  const o = TRAINING_DEFAULTS;
+  const o = presetOptionDefaults('lenet5-mnist');
   return {
     name: '',
     epochs: String(d.epochs),
@@ -192,19 +202,22 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
     }
   }
   if (parsed.success && stack !== null && Object.keys(errors).length === 0) {
-    return { ok: true, spec: withoutDefaults(parsed.data, visible), preset };
+    return { ok: true, spec: withoutDefaults(parsed.data, visible, presetOptionDefaults(preset)), preset };
   }
   const ordered: TrainingErrors = {};
   for (const k of Object.keys(TRAINING_LABELS) as TrainingField[]) if (errors[k]) ordered[k] = errors[k];
   return { ok: false, errors: ordered, stackError };
 }
 
-/** The parsed spec without the training options that keep their default or do nothing (the spec records what the user chose). */
-function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>): RunSpec {
+/**
+ * The parsed spec without the training options that keep the preset's default or do nothing (the
+ * spec records what the user chose; the preset's default is what it would run with anyway).
+ */
+function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>, defaults: typeof TRAINING_DEFAULTS): RunSpec {
   const params = { ...spec.params } as Record<string, unknown>;
   for (const k of OPTION_FIELDS) {
     if (params[k] === undefined) continue;
-    if (!visible.has(k) || params[k] === TRAINING_DEFAULTS[k]) delete params[k];
+    if (!visible.has(k) || params[k] === defaults[k]) delete params[k];
   }
   return { ...spec, params } as RunSpec;
 }
