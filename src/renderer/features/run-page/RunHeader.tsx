@@ -5,7 +5,6 @@ import { formatDateTime, formatDuration } from '../../lib/format';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { RunEditDialog } from '../runs/RunEditDialog';
 import { runDataset } from '../runs/run-filters';
-import { DatasetName, useDatasetNames } from '../datasets/DatasetName';
 
 /** Statuses a run can be resumed from (runs.resume: from its last good checkpoint). */
 const RESUMABLE = new Set(['paused', 'stopped', 'interrupted', 'failed', 'diverged']);
@@ -27,7 +26,6 @@ export function RunHeader({ run }: { run: RunRecord }) {
   const now = useNow(run.status === 'running');
   const elapsed = run.startedAt ? (run.endedAt ?? now) - run.startedAt : null;
   const dataset = runDataset(run);
-  const datasetNames = useDatasetNames();
 
   const act = async (action: Action) => {
     setBusy(action);
@@ -104,8 +102,8 @@ export function RunHeader({ run }: { run: RunRecord }) {
         {dataset && (
           <div>
             <dt>Dataset</dt>
-            <dd className="ellipsis" data-testid="run-dataset">
-              <DatasetName value={dataset} names={datasetNames} />
+            <dd className="ellipsis" title={dataset}>
+              {dataset}
             </dd>
           </div>
         )}

@@ -2,7 +2,6 @@ import type { RunRecord } from '../../../shared/api';
 import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../../lib/format';
 import { hrefFor } from '../../app/route';
 import { StatusBadge } from '../../ui/StatusBadge';
-import { DatasetName } from '../datasets/DatasetName';
 import { runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
 
 interface Column {
@@ -35,10 +34,9 @@ interface Props {
   onDelete(run: RunRecord): void;
   onTag(tag: string): void;
   now: number;
-  datasetNames: ReadonlyMap<string, string>;
 }
 
-export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now, datasetNames }: Props) {
+export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now }: Props) {
   // Perplexity only when a language-model run is listed (it keeps the table narrow otherwise).
   const perplexity = runs.some((r) => typeof r.summary.val_perplexity === 'number' || !['lenet5-mnist', 'convnet'].includes(r.preset));
   const columns = perplexity ? COLUMNS : COLUMNS.filter((c) => c.id !== 'val_perplexity');
@@ -82,7 +80,7 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
         </thead>
         <tbody>
           {runs.map((r) => (
-            <RunRow key={r.id} run={r} checked={selected.includes(r.id)} onToggle={onToggle} onEdit={onEdit} onDelete={onDelete} onTag={onTag} now={now} perplexity={perplexity} datasetNames={datasetNames} />
+            <RunRow key={r.id} run={r} checked={selected.includes(r.id)} onToggle={onToggle} onEdit={onEdit} onDelete={onDelete} onTag={onTag} now={now} perplexity={perplexity} />
           ))}
         </tbody>
       </table>
@@ -98,11 +96,10 @@ interface RowProps {
   onDelete(run: RunRecord): void;
   onTag(tag: string): void;
   now: number;
-  datasetNames: ReadonlyMap<string, string>;
   perplexity: boolean;
 }
 
-function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity, datasetNames }: RowProps) {
+function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity }: RowProps) {
   const label = run.name || run.id;
   const dataset = runDataset(run);
   return (
@@ -139,8 +136,8 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
         )}
       </td>
       <td>{run.preset}</td>
-      <td className="rt-dataset">
-        {dataset ? <DatasetName value={dataset} names={datasetNames} /> : <span className="muted">—</span>}
+      <td className="rt-dataset" title={dataset}>
+        {dataset || <span className="muted">—</span>}
       </td>
       <td data-testid="run-backend">{run.backend ?? <span className="muted">—</span>}</td>
       <td>
