@@ -1,9 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createApiClient } from './api-client';
-import { createAppStore } from './store';
-import { AppContext } from './context';
-import { App } from './components/App';
+import { createApiClient } from './api/api-client';
+import { createAppStore } from './api/store';
+import { AppContext } from './api/context';
+import { App } from './app/App';
 import './styles.css';
 
 const client = createApiClient();

@@ -1,0 +1,118 @@
+import { useRef, useState, type DragEvent } from 'react';
+import type { ItemsPage } from '../../../shared/dataset-schema';
+import { useApi } from '../../api/context';
+import { useQuery } from '../../api/use-query';
+import { useThumbnails } from '../datasets/run-dataset';
+import type { ImageChoice } from './explore-state';
+
+const PAGE = 48;
+/** Largest file accepted (the API takes data URLs up to 30 MB). */
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** Pick a test image of the run's dataset from a grid, or drop / choose an image file. */
+export function ImagePicker({ datasetId, value, onChange }: { datasetId: string | null; value: ImageChoice | null; onChange(c: ImageChoice): void }) {
+  const api = useApi();
+  const [page, setPage] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const items = useQuery<ItemsPage>(datasetId ? `items:${datasetId}:${page}` : null, () => api.call('datasets.items', { id: datasetId as string, split: 'test', offset: page * PAGE, limit: PAGE }));
+  const list = items.data?.items ?? [];
+  const thumbs = useThumbnails(list.map((it) => it.id), 128);
+  const total = items.data?.total ?? 0;
+
+  const readFile = (file: File | undefined) => {
+    setFileError(null);
+    if (!file) return;
+    if (!file.type.startsWith('image/')) {
+      setFileError(`${file.name}: not an image (${file.type || 'unknown type'})`);
+      return;
+    }
+    if (file.size > MAX_FILE_BYTES) {
+      setFileError(`${file.name}: ${(file.size / 1048576).toFixed(1)} MB is too large (at most ${MAX_FILE_BYTES / 1048576} MB)`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => onChange({ kind: 'file', dataUrl: String(reader.result), name: file.name });
+    reader.onerror = () => setFileError(`${file.name}: could not be read`);
+    reader.readAsDataURL(file);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    readFile(e.dataTransfer.files[0]);
+  };
+
+  return (
+    <section className="panel-section image-picker" aria-labelledby="picker-title" data-testid="image-picker">
+      <h2 id="picker-title">Image</h2>
+      <div
+        className={`drop-zone${dragging ? ' drop-zone-active' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        data-testid="drop-zone"
+      >
+        {value?.kind === 'file' ? <img src={value.dataUrl} alt={`Dropped file ${value.name}`} className="drop-preview" /> : null}
+        <span>
+          Drop an image file here or{' '}
+          <button type="button" className="btn btn-small" onClick={() => input.current?.click()}>
+            choose a file
+          </button>
+        </span>
+        <input ref={input} type="file" accept="image/*" className="sr-only" aria-label="Image file to caption" data-testid="image-file" onChange={(e) => readFile(e.target.files?.[0])} />
+      </div>
+      {fileError && (
+        <p className="error-text" role="alert">
+          {fileError}
+        </p>
+      )}
+      {datasetId === null ? (
+        <p className="muted small">This run’s images are not in an imported dataset, so there is no grid to pick from; drop an image file instead.</p>
+      ) : (
+        <>
+          <p className="muted small" data-testid="picker-count">
+            {items.error ? `Test images could not be listed: ${items.error}` : items.data ? `${total} test images of the dataset` : 'Loading test images…'}
+          </p>
+          <div className="picker-grid" role="listbox" aria-label="Test images">
+            {list.map((it) => {
+              const selected = value?.kind === 'item' && value.itemId === it.id;
+              const src = thumbs.get(it.id);
+              return (
+                <button
+                  key={it.id}
+                  type="button"
+                  role="option"
+                  aria-selected={selected}
+                  className={`picker-tile${selected ? ' picker-tile-selected' : ''}`}
+                  title={it.caption ?? it.key}
+                  onClick={() => onChange({ kind: 'item', itemId: it.id, label: it.key })}
+                  data-testid="picker-tile"
+                  data-item-id={it.id}
+                >
+                  {src ? <img src={src} alt={it.key} /> : <span className="picker-tile-empty mono small">{it.key}</span>}
+                </button>
+              );
+            })}
+          </div>
+          {total > PAGE && (
+            <div className="picker-pages">
+              <button type="button" className="btn btn-small" disabled={page === 0} onClick={() => setPage((p) => Math.max(0, p - 1))}>
+                Previous
+              </button>
+              <span className="muted small">
+                {page * PAGE + 1}–{Math.min(total, (page + 1) * PAGE)} of {total}
+              </span>
+              <button type="button" className="btn btn-small" disabled={(page + 1) * PAGE >= total} onClick={() => setPage((p) => p + 1)}>
+                Next
+              </button>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

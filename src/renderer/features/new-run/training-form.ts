@@ -1,0 +1,227 @@
+/**
+ * The training half of the ConvNet new-run form: string fields in, a RunSpec validated by the
+ * shared zod schema (run-spec.ts) or per-field messages naming the field out. The stack comes
+ * from stack-form.ts. An unmodified LeNet-5 on MNIST is submitted as the `lenet5-mnist` preset
+ * (the CLI's preset, same numbers as in the README); any other stack as `convnet`.
+ */
+import { CONVNET_DATASETS, TRAINING_DEFAULTS, resolveTrainingOptions, type ConvNetDatasetName, type LrScheduleName, type MonitorName, type OptimizerName } from '../../../shared/convnet-spec';
+import { LENET5, type LayerStack } from '../../../shared/layer-spec';
+import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
+import { humanize, sameStack } from './stack-form';
+
+export interface TrainingFields {
+  name: string;
+  epochs: string;
+  batchSize: string;
+  learningRate: string;
+  optimizer: OptimizerName;
+  momentum: string;
+  lrSchedule: LrScheduleName;
+  lrStepEpochs: string;
+  lrGamma: string;
+  lrMin: string;
+  weightDecay: string;
+  trainLimit: string;
+  validationSplit: string;
+  validationLimit: string;
+  testLimit: string;
+  seed: string;
+  augmentShift: string;
+  augmentFlip: boolean;
+  patience: string;
+  monitor: MonitorName;
+  checkpointEvery: string;
+  backend: BackendRequest;
+}
+export type TrainingField = keyof TrainingFields;
+export type TrainingErrors = Partial<Record<TrainingField, string>>;
+
+/** Labels, in the order of the form (errors are reported in this order). */
+export const TRAINING_LABELS: Record<TrainingField, string> = {
+  name: 'Name',
+  epochs: 'Epochs',
+  batchSize: 'Batch size',
+  optimizer: 'Optimizer',
+  learningRate: 'Learning rate',
+  momentum: 'Momentum',
+  lrSchedule: 'Learning-rate schedule',
+  lrStepEpochs: 'Step every (epochs)',
+  lrGamma: 'Step factor',
+  lrMin: 'Final learning rate',
+  weightDecay: 'Weight decay',
+  trainLimit: 'Training-set limit',
+  validationSplit: 'Validation split',
+  validationLimit: 'Validation images',
+  testLimit: 'Test images',
+  seed: 'Seed',
+  augmentShift: 'Random shift (pixels)',
+  augmentFlip: 'Random horizontal flips',
+  patience: 'Early-stopping patience',
+  monitor: 'Best epoch by',
+  checkpointEvery: 'Checkpoint every (epochs)',
+  backend: 'Backend',
+};
+
+export const TRAINING_HINTS: Partial<Record<TrainingField, string>> = {
+  name: 'Optional; shown in the runs list.',
+  epochs: '1–200 passes over the training images.',
+  batchSize: 'Images per step (1–4096).',
+  learningRate: 'Step size of the optimizer, e.g. 0.001 (Adam) or 0.01 (SGD).',
+  momentum: 'Heavy-ball momentum of SGD, 0 ≤ m < 1 (0 = plain SGD).',
+  lrSchedule: 'How the learning rate changes from epoch to epoch.',
+  lrStepEpochs: 'Multiply the rate by the step factor every N epochs.',
+  lrGamma: 'E.g. 0.1: a tenth of the rate after each step.',
+  lrMin: 'Cosine annealing ends here after the last epoch.',
+  weightDecay: 'Decoupled decay of the kernels after each step (0 = off), e.g. 0.0005.',
+  trainLimit: 'Use only the first N of the 60,000 MNIST training images (0 = all).',
+  validationSplit: 'Fraction of the training images held out for validation (0–0.5); 0 = use MNIST test images.',
+  validationLimit: 'MNIST test images scored for validation after each epoch (when the split is 0).',
+  testLimit: 'MNIST test images for the final confusion matrix (0 = skip it).',
+  seed: 'Initialisation, shuffling and augmentation seed: same seed, same backend, same loss curve.',
+  augmentShift: 'Shift each training image by up to N pixels (0–8, 0 = off).',
+  augmentFlip: 'Mirror training images at random: for photos, not digits (a mirrored digit is another symbol).',
+  patience: 'Stop after N epochs without improvement (0 = never stop early).',
+  monitor: 'What "best" means for early stopping and the best checkpoint.',
+  checkpointEvery: 'Write a checkpoint every N epochs (the best is always kept; 0 = none). The activation viewer reads them.',
+  backend: 'auto picks tensorflow > wasm > cpu.',
+};
+
+const NUMERIC: readonly TrainingField[] = [
+  'epochs', 'batchSize', 'learningRate', 'momentum', 'lrStepEpochs', 'lrGamma', 'lrMin', 'weightDecay', 'trainLimit',
+  'validationSplit', 'validationLimit', 'testLimit', 'seed', 'augmentShift', 'patience', 'checkpointEvery',
+];
+
+/** The training options (convnet-spec.ts) this form sets; left out of the spec when they keep their default. */
+const OPTION_FIELDS = [
+  'momentum', 'lrSchedule', 'lrStepEpochs', 'lrGamma', 'lrMin', 'weightDecay', 'augmentShift', 'augmentFlip',
+  'validationSplit', 'patience', 'monitor', 'checkpointEvery', 'testLimit',
+] as const satisfies readonly (TrainingField & keyof typeof TRAINING_DEFAULTS)[];
+
+/**
+ * What a preset runs with when its spec leaves a training option out: its own schema default
+ * (LeNet-5: cosine schedule, shift 2), else TRAINING_DEFAULTS. The form starts from these and
+ * leaves out only options equal to them, so the run uses exactly what the form showed.
+ */
+export function presetOptionDefaults(preset: 'lenet5-mnist' | 'convnet') {
+  const schema = preset === 'lenet5-mnist' ? LeNet5MnistParams : ConvNetTrainingParams;
+  return resolveTrainingOptions(schema.parse({}));
+}
+
+export function defaultTrainingFields(): TrainingFields {
+  const d = LeNet5MnistParams.parse({});
+  const o = presetOptionDefaults('lenet5-mnist');
+  return {
+    name: '',
+    epochs: String(d.epochs),
+    batchSize: String(d.batchSize),
+    learningRate: String(d.learningRate),
+    optimizer: d.optimizer,
+    momentum: String(o.momentum),
+    lrSchedule: o.lrSchedule,
+    lrStepEpochs: String(o.lrStepEpochs),
+    lrGamma: String(o.lrGamma),
+    lrMin: String(o.lrMin),
+    weightDecay: String(o.weightDecay),
+    trainLimit: String(d.trainLimit),
+    validationSplit: String(o.validationSplit),
+    validationLimit: String(d.validationLimit),
+    testLimit: String(o.testLimit),
+    seed: String(d.seed),
+    augmentShift: String(o.augmentShift),
+    augmentFlip: o.augmentFlip,
+    patience: String(o.patience),
+    monitor: o.monitor,
+    checkpointEvery: String(o.checkpointEvery),
+    backend: d.backend,
+  };
+}
+
+/** Fields that do something with the current choices (momentum only for SGD, and so on); the form hides the others. */
+export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
+  const all = new Set(Object.keys(TRAINING_LABELS) as TrainingField[]);
+  if (f.optimizer !== 'sgd') all.delete('momentum');
+  if (f.lrSchedule !== 'step') {
+    all.delete('lrStepEpochs');
+    all.delete('lrGamma');
+  }
+  if (f.lrSchedule !== 'cosine') all.delete('lrMin');
+  const split = Number(f.validationSplit.trim());
+  if (f.validationSplit.trim() !== '' && Number.isFinite(split) && split > 0) all.delete('validationLimit');
+  return all;
+}
+
+export type BuiltSpec =
+  | { ok: true; spec: RunSpec; preset: 'lenet5-mnist' | 'convnet' }
+  | { ok: false; errors: TrainingErrors; stackError: string | null };
+
+/** The preset a stack is submitted as: the unmodified LeNet-5 on MNIST is `lenet5-mnist`. */
+export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName): 'lenet5-mnist' | 'convnet' {
+  return stack !== null && dataset === 'mnist' && sameStack(stack, LENET5) ? 'lenet5-mnist' : 'convnet';
+}
+
+/**
+ * Validates the visible fields with the shared RunSpec schema. `stack` null means the stack
+ * editor has its own errors (the spec is not built). Messages start with the field's label.
+ */
+export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: ConvNetDatasetName): BuiltSpec {
+  const visible = visibleTrainingFields(f);
+  const errors: TrainingErrors = {};
+  const params: Record<string, unknown> = {};
+  for (const k of NUMERIC) {
+    if (!visible.has(k)) continue;
+    const v = (f[k] as string).trim();
+    if (v === '') errors[k] = `${TRAINING_LABELS[k]} is required`;
+    else params[k] = v;
+  }
+  params.optimizer = f.optimizer;
+  params.backend = f.backend;
+  params.lrSchedule = f.lrSchedule;
+  params.monitor = f.monitor;
+  params.augmentFlip = f.augmentFlip;
+  const preset = presetFor(stack, dataset);
+  if (preset === 'convnet') {
+    params.dataset = dataset;
+    // A placeholder that passes the schema when the editor has errors, so the other fields still get checked.
+    params.stack = stack ?? placeholderStack(dataset);
+  }
+  const name = f.name.trim();
+  const parsed = RunSpec.safeParse({ preset, name: name === '' ? undefined : name, params });
+  let stackError: string | null = null;
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map(String);
+      const key = (path[0] === 'params' ? path[1] : path[0]) as string | undefined;
+      if (key === 'stack') {
+        stackError ??= issue.message;
+      } else if (key && key in TRAINING_LABELS) {
+        const field = key as TrainingField;
+        errors[field] ??= `${TRAINING_LABELS[field]}: ${humanize(issue.message)}`;
+      } else {
+        errors.name ??= `${path.join('.') || 'spec'}: ${issue.message}`;
+      }
+    }
+  }
+  if (parsed.success && stack !== null && Object.keys(errors).length === 0) {
+    return { ok: true, spec: withoutDefaults(parsed.data, visible, presetOptionDefaults(preset)), preset };
+  }
+  const ordered: TrainingErrors = {};
+  for (const k of Object.keys(TRAINING_LABELS) as TrainingField[]) if (errors[k]) ordered[k] = errors[k];
+  return { ok: false, errors: ordered, stackError };
+}
+
+/**
+ * The parsed spec without the training options that keep the preset's default or do nothing (the
+ * spec records what the user chose; the preset's default is what it would run with anyway).
+ */
+function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>, defaults: typeof TRAINING_DEFAULTS): RunSpec {
+  const params = { ...spec.params } as Record<string, unknown>;
+  for (const k of OPTION_FIELDS) {
+    if (params[k] === undefined) continue;
+    if (!visible.has(k) || params[k] === defaults[k]) delete params[k];
+  }
+  return { ...spec, params } as RunSpec;
+}
+
+function placeholderStack(dataset: ConvNetDatasetName): LayerStack {
+  return [{ type: 'flatten' }, { type: 'dense', units: CONVNET_DATASETS[dataset].classes, activation: 'linear', useBias: true }];
+}

@@ -1,0 +1,119 @@
+import type { CSSProperties } from 'react';
+import type { ArtefactRecord } from '../../../shared/api';
+import type { ConfusionReport } from '../../../shared/convnet-spec';
+import { useApi } from '../../api/context';
+import { formatNumber, formatPercent } from '../../lib/format';
+import { useQuery } from '../../api/use-query';
+
+/** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
+export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {
+  const api = useApi();
+  const latest = artefacts.at(-1);
+  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () => api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }));
+  if (!latest) return null;
+  return (
+    <section className="panel-section" aria-labelledby="confusion-title" data-testid="confusion-panel">
+      <div className="section-head">
+        <h2 id="confusion-title">Confusion matrix</h2>
+        {q.data && (
+          <span className="muted small" data-testid="confusion-summary">
+            test split · {q.data.count.toLocaleString('en-US')} images · accuracy <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
+          </span>
+        )}
+      </div>
+      {q.error && <p className="error-text">Could not load the confusion matrix: {q.error}</p>}
+      {q.loading && !q.data && <p className="muted">Loading the confusion matrix…</p>}
+      {q.data && <ConfusionHeatmap report={q.data} />}
+    </section>
+  );
+}
+
+/** The largest off-diagonal cells: which classes are taken for which. */
+export function topConfusions(report: ConfusionReport, n = 3): { truth: string; predicted: string; count: number }[] {
+  const out: { truth: string; predicted: string; count: number }[] = [];
+  report.matrix.forEach((row, t) =>
+    row.forEach((count, p) => {
+      if (t !== p && count > 0) out.push({ truth: report.labels[t] ?? String(t), predicted: report.labels[p] ?? String(p), count });
+    }),
+  );
+  return out.sort((a, b) => b.count - a.count).slice(0, n);
+}
+
+export function ConfusionHeatmap({ report }: { report: ConfusionReport }) {
+  const { labels, matrix, perClass } = report;
+  const worst = topConfusions(report);
+  return (
+    <div className="confusion-layout">
+      <div className="table-wrap">
+        <table className="confusion-table" data-testid="confusion-table" data-classes={labels.length}>
+          <caption className="sr-only">Rows: true class; columns: predicted class; cells: test images; shading: share of the row.</caption>
+          <thead>
+            <tr>
+              <th scope="col" className="confusion-corner">
+                <span className="muted small">true ↓ · predicted →</span>
+              </th>
+              {labels.map((l) => (
+                <th key={l} scope="col" className="confusion-label">
+                  {l}
+                </th>
+              ))}
+              <th scope="col" className="num">
+                Images
+              </th>
+              <th scope="col" className="num">
+                Accuracy
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {matrix.map((row, t) => {
+              const total = row.reduce((a, b) => a + b, 0);
+              const pc = perClass[t];
+              const label = labels[t] ?? String(t);
+              return (
+                <tr key={t} data-testid={`confusion-row-${t}`}>
+                  <th scope="row" className="confusion-label">
+                    {label}
+                  </th>
+                  {row.map((count, p) => {
+                    const share = total > 0 ? count / total : 0;
+                    const style = { '--heat': share.toFixed(3) } as CSSProperties;
+                    return (
+                      <td
+                        key={p}
+                        className={`confusion-cell${t === p ? ' confusion-diag' : ''}${share > 0.55 ? ' confusion-strong' : ''}`}
+                        style={style}
+                        title={`true ${label}, predicted ${labels[p] ?? p}: ${count} (${formatPercent(share, 1)} of the ${label}s)`}
+                      >
+                        {count > 0 ? count : ''}
+                      </td>
+                    );
+                  })}
+                  <td className="num">{total}</td>
+                  <td className="num class-accuracy" data-testid={`class-accuracy-${t}`}>
+                    <span className="acc-bar" aria-hidden="true">
+                      <span style={{ width: `${Math.round((pc?.accuracy ?? 0) * 100)}%` }} />
+                    </span>
+                    {formatPercent(pc?.accuracy ?? 0, 1)}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {worst.length > 0 && (
+        <div className="confusion-worst">
+          <h3 className="subhead">Most confused</h3>
+          <ul data-testid="confusion-worst">
+            {worst.map((w) => (
+              <li key={`${w.truth}-${w.predicted}`}>
+                <strong>{w.truth}</strong> taken for <strong>{w.predicted}</strong>: {w.count}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { useMemo } from 'react';
+import type { ArtefactRecord, RunRecord } from '../../../shared/api';
+import { shapeToString } from '../../../shared/conv-shapes';
+import { CONVNET_DATASETS, type ConvNetDatasetName } from '../../../shared/convnet-spec';
+import { LENET5, type LayerStack } from '../../../shared/layer-spec';
+import { draftFromLayer, inspectForDataset } from '../new-run/stack-form';
+import type { SnapshotState } from '../../api/store';
+import { FilterViewer } from './FilterViewer';
+import { ActivationViewer } from './ActivationViewer';
+import { ConfusionPanel } from './ConfusionMatrix';
+import { ShapeInspector } from '../new-run/ShapeInspector';
+import { useRunArtefacts } from './use-run-artefacts';
+
+interface Props {
+  run: RunRecord;
+  /** The run's 'filters' artefacts and loaded snapshots, as the store keeps them for the open run. */
+  filters: ArtefactRecord[];
+  snapshots: Record<number, SnapshotState>;
+}
+
+export const CONVNET_PRESETS: readonly string[] = ['lenet5-mnist', 'convnet'];
+
+/** The stack and dataset a ConvNet run trains (lenet5-mnist: LeNet-5 on MNIST). */
+export function runStack(run: RunRecord): { stack: LayerStack; dataset: ConvNetDatasetName } | null {
+  const spec = run.spec;
+  if (spec.preset === 'convnet') return { stack: spec.params.stack, dataset: spec.params.dataset };
+  if (spec.preset === 'lenet5-mnist') return { stack: LENET5, dataset: 'mnist' };
+  return null;
+}
+
+/**
+ * Looking inside a ConvNet run, on its run page: the architecture (shape inspector), the
+ * first-layer filters per epoch, activation maps for any test image, and the confusion matrix
+ * once the run has written one. Renders nothing for other model families.
+ */
+export function ConvNetPanels({ run, filters, snapshots }: Props) {
+  if (!CONVNET_PRESETS.includes(run.preset)) {
+    return filters.length > 0 ? <FilterViewer filters={filters} snapshots={snapshots} /> : null;
+  }
+  return <ConvNetRunPanels run={run} filters={filters} snapshots={snapshots} />;
+}
+
+function ConvNetRunPanels({ run, filters, snapshots }: Props) {
+  const checkpoints = useRunArtefacts(run.id, 'checkpoint');
+  const confusion = useRunArtefacts(run.id, 'confusion');
+  return (
+    <div className="convnet-panels" data-testid="convnet-panels">
+      <Architecture run={run} />
+      <FilterViewer filters={filters} snapshots={snapshots} />
+      <ActivationViewer runId={run.id} checkpoints={checkpoints.list} />
+      <ConfusionPanel runId={run.id} artefacts={confusion.list} />
+      {(checkpoints.error || confusion.error) && <p className="error-text">Could not list the run&apos;s artefacts: {checkpoints.error ?? confusion.error}</p>}
+    </div>
+  );
+}
+
+function Architecture({ run }: { run: RunRecord }) {
+  const report = useMemo(() => {
+    const s = runStack(run);
+    return s ? { ...s, report: inspectForDataset(s.dataset, s.stack.map((l, i) => draftFromLayer(l, i + 1))) } : null;
+  }, [run]);
+  if (!report) return null;
+  const { dataset, report: r } = report;
+  return (
+    <section className="panel-section" aria-labelledby="arch-title" data-testid="architecture-panel">
+      <details>
+        <summary>
+          <h2 id="arch-title" className="inline-heading">
+            Architecture
+          </h2>{' '}
+          <span className="muted small">
+            {r.rows.length} layers · {r.totals.params.toLocaleString('en-US')} parameters · {r.totals.multiplyAdds.toLocaleString('en-US')} multiply-adds per image
+          </span>
+        </summary>
+        <ShapeInspector report={r} inputLabel={`${dataset.toUpperCase()} ${shapeToString(CONVNET_DATASETS[dataset].inputShape)}`} caption="Layers" testId="run-inspector" />
+        {r.problem && <p className="error-text">{r.problem.message}</p>}
+      </details>
+    </section>
+  );
+}
