@@ -32,6 +32,8 @@ function makeOld(dataDir: string, runIds: string[]): void {
   for (const r of db.prepare('SELECT id, path, model_path FROM feature_sets').all() as { id: string; path: string; model_path: string }[]) {
     db.prepare('UPDATE feature_sets SET path = ?, model_path = ? WHERE id = ?').run(abs(r.path), abs(r.model_path), r.id);
   }
+  // Undo what later migrations added, so that they run again on this database as on a real one.
+  db.exec('ALTER TABLE runs DROP COLUMN active_ms; ALTER TABLE runs DROP COLUMN running_since;'); // migration 8
   db.pragma('user_version = 6');
   db.close();
   for (const id of runIds) {
