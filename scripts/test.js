@@ -51,6 +51,7 @@ if (!only || only === 'static') {
   // Each layer again with only the globals of where it runs (no Node or DOM in src/shared, ...).
   for (const layer of ['shared', 'engine', 'renderer']) step(`typecheck ${layer}`, path.join(npx, 'tsc'), ['--noEmit', '-p', `tsconfig.${layer}.json`]);
   step('lint', path.join(npx, 'eslint'), ['.', '--max-warnings=0']);
+  step('format (prettier --check)', path.join(npx, 'prettier'), ['--check', '--log-level=warn', '.']);
 }
 // The built Electron bundles are under test (preload in a sandbox, main under a stand-in Electron).
 if (!only || only === 'unit' || only === 'e2e') step('build electron bundles (electron-vite)', path.join(npx, 'electron-vite'), ['build', '--logLevel', 'warn']);
