@@ -44,6 +44,12 @@ export default tseslint.config(
         { group: [...nodeBuiltins, 'electron', 'better-sqlite3', '@tensorflow/*'], message: 'The renderer talks to the Api object only.' },
         { group: ['**/main/*', '**/engine/*', '**/cli/*'], message: 'The renderer imports only src/shared.' },
       ] }],
+      // An effect's concise body is its cleanup: Chromium's window.scrollTo returns a Promise, which
+      // React called on the next page change and the whole app unmounted (issue 18, problem 3).
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.name=/^use(Layout|Insertion)?Effect$/] > ArrowFunctionExpression.arguments:first-child[expression=true]:not([body.type='ArrowFunctionExpression'])",
+        message: 'Give the effect a block body: what a concise body returns becomes its cleanup.',
+      }],
     },
   },
   {

@@ -133,7 +133,7 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     await form.getByTestId('lm-submit').click();
     await expect.poll(() => form.getByTestId('lm-error-epochs').textContent()).toBe('Epochs: must be at least 1');
     expect(await form.getByTestId('lm-error-K').textContent()).toBe('Word vector size (K): must be at least 2');
-    expect(await form.getByTestId('lm-created').count()).toBe(0);
+    expect(page.url()).toMatch(/#\/new$/);
 
     await form.getByLabel('Epochs', { exact: true }).fill('3');
     await form.getByLabel('Word vector size (K)', { exact: true }).fill('24');
@@ -146,10 +146,10 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     await form.getByLabel('Sample every', { exact: true }).fill('40');
     await page.screenshot({ path: path.join(ARTIFACTS, 'lm-new-run-form.png'), fullPage: true });
     await form.getByTestId('lm-submit').click();
-    await form.getByTestId('lm-created').waitFor({ timeout: 20_000 });
-    expect(await form.getByTestId('lm-queue-position').textContent()).toMatch(/^(position \d+ in the queue|queued|running now|completed)$/);
-    await form.getByTestId('lm-open-run').click();
-    await page.waitForURL(/#\/runs\/[A-Za-z0-9_-]+$/);
+    // Starting the run opens its page, at the top (issue 18, problem 3).
+    await page.waitForURL(/#\/runs\/[A-Za-z0-9_-]+$/, { timeout: 20_000 });
+    await page.getByTestId('run-status').waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
     runId = /#\/runs\/([A-Za-z0-9_-]+)$/.exec(page.url())?.[1] as string;
 
     // Samples arrive while the run trains (live), then the run completes.

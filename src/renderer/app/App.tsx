@@ -33,6 +33,12 @@ export function App() {
   const route = useRoute();
   const [help, setHelp] = useState(false);
   useShortcuts(useCallback(() => setHelp((h) => !h), []));
+  // A new page starts at its top, not at the last page's scroll offset (which landed on the run's logs).
+  const key = pageKey(route);
+  // A block body: Chromium's scrollTo returns a Promise, which React would call as the effect's cleanup.
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [key]);
   return (
     <div className="app">
       <a className="skip-link" href="#main" onClick={(e) => {
@@ -43,7 +49,7 @@ export function App() {
       </a>
       <Header route={route} onHelp={() => setHelp(true)} />
       <ConnectionBanner />
-      <main className="main" id="main" tabIndex={-1} key={pageKey(route)}>
+      <main className="main" id="main" tabIndex={-1} key={key}>
         {route.page === 'runs' && <Page name="the runs list"><RunsList /></Page>}
         {route.page === 'new' && <Page name="the new-run form"><NewRunForm /></Page>}
         {route.page === 'run' && <Page name="the run page"><RunPage key={route.id} runId={route.id} /></Page>}

@@ -3,7 +3,8 @@ import { diffSpecs, formatDiffValue } from '../../../shared/spec-diff';
 import { hrefFor } from '../../app/route';
 import { useChartColors } from '../../app/theme';
 import { ChartControls } from '../../ui/charts/ChartControls';
-import { formatMetric, metricLabel, type ChartSeries } from '../../ui/charts/chart-data';
+import { formatMetric, type ChartSeries } from '../../ui/charts/chart-data';
+import { metricLabel, metricName, paramLabel } from '../../lib/labels';
 import { MetricChart } from '../../ui/charts/MetricChart';
 import { useChartView } from '../../ui/charts/use-chart-view';
 import { StatusBadge } from '../../ui/StatusBadge';
@@ -87,14 +88,14 @@ export function ComparePage({ ids }: { ids: string[] }) {
           </ChartControls>
         </div>
         <figure className="chart-card" data-testid="compare-chart" data-metric={metric} data-series={series.filter((s) => s.points.length).length} data-x-axis={view.xAxis} data-log-scale={String(view.logScale)}>
-          <MetricChart metric={metric} series={series} {...view} height={320} empty={loaded ? `No run has ${metricLabel(metric)} values.` : 'Loading…'} />
+          <MetricChart metric={metric} series={series} {...view} height={320} empty={loaded ? `No run has ${metricName(metric).toLowerCase()} values.` : 'Loading…'} />
         </figure>
       </section>
 
       <section className="panel-section" aria-labelledby="compare-diff">
         <div className="section-head">
           <h2 id="compare-diff">Configuration differences</h2>
-          <span className="muted small">spec keys whose values differ (name and tags left out)</span>
+          <span className="muted small">settings whose values differ (name and tags left out)</span>
         </div>
         {!loaded ? (
           <p className="muted">Loading…</p>
@@ -107,7 +108,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
             <table className="mini-table compare-table" data-testid="config-diff">
               <thead>
                 <tr>
-                  <th scope="col">Key</th>
+                  <th scope="col">Setting</th>
                   {runs.map((r, i) => (
                     <th key={r.id} scope="col">
                       <span className="swatch" style={{ background: colorOf(i) }} aria-hidden="true" /> {label(r)}
@@ -118,8 +119,8 @@ export function ComparePage({ ids }: { ids: string[] }) {
               <tbody>
                 {diff.map((row) => (
                   <tr key={row.path} data-testid="config-diff-row" data-key={row.path}>
-                    <th scope="row" className="mono">
-                      {row.path}
+                    <th scope="row" title={row.path}>
+                      {specPathLabel(row.path)}
                     </th>
                     {row.values.map((v, i) => (
                       <td key={runs[i]?.id ?? i} className="mono">
@@ -137,7 +138,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
       <section className="panel-section" aria-labelledby="compare-values">
         <div className="section-head">
           <h2 id="compare-values">Best and final values</h2>
-          <span className="muted small">best = lowest loss / perplexity / error, highest accuracy / BLEU / R@k; ★ marks the best run</span>
+          <span className="muted small">★ marks the best run</span>
         </div>
         {keys.length === 0 ? (
           <p className="muted">{loaded ? 'No metrics recorded yet.' : 'Loading…'}</p>
@@ -170,10 +171,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
                 {bestFinal.map(({ key: k, bf, goal, wBest, wFinal }) => {
                   return (
                     <tr key={k} data-testid="best-final-row" data-key={k} data-goal={goal ?? ''}>
-                      <th scope="row" className="mono">
-                        {k}
-                        {goal && <span className="muted small"> ({goal})</span>}
-                      </th>
+                      <th scope="row">{metricLabel(k)}</th>
                       {bf.map((x, i) => [
                         <td key={`${i}-b`} className={`num${wBest === i ? ' best-cell' : ''}`} data-testid="best-value" title={x.best ? `step ${x.best.step}, epoch ${formatMetric('epoch', x.best.epoch, 3)}` : undefined}>
                           {x.best ? formatMetric(k, x.best.value) : '—'}
@@ -195,4 +193,10 @@ export function ComparePage({ ids }: { ids: string[] }) {
       <CompareCaptions runs={runs} colorOf={colorOf} />
     </section>
   );
+}
+
+/** "params.learningRate" -> "Learning rate"; other spec paths ("preset") by their last key. */
+function specPathLabel(path: string): string {
+  const key = path.replace(/^params\./, '');
+  return key === 'preset' ? 'Model' : paramLabel(key);
 }

@@ -1,21 +1,9 @@
 /** Best and final values of a metric, for the compare page. */
 import type { MetricPoint } from '../../../shared/api';
 
-export type MetricGoal = 'min' | 'max';
+import { metricGoal, type MetricGoal } from '../../lib/labels';
 
-const MIN_RE = /(loss|perplexity|ppl|error|err|rank|mse|mae|rmse|nll|_ms|seconds|time)($|_|\d)/i;
-const MAX_RE = /(acc|accuracy|bleu|r@\d+|r_at_\d+|recall|precision|f1|auc|map|cider|meteor|rouge|top\d+)($|_|\d|@)/i;
-
-/**
- * Whether lower or higher is better, from the key's name: losses, perplexities, errors and ranks
- * are minimised; accuracies, BLEU, R@k and the like maximised. Null for anything else
- * (learning rate, momentum, throughput...), whose "best" means nothing.
- */
-export function metricGoal(key: string): MetricGoal | null {
-  if (MAX_RE.test(key)) return 'max';
-  if (MIN_RE.test(key)) return 'min';
-  return null;
-}
+export { metricGoal, type MetricGoal };
 
 export interface BestFinal {
   /** The value at the highest step. */

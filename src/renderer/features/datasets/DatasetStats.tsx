@@ -8,6 +8,7 @@ import { formatCompact, formatNumber, formatPercent } from '../../lib/format';
 import { useChartColors } from '../../app/theme';
 import { useQuery } from '../../api/use-query';
 import { SkipReasons } from './SkippedTable';
+import { formatImageSize } from '../../lib/labels';
 
 const CUTOFFS = [1, 2, 3, 5, 10, 20, 50];
 
@@ -223,9 +224,7 @@ function ImageSizes({ stats }: { stats: DatasetStats }) {
           <tbody>
             {common.slice(0, 6).map((c) => (
               <tr key={`${c.width}x${c.height}`}>
-                <td className="mono">
-                  {c.width} × {c.height}
-                </td>
+                <td className="mono">{formatImageSize(c.width, c.height)}</td>
                 <td className="num">{fmtInt(c.count)}</td>
               </tr>
             ))}

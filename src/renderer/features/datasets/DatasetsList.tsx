@@ -20,20 +20,19 @@ export function DatasetsList() {
   // list reloads when one finishes.
   const [running, setRunning] = useState<Record<string, ImportProgress>>({});
   const { reload } = list;
-  useEffect(
-    () =>
-      api.on('dataset.import.progress', (p) => {
-        const finished = p.phase === 'done' || p.phase === 'failed' || p.phase === 'cancelled';
-        setRunning((r) => {
-          const next = { ...r };
-          if (finished) delete next[p.importId];
-          else next[p.importId] = p;
-          return next;
-        });
-        if (p.phase === 'done') reload();
-      }),
-    [api, reload],
-  );
+  useEffect(() => {
+    // api.on answers its unsubscribe: the effect's cleanup.
+    return api.on('dataset.import.progress', (p) => {
+      const finished = p.phase === 'done' || p.phase === 'failed' || p.phase === 'cancelled';
+      setRunning((r) => {
+        const next = { ...r };
+        if (finished) delete next[p.importId];
+        else next[p.importId] = p;
+        return next;
+      });
+      if (p.phase === 'done') reload();
+    });
+  }, [api, reload]);
 
   const confirmDelete = async () => {
     if (!toDelete) return;

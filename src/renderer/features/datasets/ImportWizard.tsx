@@ -7,6 +7,7 @@ import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsO
 import { hrefFor } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
+import { formatImageSize } from '../../lib/labels';
 
 type Step = 'source' | 'preview' | 'import' | 'summary';
 const STEPS: { step: Step; label: string }[] = [
@@ -524,7 +525,7 @@ function PreviewRows({ p }: { p: ImportPreview }) {
                 <td>
                   <ImageCheck state={r.image} />
                 </td>
-                <td className="mono small">{r.width && r.height ? `${r.width}×${r.height}` : '—'}</td>
+                <td className="mono small">{r.width && r.height ? formatImageSize(r.width, r.height) : '—'}</td>
                 {hasLabel && <td>{r.label ?? '—'}</td>}
                 {hasCaption && <td className="wrap">{r.caption ?? '—'}</td>}
               </tr>

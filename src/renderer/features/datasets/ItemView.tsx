@@ -4,6 +4,7 @@ import { SPLIT_LABELS, fmtInt, formatBytes, highlight } from './dataset-format';
 import type { ItemsCache } from './items-cache';
 import type { BrowseQuery } from '../../app/route';
 import { useQuery } from '../../api/use-query';
+import { formatImageSize } from '../../lib/labels';
 
 interface Props {
   cache: ItemsCache;
@@ -173,9 +174,7 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
                 {d.width !== null && d.height !== null && (
                   <>
                     <dt>Size</dt>
-                    <dd data-testid="item-size">
-                      {d.width} × {d.height} px
-                    </dd>
+                    <dd data-testid="item-size">{formatImageSize(d.width, d.height)}</dd>
                   </>
                 )}
                 {d.imageFormat && (

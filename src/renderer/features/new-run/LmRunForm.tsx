@@ -1,9 +1,9 @@
 import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { DatasetSummary, FeatureSetRecord, RunRecord } from '../../../shared/api';
+import type { DatasetSummary, FeatureSetRecord } from '../../../shared/api';
 import { BackendRequest } from '../../../shared/run-spec';
 import type { LmModelName } from '../../../shared/lm-spec';
 import { useApi, useApp, useAppActions } from '../../api/context';
-import { hrefFor } from '../../app/route';
+import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { useQuery } from '../../api/use-query';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, validateLmForm, visibleFields, type LmErrors, type LmField, type LmFields } from './lm-form';
@@ -46,7 +46,6 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const [errors, setErrors] = useState<LmErrors>({});
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
-  const [created, setCreated] = useState<RunRecord | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
   const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
@@ -55,18 +54,15 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const lmRuns = useMemo(() => Object.values(runs).filter((r) => (LM_PRESETS as readonly string[]).includes(r.preset) && (r.status === 'completed' || r.status === 'stopped')).sort((a, b) => b.createdAt - a.createdAt), [runs]);
   const convnetRuns = useMemo(() => Object.values(runs).filter((r) => (r.preset === 'lenet5-mnist' || r.preset === 'convnet') && r.status === 'completed').sort((a, b) => b.createdAt - a.createdAt), [runs]);
   const visible = visibleFields(fields);
-  const liveRun = created ? (runs[created.id] ?? created) : null;
 
   const update = <K extends LmField>(key: K, value: LmFields[K]) => {
     setFields((f) => ({ ...f, [key]: value }));
-    setCreated(null);
     if (errors[key]) setErrors((e) => ({ ...e, [key]: undefined }));
   };
 
   const onSubmit = async (ev: FormEvent) => {
     ev.preventDefault();
     setSubmitError(null);
-    setCreated(null);
     const v = validateLmForm(fields);
     if (!v.ok) {
       setErrors(v.errors);
@@ -77,7 +73,9 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
     setErrors({});
     setSubmitting(true);
     try {
-      setCreated(await createRun(v.spec));
+      // Like the ConvNet form: the new run's page, where its progress shows (issue 18, problem 3).
+      const run = await createRun(v.spec);
+      navigate(hrefFor.run(run.id));
     } catch (err) {
       setSubmitError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -298,18 +296,6 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
             Could not start the run: {submitError}
           </p>
         )}
-        {liveRun && (
-          <div className="banner banner-info" role="status" data-testid="lm-created">
-            Run <a href={hrefFor.run(liveRun.id)}>{liveRun.name}</a> created:{' '}
-            <span data-testid="lm-queue-position">
-              {liveRun.status === 'queued' ? (liveRun.queuePosition !== null ? `position ${liveRun.queuePosition} in the queue` : 'queued') : liveRun.status === 'running' ? 'running now' : liveRun.status}
-            </span>
-            .{' '}
-            <a className="btn btn-small" href={hrefFor.run(liveRun.id)} data-testid="lm-open-run">
-              Open the run
-            </a>
-          </div>
-        )}
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={submitting} data-testid="lm-submit">
             {submitting ? 'Starting…' : 'Start run'}
@@ -321,7 +307,6 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               setFields(lmDefaults(fields.model));
               setErrors({});
               setSubmitError(null);
-              setCreated(null);
             }}
           >
             Reset

@@ -1,5 +1,6 @@
 /** The "New run" form for the LeNet-5 preset: string fields in, a validated RunSpec or per-field errors out. */
 import { BackendRequest, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
+import { paramLabel } from '../../lib/labels';
 
 export interface NewRunFields {
   name: string;
@@ -15,17 +16,10 @@ export interface NewRunFields {
 export type FieldName = keyof NewRunFields;
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
-export const FIELD_LABELS: Record<FieldName, string> = {
-  name: 'Name',
-  epochs: 'Epochs',
-  batchSize: 'Batch size',
-  learningRate: 'Learning rate',
-  optimizer: 'Optimizer',
-  trainLimit: 'Training-set limit',
-  validationLimit: 'Validation images',
-  seed: 'Seed',
-  backend: 'Backend',
-};
+// The form's labels are the spec view's (one module names every spec key).
+export const FIELD_LABELS = Object.fromEntries(
+  (['name', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'trainLimit', 'validationLimit', 'seed', 'backend'] as const).map((f) => [f, paramLabel(f)]),
+) as Record<FieldName, string>;
 
 const NUMERIC: FieldName[] = ['epochs', 'batchSize', 'learningRate', 'trainLimit', 'validationLimit', 'seed'];
 

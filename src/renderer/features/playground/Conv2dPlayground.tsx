@@ -8,6 +8,7 @@ import { DrawPad } from './DrawPad';
 import { MapCanvas } from './MapCanvas';
 import { zoomFor } from './map-image';
 import { brightSquare, sampleSeven, stepEdge } from './playground-images';
+import { formatImageSize } from '../../lib/labels';
 
 type Source = 'square' | 'edge' | 'draw' | 'dataset';
 const SOURCES: { id: Source; label: string }[] = [
@@ -197,9 +198,9 @@ export function Conv2dPlayground() {
         )}
         {input && result && (
           <>
-            Input <strong className="mono">{input.height} × {input.width}</strong> → output{' '}
+            Input <strong className="mono">{formatImageSize(input.width, input.height)}</strong> → output{' '}
             <strong className="mono" data-testid="playground-output-size">
-              {result.height} × {result.width}
+              {result.width} × {result.height}
             </strong>
             <span className="muted small">
               {' '}

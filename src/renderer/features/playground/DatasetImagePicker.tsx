@@ -67,7 +67,9 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
     return picked;
   });
   const current = img.fresh ? img.data : null;
-  useEffect(() => onImage(current), [current, onImage]);
+  useEffect(() => {
+    onImage(current);
+  }, [current, onImage]);
 
   if (list.loading && !list.data) return <p className="muted">Loading the datasets…</p>;
   if (list.error) return <p className="error-text">Could not list the datasets: {list.error}</p>;

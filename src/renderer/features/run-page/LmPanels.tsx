@@ -102,7 +102,7 @@ function LmCurves({ run }: { run: RunRecord }) {
           title="BLEU on validation images"
           testId="bleu-chart"
           metric="val_bleu"
-          empty="BLEU appears every evalEvery epochs."
+          empty={bleuEmpty(run.spec.params)}
           series={[1, 2, 3, 4].map((n, i) => ({ id: `val_bleu${n}`, label: `BLEU-${n}`, points: pts(`val_bleu${n}`), color: BLEU_COLORS[i] as string }))}
         />
       </div>
@@ -283,4 +283,10 @@ function CaptionText({ c }: { c: SampledCaption | null }) {
         ))}
     </span>
   );
+}
+
+/** When BLEU first shows, in the run's own numbers (evalEvery 0: only at the end). */
+function bleuEmpty(params: RunRecord['spec']['params']): string {
+  const every = 'evalEvery' in params && typeof params.evalEvery === 'number' ? params.evalEvery : 0;
+  return every > 0 ? `BLEU is measured every ${every} ${every === 1 ? 'epoch' : 'epochs'} and at the end of training.` : 'BLEU is measured at the end of training.';
 }

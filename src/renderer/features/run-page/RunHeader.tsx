@@ -6,6 +6,7 @@ import { StatusBadge } from '../../ui/StatusBadge';
 import { PhaseProgress } from '../runs/PhaseProgress';
 import { RunEditDialog } from '../runs/RunEditDialog';
 import { runDataset, runDuration } from '../runs/run-filters';
+import { DatasetName, useDatasetNames } from '../datasets/DatasetName';
 
 /** Statuses a run can be resumed from (runs.resume: from its last good checkpoint). */
 const RESUMABLE = new Set(['paused', 'stopped', 'interrupted', 'failed', 'diverged']);
@@ -27,6 +28,7 @@ export function RunHeader({ run }: { run: RunRecord }) {
   const now = useNow(run.status === 'running');
   const elapsed = runDuration(run, now);
   const dataset = runDataset(run);
+  const datasetNames = useDatasetNames();
 
   const act = async (action: Action) => {
     setBusy(action);
@@ -104,8 +106,8 @@ export function RunHeader({ run }: { run: RunRecord }) {
         {dataset && (
           <div>
             <dt>Dataset</dt>
-            <dd className="ellipsis" title={dataset}>
-              {dataset}
+            <dd className="ellipsis" data-testid="run-dataset">
+              <DatasetName value={dataset} names={datasetNames} />
             </dd>
           </div>
         )}

@@ -1,9 +1,9 @@
 import { useEffect } from 'react';
 import type { MetricPoint } from '../../../shared/api';
 import { useApp, useAppActions } from '../../api/context';
-import { FIELD_LABELS } from '../new-run/form';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { hrefFor } from '../../app/route';
+import { paramLabel } from '../../lib/labels';
 import { RunCharts } from '../../ui/charts/RunCharts';
 import { ConvNetPanels } from './ConvNetPanels';
 import { LmPanels } from './LmPanels';
@@ -97,7 +97,7 @@ export function RunPage({ runId }: { runId: string }) {
         <dl className="facts params">
           {Object.entries(run.spec.params).map(([k, v]) => (
             <div key={k}>
-              <dt title={k}>{(FIELD_LABELS as Record<string, string>)[k] ?? k}</dt>
+              <dt title={k}>{paramLabel(k)}</dt>
               <dd className="mono">{typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}</dd>
             </div>
           ))}

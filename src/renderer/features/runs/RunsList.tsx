@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { RunEditDialog } from './RunEditDialog';
 import { RunsTable } from './RunsTable';
 import { facets, matchesFilter, sortRuns } from './run-filters';
+import { datasetLabel, useDatasetNames } from '../datasets/DatasetName';
 import { useRunsTable } from './table-state';
 
 /**
@@ -27,6 +28,7 @@ export function RunsList() {
 
   const all = useMemo(() => Object.values(runsById), [runsById]);
   const f = useMemo(() => facets(all), [all]);
+  const datasetNames = useDatasetNames();
   const shown = useMemo(() => sortRuns(all.filter((r) => matchesFilter(r, filter)), sort, now), [all, filter, sort, now]);
   // Ticked runs that still exist (a run deleted elsewhere drops out).
   const selected = useMemo(() => selectedAll.filter((id) => runsById[id]), [selectedAll, runsById]);
@@ -93,7 +95,7 @@ export function RunsList() {
         />
         <FilterSelect label="Status" value={filter.status} options={RUN_STATUSES.filter((s) => f.statuses.includes(s) || s === filter.status)} onChange={(v) => setFilter({ status: v as typeof filter.status })} testId="filter-status" />
         <FilterSelect label="Model" value={filter.preset} options={f.presets} onChange={(v) => setFilter({ preset: v })} testId="filter-preset" />
-        <FilterSelect label="Dataset" value={filter.dataset} options={f.datasets} onChange={(v) => setFilter({ dataset: v })} testId="filter-dataset" />
+        <FilterSelect label="Dataset" value={filter.dataset} options={f.datasets} labelOf={(id) => datasetLabel(id, datasetNames)} onChange={(v) => setFilter({ dataset: v })} testId="filter-dataset" />
         <FilterSelect label="Tag" value={filter.tag} options={f.tags} onChange={(v) => setFilter({ tag: v })} testId="filter-tag" />
         {filtered && (
           <button type="button" className="btn btn-link" onClick={clearFilter} data-testid="clear-filters">
@@ -133,6 +135,7 @@ export function RunsList() {
           onDelete={(r) => setDeleting([r])}
           onTag={(tag) => setFilter({ tag })}
           now={now}
+          datasetNames={datasetNames}
         />
       )}
 
@@ -171,7 +174,7 @@ export function RunsList() {
   );
 }
 
-function FilterSelect({ label, value, options, onChange, testId }: { label: string; value: string; options: readonly string[]; onChange(v: string): void; testId: string }) {
+function FilterSelect({ label, value, options, labelOf = (o) => o, onChange, testId }: { label: string; value: string; options: readonly string[]; labelOf?: (o: string) => string; onChange(v: string): void; testId: string }) {
   const opts = value && !options.includes(value) ? [value, ...options] : options;
   return (
     <label className="inline-control">
@@ -180,7 +183,7 @@ function FilterSelect({ label, value, options, onChange, testId }: { label: stri
         <option value="">All</option>
         {opts.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {labelOf(o)}
           </option>
         ))}
       </select>

@@ -3,6 +3,7 @@ import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../
 import { hrefFor } from '../../app/route';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { PhaseProgress } from './PhaseProgress';
+import { DatasetName } from '../datasets/DatasetName';
 import { runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
 
 interface Column {
@@ -35,9 +36,10 @@ interface Props {
   onDelete(run: RunRecord): void;
   onTag(tag: string): void;
   now: number;
+  datasetNames: ReadonlyMap<string, string>;
 }
 
-export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now }: Props) {
+export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now, datasetNames }: Props) {
   // Perplexity only when a language-model run is listed (it keeps the table narrow otherwise).
   const perplexity = runs.some((r) => typeof r.summary.val_perplexity === 'number' || !['lenet5-mnist', 'convnet'].includes(r.preset));
   const columns = perplexity ? COLUMNS : COLUMNS.filter((c) => c.id !== 'val_perplexity');
@@ -81,7 +83,7 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
         </thead>
         <tbody>
           {runs.map((r) => (
-            <RunRow key={r.id} run={r} checked={selected.includes(r.id)} onToggle={onToggle} onEdit={onEdit} onDelete={onDelete} onTag={onTag} now={now} perplexity={perplexity} />
+            <RunRow key={r.id} run={r} checked={selected.includes(r.id)} onToggle={onToggle} onEdit={onEdit} onDelete={onDelete} onTag={onTag} now={now} perplexity={perplexity} datasetNames={datasetNames} />
           ))}
         </tbody>
       </table>
@@ -97,10 +99,11 @@ interface RowProps {
   onDelete(run: RunRecord): void;
   onTag(tag: string): void;
   now: number;
+  datasetNames: ReadonlyMap<string, string>;
   perplexity: boolean;
 }
 
-function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity }: RowProps) {
+function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity, datasetNames }: RowProps) {
   const label = run.name || run.id;
   const dataset = runDataset(run);
   return (
@@ -138,8 +141,8 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
         )}
       </td>
       <td>{run.preset}</td>
-      <td className="rt-dataset" title={dataset}>
-        {dataset ? <span className="rt-ellipsis">{dataset}</span> : <span className="muted">—</span>}
+      <td className="rt-dataset">
+        {dataset ? <span className="rt-ellipsis"><DatasetName value={dataset} names={datasetNames} /></span> : <span className="muted">—</span>}
       </td>
       <td data-testid="run-backend">{run.backend ?? <span className="muted">—</span>}</td>
       <td className="rt-created">

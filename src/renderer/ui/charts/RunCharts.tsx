@@ -3,7 +3,8 @@ import type { MetricPoint, RunRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useChartColors } from '../../app/theme';
 import { ChartControls } from './ChartControls';
-import { formatMetric, metricLabel, type ChartSeries } from './chart-data';
+import { formatMetric, type ChartSeries } from './chart-data';
+import { metricName } from '../../lib/labels';
 import { MetricChart, type ChartView } from './MetricChart';
 import { useChartView } from './use-chart-view';
 
@@ -67,7 +68,7 @@ function ChartSlot({ testId, title, keys, preferred, series, totals, view }: Slo
   const points = series[metric] ?? NONE;
   const total = totals[metric] ?? points.length;
   const options = keys.includes(metric) ? keys : [metric, ...keys];
-  const chartSeries = useMemo<ChartSeries[]>(() => [{ id: metric, label: metricLabel(metric), color: colors.main, points }], [metric, points, colors.main]);
+  const chartSeries = useMemo<ChartSeries[]>(() => [{ id: metric, label: metricName(metric), color: colors.main, points }], [metric, points, colors.main]);
   const last = points.length ? points[points.length - 1]?.value : undefined;
   return (
     <figure className="chart-card" data-testid={testId} data-metric={metric} data-points={points.length} data-total={total} data-x-axis={view.xAxis} data-log-scale={String(view.logScale)} data-smoothing={view.smoothing}>
@@ -77,7 +78,7 @@ function ChartSlot({ testId, title, keys, preferred, series, totals, view }: Slo
           <select id={`${id}-key`} value={metric} onChange={(e) => setPicked(e.target.value)} data-testid={`${testId}-key`} aria-label={`${title} metric`}>
             {options.map((k) => (
               <option key={k} value={k}>
-                {metricLabel(k)}
+                {metricName(k)}
               </option>
             ))}
           </select>
@@ -89,7 +90,7 @@ function ChartSlot({ testId, title, keys, preferred, series, totals, view }: Slo
           last: <strong data-testid={`last-${metric.replace(/_/g, '-')}`}>{formatMetric(metric, last)}</strong>
         </span>
       </figcaption>
-      <MetricChart metric={metric} series={chartSeries} {...view} empty={`No ${metricLabel(metric)} values yet.`} />
+      <MetricChart metric={metric} series={chartSeries} {...view} empty={`No ${metricName(metric).toLowerCase()} values yet.`} />
     </figure>
   );
 }

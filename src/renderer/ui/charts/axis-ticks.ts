@@ -3,7 +3,7 @@
  * 2.303 are not all printed "2.30"), big values are compacted (12.5k), and the axis is as wide as
  * its longest label, so labels neither repeat nor run into the plot or each other.
  */
-import { isFractionMetric } from './chart-data';
+import { isFractionMetric } from '../../lib/labels';
 
 /** About how many ticks recharts draws on a y axis (its default tickCount). */
 const TICKS = 5;

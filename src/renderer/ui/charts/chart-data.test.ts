@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../shared/api';
 import { emaSmooth } from '../../../shared/downsample';
-import { buildRows, flatDomain, formatMetric, formatX, isFractionMetric, logDomain } from './chart-data';
+import { buildRows, flatDomain, formatMetric, formatX, logDomain } from './chart-data';
+import { isFractionMetric } from '../../lib/labels';
 
 const pts = (values: number[], wall = (i: number) => i * 2): MetricPoint[] => values.map((value, i) => ({ step: i * 10, epoch: (i + 1) / values.length, wallTime: wall(i), value }));
 

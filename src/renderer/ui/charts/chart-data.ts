@@ -3,6 +3,7 @@ import type { MetricPoint } from '../../../shared/api';
 import { emaSmooth } from '../../../shared/downsample';
 import { smoothingFor } from './series-kind';
 import { formatCompact, formatDuration, formatNumber, formatPercent } from '../../lib/format';
+import { isFractionMetric } from '../../lib/labels';
 
 export type XAxisMode = 'step' | 'epoch' | 'wall';
 export const X_AXIS_MODES: readonly { value: XAxisMode; label: string }[] = [
@@ -83,11 +84,6 @@ export function flatDomain(yMin: number | null, yMax: number | null): [number, n
   return [yMin - pad, yMax + pad];
 }
 
-/** Metrics shown as percentages: accuracies and other fractions in [0, 1]. */
-export function isFractionMetric(key: string): boolean {
-  return /(^|_)(acc|accuracy|top\d+)($|_)/i.test(key);
-}
-
 export function formatMetric(key: string, v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined) return '—';
   return isFractionMetric(key) ? formatPercent(v, 2) : formatNumber(v, digits);
@@ -100,8 +96,3 @@ export function formatX(mode: XAxisMode, v: number): string {
 }
 
 export const X_LABEL: Record<XAxisMode, string> = { step: 'step', epoch: 'epoch', wall: 'wall time' };
-
-/** Human label of a metric key: `val_accuracy` -> `val accuracy`. */
-export function metricLabel(key: string): string {
-  return key.replace(/_/g, ' ');
-}
