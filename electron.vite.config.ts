@@ -12,7 +12,13 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), 'host-process': resolve('src/main/host-process.ts'), engine: resolve('src/engine/main.ts'), 'dataset-import-worker': resolve('src/main/datasets/import-worker.ts'), 'offloop-worker': resolve('src/main/exports/offloop-worker.ts') },
+        input: {
+          index: resolve('src/main/index.ts'),
+          'host-process': resolve('src/main/host-process.ts'),
+          engine: resolve('src/engine/main.ts'),
+          'dataset-import-worker': resolve('src/main/datasets/import-worker.ts'),
+          'offloop-worker': resolve('src/main/exports/offloop-worker.ts'),
+        },
         output: { chunkFileNames: '[name]-[hash].js' },
       },
     },

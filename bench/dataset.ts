@@ -56,7 +56,11 @@ async function distinctImages(n: number): Promise<Buffer[]> {
   for (let i = 0; i < n; i++) {
     const raw = Buffer.alloc(SIDE * SIDE * 3);
     for (let j = 0; j < raw.length; j++) raw[j] = rng.int(0, 255);
-    out.push(await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer());
+    out.push(
+      await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
   return out;
 }
@@ -84,16 +88,21 @@ export async function benchDataset(n: number, say: (m: string) => void): Promise
       host.subscribe((event, payload) => {
         if (event !== 'dataset.import.progress') return;
         const p = payload as ImportProgress;
-        if (Date.now() - lastLog > 5000) { lastLog = Date.now(); say(`dataset import: ${p.phase} ${p.done}${p.total !== null ? `/${p.total}` : ''}`); }
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          say(`dataset import: ${p.phase} ${p.done}${p.total !== null ? `/${p.total}` : ''}`);
+        }
       });
       // The worker thread is in this process, so the process's RSS covers the importer and its host.
       const rssBefore = process.memoryUsage.rss();
       const hwmReset = resetHwm();
       let peakSampled = rssBefore;
-      const sampler = setInterval(() => { peakSampled = Math.max(peakSampled, process.memoryUsage.rss()); }, 20);
+      const sampler = setInterval(() => {
+        peakSampled = Math.max(peakSampled, process.memoryUsage.rss());
+      }, 20);
       say('dataset: importing (worker thread, verify decode) ...');
       const t1 = performance.now();
-      const report = await host.dispatch('datasets.import', { path: root, format: 'folders', name: 'bench' }) as ImportReport;
+      const report = (await host.dispatch('datasets.import', { path: root, format: 'folders', name: 'bench' })) as ImportReport;
       const importS = (performance.now() - t1) / 1000;
       clearInterval(sampler);
       peakSampled = Math.max(peakSampled, process.memoryUsage.rss());
@@ -108,8 +117,11 @@ export async function benchDataset(n: number, say: (m: string) => void): Promise
       const wanted = [0, 1000, 10_000, 25_000, 50_000, 75_000, total - PAGE];
       const offsets = [...new Set(wanted.map((o) => Math.max(0, Math.min(o, total - PAGE))))];
       const fetchPage = async (offset: number): Promise<{ items: number; thumbs: number; missing: number }> => {
-        const page = await host.dispatch('datasets.items', { id, offset, limit: PAGE }) as ItemsPage;
-        const t = await host.dispatch('datasets.thumbnails', { itemIds: page.items.map((it) => it.id), size: THUMB }) as { thumbnails: Thumbnail[]; missing: number[] };
+        const page = (await host.dispatch('datasets.items', { id, offset, limit: PAGE })) as ItemsPage;
+        const t = (await host.dispatch('datasets.thumbnails', { itemIds: page.items.map((it) => it.id), size: THUMB })) as {
+          thumbnails: Thumbnail[];
+          missing: number[];
+        };
         return { items: page.items.length, thumbs: t.thumbnails.length, missing: t.missing.length };
       };
       say(`dataset: making thumbnails of pages at offsets ${offsets.join(', ')} ...`);
@@ -143,7 +155,8 @@ export async function benchDataset(n: number, say: (m: string) => void): Promise
         import_seconds: round(importS, 2),
         import_verify: 'decode',
         import_peak_rss_mb: mb(peak),
-        import_peak_rss_note: 'whole process (the import worker is a thread of it): max of rss sampled every 20 ms and /proc/self/status VmHWM reset just before the import',
+        import_peak_rss_note:
+          'whole process (the import worker is a thread of it): max of rss sampled every 20 ms and /proc/self/status VmHWM reset just before the import',
         import_peak_rss_sampled_mb: mb(peakSampled),
         import_vmhwm_mb: hwm === null ? null : mb(hwm),
         rss_before_import_mb: mb(rssBefore),

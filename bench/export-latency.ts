@@ -27,11 +27,27 @@ import { seededRandom } from '../src/shared/random';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export interface ExportLatencyOptions { points: number; probeEveryMs: number }
+export interface ExportLatencyOptions {
+  points: number;
+  probeEveryMs: number;
+}
 export const EXPORT_LATENCY_DEFAULTS: ExportLatencyOptions = { points: 1_000_000, probeEveryMs: 20 };
 
-interface Sample { sentAt: number; ms: number; ok: boolean; unanswered?: boolean }
-interface CallDone { startedAt: number; ms: number; bytes: number; ok: boolean; error?: { message: string }; contentChars: number | null; points: number | null }
+interface Sample {
+  sentAt: number;
+  ms: number;
+  ok: boolean;
+  unanswered?: boolean;
+}
+interface CallDone {
+  startedAt: number;
+  ms: number;
+  bytes: number;
+  ok: boolean;
+  error?: { message: string };
+  contentChars: number | null;
+  points: number | null;
+}
 
 function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return Number.NaN;
@@ -55,13 +71,20 @@ function insertPoints(host: ReturnType<typeof createHost>, runId: string, n: num
   const rand = seededRandom(11);
   for (let b = 0; b < n; b += 1000) {
     const batch: MetricWrite[] = [];
-    for (let i = b; i < Math.min(n, b + 1000); i++) batch.push({ key: 'loss', step: i, epoch: i / 1000, wallTime: 1.7e9 + i * 0.004, value: 2.3 * Math.exp(-i / (n / 5)) + 0.05 + 0.1 * (rand() - 0.5) });
+    for (let i = b; i < Math.min(n, b + 1000); i++)
+      batch.push({ key: 'loss', step: i, epoch: i / 1000, wallTime: 1.7e9 + i * 0.004, value: 2.3 * Math.exp(-i / (n / 5)) + 0.05 + 0.1 * (rand() - 0.5) });
     host.store.insertMetrics(runId, batch);
   }
 }
 
 /** One call by the calling client while the probe runs: the probe's latencies in its window, the call's time, the host's loop delay. */
-async function phase(name: string, call: { method: string; input: unknown }, url: string, every: number, say: (m: string) => void): Promise<Record<string, unknown>> {
+async function phase(
+  name: string,
+  call: { method: string; input: unknown },
+  url: string,
+  every: number,
+  say: (m: string) => void,
+): Promise<Record<string, unknown>> {
   const probe = client('probe', url, every);
   const caller = client('call', url, every);
   const ready = await probe.next<{ clock: number }>();
@@ -77,8 +100,14 @@ async function phase(name: string, call: { method: string; input: unknown }, url
   const { samples } = await probe.next<{ samples: Sample[] }>();
   if (!done.ok) throw new Error(`${name}: ${call.method} failed: ${done.error?.message}`);
   const t0 = done.startedAt - ready.clock;
-  const during = samples.filter((s) => s.sentAt >= t0 && s.sentAt <= t0 + done.ms).map((s) => s.ms).sort((a, b) => a - b);
-  const idle = samples.filter((s) => s.sentAt < t0).map((s) => s.ms).sort((a, b) => a - b);
+  const during = samples
+    .filter((s) => s.sentAt >= t0 && s.sentAt <= t0 + done.ms)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
+  const idle = samples
+    .filter((s) => s.sentAt < t0)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   const out = {
     [`${name}_ms`]: round(done.ms),
     [`${name}_reply_mb`]: round(done.bytes / 2 ** 20, 1),
@@ -91,7 +120,9 @@ async function phase(name: string, call: { method: string; input: unknown }, url
     [`${name}_host_loop_delay_max_ms`]: round(loop.max / 1e6),
     [`${name}_host_loop_delay_p99_ms`]: round(loop.percentile(99) / 1e6),
   };
-  say(`${name}: ${round(done.ms)} ms, system.info p50 ${out[`${name}_system_info_p50_ms`]} / p99 ${out[`${name}_system_info_p99_ms`]} / max ${out[`${name}_system_info_max_ms`]} ms over ${during.length} requests`);
+  say(
+    `${name}: ${round(done.ms)} ms, system.info p50 ${out[`${name}_system_info_p50_ms`]} / p99 ${out[`${name}_system_info_p99_ms`]} / max ${out[`${name}_system_info_max_ms`]} ms over ${during.length} requests`,
+  );
   return { ...out, [`${name}_check`]: done.contentChars ?? done.points };
 }
 
@@ -111,14 +142,16 @@ export async function benchExportLatency(o: ExportLatencyOptions, say: (m: strin
     const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
     const exp = await phase('export_csv', { method: 'runs.export', input: { what: 'metrics', id: run.id, format: 'csv' } }, url, o.probeEveryMs, say);
     const query = await phase('metrics_1e5', { method: 'runs.metrics', input: { id: run.id, keys: ['loss'], maxPoints: 100_000 } }, url, o.probeEveryMs, say);
-    if (exp.export_csv_check !== null && (exp.export_csv_check as number) < o.points * 30) throw new Error(`the export is too short: ${String(exp.export_csv_check)} characters`);
+    if (exp.export_csv_check !== null && (exp.export_csv_check as number) < o.points * 30)
+      throw new Error(`the export is too short: ${String(exp.export_csv_check)} characters`);
     return {
       export_latency_points: o.points,
       export_latency_probe_every_ms: o.probeEveryMs,
       ...exp,
       ...query,
       goal_export_csv_system_info_p99_ms: 100,
-      export_latency_timed: 'system.info round trips from a client in another process, sent every 20 ms on a fixed schedule while the other client\'s call was in flight; call time as that client saw it (request sent to reply parsed)',
+      export_latency_timed:
+        "system.info round trips from a client in another process, sent every 20 ms on a fixed schedule while the other client's call was in flight; call time as that client saw it (request sent to reply parsed)",
     };
   } finally {
     await server.close();

@@ -14,11 +14,13 @@ import type { ImportReport } from '../src/shared/dataset-schema';
 
 const [root, dataDir, project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')] = process.argv.slice(2);
 if (!root || !dataDir) throw new Error('usage: import-bomb-host.ts ROOT DATA_DIR [PROJECT]');
-const { createHost } = await import(pathToFileURL(path.join(project, 'src', 'main', 'host.ts')).href) as { createHost: typeof CreateHost };
+const { createHost } = (await import(pathToFileURL(path.join(project, 'src', 'main', 'host.ts')).href)) as { createHost: typeof CreateHost };
 const host = createHost({ dataDir, transport: 'websocket', concurrency: 0 });
 try {
-  const r = await host.dispatch('datasets.import', { path: root, format: 'folders', name: 'bomb-bench' }) as ImportReport;
-  process.stdout.write(`${JSON.stringify({ items: r.counts.items, skippedByReason: r.skippedByReason, ms: r.ms, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const r = (await host.dispatch('datasets.import', { path: root, format: 'folders', name: 'bomb-bench' })) as ImportReport;
+  process.stdout.write(
+    `${JSON.stringify({ items: r.counts.items, skippedByReason: r.skippedByReason, ms: r.ms, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+  );
 } finally {
   await host.close();
 }

@@ -27,7 +27,9 @@ async function makeDataset(root: string): Promise<void> {
   for (let i = 0; i < ORDINARY; i++) {
     const raw = Buffer.alloc(64 * 64 * 3, i & 255);
     for (let j = 0; j < raw.length; j += 7) raw[j] = (i * 31 + j) & 255;
-    await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(path.join(root, `class_${i % 4}`, `img_${String(i).padStart(4, '0')}.png`));
+    await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toFile(path.join(root, `class_${i % 4}`, `img_${String(i).padStart(4, '0')}.png`));
   }
   // Spread among the others, so they are checked concurrently with ordinary images.
   for (let b = 0; b < BOMBS; b++) writeBombPng(path.join(root, `class_${b % 4}`, `img_${String(b * 97).padStart(4, '0')}_bomb.png`));
@@ -45,17 +47,39 @@ export async function benchImportBomb(say: (m: string) => void): Promise<Record<
     const bombBytes = fs.statSync(path.join(root, 'class_0', 'img_0000_bomb.png')).size;
 
     say('import-bomb: CLI import (child process, /usr/bin/time -v) ...');
-    const cli = await run('/usr/bin/time', ['-v', process.execPath, path.join(project, 'bin', 'mlbl.js'), 'import', root, '--json', '--data-dir', path.join(tmp, 'data-cli')],
-      { cwd: project, maxBuffer: 64 << 20 }).catch((e: { stdout?: string; stderr?: string; message: string }) => ({ stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` }));
+    const cli = await run(
+      '/usr/bin/time',
+      ['-v', process.execPath, path.join(project, 'bin', 'mlbl.js'), 'import', root, '--json', '--data-dir', path.join(tmp, 'data-cli')],
+      { cwd: project, maxBuffer: 64 << 20 },
+    ).catch((e: { stdout?: string; stderr?: string; message: string }) => ({ stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` }));
     const cliRssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(cli.stderr)?.[1] ?? NaN);
-    const cliDone = cli.stdout.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return null; } }).find((o) => o?.event === 'dataset.imported') ?? null;
+    const cliDone =
+      cli.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return null;
+          }
+        })
+        .find((o) => o?.event === 'dataset.imported') ?? null;
     say(`import-bomb: CLI peak RSS ${mb(cliRssKb)} MB`);
 
     say('import-bomb: host worker import (child process) ...');
-    const hostRun = await run(process.execPath, ['--import', 'tsx', path.join(here, 'import-bomb-host.ts'), root, path.join(tmp, 'data-host'), project],
-      { cwd: project, env: { ...process.env, NODE_PATH: path.join(project, 'node_modules') }, maxBuffer: 64 << 20 })
-      .catch((e: { stdout?: string; stderr?: string; message: string }) => ({ stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` }));
-    const hostOut = (() => { try { return JSON.parse(hostRun.stdout.trim().split('\n').at(-1) ?? '') as { items: number; skippedByReason: unknown; ms: number; maxRssKb: number }; } catch { return null; } })();
+    const hostRun = await run(process.execPath, ['--import', 'tsx', path.join(here, 'import-bomb-host.ts'), root, path.join(tmp, 'data-host'), project], {
+      cwd: project,
+      env: { ...process.env, NODE_PATH: path.join(project, 'node_modules') },
+      maxBuffer: 64 << 20,
+    }).catch((e: { stdout?: string; stderr?: string; message: string }) => ({ stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` }));
+    const hostOut = (() => {
+      try {
+        return JSON.parse(hostRun.stdout.trim().split('\n').at(-1) ?? '') as { items: number; skippedByReason: unknown; ms: number; maxRssKb: number };
+      } catch {
+        return null;
+      }
+    })();
     say(`import-bomb: host peak RSS ${hostOut ? mb(hostOut.maxRssKb) : '?'} MB`);
 
     return {
@@ -65,7 +89,14 @@ export async function benchImportBomb(say: (m: string) => void): Promise<Record<
       import_bomb_cli_peak_rss_mb: mb(cliRssKb),
       import_bomb_cli_items: (cliDone?.counts as { items?: number } | undefined)?.items ?? null,
       import_bomb_cli_skipped: cliDone?.skippedByReason ?? null,
-      import_bomb_cli_error: cliDone ? null : cli.stderr.split('\n').filter((l) => !/^\s/.test(l) && l.trim()).slice(-3).join(' | ').slice(0, 500),
+      import_bomb_cli_error: cliDone
+        ? null
+        : cli.stderr
+            .split('\n')
+            .filter((l) => !/^\s/.test(l) && l.trim())
+            .slice(-3)
+            .join(' | ')
+            .slice(0, 500),
       import_bomb_host_peak_rss_mb: hostOut ? mb(hostOut.maxRssKb) : null,
       import_bomb_host_items: hostOut?.items ?? null,
       import_bomb_host_skipped: hostOut?.skippedByReason ?? null,

@@ -50,7 +50,10 @@ const cases: [string, () => unknown][] = [
   ['GatherV2 5000x100 by 100x5', () => tf.gather(R, ctx)],
   ['AvgPoolGrad 2x2/2', () => K('AvgPoolGrad', { dy: dyPool, input: x1 }, { filterSize: 2, strides: 2, pad: 'valid' })],
   ['MaxPoolGrad 2x2/2', () => K('MaxPoolGrad', { dy: dyPool, input: x1, output: dyPool }, { filterSize: 2, strides: 2, pad: 'valid' })],
-  ['Conv2DBackpropInput conv2', () => K('Conv2DBackpropInput', { dy: dy2, filter: fresh(w2) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [64, 14, 14, 6] })],
+  [
+    'Conv2DBackpropInput conv2',
+    () => K('Conv2DBackpropInput', { dy: dy2, filter: fresh(w2) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [64, 14, 14, 6] }),
+  ],
   ['MatMul dense dx = dy W^T', () => tf.matMul(d, fresh(W), false, true)],
   ['MatMul dense dW = x^T dy', () => tf.matMul(a, fresh(d), true, false)],
   ['MatMul logits = h R^T', () => tf.matMul(rh, fresh(R), false, true)],

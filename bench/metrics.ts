@@ -102,7 +102,11 @@ export async function benchMetrics(o: MetricsBenchOptions, say: (m: string) => v
     if (pts[0]?.step !== 0 || pts.at(-1)?.step !== o.points - 1) problems.push('first or last step missing');
     if (!pts.some((p) => p.value === 50)) problems.push('the spike was lost');
     if (!pts.some((p) => Number.isNaN(p.value))) problems.push('the NaN steps were lost');
-    for (let i = 1; i < pts.length; i++) if ((pts[i]?.step as number) <= (pts[i - 1]?.step as number)) { problems.push('steps not increasing'); break; }
+    for (let i = 1; i < pts.length; i++)
+      if ((pts[i]?.step as number) <= (pts[i - 1]?.step as number)) {
+        problems.push('steps not increasing');
+        break;
+      }
     if (lttbSeries.points.length !== o.maxPoints) problems.push(`LTTB returned ${lttbSeries.points.length} points`);
     if (problems.length) throw new Error(`metrics query answer is wrong: ${problems.join('; ')}`);
 
@@ -122,7 +126,8 @@ export async function benchMetrics(o: MetricsBenchOptions, say: (m: string) => v
       metrics_db_mb: round(dbBytes / 2 ** 20, 1),
       goal_metrics_insert_points_per_s: 200_000,
       goal_metrics_query_ms: 100,
-      metrics_timed: 'insert: Store.insertMetrics per batch (one transaction each) into a WAL SQLite file; query: host.dispatch("runs.metrics", { keys: ["loss"], maxPoints }) min-max, median of the repeats after a first query',
+      metrics_timed:
+        'insert: Store.insertMetrics per batch (one transaction each) into a WAL SQLite file; query: host.dispatch("runs.metrics", { keys: ["loss"], maxPoints }) min-max, median of the repeats after a first query',
     };
   } finally {
     await host.close();

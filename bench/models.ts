@@ -43,7 +43,10 @@ export class MlblB {
   readonly Cm: tf.Variable; // [F, K]
   readonly b: tf.Variable;
 
-  constructor(readonly sizes: MlblbSizes, seed = 0) {
+  constructor(
+    readonly sizes: MlblbSizes,
+    seed = 0,
+  ) {
     const { vocab: V, dim: K, context: n, features: F } = sizes;
     this.R = tf.variable(tf.randomNormal([V, K], 0, 1, 'float32', seed + 1), true, `mlblb_R_${seed}`);
     this.C = tf.variable(tf.randomNormal([n * K, K], 0, 0.01, 'float32', seed + 2), true, `mlblb_C_${seed}`);

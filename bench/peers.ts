@@ -31,7 +31,11 @@ export function runPeer(peersDir: string, script: string, args: string[] = [], t
   const r = spawnSync(py.python, [file, ...args], { encoding: 'utf8', timeout: timeoutMs, cwd: peersDir });
   if (r.error) return { ok: false, reason: `${script}: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, reason: `${script} exited ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
-  const line = (r.stdout || '').trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  const line = (r.stdout || '')
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
   if (!line) return { ok: false, reason: `${script} printed no JSON line` };
   try {
     return { ok: true, result: JSON.parse(line) as Record<string, unknown> };

@@ -42,7 +42,16 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set(['lenet5', 'mlblb', 'gemm']), out: null, backend: 'auto', peers: true, quick: false, repeat: 3, datasetN: 100_000, exportN: EXPORT_LATENCY_DEFAULTS.points };
+  const a: Args = {
+    only: new Set(['lenet5', 'mlblb', 'gemm']),
+    out: null,
+    backend: 'auto',
+    peers: true,
+    quick: false,
+    repeat: 3,
+    datasetN: 100_000,
+    exportN: EXPORT_LATENCY_DEFAULTS.points,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -50,7 +59,13 @@ function parseArgs(argv: string[]): Args {
       if (val === undefined) throw new Error(`${k} needs a value`);
       return val;
     };
-    if (k === '--only') a.only = new Set(v().split(',').map((s) => s.trim()).filter(Boolean));
+    if (k === '--only')
+      a.only = new Set(
+        v()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (k === '--out') a.out = v();
     else if (k === '--backend') {
       const b = v();
@@ -61,18 +76,16 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--repeat') {
       a.repeat = Number(v());
       if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error('--repeat needs a positive integer');
-    }
-    else if (k === '--dataset-n') {
+    } else if (k === '--dataset-n') {
       a.datasetN = Number(v());
       if (!Number.isInteger(a.datasetN) || a.datasetN < 200) throw new Error('--dataset-n needs an integer >= 200 (one page)');
-    }
-    else if (k === '--export-n') {
+    } else if (k === '--export-n') {
       a.exportN = Number(v());
       if (!Number.isInteger(a.exportN) || a.exportN < 1000) throw new Error('--export-n needs an integer >= 1000');
-    }
-    else throw new Error(`unknown argument ${k}`);
+    } else throw new Error(`unknown argument ${k}`);
   }
-  for (const o of a.only) if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+  for (const o of a.only)
+    if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
   if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
 }
@@ -225,15 +238,18 @@ async function main(): Promise<void> {
     // Issue 14: system.info latency over the WebSocket server while a 1M-point CSV export runs; alone, no tensor backend.
     if (args.only.size > 1) throw new Error('--only export-latency runs alone (it measures latency; other benchmarks would disturb it)');
     say(`export-latency benchmark, ${args.exportN} points`);
-    emit({
-      bench: 'export-latency',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: os.cpus().length,
-      load_avg_before: os.loadavg().map((l) => round(l, 2)),
-      ...(await benchExportLatency({ ...EXPORT_LATENCY_DEFAULTS, points: args.exportN }, say)),
-      load_avg_after: os.loadavg().map((l) => round(l, 2)),
-    }, args.out);
+    emit(
+      {
+        bench: 'export-latency',
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        load_avg_before: os.loadavg().map((l) => round(l, 2)),
+        ...(await benchExportLatency({ ...EXPORT_LATENCY_DEFAULTS, points: args.exportN }, say)),
+        load_avg_after: os.loadavg().map((l) => round(l, 2)),
+      },
+      args.out,
+    );
     return;
   }
   if (!training && args.only.has('metrics')) {
@@ -296,8 +312,26 @@ async function main(): Promise<void> {
   const ratios: Record<string, number | null> = {};
   const peerOut: Record<string, unknown> = {};
   const plan = [
-    { key: 'lenet5', setup: setupLeNet5, script: 'lenet5_torch.py', quickArgs: ['--n', '1024', '--epochs', '1'], peerKey: 'images_per_s', ours: 'lenet5_train_images_per_s', oursCpu: 'lenet5_train_images_per_cpu_s', peerOutKey: 'peer_lenet5_images_per_s' },
-    { key: 'mlblb', setup: setupMlblB, script: 'mlbl_torch.py', quickArgs: ['--n', '2000'], peerKey: 'words_per_s', ours: 'mlblb_train_words_per_s', oursCpu: 'mlblb_train_words_per_cpu_s', peerOutKey: 'peer_mlblb_words_per_s' },
+    {
+      key: 'lenet5',
+      setup: setupLeNet5,
+      script: 'lenet5_torch.py',
+      quickArgs: ['--n', '1024', '--epochs', '1'],
+      peerKey: 'images_per_s',
+      ours: 'lenet5_train_images_per_s',
+      oursCpu: 'lenet5_train_images_per_cpu_s',
+      peerOutKey: 'peer_lenet5_images_per_s',
+    },
+    {
+      key: 'mlblb',
+      setup: setupMlblB,
+      script: 'mlbl_torch.py',
+      quickArgs: ['--n', '2000'],
+      peerKey: 'words_per_s',
+      ours: 'mlblb_train_words_per_s',
+      oursCpu: 'mlblb_train_words_per_cpu_s',
+      peerOutKey: 'peer_mlblb_words_per_s',
+    },
   ] as const;
   for (const b of plan) {
     if (!args.only.has(b.key)) continue;
@@ -330,7 +364,9 @@ async function main(): Promise<void> {
     if (args.peers) {
       const ok = theirs.filter((p): p is Extract<PeerResult, { ok: true }> => p.ok);
       const bestPeer = best(ok, (p) => peerFigure(p, b.peerKey) ?? 0);
-      peerOut[b.key] = bestPeer ? { ...bestPeer.result, rounds: ok.map((p) => peerFigure(p, b.peerKey)) } : { error: (theirs[0] as { reason?: string } | undefined)?.reason ?? 'not run' };
+      peerOut[b.key] = bestPeer
+        ? { ...bestPeer.result, rounds: ok.map((p) => peerFigure(p, b.peerKey)) }
+        : { error: (theirs[0] as { reason?: string } | undefined)?.reason ?? 'not run' };
       const pf = peerFigure(bestPeer, b.peerKey);
       out[b.peerOutKey] = pf;
       ratios[b.key] = pf ? round(bestMine.per_s / pf, 3) : null;

@@ -23,7 +23,10 @@ ws.on('message', (data) => {
   pending.delete(m.id);
   p.resolve({ ms: performance.now() - p.at, bytes: Buffer.byteLength(text), ok: m.ok, error: m.error, result: m.result });
 });
-ws.on('error', (e) => { process.send({ error: e.message }); process.exit(1); });
+ws.on('error', (e) => {
+  process.send({ error: e.message });
+  process.exit(1);
+});
 ws.on('open', () => {
   if (role === 'probe') {
     const every = Number(everyArg) || 20;
@@ -48,7 +51,19 @@ ws.on('open', () => {
       const t0 = performance.timeOrigin + performance.now();
       void send(m.call.method, m.call.input).then((r) => {
         const content = r.result?.files?.[0]?.content;
-        process.send({ done: true, startedAt: t0, ms: r.ms, bytes: r.bytes, ok: r.ok, error: r.error, contentChars: typeof content === 'string' ? content.length : null, points: Array.isArray(r.result) ? r.result[0]?.points?.length : null }, () => process.exit(0));
+        process.send(
+          {
+            done: true,
+            startedAt: t0,
+            ms: r.ms,
+            bytes: r.bytes,
+            ok: r.ok,
+            error: r.error,
+            contentChars: typeof content === 'string' ? content.length : null,
+            points: Array.isArray(r.result) ? r.result[0]?.points?.length : null,
+          },
+          () => process.exit(0),
+        );
       });
     });
     process.send({ ready: true });

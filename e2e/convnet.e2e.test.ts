@@ -31,7 +31,11 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-convnet-'));
     // MNIST as a dataset, for the playground's dataset image (the run trains on the package's files directly).
-    const imported = spawnSync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'import', 'builtin:mnist', '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const imported = spawnSync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'import', 'builtin:mnist', '--data-dir', dataDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     if (imported.status !== 0) throw new Error(`mlbl import builtin:mnist failed (${imported.status}):\n${imported.stdout}\n${imported.stderr}`);
     server = await startServer(dataDir);
     browser = await launchChromium();
@@ -93,7 +97,9 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     expect(await text(cell(0, 'madds'))).toBe('72,000'); // 24*24 positions x 125 weights
     // Not a classifier yet: the submit stays disabled with the reason.
     expect(await page.getByTestId('submit-run').isDisabled()).toBe(true);
-    expect(await text(page.getByTestId('submit-blocked'))).toBe("Cannot start yet: the stack's output is 24x24x5, but the dataset needs 10 class scores: end with flatten and a dense layer of 10 units.");
+    expect(await text(page.getByTestId('submit-blocked'))).toBe(
+      "Cannot start yet: the stack's output is 24x24x5, but the dataset needs 10 class scores: end with flatten and a dense layer of 10 units.",
+    );
 
     const p1 = await addLayer('maxPool2d');
     await page.getByTestId(`layer-${p1}-size`).fill('2');
@@ -178,12 +184,18 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
       await page.waitForTimeout(250);
     }
     if (st !== 'completed') {
-      const err = await page.getByTestId('run-error').textContent().catch(() => null);
+      const err = await page
+        .getByTestId('run-error')
+        .textContent()
+        .catch(() => null);
       throw new Error(`run ended ${st}: ${err ?? '(no error text)'}\n--- server output ---\n${s().output()}`);
     }
 
     // The spec the server stored is the stack designed above.
-    const spec = JSON.parse((await page.getByTestId('run-spec').textContent()) ?? '{}') as { preset: string; params: { stack: { type: string }[]; lrSchedule?: string; epochs: number } };
+    const spec = JSON.parse((await page.getByTestId('run-spec').textContent()) ?? '{}') as {
+      preset: string;
+      params: { stack: { type: string }[]; lrSchedule?: string; epochs: number };
+    };
     expect(spec.preset).toBe('convnet');
     expect(spec.params.stack.map((l) => l.type)).toEqual(['conv2d', 'maxPool2d', 'conv2d', 'flatten', 'dense']);
     expect(spec.params.lrSchedule).toBe('cosine');
@@ -193,7 +205,9 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     expect(await text(page.getByTestId('run-inspector').getByTestId('inspector-total-params'))).toBe('8,508');
 
     // Filter grid: one image per first-layer filter (5), with the epoch slider over the snapshots.
-    await expect.poll(async () => Number((await page.getByTestId('filters-panel').getAttribute('data-snapshots')) ?? '0'), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => Number((await page.getByTestId('filters-panel').getAttribute('data-snapshots')) ?? '0'), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
     await expect.poll(() => page.getByTestId('filter-grid').getAttribute('data-count'), { timeout: 15_000 }).toBe('5');
     expect(await page.locator('[data-testid="filter-grid"] canvas').count()).toBe(5);
     expect(await text(page.getByTestId('filters-epoch'))).toBe('1');
@@ -203,7 +217,9 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     await table.waitFor({ timeout: 20_000 });
     expect(await table.getAttribute('data-classes')).toBe('10');
     expect(await text(page.getByTestId('confusion-summary'))).toMatch(/200 images/);
-    const counts = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td.confusion-cell')).map((td) => Number(td.textContent || '0'))));
+    const counts = await table
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td.confusion-cell')).map((td) => Number(td.textContent || '0'))));
     expect(counts).toHaveLength(10);
     const total = counts.flat().reduce((a, b) => a + b, 0);
     const correct = counts.reduce((a, r, i) => a + (r[i] ?? 0), 0);

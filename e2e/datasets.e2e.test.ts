@@ -92,11 +92,20 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     const deadline = Date.now() + 180_000;
     while ((await page.getByTestId('import-summary').count()) === 0) {
       if (Date.now() > deadline) throw new Error(`import did not finish in 180 s\n${s().output()}`);
-      const phase = await page.getByTestId('import-progress').getAttribute('data-phase', { timeout: 1000 }).catch(() => null);
+      const phase = await page
+        .getByTestId('import-progress')
+        .getAttribute('data-phase', { timeout: 1000 })
+        .catch(() => null);
       if (phase) phases.add(phase);
-      const now = await page.getByTestId('import-progress-bar').getAttribute('aria-valuenow', { timeout: 1000 }).catch(() => null);
+      const now = await page
+        .getByTestId('import-progress-bar')
+        .getAttribute('aria-valuenow', { timeout: 1000 })
+        .catch(() => null);
       if (now !== null && Number(now) > 0) sawPercent = true;
-      const err = await page.getByTestId('import-error').textContent({ timeout: 100 }).catch(() => null);
+      const err = await page
+        .getByTestId('import-error')
+        .textContent({ timeout: 100 })
+        .catch(() => null);
       if (err) throw new Error(`import failed in the UI: ${err}`);
       await page.waitForTimeout(50);
     }
@@ -119,7 +128,13 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     expect(await page.getByTestId('result-count').textContent()).toBe('800 items');
     // Thumbnails arrive (decoded images), and only the rows in view are in the DOM.
     await expect
-      .poll(() => page.locator('[data-testid="tile-thumb"]').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 30_000 })
+      .poll(
+        () =>
+          page
+            .locator('[data-testid="tile-thumb"]')
+            .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length),
+        { timeout: 30_000 },
+      )
       .toBeGreaterThanOrEqual(12);
     const rendered = Number(await grid.getAttribute('data-rendered'));
     expect(rendered).toBeGreaterThan(0);
@@ -176,7 +191,14 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     expect(await page.getByTestId('item-size').textContent()).toMatch(/^\d+ × \d+ px$/);
     expect(await page.getByTestId('item-origin').textContent()).toMatch(/^captions\.csv: lines \d+/);
     await expect
-      .poll(() => page.getByTestId('item-image').evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).catch(() => false), { timeout: 20_000 })
+      .poll(
+        () =>
+          page
+            .getByTestId('item-image')
+            .evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
+            .catch(() => false),
+        { timeout: 20_000 },
+      )
       .toBe(true);
     await page.screenshot({ path: path.join(RESULTS, 'datasets-item.png') });
 
@@ -247,7 +269,9 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     const images = path.join(badDir, 'images');
     fs.mkdirSync(images);
     for (const [i, name] of ['a', 'b', 'c'].entries()) {
-      await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 40 + i * 80, g: 120, b: 200 - i * 60 } } }).jpeg().toFile(path.join(images, `${name}.jpg`));
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 40 + i * 80, g: 120, b: 200 - i * 60 } } })
+        .jpeg()
+        .toFile(path.join(images, `${name}.jpg`));
     }
     const csv = path.join(badDir, 'captions.csv');
     fs.writeFileSync(
@@ -269,8 +293,18 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
       { line: '6', reason: 'malformed_line' },
     ];
     const skippedOf = async (testId: string) =>
-      (await page.locator(`[data-testid="${testId}"] [data-testid="skipped-row"]`).evaluateAll((rows) => rows.map((r) => ({ line: r.getAttribute('data-line'), reason: r.getAttribute('data-reason'), file: r.getAttribute('data-file'), where: r.querySelector('[data-testid="skipped-where"]')?.textContent ?? '' }))))
-        .sort((a, b) => Number(a.line) - Number(b.line));
+      (
+        await page
+          .locator(`[data-testid="${testId}"] [data-testid="skipped-row"]`)
+          .evaluateAll((rows) =>
+            rows.map((r) => ({
+              line: r.getAttribute('data-line'),
+              reason: r.getAttribute('data-reason'),
+              file: r.getAttribute('data-file'),
+              where: r.querySelector('[data-testid="skipped-where"]')?.textContent ?? '',
+            })),
+          )
+      ).sort((a, b) => Number(a.line) - Number(b.line));
 
     await openWizard();
     await page.getByLabel('Path', { exact: true }).fill(csv);

@@ -15,7 +15,11 @@ import { ROOT } from './serve-helpers';
 function electronBinary(): { bin: string | null; why: string } {
   const dir = path.join(ROOT, 'node_modules', 'electron');
   const pathFile = path.join(dir, 'path.txt');
-  if (!fs.existsSync(pathFile)) return { bin: null, why: `no Electron binary (${path.relative(ROOT, pathFile)} missing: electron's install script could not download it, its download host is unreachable here)` };
+  if (!fs.existsSync(pathFile))
+    return {
+      bin: null,
+      why: `no Electron binary (${path.relative(ROOT, pathFile)} missing: electron's install script could not download it, its download host is unreachable here)`,
+    };
   const bin = path.join(dir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
   return fs.existsSync(bin) ? { bin, why: '' } : { bin: null, why: `no Electron binary at ${bin}` };
 }
@@ -38,7 +42,12 @@ describe.skipIf(!bin)('the desktop app in Electron: a LeNet-5 run from the form'
     const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-electron-user-'));
     dirs.push(dataDir, userData);
     // --user-data-dir: a workbench the user has open must not hold the single-instance lock.
-    app = await _electron.launch({ executablePath: bin as string, args: [ROOT, `--user-data-dir=${userData}`], env: { ...process.env, MLBL_DATA_DIR: dataDir, ELECTRON_RENDERER_URL: '' }, timeout: 60_000 });
+    app = await _electron.launch({
+      executablePath: bin as string,
+      args: [ROOT, `--user-data-dir=${userData}`],
+      env: { ...process.env, MLBL_DATA_DIR: dataDir, ELECTRON_RENDERER_URL: '' },
+      timeout: 60_000,
+    });
     const page = await app.firstWindow();
     expect(page.url()).toMatch(/^app:\/\/mlbl\/index\.html/);
     expect(await page.evaluate(() => Object.keys((window as unknown as { mlbl: object }).mlbl).sort())).toEqual(['call', 'on']);

@@ -29,8 +29,29 @@ interface Trainer {
 
 /** `mlbl train` in its own process, on the server's data directory. */
 function train(dataDir: string): Trainer {
-  const args = ['train', '--preset', 'lenet5-mnist', '--set', `name=${RUN_NAME}`, '--set', 'epochs=2', '--set', 'trainLimit=1500', '--set', 'validationLimit=300', '--set', 'testLimit=300', '--json', '--data-dir', dataDir];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    'train',
+    '--preset',
+    'lenet5-mnist',
+    '--set',
+    `name=${RUN_NAME}`,
+    '--set',
+    'epochs=2',
+    '--set',
+    'trainLimit=1500',
+    '--set',
+    'validationLimit=300',
+    '--set',
+    'testLimit=300',
+    '--json',
+    '--data-dir',
+    dataDir,
+  ];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
@@ -160,7 +181,10 @@ describe('serve mode in Chromium: a run trained by a separate `mlbl train` proce
     }
     const distinct = [...new Set(runningCounts)];
     expect(distinct.length, `loss point counts seen while running: ${distinct.join(',')}`).toBeGreaterThanOrEqual(3);
-    expect(distinct.every((n, i) => i === 0 || n > (distinct[i - 1] as number)), `loss point counts seen while running: ${distinct.join(',')}`).toBe(true);
+    expect(
+      distinct.every((n, i) => i === 0 || n > (distinct[i - 1] as number)),
+      `loss point counts seen while running: ${distinct.join(',')}`,
+    ).toBe(true);
 
     // The trainer exits 0 and the page says completed; every loss point it stored is on the chart.
     expect(await t.exit, `mlbl train exit code${details()}`).toBe(0);

@@ -48,14 +48,26 @@ function readCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (q) {
-      if (c === '"' && text[i + 1] === '"') { f += '"'; i++; } else if (c === '"') q = false;
+      if (c === '"' && text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else if (c === '"') q = false;
       else f += c;
     } else if (c === '"') q = true;
-    else if (c === ',') { row.push(f); f = ''; }
-    else if (c === '\n') { row.push(f); rows.push(row); row = []; f = ''; }
-    else if (c !== '\r') f += c;
+    else if (c === ',') {
+      row.push(f);
+      f = '';
+    } else if (c === '\n') {
+      row.push(f);
+      rows.push(row);
+      row = [];
+      f = '';
+    } else if (c !== '\r') f += c;
   }
-  if (f || row.length) { row.push(f); rows.push(row); }
+  if (f || row.length) {
+    row.push(f);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -78,7 +90,11 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-lm-'));
     server = await startServer(dataDir);
-    const report = await apiCall<{ dataset: { id: string; counts: { splits: { test: number } } } }>(server, 'datasets.import', { path: MINI_CSV, images: MINI_IMAGES, verify: 'header' });
+    const report = await apiCall<{ dataset: { id: string; counts: { splits: { test: number } } } }>(server, 'datasets.import', {
+      path: MINI_CSV,
+      images: MINI_IMAGES,
+      verify: 'header',
+    });
     datasetId = report.dataset.id;
     const items = await apiCall<{ total: number; items: DatasetItem[] }>(server, 'datasets.items', { id: datasetId, split: 'test', limit: 1000 });
     testKeys = items.items.map((i) => i.key).sort();
@@ -180,7 +196,9 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     // Thumbnails of the dataset's images.
     await expect.poll(() => page.getByTestId('caption-thumb').count(), { timeout: 20_000 }).toBe(8);
     // Perplexity per epoch (0..3) and BLEU every epoch.
-    await expect.poll(async () => Number((await page.getByTestId('perplexity-chart').getAttribute('data-points')) ?? '0'), { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(async () => Number((await page.getByTestId('perplexity-chart').getAttribute('data-points')) ?? '0'), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(4);
     expect(Number(await page.getByTestId('bleu-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(12);
     await page.screenshot({ path: path.join(ARTIFACTS, 'lm-run-page.png'), fullPage: true });
   }, 300_000);
@@ -204,7 +222,12 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     expect(csv.name).toBe(`${runId}-captions-test.csv`);
     const rows = readCsv(csv.text);
     expect(rows[0]).toEqual(['image', 'caption']);
-    expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(testKeys);
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(testKeys);
     for (const r of rows.slice(1)) {
       expect(r).toHaveLength(2);
       expect((r[1] ?? '').trim().length).toBeGreaterThan(0);
@@ -213,7 +236,10 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
 
     const jsonl = await exportCaptions('jsonl');
     expect(jsonl.name).toBe(`${runId}-captions-test.jsonl`);
-    const lines = jsonl.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { image: string; caption: string });
+    const lines = jsonl.text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { image: string; caption: string });
     expect(lines.map((l) => l.image).sort()).toEqual(testKeys);
     for (const l of lines) expect(l.caption).toBe(byImage.get(l.image));
 

@@ -34,7 +34,7 @@ function connect(s: Served): Promise<{ call<T>(method: string, input: unknown): 
     ws.once('error', reject);
     ws.once('open', () =>
       resolve({
-        call: <T,>(method: string, input: unknown) =>
+        call: <T>(method: string, input: unknown) =>
           new Promise<T>((ok, fail) => {
             const id = next++;
             pending.set(id, { ok: ok as (v: unknown) => void, fail });
@@ -48,7 +48,15 @@ function connect(s: Served): Promise<{ call<T>(method: string, input: unknown): 
 
 type Api = Awaited<ReturnType<typeof connect>>;
 
-const tiny = (over: Record<string, unknown> = {}) => ({ epochs: 1, trainLimit: 256, batchSize: 16, validationLimit: 100, testLimit: 0, learningRate: 0.001, ...over });
+const tiny = (over: Record<string, unknown> = {}) => ({
+  epochs: 1,
+  trainLimit: 256,
+  batchSize: 16,
+  validationLimit: 100,
+  testLimit: 0,
+  learningRate: 0.001,
+  ...over,
+});
 
 describe('runs table, compare page, run page controls (serve mode, Chromium)', () => {
   let dataDir = '';
@@ -111,7 +119,9 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
     await shot('runs-table-queued.png');
 
     for (const id of [ids.a, ids.b, ids.convnet]) expect((await waitTerminal(id, 240_000)).status).toBe('completed');
-    await expect.poll(() => page.getByTestId(`run-row-${ids.convnet}`).getByTestId('run-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('completed');
+    await expect
+      .poll(() => page.getByTestId(`run-row-${ids.convnet}`).getByTestId('run-status').getAttribute('data-status'), { timeout: 20_000 })
+      .toBe('completed');
     expect(await page.getByTestId(`run-row-${ids.a}`).getByTestId('run-backend').textContent()).toMatch(/^(tensorflow|wasm|cpu)/);
 
     // Filters and search narrow the list; the count says so.
@@ -279,7 +289,9 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
   });
 
   it('pauses and resumes a real run from its page', async () => {
-    const run = await api.call<RunRecord>('runs.create', { spec: { preset: 'lenet5-mnist', name: 'cmp-pause', params: tiny({ epochs: 3, trainLimit: 3000, batchSize: 32 }) } });
+    const run = await api.call<RunRecord>('runs.create', {
+      spec: { preset: 'lenet5-mnist', name: 'cmp-pause', params: tiny({ epochs: 3, trainLimit: 3000, batchSize: 32 }) },
+    });
     await page.goto(`${server.base}/#/runs/${run.id}`);
     const status = () => page.getByTestId('run-status').getAttribute('data-status');
     const total = async () => Number((await page.getByTestId('loss-chart').getAttribute('data-total')) ?? '0');
@@ -298,7 +310,9 @@ describe('runs table, compare page, run page controls (serve mode, Chromium)', (
     await expect.poll(status, { timeout: 60_000 }).toBe('running');
     // Training goes on from the checkpoint: more loss points arrive after the resume.
     await expect.poll(total, { timeout: 120_000 }).toBeGreaterThan(pausedAt);
-    await expect.poll(() => page.locator('[data-testid="run-logs"] .log-line').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('resume requested')]));
+    await expect
+      .poll(() => page.locator('[data-testid="run-logs"] .log-line').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('resume requested')]));
     await page.getByRole('button', { name: 'Stop run' }).click();
     await expect.poll(status, { timeout: 60_000 }).toBe('stopped');
     // A completed run cannot be paused; the server's refusal would be shown (here the button is disabled).

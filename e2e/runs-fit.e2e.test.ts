@@ -28,18 +28,29 @@ function seed(dataDir: string): string[] {
       const lm = i % 2 === 0;
       const spec = RunSpec.parse(
         lm
-          ? { preset: 'mlbl-b', name: `mlbl-b flickr8k sweep lr=0.0${i} with a rather long descriptive name`, tags: ['sweep', `lr-${i}`, 'flickr8k'], params: { dataset: `ds-mxb0s8o5-36eafd${i}`, extractor: 'run-lenet-extractor', epochs: 4 } }
+          ? {
+              preset: 'mlbl-b',
+              name: `mlbl-b flickr8k sweep lr=0.0${i} with a rather long descriptive name`,
+              tags: ['sweep', `lr-${i}`, 'flickr8k'],
+              params: { dataset: `ds-mxb0s8o5-36eafd${i}`, extractor: 'run-lenet-extractor', epochs: 4 },
+            }
           : { preset: 'lenet5-mnist', name: `lenet5 baseline ${i}`, tags: ['baseline'], params: { epochs: 2 } },
       );
       store.createRun({ id, name: spec.name ?? id, spec, createdAt: Date.UTC(2026, 11, 1, 10, i) });
       store.updateRun(id, { status: 'running', startedAt: Date.UTC(2026, 11, 1, 10, i) });
       // Loss per step with its own wall clock per run; validation perplexity per epoch.
       const pts = [];
-      for (let k = 0; k < POINTS; k++) pts.push({ key: 'loss', step: k + 1, epoch: (k + 1) / 5000, wallTime: (k + 1) * (0.05 + i * 0.001), value: 6 / Math.sqrt(k + 2) + 0.01 * Math.sin(k) });
-      for (let e = 0; e <= 4; e++) pts.push({ key: 'val_perplexity', step: e * 5000, epoch: e, wallTime: e * 250, value: [1397, 41, 33, 29, 27.1][e] as number });
+      for (let k = 0; k < POINTS; k++)
+        pts.push({ key: 'loss', step: k + 1, epoch: (k + 1) / 5000, wallTime: (k + 1) * (0.05 + i * 0.001), value: 6 / Math.sqrt(k + 2) + 0.01 * Math.sin(k) });
+      for (let e = 0; e <= 4; e++)
+        pts.push({ key: 'val_perplexity', step: e * 5000, epoch: e, wallTime: e * 250, value: [1397, 41, 33, 29, 27.1][e] as number });
       for (let e = 1; e <= 4; e++) pts.push({ key: 'val_accuracy', step: e * 5000, epoch: e, wallTime: e * 250, value: 0.97 + e * 0.0005 });
       store.insertMetrics(id, pts);
-      store.updateRun(id, { status: 'completed', endedAt: Date.UTC(2026, 11, 1, 10, i, 30), summary: { loss: 0.0431, val_perplexity: 27.1, val_accuracy: 0.9721 } });
+      store.updateRun(id, {
+        status: 'completed',
+        endedAt: Date.UTC(2026, 11, 1, 10, i, 30),
+        summary: { loss: 0.0431, val_perplexity: 27.1, val_accuracy: 0.9721 },
+      });
       store.updateRunMeta(id, { notes: 'A note that goes on about what this run tried and why, long enough to need shortening in a table cell.' });
       ids.push(id);
     }
@@ -79,7 +90,12 @@ describe('runs table width and chart glitches at 1440x900 (serve mode, Chromium)
     await page.screenshot({ path: path.join(RESULTS, 'runs-fit-table.png'), fullPage: true });
     const m = await page.getByTestId('runs-table').evaluate((t) => {
       const wrap = t.parentElement as HTMLElement;
-      return { right: t.getBoundingClientRect().right, wrapScroll: wrap.scrollWidth, wrapClient: wrap.clientWidth, docScroll: document.documentElement.scrollWidth };
+      return {
+        right: t.getBoundingClientRect().right,
+        wrapScroll: wrap.scrollWidth,
+        wrapClient: wrap.clientWidth,
+        docScroll: document.documentElement.scrollWidth,
+      };
     });
     expect(m.docScroll, JSON.stringify(m)).toBeLessThanOrEqual(1440);
     expect(m.wrapScroll, JSON.stringify(m)).toBeLessThanOrEqual(m.wrapClient);
@@ -123,10 +139,13 @@ describe('runs table width and chart glitches at 1440x900 (serve mode, Chromium)
     for (const metric of ['loss', 'val_perplexity', 'val_accuracy']) {
       await page.getByTestId('compare-metric').selectOption(metric);
       await expect.poll(() => chart.getAttribute('data-metric')).toBe(metric);
-      const ticks = await chart.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').evaluateAll((ts) =>
-        ts.map((t) => ({ text: t.textContent ?? '', box: t.getBoundingClientRect().toJSON() as DOMRect })),
-      );
-      const plot = await chart.locator('.recharts-cartesian-grid').first().evaluate((g) => g.getBoundingClientRect().left);
+      const ticks = await chart
+        .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+        .evaluateAll((ts) => ts.map((t) => ({ text: t.textContent ?? '', box: t.getBoundingClientRect().toJSON() as DOMRect })));
+      const plot = await chart
+        .locator('.recharts-cartesian-grid')
+        .first()
+        .evaluate((g) => g.getBoundingClientRect().left);
       expect(ticks.length).toBeGreaterThan(1);
       expect(new Set(ticks.map((t) => t.text)).size, ticks.map((t) => t.text).join(' | ')).toBe(ticks.length);
       const sorted = ticks.map((t) => t.box).sort((a, b) => a.top - b.top);

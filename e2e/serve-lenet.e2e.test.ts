@@ -119,7 +119,10 @@ describe('serve mode in Chromium: a LeNet-5 run from the form', () => {
       await page.waitForTimeout(100);
     }
     if (st !== 'completed') {
-      const err = await page.getByTestId('run-error').textContent().catch(() => null);
+      const err = await page
+        .getByTestId('run-error')
+        .textContent()
+        .catch(() => null);
       throw new Error(`run ended ${st}: ${err ?? '(no error text)'}\n--- server output ---\n${s.output()}`);
     }
     const grew = runningCounts.some((n, i) => i > 0 && n > (runningCounts[0] as number));
@@ -136,7 +139,9 @@ describe('serve mode in Chromium: a LeNet-5 run from the form', () => {
     const d = (await page.locator('[data-testid="loss-chart"] .line-raw path.recharts-line-curve').first().getAttribute('d')) ?? '';
     expect((d.match(/[ML]/g) ?? []).length).toBe(n);
     // A filter snapshot per epoch (the engine may add one of the initial weights), drawn as canvases; logs arrived.
-    await expect.poll(async () => Number((await page.getByTestId('filters-panel').getAttribute('data-snapshots')) ?? '0'), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number((await page.getByTestId('filters-panel').getAttribute('data-snapshots')) ?? '0'), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
     await expect.poll(async () => Number((await page.getByTestId('filter-grid').getAttribute('data-count')) ?? '0'), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="filter-grid"] canvas').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-testid="run-logs"] .log-line').count()).toBeGreaterThan(0);

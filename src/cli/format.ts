@@ -10,8 +10,13 @@ export function progressLine(p: { epoch: number; epochs: number; step: number; s
 export function formatRunsTable(runs: RunRecord[]): string {
   if (!runs.length) return 'no runs yet';
   const rows = runs.map((r) => [
-    r.id, r.status, r.preset, r.backend ?? '-', new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
-    r.summary.val_accuracy !== undefined ? `${(r.summary.val_accuracy * 100).toFixed(2)}%` : '-', r.name,
+    r.id,
+    r.status,
+    r.preset,
+    r.backend ?? '-',
+    new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+    r.summary.val_accuracy !== undefined ? `${(r.summary.val_accuracy * 100).toFixed(2)}%` : '-',
+    r.name,
   ]);
   const head = ['id', 'status', 'preset', 'backend', 'created', 'val acc', 'name'];
   const all = [head, ...rows];

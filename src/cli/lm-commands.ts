@@ -19,7 +19,9 @@ export const LM_USAGE = `  mlbl features (--from-run ID | --model PATH/model.jso
       captions for image files (features extracted with the run's extractor); every word with
       its probability in --json`;
 
-const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
+const out = (o: unknown): void => {
+  process.stdout.write(JSON.stringify(o) + '\n');
+};
 
 function openHost(dataDir: string | undefined): Host {
   return createHost({ dataDir: resolveDataDir(dataDir), transport: 'websocket', concurrency: 0 });
@@ -59,12 +61,20 @@ function formatFeatureSets(sets: FeatureSetRecord[]): string {
 
 export async function cmdFeatures(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
-    options: { 'from-run': { type: 'string' }, model: { type: 'string' }, layer: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
+    args,
+    allowPositionals: true,
+    options: {
+      'from-run': { type: 'string' },
+      model: { type: 'string' },
+      layer: { type: 'string' },
+      dataset: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
   });
   if (positionals[0] === 'list') {
     return withHost(values['data-dir'], async (host) => {
-      const sets = await host.dispatch('features.list', { datasetId: values.dataset }) as FeatureSetRecord[];
+      const sets = (await host.dispatch('features.list', { datasetId: values.dataset })) as FeatureSetRecord[];
       process.stdout.write(values.json ? JSON.stringify(sets) + '\n' : formatFeatureSets(sets) + '\n');
       return 0;
     });
@@ -80,20 +90,38 @@ export async function cmdFeatures(args: string[]): Promise<number> {
       (p) => {
         const line = `features (${p.layer}): ${p.done}/${p.total} images${p.skipped ? ` (${p.skipped} from an earlier extraction)` : ''}${p.imagesPerSecond > 0 ? `, ${p.imagesPerSecond.toFixed(1)} images/s` : ''}${p.failed ? `, ${p.failed} failed` : ''}`;
         if (tty) process.stderr.write(`\r\x1b[K${line}`);
-        else if (Date.now() - lastLine > 2000 || p.done === p.total) { process.stderr.write(line + '\n'); lastLine = Date.now(); }
+        else if (Date.now() - lastLine > 2000 || p.done === p.total) {
+          process.stderr.write(line + '\n');
+          lastLine = Date.now();
+        }
       },
     );
     if (tty) process.stderr.write('\r\x1b[K');
     const s = r.set;
     if (values.json) {
-      out({ ...toRecord(s), failed: s.failed, total: s.total, cached: r.cached, computed: r.computed, resumedFrom: r.resumedFrom, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond });
+      out({
+        ...toRecord(s),
+        failed: s.failed,
+        total: s.total,
+        cached: r.cached,
+        computed: r.computed,
+        resumedFrom: r.resumedFrom,
+        seconds: r.seconds,
+        imagesPerSecond: r.imagesPerSecond,
+      });
     } else {
-      process.stdout.write([
-        `feature set ${s.id}: ${s.rows} x ${s.dim} (${s.model}, layer ${s.layer}) for dataset ${s.datasetId}${s.complete ? '' : ' (incomplete)'}`,
-        `  ${s.path}`,
-        r.cached ? '  cached: nothing extracted' : `  extracted ${r.computed} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} images/s)${r.resumedFrom ? `, resumed after ${r.resumedFrom}` : ''}`,
-        s.failed ? `  ${s.failed} images could not be decoded` : '',
-      ].filter(Boolean).join('\n') + '\n');
+      process.stdout.write(
+        [
+          `feature set ${s.id}: ${s.rows} x ${s.dim} (${s.model}, layer ${s.layer}) for dataset ${s.datasetId}${s.complete ? '' : ' (incomplete)'}`,
+          `  ${s.path}`,
+          r.cached
+            ? '  cached: nothing extracted'
+            : `  extracted ${r.computed} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} images/s)${r.resumedFrom ? `, resumed after ${r.resumedFrom}` : ''}`,
+          s.failed ? `  ${s.failed} images could not be decoded` : '',
+        ]
+          .filter(Boolean)
+          .join('\n') + '\n',
+      );
     }
     return s.complete ? 0 : 1;
   });
@@ -108,7 +136,8 @@ export function formatEval(r: EvalReport): string {
     `BLEU-1..4    ${[r.bleu1, r.bleu2, r.bleu3, r.bleu4].map((v) => v.toFixed(4)).join('  ')}  (beam ${r.beam})`,
   ];
   if (r.retrieval) {
-    const f = (s: { r1: number; r5: number; r10: number; medr: number; queries: number }): string => `R@1 ${pct(s.r1)}  R@5 ${pct(s.r5)}  R@10 ${pct(s.r10)}  median rank ${s.medr}  (${s.queries} queries)`;
+    const f = (s: { r1: number; r5: number; r10: number; medr: number; queries: number }): string =>
+      `R@1 ${pct(s.r1)}  R@5 ${pct(s.r5)}  R@10 ${pct(s.r10)}  median rank ${s.medr}  (${s.queries} queries)`;
     l.push(`text->image  ${f(r.retrieval.textToImage)}`, `image->text  ${f(r.retrieval.imageToText)}`);
   } else l.push('retrieval    - (LBL has no image path)');
   l.push(`${r.seconds.toFixed(1)} s`);
@@ -117,10 +146,16 @@ export function formatEval(r: EvalReport): string {
 
 export async function cmdEval(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
+    args,
+    allowPositionals: true,
     options: {
-      dataset: { type: 'string' }, split: { type: 'string', default: 'test' }, beam: { type: 'string', default: '3' }, checkpoint: { type: 'string', default: 'best' },
-      'max-length': { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' },
+      dataset: { type: 'string' },
+      split: { type: 'string', default: 'test' },
+      beam: { type: 'string', default: '3' },
+      checkpoint: { type: 'string', default: 'best' },
+      'max-length': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
     },
   });
   const [runId, ...extra] = positionals;
@@ -131,9 +166,13 @@ export async function cmdEval(args: string[]): Promise<number> {
   const maxLength = intOption('max-length', values['max-length'], 1, 100);
   return withHost(values['data-dir'], async (host) => {
     const tty = !values.json && process.stderr.isTTY;
-    const r = await host.lm.evaluate(runId, { dataset: values.dataset, split: values.split as SplitChoice, beam, maxLength, checkpoint: values.checkpoint }, (m) => {
-      if (tty) process.stderr.write(`\r\x1b[K${m}`);
-    });
+    const r = await host.lm.evaluate(
+      runId,
+      { dataset: values.dataset, split: values.split as SplitChoice, beam, maxLength, checkpoint: values.checkpoint },
+      (m) => {
+        if (tty) process.stderr.write(`\r\x1b[K${m}`);
+      },
+    );
     if (tty) process.stderr.write('\r\x1b[K');
     if (values.json) out(r);
     else process.stdout.write(formatEval(r) + '\n');
@@ -143,10 +182,17 @@ export async function cmdEval(args: string[]): Promise<number> {
 
 export async function cmdCaption(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
+    args,
+    allowPositionals: true,
     options: {
-      beam: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string', default: '0' }, 'max-length': { type: 'string', default: '20' }, seed: { type: 'string', default: '1' },
-      checkpoint: { type: 'string', default: 'best' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' },
+      beam: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string', default: '0' },
+      'max-length': { type: 'string', default: '20' },
+      seed: { type: 'string', default: '1' },
+      checkpoint: { type: 'string', default: 'best' },
+      json: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
     },
   });
   const [runId, ...files] = positionals;
@@ -161,7 +207,15 @@ export async function cmdCaption(args: string[]): Promise<number> {
   const topK = intOption('top-k', values['top-k'], 0, 100_000) as number;
   if (topK > 0 && values.temperature === undefined) throw new Error('--top-k applies to sampling: give --temperature T as well');
   const method = values.temperature !== undefined ? 'sample' : beam > 1 ? 'beam' : 'greedy';
-  const opts = { checkpoint: values.checkpoint, method, beam, temperature, topK, maxLength: intOption('max-length', values['max-length'], 1, 100) as number, seed: intOption('seed', values.seed, 0, 2 ** 31 - 1) as number } as const;
+  const opts = {
+    checkpoint: values.checkpoint,
+    method,
+    beam,
+    temperature,
+    topK,
+    maxLength: intOption('max-length', values['max-length'], 1, 100) as number,
+    seed: intOption('seed', values.seed, 0, 2 ** 31 - 1) as number,
+  } as const;
   return withHost(values['data-dir'], async (host) => {
     const r = await host.lm.captionFiles(runId, files, opts);
     if (values.json) out({ runId, checkpoint: r[0]?.caption.checkpoint ?? null, captions: r.map((c) => ({ file: c.file, ...c.caption })) });

@@ -43,18 +43,32 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case 'serve': return await cmdServe(rest);
-      case 'train': return await cmdTrain(rest);
-      case 'resume': return await cmdResume(rest);
-      case 'runs': return await cmdRuns(rest);
-      case 'info': return await cmdInfo(rest);
-      case 'import': return await cmdImport(rest);
-      case 'datasets': return await cmdDatasets(rest);
-      case 'features': return await cmdFeatures(rest);
-      case 'eval': return await cmdEval(rest);
-      case 'caption': return await cmdCaption(rest);
-      case 'export': return await cmdExport(rest);
-      case undefined: case 'help': case '--help': case '-h':
+      case 'serve':
+        return await cmdServe(rest);
+      case 'train':
+        return await cmdTrain(rest);
+      case 'resume':
+        return await cmdResume(rest);
+      case 'runs':
+        return await cmdRuns(rest);
+      case 'info':
+        return await cmdInfo(rest);
+      case 'import':
+        return await cmdImport(rest);
+      case 'datasets':
+        return await cmdDatasets(rest);
+      case 'features':
+        return await cmdFeatures(rest);
+      case 'eval':
+        return await cmdEval(rest);
+      case 'caption':
+        return await cmdCaption(rest);
+      case 'export':
+        return await cmdExport(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
         process.stdout.write(USAGE + '\n');
         return cmd === undefined ? 2 : 0;
       default:
@@ -68,14 +82,24 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function cmdTrain(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { preset: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      preset: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   if (!values.preset) throw new Error(`--preset is required (one of ${PRESETS.join(', ')})`);
   if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset ${values.preset}: unknown preset (one of ${PRESETS.join(', ')})`);
   const spec = applyOverrides(values.preset as PresetName, values.set);
   const json = values.json;
   const tty = !json && process.stderr.isTTY;
   const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
-  const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
+  const out = (o: unknown): void => {
+    process.stdout.write(JSON.stringify(o) + '\n');
+  };
   host.subscribe((event, payload) => {
     if (json) {
       if (event === 'run.metrics') out({ event, points: (payload as { points: unknown[] }).points });
@@ -97,7 +121,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   let run: RunRecord;
   try {
-    run = await host.dispatch('runs.create', { spec }) as RunRecord;
+    run = (await host.dispatch('runs.create', { spec })) as RunRecord;
   } catch (e) {
     process.off('SIGINT', onSigint);
     await host.close();
@@ -110,7 +134,12 @@ async function cmdTrain(args: string[]): Promise<number> {
   await host.close();
   if (tty) process.stderr.write('\r\x1b[K');
   if (json) out({ event: 'run.finished', id: final.id, status: final.status, backend: final.backend, error: final.error, metrics: final.summary });
-  else process.stdout.write(`${final.status}: ${Object.entries(final.summary).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}${final.error ? `\nerror: ${final.error}` : ''}\n`);
+  else
+    process.stdout.write(
+      `${final.status}: ${Object.entries(final.summary)
+        .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+        .join(', ')}${final.error ? `\nerror: ${final.error}` : ''}\n`,
+    );
   if (final.status !== 'completed') {
     if (json) process.stderr.write(`mlbl train: run ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
     return 1;
@@ -124,7 +153,7 @@ async function cmdRuns(args: string[]): Promise<number> {
   const host = openReadOnlyHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
   let runs: RunRecord[];
   try {
-    runs = await host.dispatch('runs.list', { limit: 10_000 }) as RunRecord[];
+    runs = (await host.dispatch('runs.list', { limit: 10_000 })) as RunRecord[];
   } finally {
     host.close();
   }
@@ -137,14 +166,18 @@ async function cmdInfo(args: string[]): Promise<number> {
   const host = openReadOnlyHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
   let info: SystemInfo;
   try {
-    info = await host.dispatch('system.info', {}) as SystemInfo;
+    info = (await host.dispatch('system.info', {})) as SystemInfo;
   } finally {
     host.close();
   }
   if (values.json) process.stdout.write(JSON.stringify(info) + '\n');
   else {
     const i = info;
-    process.stdout.write(`data directory: ${i.dataDir}\nversions: ${Object.entries(i.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\ndefault backend: ${i.defaultBackend}\n`);
+    process.stdout.write(
+      `data directory: ${i.dataDir}\nversions: ${Object.entries(i.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\ndefault backend: ${i.defaultBackend}\n`,
+    );
     for (const b of i.backends) process.stdout.write(`  ${b.available ? '✓' : '✗'} ${b.name}${b.reason ? ` (${b.reason})` : ''}\n`);
   }
   return 0;

@@ -13,13 +13,19 @@ export const RESUME_USAGE = `  mlbl resume RUN_ID [--json] [--data-dir DIR]
       last good checkpoint: the step count goes on, nothing is recorded twice`;
 
 export async function cmdResume(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new Error('expected one run id: mlbl resume RUN_ID (see `mlbl runs`)');
   const json = values.json;
   const tty = !json && process.stderr.isTTY;
   const host = createHost({ dataDir: resolveDataDir(values['data-dir']), transport: 'websocket' });
-  const out = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
+  const out = (o: unknown): void => {
+    process.stdout.write(JSON.stringify(o) + '\n');
+  };
   host.subscribe((event, payload) => {
     const runId = (payload as { runId?: string }).runId;
     if (runId !== undefined && runId !== id) return;
@@ -35,7 +41,7 @@ export async function cmdResume(args: string[]): Promise<number> {
   if (tty) host.runs.onProgress((_id, p) => process.stderr.write('\r\x1b[K' + progressLine(p)));
   let run: RunRecord;
   try {
-    run = await host.dispatch('runs.resume', { id }) as RunRecord;
+    run = (await host.dispatch('runs.resume', { id })) as RunRecord;
   } catch (e) {
     await host.close();
     throw e;
@@ -55,7 +61,12 @@ export async function cmdResume(args: string[]): Promise<number> {
   await host.close();
   if (tty) process.stderr.write('\r\x1b[K');
   if (json) out({ event: 'run.finished', id: final.id, status: final.status, backend: final.backend, error: final.error, metrics: final.summary });
-  else process.stdout.write(`${final.status}: ${Object.entries(final.summary).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}${final.error ? `\nerror: ${final.error}` : ''}\n`);
+  else
+    process.stdout.write(
+      `${final.status}: ${Object.entries(final.summary)
+        .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+        .join(', ')}${final.error ? `\nerror: ${final.error}` : ''}\n`,
+    );
   if (final.status !== 'completed') {
     if (json) process.stderr.write(`mlbl resume: run ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
     return 1;

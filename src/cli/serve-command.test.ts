@@ -17,8 +17,13 @@ let stderr = '';
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-serve-cli-'));
-  child = spawn(process.execPath, [path.join(root, 'bin/mlbl.js'), 'serve', '--port', '0', '--data-dir', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child = spawn(process.execPath, [path.join(root, 'bin/mlbl.js'), 'serve', '--port', '0', '--data-dir', dir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -40,12 +45,19 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const get = (target: string, headers: string[] = []): string => [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headers].join('\r\n') + '\r\n\r\n';
+const get = (target: string, headers: string[] = []): string =>
+  [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headers].join('\r\n') + '\r\n\r\n';
 
 async function systemInfo(): Promise<{ ok: boolean }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`);
-  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
-  const reply = await new Promise<{ ok: boolean }>((r) => { ws.once('message', (d) => r(JSON.parse(d.toString()) as { ok: boolean })); ws.send(JSON.stringify({ id: 1, method: 'system.info', input: {} })); });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  const reply = await new Promise<{ ok: boolean }>((r) => {
+    ws.once('message', (d) => r(JSON.parse(d.toString()) as { ok: boolean }));
+    ws.send(JSON.stringify({ id: 1, method: 'system.info', input: {} }));
+  });
   ws.close();
   return reply;
 }
@@ -78,13 +90,16 @@ describe('mlbl serve (the CLI, as a child process)', () => {
     const before = rssMb(child.pid as number);
     const { socket } = await rawWebSocket(port, token);
     const N = 20_000;
-    for (let i = 0; i < N; i += 500) socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
+    for (let i = 0; i < N; i += 500)
+      socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
     let peak = before;
     for (let t = 0; t < 40; t++) {
       await new Promise((r) => setTimeout(r, 100));
       peak = Math.max(peak, rssMb(child.pid as number));
     }
-    console.log(`mlbl serve RSS: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak while a client sent ${N} requests (${(N * 4 / 1000).toFixed(0)} MB of replies) without reading`);
+    console.log(
+      `mlbl serve RSS: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak while a client sent ${N} requests (${((N * 4) / 1000).toFixed(0)} MB of replies) without reading`,
+    );
     expect(peak - before).toBeLessThan(40);
     socket.destroy();
     expect(await systemInfo()).toMatchObject({ ok: true });

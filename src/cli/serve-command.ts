@@ -7,7 +7,10 @@ import { serve } from '../main/server/serve';
 
 /** `mlbl serve`: the UI and API on a loopback port until SIGINT/SIGTERM. */
 export async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8765' }, 'data-dir': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8765' }, 'data-dir': { type: 'string' } },
+  });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: expected a port number 0..65535`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) {

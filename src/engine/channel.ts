@@ -6,7 +6,10 @@ import { checkHostToEngine, type EngineToHost, type HostToEngine } from '../shar
  * from the host is checked against the protocol; an invalid one is dropped with a warning (on
  * stderr and back to the host, which logs it), never acted on.
  */
-interface ParentPort { postMessage(m: unknown): void; on(ev: 'message', cb: (e: { data: unknown }) => void): void }
+interface ParentPort {
+  postMessage(m: unknown): void;
+  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
+}
 
 export interface Channel {
   send(msg: EngineToHost): void;
@@ -32,6 +35,13 @@ export function parentChannel(): Channel {
   if (!process.send) throw new Error('the engine must be started by the workbench (no IPC channel to a parent process)');
   // A host that dies (even by kill -9) closes the channel: do not train on as an orphan.
   process.on('disconnect', () => process.exit(2));
-  const send = (m: EngineToHost): void => { process.send?.(m); };
-  return { send, onMessage: (cb) => { process.on('message', checked(send, cb)); } };
+  const send = (m: EngineToHost): void => {
+    process.send?.(m);
+  };
+  return {
+    send,
+    onMessage: (cb) => {
+      process.on('message', checked(send, cb));
+    },
+  };
 }

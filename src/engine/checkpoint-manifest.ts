@@ -15,12 +15,24 @@ import path from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
 
-export interface ManifestEntry { name: string; bytes: number; sha256: string }
-interface ManifestJson { format: 'mlbl-checkpoint-manifest'; version: 1; files: ManifestEntry[]; writtenAt: number }
+export interface ManifestEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+interface ManifestJson {
+  format: 'mlbl-checkpoint-manifest';
+  version: 1;
+  files: ManifestEntry[];
+  writtenAt: number;
+}
 
 /** A damaged checkpoint: `reason` says which file and what is wrong with it, never the file's contents. */
 export class CheckpointDamagedError extends Error {
-  constructor(readonly dir: string, readonly reason: string) {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
     super(`checkpoint ${dir} is damaged (${reason})`);
     this.name = 'CheckpointDamagedError';
   }
@@ -145,7 +157,10 @@ export function verifyCheckpoint(dir: string, legacy: LegacySizes): void {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
 
-interface WeightsManifestGroup { paths: string[]; weights: { name: string; shape: number[]; dtype?: string; quantization?: { dtype: string } }[] }
+interface WeightsManifestGroup {
+  paths: string[];
+  weights: { name: string; shape: number[]; dtype?: string; quantization?: { dtype: string } }[];
+}
 
 function readJson(dir: string, name: string): { json: Record<string, unknown> } | { damaged: string } {
   let text: string;

@@ -54,7 +54,9 @@ export function injectedFault(spec = process.env.MLBL_FAULT): Fault | null {
         return;
       }
       const until = Date.now() + 3_600_000;
-      while (Date.now() < until) { /* hang: ignore everything, including stop requests */ }
+      while (Date.now() < until) {
+        /* hang: ignore everything, including stop requests */
+      }
     },
   };
 }

@@ -14,12 +14,18 @@ let backend: Promise<unknown> | null = null;
 
 function dispatch(job: EngineJob, progress: (p: unknown) => void): Promise<unknown> {
   switch (job.kind) {
-    case 'features': return runFeatureJob(job, progress);
-    case 'lm-eval': return runEvalJob(job, progress);
-    case 'lm-decode': return runDecodeJob(job);
-    case 'lm-retrieve': return runRetrieveJob(job);
-    case 'lm-caption-split': return runCaptionSplitJob(job);
-    default: return Promise.reject(new Error(`unknown job ${(job as { kind: string }).kind}`));
+    case 'features':
+      return runFeatureJob(job, progress);
+    case 'lm-eval':
+      return runEvalJob(job, progress);
+    case 'lm-decode':
+      return runDecodeJob(job);
+    case 'lm-retrieve':
+      return runRetrieveJob(job);
+    case 'lm-caption-split':
+      return runCaptionSplitJob(job);
+    default:
+      return Promise.reject(new Error(`unknown job ${(job as { kind: string }).kind}`));
   }
 }
 

@@ -62,7 +62,13 @@ async function run(msg: Extract<HostToEngine, { type: 'start' }>): Promise<void>
   const log = (message: string): void => channel.send({ type: 'log', level: 'info', message });
   const choice = await selectBackend(spec.params.backend, log);
   channel.send({ type: 'started', backend: choice.backend, seed: spec.params.seed, skipped: choice.skipped });
-  const ctx: TrainContext = { emit: (m: EngineToHost) => channel.send(m), stopRequested: () => stop, pauseRequested: () => pause, runDir: msg.runDir, resumeFrom: msg.resumeFrom };
+  const ctx: TrainContext = {
+    emit: (m: EngineToHost) => channel.send(m),
+    stopRequested: () => stop,
+    pauseRequested: () => pause,
+    runDir: msg.runDir,
+    resumeFrom: msg.resumeFrom,
+  };
   const result = await train(spec, ctx);
   channel.send({ type: 'done', outcome: result.outcome, summary: result.summary });
 }

@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, METHOD_NAMES, methods, type FilterSnapshot, type MethodName, type MethodOutput, type MethodParsedInput, type SystemInfo } from '../shared/api';
+import {
+  ApiError,
+  METHOD_NAMES,
+  methods,
+  type FilterSnapshot,
+  type MethodName,
+  type MethodOutput,
+  type MethodParsedInput,
+  type SystemInfo,
+} from '../shared/api';
 import { formatZodError } from '../shared/run-spec';
 import type { DatasetService } from './datasets/service';
 import { exportRun } from './exports/export';
@@ -60,7 +69,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       // Downsampled from the stored block summaries (store/metric-blocks.ts), here; a query that must
       // read many raw rows (maxPoints 100,000 of 1,000,000) runs in a worker, off the event loop.
       const rows = wanted.reduce((n, key) => n + rowsToRead(store.db, id, key, maxPoints, downsample), 0);
-      if (rows > OFFLOAD_ROWS) return seriesResult(await offloop.run({ kind: 'metrics-query', dbFile: store.file, runId: id, keys: wanted, maxPoints, method: downsample }));
+      if (rows > OFFLOAD_ROWS)
+        return seriesResult(await offloop.run({ kind: 'metrics-query', dbFile: store.file, runId: id, keys: wanted, maxPoints, method: downsample }));
       return wanted.map((key) => store.metricSeries(id, key, maxPoints, downsample));
     },
     'runs.samples': ({ id, limit }) => (mustRun(id), store.samples(id, limit)),
@@ -108,14 +118,20 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'datasets.split': ({ id, split }) => datasets.split(id, split),
     'datasets.delete': ({ id }) => datasets.delete(id),
     // Native dialogs exist only in the desktop app, whose main process answers them (electron/dialogs.ts).
-    'dialog.openPath': () => { throw new ApiError('not_available', 'native file dialogs are not available in the browser: type the path'); },
-    'dialog.saveFiles': () => { throw new ApiError('not_available', 'native save dialogs are not available in the browser: the files download instead'); },
+    'dialog.openPath': () => {
+      throw new ApiError('not_available', 'native file dialogs are not available in the browser: type the path');
+    },
+    'dialog.saveFiles': () => {
+      throw new ApiError('not_available', 'native save dialogs are not available in the browser: the files download instead');
+    },
     'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: runs.concurrency }),
   };
 }
 
 /** The dataset methods that only read the database (also offered by the read-only host). */
-function datasetReads(datasets: DatasetService): Pick<Handlers, 'datasets.list' | 'datasets.get' | 'datasets.items' | 'datasets.item' | 'datasets.stats' | 'datasets.skipped'> {
+function datasetReads(
+  datasets: DatasetService,
+): Pick<Handlers, 'datasets.list' | 'datasets.get' | 'datasets.items' | 'datasets.item' | 'datasets.stats' | 'datasets.skipped'> {
   return {
     'datasets.list': () => datasets.list(),
     'datasets.get': ({ id }) => datasets.get(id),
@@ -130,7 +146,13 @@ function datasetReads(datasets: DatasetService): Pick<Handlers, 'datasets.list' 
  * The handlers of a host that only reads (host.ts, openReadOnlyHost): run records as stored,
  * dataset browsing and system info. Every other method answers not_available.
  */
-export function readOnlyHandlers(ctx: { runs: RunView; datasets: DatasetService; dataDir: string; transport: SystemInfo['transport']; concurrency: number }): Partial<Handlers> {
+export function readOnlyHandlers(ctx: {
+  runs: RunView;
+  datasets: DatasetService;
+  dataDir: string;
+  transport: SystemInfo['transport'];
+  concurrency: number;
+}): Partial<Handlers> {
   const { runs } = ctx;
   return {
     'runs.list': ({ status, limit }) => runs.list({ status, limit }),

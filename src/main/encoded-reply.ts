@@ -17,7 +17,7 @@ export function withEncodedJson<T extends object>(value: T, json: Uint8Array): T
 
 /** The UTF-8 JSON of a result, when whoever made it encoded it already. */
 export function encodedJson(value: unknown): Uint8Array | undefined {
-  return value !== null && typeof value === 'object' ? ((value as { [ENCODED]?: Uint8Array })[ENCODED]) : undefined;
+  return value !== null && typeof value === 'object' ? (value as { [ENCODED]?: Uint8Array })[ENCODED] : undefined;
 }
 
 /**

@@ -11,10 +11,13 @@ import type { HostToMain, MainToHost } from './electron/host-protocol';
 import { createHost, type Host } from './host';
 import { installSafetyNet } from './server/safety-net';
 
-interface ParentPort { postMessage(m: unknown): void; on(ev: 'message', cb: (e: { data: unknown }) => void): void }
+interface ParentPort {
+  postMessage(m: unknown): void;
+  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
+}
 const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
 if (!port) {
-  process.stderr.write('host-process.js runs only as the desktop app\'s utility process (no parentPort)\n');
+  process.stderr.write("host-process.js runs only as the desktop app's utility process (no parentPort)\n");
   process.exit(2);
 }
 const post = (m: HostToMain): void => port.postMessage(m);
@@ -34,12 +37,17 @@ function init(dataDir: string): void {
     return;
   }
   host.subscribe((event, payload) => post({ type: 'event', event, payload }));
-  host.runs.onProgress((runId, p) => post({ type: 'progress', runId, fraction: Math.min(1, (p.epoch - 1 + p.step / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)) }));
+  host.runs.onProgress((runId, p) =>
+    post({ type: 'progress', runId, fraction: Math.min(1, (p.epoch - 1 + p.step / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)) }),
+  );
   post({ type: 'ready', dataDir });
 }
 
 async function call(id: number, method: string, input: unknown): Promise<void> {
-  if (!host) { post({ type: 'reply', id, reply: { ok: false, error: { code: 'internal', message: 'the host process has no data folder open' } } }); return; }
+  if (!host) {
+    post({ type: 'reply', id, reply: { ok: false, error: { code: 'internal', message: 'the host process has no data folder open' } } });
+    return;
+  }
   try {
     post({ type: 'reply', id, reply: { ok: true, result: await host.dispatch(method, input) } });
   } catch (e) {
@@ -54,9 +62,11 @@ port.on('message', (e) => {
   else if (m.type === 'call') void call(m.id, m.method, m.input);
   else if (m.type === 'close') {
     // Runs still training end `interrupted` (resumable), as when serve mode stops.
-    void (host?.close() ?? Promise.resolve()).catch((err: Error) => process.stderr.write(`mlbl host: close failed: ${err.message}\n`)).finally(() => {
-      post({ type: 'closed' });
-      setTimeout(() => process.exit(0), 50);
-    });
+    void (host?.close() ?? Promise.resolve())
+      .catch((err: Error) => process.stderr.write(`mlbl host: close failed: ${err.message}\n`))
+      .finally(() => {
+        post({ type: 'closed' });
+        setTimeout(() => process.exit(0), 50);
+      });
   }
 });

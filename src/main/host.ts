@@ -62,10 +62,17 @@ function eventHub(): { publish: EventListener; subscribe(l: EventListener): () =
   return {
     publish: (event, payload) => {
       for (const l of listeners) {
-        try { l(event, payload); } catch (e) { process.stderr.write(`mlbl: event listener failed: ${(e as Error).message}\n`); }
+        try {
+          l(event, payload);
+        } catch (e) {
+          process.stderr.write(`mlbl: event listener failed: ${(e as Error).message}\n`);
+        }
       }
     },
-    subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
   };
 }
 
@@ -91,7 +98,14 @@ export function createHost(o: HostOptions): Host {
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
   const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, dataDir, transport }));
   return {
-    store, runs, datasets, features, lm, offloop, dataDir, dispatch,
+    store,
+    runs,
+    datasets,
+    features,
+    lm,
+    offloop,
+    dataDir,
+    dispatch,
     subscribe: events.subscribe,
     async close() {
       foreign?.close();

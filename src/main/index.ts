@@ -61,8 +61,17 @@ function startHost(dataDir: string): HostLink {
     forkHost: () => forkUtility(paths.host, 'MLBL host', 'inherit'),
     forkEngine: (env) => forkUtility(paths.engine, 'MLBL engine', 'pipe', env),
     onEvent,
-    onProgress: (runId, f) => { progress.set(runId, f); showProgress(); },
-    onUnexpectedExit: (code) => { if (l === link) dialog.showErrorBox(APP_NAME, `The workbench's host process stopped (exit code ${code}). Runs that were training end as interrupted and can be resumed. Restart the app to continue.`); },
+    onProgress: (runId, f) => {
+      progress.set(runId, f);
+      showProgress();
+    },
+    onUnexpectedExit: (code) => {
+      if (l === link)
+        dialog.showErrorBox(
+          APP_NAME,
+          `The workbench's host process stopped (exit code ${code}). Runs that were training end as interrupted and can be resumed. Restart the app to continue.`,
+        );
+    },
   });
   l.ready.catch((e: Error) => dialog.showErrorBox(APP_NAME, `${e.message}\n\nChoose another data folder from the File menu.`));
   return l;
@@ -99,21 +108,42 @@ function navigate(hash: '#/new' | '#/datasets/import'): void {
 }
 
 function buildMenu(): void {
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(
-    { isPackaged: app.isPackaged, platform: process.platform, notifications: settings.notifications, appName: APP_NAME },
-    {
-      newRun: () => navigate('#/new'),
-      importDataset: () => navigate('#/datasets/import'),
-      openDataFolder: () => { if (link) void shell.openPath(link.dataDir); },
-      chooseDataFolder: () => { void chooseDataFolder(); },
-      about: () => { void dialog.showMessageBox({ type: 'info', title: `About ${APP_NAME}`, message: APP_NAME, detail: aboutDetail({ app: app.getVersion(), ...process.versions }, link?.dataDir ?? '(none open)') }); },
-      setNotifications: (on) => { settings = { ...settings, notifications: on }; writeSettings(settingsFile(), settings); },
-    },
-  )));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        { isPackaged: app.isPackaged, platform: process.platform, notifications: settings.notifications, appName: APP_NAME },
+        {
+          newRun: () => navigate('#/new'),
+          importDataset: () => navigate('#/datasets/import'),
+          openDataFolder: () => {
+            if (link) void shell.openPath(link.dataDir);
+          },
+          chooseDataFolder: () => {
+            void chooseDataFolder();
+          },
+          about: () => {
+            void dialog.showMessageBox({
+              type: 'info',
+              title: `About ${APP_NAME}`,
+              message: APP_NAME,
+              detail: aboutDetail({ app: app.getVersion(), ...process.versions }, link?.dataDir ?? '(none open)'),
+            });
+          },
+          setNotifications: (on) => {
+            settings = { ...settings, notifications: on };
+            writeSettings(settingsFile(), settings);
+          },
+        },
+      ),
+    ),
+  );
 }
 
 function createWindow(): BrowserWindow {
-  const state = restoreWindowState(readWindowState(windowStateFile()), screen.getAllDisplays().map((d) => d.workArea));
+  const state = restoreWindowState(
+    readWindowState(windowStateFile()),
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const w = new BrowserWindow(windowOptions(paths.preload, { bounds: state.bounds, devTools: !app.isPackaged }));
   if (state.maximized) w.maximize();
   w.once('ready-to-show', () => w.show());
@@ -124,14 +154,21 @@ function createWindow(): BrowserWindow {
 
 function main(): void {
   // One instance per user: a second launch focuses the first and exits.
-  if (!app.requestSingleInstanceLock()) { app.quit(); return; }
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
   app.on('second-instance', () => {
     if (!win) return;
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
   });
-  app.on('web-contents-created', (_e, contents) => guardWebContents(contents, rendererUrl, (url) => { void shell.openExternal(url); }));
+  app.on('web-contents-created', (_e, contents) =>
+    guardWebContents(contents, rendererUrl, (url) => {
+      void shell.openExternal(url);
+    }),
+  );
 
   void app.whenReady().then(() => {
     settings = readSettings(settingsFile());
@@ -146,10 +183,15 @@ function main(): void {
       showOpenDialog: (o) => (win ? dialog.showOpenDialog(win, o as Electron.OpenDialogOptions) : dialog.showOpenDialog(o as Electron.OpenDialogOptions)),
       showSaveDialog: (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)),
     });
-    ipcMain.handle('api.call', ipcApiHandler(() => (method, input) => (isDialogMethod(method) ? dialogs(method, input) : toHost(method, input)), rendererUrl));
+    ipcMain.handle(
+      'api.call',
+      ipcApiHandler(() => (method, input) => (isDialogMethod(method) ? dialogs(method, input) : toHost(method, input)), rendererUrl),
+    );
     buildMenu();
     win = createWindow();
-    win.on('closed', () => { win = null; });
+    win.on('closed', () => {
+      win = null;
+    });
   });
 
   app.on('window-all-closed', () => app.quit());

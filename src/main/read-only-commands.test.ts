@@ -33,7 +33,15 @@ function tableSums(): Record<string, string> {
     const tables = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
     const out: Record<string, string> = {};
     // Rows in a fixed order whatever the table's keys (some are WITHOUT ROWID).
-    for (const t of tables) out[t] = createHash('sha256').update((c.prepare(`SELECT * FROM "${t}"`).raw().all() as unknown[]).map((r) => JSON.stringify(r)).sort().join('\n')).digest('hex');
+    for (const t of tables)
+      out[t] = createHash('sha256')
+        .update(
+          (c.prepare(`SELECT * FROM "${t}"`).raw().all() as unknown[])
+            .map((r) => JSON.stringify(r))
+            .sort()
+            .join('\n'),
+        )
+        .digest('hex');
     return out;
   } finally {
     c.close();
@@ -66,10 +74,33 @@ function snapshot(): { db: string; walBytes: number; tables: Record<string, stri
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-readonly-'));
   db = path.join(dir, 'workbench.db');
-  trainer = spawn(process.execPath, [mlbl, 'train', '--preset', 'lenet5-mnist', '--json', '--data-dir', dir,
-    '--set', 'epochs=200', '--set', 'trainLimit=256', '--set', 'batchSize=32', '--set', 'validationLimit=100', '--set', 'testLimit=0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  trainer = spawn(
+    process.execPath,
+    [
+      mlbl,
+      'train',
+      '--preset',
+      'lenet5-mnist',
+      '--json',
+      '--data-dir',
+      dir,
+      '--set',
+      'epochs=200',
+      '--set',
+      'trainLimit=256',
+      '--set',
+      'batchSize=32',
+      '--set',
+      'validationLimit=100',
+      '--set',
+      'testLimit=0',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  trainer.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  trainer.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   // Training for real: the run is created and its first metrics are stored.
   runId = await new Promise<string>((resolve, reject) => {
     let out = '';

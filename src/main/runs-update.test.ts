@@ -20,7 +20,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const create = async (name: string) => (await host.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', name, tags: ['first'], params: { epochs: 1 } } })) as RunRecord;
+const create = async (name: string) =>
+  (await host.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', name, tags: ['first'], params: { epochs: 1 } } })) as RunRecord;
 
 describe('runs.update', () => {
   it('renames, retags and annotates a run; absent fields stay; the change is stored', async () => {
@@ -62,7 +63,13 @@ describe('runs.update', () => {
 describe('runs.metrics', () => {
   it('answers min-max and LTTB downsampling of a stored series through the handler', async () => {
     const run = await create('m');
-    const points = Array.from({ length: 50_000 }, (_, i) => ({ key: 'loss', step: i, epoch: i / 1000, wallTime: i / 100, value: i === 31_337 ? 99 : Math.cos(i / 3000) }));
+    const points = Array.from({ length: 50_000 }, (_, i) => ({
+      key: 'loss',
+      step: i,
+      epoch: i / 1000,
+      wallTime: i / 100,
+      value: i === 31_337 ? 99 : Math.cos(i / 3000),
+    }));
     for (let i = 0; i < points.length; i += 1000) host.store.insertMetrics(run.id, points.slice(i, i + 1000));
     host.store.insertMetrics(run.id, [{ key: 'val_accuracy', step: 999, epoch: 1, wallTime: 10, value: 0.9 }]);
     const [mm] = (await host.dispatch('runs.metrics', { id: run.id, keys: ['loss'], maxPoints: 400 })) as MetricSeries[];
@@ -72,7 +79,10 @@ describe('runs.metrics', () => {
     const [lt] = (await host.dispatch('runs.metrics', { id: run.id, keys: ['loss'], maxPoints: 400, downsample: 'lttb' })) as MetricSeries[];
     expect(lt?.points.length).toBe(400);
     const all = (await host.dispatch('runs.metrics', { id: run.id })) as MetricSeries[];
-    expect(all.map((s) => [s.key, s.total])).toEqual([['loss', 50_000], ['val_accuracy', 1]]);
+    expect(all.map((s) => [s.key, s.total])).toEqual([
+      ['loss', 50_000],
+      ['val_accuracy', 1],
+    ]);
     await expect(host.dispatch('runs.metrics', { id: run.id, downsample: 'average' })).rejects.toThrow(/input\.downsample/);
   });
 });

@@ -17,7 +17,8 @@ export class FileRefusedError extends Error {
 }
 
 const MiB = 1024 * 1024;
-export const fmtBytes = (n: number): string => (n >= 1024 * MiB ? `${(n / (1024 * MiB)).toFixed(1)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n} bytes`);
+export const fmtBytes = (n: number): string =>
+  n >= 1024 * MiB ? `${(n / (1024 * MiB)).toFixed(1)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n} bytes`;
 
 /** What a non-regular file is, for messages ("a FIFO"); null for a regular file. */
 export function kindOf(st: fs.Stats): string | null {
@@ -35,7 +36,11 @@ const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
 /** True for a resolved path under /proc, /sys or /dev (Linux). */
 export const isKernelPath = (real: string): boolean => process.platform === 'linux' && PSEUDO_ROOTS.some((r) => real === r || real.startsWith(`${r}/`));
 
-export interface CheckedFile { real: string; size: number; stat: fs.Stats }
+export interface CheckedFile {
+  real: string;
+  size: number;
+  stat: fs.Stats;
+}
 
 /**
  * Checks that `file` is a regular file no bigger than `maxBytes`, without opening it. `label` is
@@ -49,7 +54,13 @@ export async function checkRegularFile(file: string, maxBytes: number, label = f
     st = await fs.promises.stat(real);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileRefusedError(code === 'ENOENT' ? `${label} does not exist` : code === 'EACCES' ? `${label} cannot be read (permission denied)` : `${label} cannot be read (${code ?? 'error'})`);
+    throw new FileRefusedError(
+      code === 'ENOENT'
+        ? `${label} does not exist`
+        : code === 'EACCES'
+          ? `${label} cannot be read (permission denied)`
+          : `${label} cannot be read (${code ?? 'error'})`,
+    );
   }
   const kind = kindOf(st);
   if (kind) throw new FileRefusedError(`${label} is ${kind}, not a regular file`);
@@ -104,7 +115,10 @@ export async function readWhole(file: string, maxBytes: number, label = file): P
  * (default `maxBytes`: a file that grows while read is cut there), stopping with an error once
  * `deadline` (ms since the epoch) has passed.
  */
-export async function* readChunks(file: string, opts: { maxBytes: number; stopAfter?: number; label?: string; deadline?: number; chunk?: number; onBytes?: (n: number) => void }): AsyncGenerator<Buffer> {
+export async function* readChunks(
+  file: string,
+  opts: { maxBytes: number; stopAfter?: number; label?: string; deadline?: number; chunk?: number; onBytes?: (n: number) => void },
+): AsyncGenerator<Buffer> {
   const label = opts.label ?? file;
   const { fh } = await openRegularFile(file, opts.maxBytes, label);
   const limit = Math.min(opts.stopAfter ?? opts.maxBytes, opts.maxBytes);
@@ -112,7 +126,8 @@ export async function* readChunks(file: string, opts: { maxBytes: number; stopAf
     const buf = Buffer.alloc(opts.chunk ?? 1 << 16);
     let pos = 0;
     for (;;) {
-      if (opts.deadline !== undefined && Date.now() > opts.deadline) throw new FileRefusedError(`${label}: reading took too long (stopped after ${fmtBytes(pos)})`);
+      if (opts.deadline !== undefined && Date.now() > opts.deadline)
+        throw new FileRefusedError(`${label}: reading took too long (stopped after ${fmtBytes(pos)})`);
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
       if (bytesRead === 0) return;
       pos += bytesRead;

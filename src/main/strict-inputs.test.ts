@@ -22,7 +22,13 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('accepted'); }, (e: Error & { code?: string }) => ({ code: e.code, message: e.message }));
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('accepted');
+    },
+    (e: Error & { code?: string }) => ({ code: e.code, message: e.message }),
+  );
 
 describe('unknown keys are refused by name', () => {
   it('runs.create with a parameter beside params instead of inside it', async () => {
@@ -34,7 +40,21 @@ describe('unknown keys are refused by name', () => {
   it('a misspelt parameter of each kind of preset, a layer field and an API field', async () => {
     const cases: [string, unknown, string][] = [
       ['runs.create', { spec: { preset: 'lenet5-mnist', params: { epochs: 1, learningrate: 0.1 } } }, 'input.spec.params.learningrate: unknown key'],
-      ['runs.create', { spec: { preset: 'convnet', params: { stack: [{ type: 'flatten', units: 3 }, { type: 'dense', units: 10, activation: 'softmax' }] } } }, 'input.spec.params.stack.0.units: unknown key'],
+      [
+        'runs.create',
+        {
+          spec: {
+            preset: 'convnet',
+            params: {
+              stack: [
+                { type: 'flatten', units: 3 },
+                { type: 'dense', units: 10, activation: 'softmax' },
+              ],
+            },
+          },
+        },
+        'input.spec.params.stack.0.units: unknown key',
+      ],
       ['runs.create', { spec: { preset: 'mlbl-b', params: { captions: 'c.csv', features: 'f.bin', dropOut: 0.2 } } }, 'input.spec.params.dropOut: unknown key'],
       ['runs.list', { limit: 5, stauts: 'running' }, 'input.stauts: unknown key'],
       ['runs.export', { what: 'metrics', id: 'abc', format: 'csv', split: 'test' }, 'input.split: unknown key'],

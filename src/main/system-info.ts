@@ -18,7 +18,13 @@ export function availableBackends(): SystemInfo['backends'] {
   const node = pkgVersion('@tensorflow/tfjs-node');
   const wasm = pkgVersion('@tensorflow/tfjs-backend-wasm');
   return [
-    node ? { name: 'tensorflow', available: true } : { name: 'tensorflow', available: false, reason: '@tensorflow/tfjs-node is not installed (its install downloads libtensorflow, which failed or was impossible here)' },
+    node
+      ? { name: 'tensorflow', available: true }
+      : {
+          name: 'tensorflow',
+          available: false,
+          reason: '@tensorflow/tfjs-node is not installed (its install downloads libtensorflow, which failed or was impossible here)',
+        },
     wasm ? { name: 'wasm', available: true } : { name: 'wasm', available: false, reason: '@tensorflow/tfjs-backend-wasm is not installed' },
     { name: 'cpu', available: true },
   ];
@@ -26,7 +32,11 @@ export function availableBackends(): SystemInfo['backends'] {
 
 export function systemInfo(o: { dataDir: string; transport: SystemInfo['transport']; concurrency: number }): SystemInfo {
   const versions: Record<string, string> = { node: process.versions.node };
-  for (const [k, pkg] of [['app', '../../package.json'], ['tfjs', '@tensorflow/tfjs'], ['better-sqlite3', 'better-sqlite3']] as const) {
+  for (const [k, pkg] of [
+    ['app', '../../package.json'],
+    ['tfjs', '@tensorflow/tfjs'],
+    ['better-sqlite3', 'better-sqlite3'],
+  ] as const) {
     const v = k === 'app' ? appVersion() : pkgVersion(pkg);
     if (v) versions[k] = v;
   }
@@ -42,7 +52,9 @@ function appVersion(): string | null {
     try {
       const p = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (p.name === 'mlbl-workbench' && p.version) return p.version;
-    } catch { /* try the next layout */ }
+    } catch {
+      /* try the next layout */
+    }
   }
   return null;
 }

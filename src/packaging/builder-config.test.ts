@@ -36,7 +36,8 @@ function filePatterns(): string[] {
   const sets = Array.isArray(config.files) ? config.files : [config.files];
   return sets.flatMap((set) => {
     if (typeof set === 'string') return [set];
-    if (set && typeof set === 'object' && !('from' in set && set.from) && !('to' in set && set.to)) return [(set as { filter?: string | string[] }).filter ?? []].flat();
+    if (set && typeof set === 'object' && !('from' in set && set.from) && !('to' in set && set.to))
+      return [(set as { filter?: string | string[] }).filter ?? []].flat();
     throw new Error(`electron-builder.yml files: a file set with from/to (${JSON.stringify(set)}) copies from outside the project root`);
   });
 }
@@ -88,10 +89,32 @@ describe('electron-builder.yml', () => {
 
   it('packs the bundles and icons, and no sources, tests, results or outside data', () => {
     const packed = matcher(filePatterns());
-    for (const rel of ['out/main/index.js', 'out/main/engine.js', 'out/main/host-process.js', 'out/main/dataset-import-worker.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js', 'resources/icons/512x512.png']) {
+    for (const rel of [
+      'out/main/index.js',
+      'out/main/engine.js',
+      'out/main/host-process.js',
+      'out/main/dataset-import-worker.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+      'out/renderer/assets/index-abc.js',
+      'resources/icons/512x512.png',
+    ]) {
       expect(packed(rel), `${rel} must be packed`).toBe(true);
     }
-    for (const rel of ['src/main/index.ts', 'src/main/store.test.ts', 'e2e/app.e2e.test.ts', 'bench/run.ts', 'test-results/x.json', '.tmp/a.db', 'release/x.AppImage', 'coverage/index.html', 'resources/icon.svg', 'README.md', 'out/main/index.js.map', 'node_modules/tsx/dist/cli.mjs']) {
+    for (const rel of [
+      'src/main/index.ts',
+      'src/main/store.test.ts',
+      'e2e/app.e2e.test.ts',
+      'bench/run.ts',
+      'test-results/x.json',
+      '.tmp/a.db',
+      'release/x.AppImage',
+      'coverage/index.html',
+      'resources/icon.svg',
+      'README.md',
+      'out/main/index.js.map',
+      'node_modules/tsx/dist/cli.mjs',
+    ]) {
       expect(packed(rel), `${rel} must not be packed`).toBe(false);
     }
     // Only the project folder is packed: nothing is copied in from ../shared (Flickr8k) or elsewhere.
@@ -144,7 +167,9 @@ describe('asarUnpack', () => {
     const unpacked = matcher(config.asarUnpack as string[]);
     const excludes = filePatterns().filter((f) => f.startsWith('!'));
     const dropped = matcher(['**/*', ...excludes]);
-    const natives = productionPackages().flatMap(nativeFiles).filter((f) => dropped(f));
+    const natives = productionPackages()
+      .flatMap(nativeFiles)
+      .filter((f) => dropped(f));
     // The scan must see what this install really has, or the check below proves nothing.
     expect(natives.some((f) => f.startsWith('node_modules/better-sqlite3/') && f.endsWith('.node'))).toBe(true);
     expect(natives.some((f) => f.startsWith('node_modules/@img/') && f.endsWith('.node'))).toBe(true);
@@ -211,7 +236,8 @@ describe('icons', () => {
     try {
       execFileSync(process.execPath, [path.join(root, 'scripts', 'icons.js'), '--out', out], { cwd: root });
       const made = ['icon.ico', 'icon.icns', ...fs.readdirSync(path.join(out, 'icons')).map((n) => `icons/${n}`)];
-      for (const rel of made) expect(fs.readFileSync(path.join(out, rel)).equals(file(`resources/${rel}`)), `resources/${rel} is stale: run npm run icons`).toBe(true);
+      for (const rel of made)
+        expect(fs.readFileSync(path.join(out, rel)).equals(file(`resources/${rel}`)), `resources/${rel} is stale: run npm run icons`).toBe(true);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -31,7 +31,8 @@ export interface IcoEntry extends Size {
 
 /** The directory of a .ico file, each entry checked against the image it points to. */
 export function icoEntries(buf: Buffer, name: string): IcoEntry[] {
-  if (buf.length < 6 || buf.readUInt16LE(0) !== 0 || buf.readUInt16LE(2) !== 1) throw new Error(`${name}: not an ICO (header at byte 0 is not reserved=0, type=1)`);
+  if (buf.length < 6 || buf.readUInt16LE(0) !== 0 || buf.readUInt16LE(2) !== 1)
+    throw new Error(`${name}: not an ICO (header at byte 0 is not reserved=0, type=1)`);
   const count = buf.readUInt16LE(4);
   const entries: IcoEntry[] = [];
   for (let i = 0; i < count; i++) {
@@ -57,8 +58,19 @@ export function icoEntries(buf: Buffer, name: string): IcoEntry[] {
 
 /** Pixel size of each icns element type that holds a PNG (or, for ic04/ic05, ARGB) image. */
 export const ICNS_TYPE_SIZES: Record<string, number> = {
-  ic04: 16, ic05: 32, icp4: 16, icp5: 32, icp6: 64, ic07: 128, ic08: 256, ic09: 512, ic10: 1024,
-  ic11: 32, ic12: 64, ic13: 256, ic14: 512,
+  ic04: 16,
+  ic05: 32,
+  icp4: 16,
+  icp5: 32,
+  icp6: 64,
+  ic07: 128,
+  ic08: 256,
+  ic09: 512,
+  ic10: 1024,
+  ic11: 32,
+  ic12: 64,
+  ic13: 256,
+  ic14: 512,
 };
 
 export interface IcnsEntry {
@@ -82,7 +94,7 @@ export function icnsEntries(buf: Buffer, name: string): Icns {
   if (buf.readUInt32BE(4) !== buf.length) throw new Error(`${name}: header says ${buf.readUInt32BE(4)} bytes, file has ${buf.length}`);
   let toc: string[] | null = null;
   const entries: IcnsEntry[] = [];
-  for (let at = 8; at < buf.length; ) {
+  for (let at = 8; at < buf.length;) {
     if (at + 8 > buf.length) throw new Error(`${name}: element header at byte ${at} runs past the end of the file`);
     const type = buf.toString('latin1', at, at + 4);
     const length = buf.readUInt32BE(at + 4);

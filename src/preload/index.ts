@@ -15,9 +15,13 @@ const api: Api = {
   },
   on<E extends EventName>(event: E, handler: (payload: Events[E]) => void): () => void {
     if (!(EVENT_NAMES as readonly string[]).includes(event)) throw new Error(`unknown event ${event}`);
-    const listener = (_e: IpcRendererEvent, name: string, payload: unknown): void => { if (name === event) handler(payload as Events[E]); };
+    const listener = (_e: IpcRendererEvent, name: string, payload: unknown): void => {
+      if (name === event) handler(payload as Events[E]);
+    };
     ipcRenderer.on('api.event', listener);
-    return () => { ipcRenderer.off('api.event', listener); };
+    return () => {
+      ipcRenderer.off('api.event', listener);
+    };
   },
 };
 

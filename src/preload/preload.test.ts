@@ -11,7 +11,10 @@ import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureElectronBuild, OUT } from '../main/electron/testing/build';
 
-interface Exposed { call(method: string, input: unknown): Promise<unknown>; on(event: string, h: (p: unknown) => void): () => void }
+interface Exposed {
+  call(method: string, input: unknown): Promise<unknown>;
+  on(event: string, h: (p: unknown) => void): () => void;
+}
 
 function loadPreload(answer: (channel: string, ...args: unknown[]) => unknown) {
   const exposed = new Map<string, unknown>();
@@ -19,9 +22,16 @@ function loadPreload(answer: (channel: string, ...args: unknown[]) => unknown) {
   const invoked: unknown[][] = [];
   const requested: string[] = [];
   const electron = {
-    contextBridge: { exposeInMainWorld: (key: string, api: unknown) => { exposed.set(key, api); } },
+    contextBridge: {
+      exposeInMainWorld: (key: string, api: unknown) => {
+        exposed.set(key, api);
+      },
+    },
     ipcRenderer: {
-      invoke: async (channel: string, ...args: unknown[]) => { invoked.push([channel, ...args]); return answer(channel, ...args); },
+      invoke: async (channel: string, ...args: unknown[]) => {
+        invoked.push([channel, ...args]);
+        return answer(channel, ...args);
+      },
       on: (ch: string, l: (...a: unknown[]) => void) => renderer.on(ch, l),
       off: (ch: string, l: (...a: unknown[]) => void) => renderer.off(ch, l),
     },
@@ -37,7 +47,13 @@ function loadPreload(answer: (channel: string, ...args: unknown[]) => unknown) {
   const context = vm.createContext({});
   const module = { exports: {} };
   vm.runInContext(`(function (require, module, exports) {${code}\n})`, context, { filename: 'index.cjs' })(req, module, module.exports);
-  return { api: exposed.get('mlbl') as Exposed, exposed, invoked, requested, emit: (name: string, payload: unknown) => renderer.emit('api.event', {}, name, payload) };
+  return {
+    api: exposed.get('mlbl') as Exposed,
+    exposed,
+    invoked,
+    requested,
+    emit: (name: string, payload: unknown) => renderer.emit('api.event', {}, name, payload),
+  };
 }
 
 describe('the built preload in a sandbox', () => {
@@ -52,7 +68,9 @@ describe('the built preload in a sandbox', () => {
 
   it('round-trips a call over api.call, and turns an error reply into an ApiError with its code', async () => {
     const runs = [{ id: 'r1', name: 'first' }];
-    const p = loadPreload((_ch, method) => (method === 'runs.list' ? { ok: true, result: runs } : { ok: false, error: { code: 'not_found', message: 'no run with id x' } }));
+    const p = loadPreload((_ch, method) =>
+      method === 'runs.list' ? { ok: true, result: runs } : { ok: false, error: { code: 'not_found', message: 'no run with id x' } },
+    );
     expect(await p.api.call('runs.list', { limit: 5 })).toEqual(runs);
     expect(p.invoked[0]).toEqual(['api.call', 'runs.list', { limit: 5 }]);
     const err = await p.api.call('runs.get', { id: 'x' }).catch((e: unknown) => e as { name: string; code: string; message: string });

@@ -6,13 +6,25 @@
 import type { EventName } from './api';
 
 /** Every event the host publishes (the keys of Events in api.ts, which checks at compile time that none is missing). */
-export const EVENT_NAMES = ['run.status', 'run.deleted', 'run.metrics', 'run.log', 'run.artefact', 'run.sample', 'dataset.import.progress', 'features.progress'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'run.status',
+  'run.deleted',
+  'run.metrics',
+  'run.log',
+  'run.artefact',
+  'run.sample',
+  'dataset.import.progress',
+  'features.progress',
+] as const satisfies readonly EventName[];
 
 /** not_available: the method exists but not on this transport (native dialogs in a browser). */
 export type ApiErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'internal' | 'unknown_method' | 'not_available';
 
 export class ApiError extends Error {
-  constructor(public readonly code: ApiErrorCode, message: string) {
+  constructor(
+    public readonly code: ApiErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }

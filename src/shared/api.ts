@@ -8,7 +8,24 @@ import { z } from 'zod';
 import type { EVENT_NAMES } from './api-wire';
 import { RunSpec } from './run-spec';
 import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
-import { DatasetId, ImportOptions, ImportSource, ItemsQuery, SplitSpec, StatsQuery, ThumbnailQuery, type DatasetInfo, type DatasetItemDetail, type DatasetStats, type ImportPreview, type ImportProgress, type ImportReport, type ItemsPage, type SkippedItem, type Thumbnail } from './dataset-schema';
+import {
+  DatasetId,
+  ImportOptions,
+  ImportSource,
+  ItemsQuery,
+  SplitSpec,
+  StatsQuery,
+  ThumbnailQuery,
+  type DatasetInfo,
+  type DatasetItemDetail,
+  type DatasetStats,
+  type ImportPreview,
+  type ImportProgress,
+  type ImportReport,
+  type ItemsPage,
+  type SkippedItem,
+  type Thumbnail,
+} from './dataset-schema';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'stopped', 'interrupted', 'diverged'] as const;
 /** paused: stopped at a checkpoint on request, resumable; diverged: a NaN or infinite loss ended it (last good checkpoint kept). */
@@ -50,13 +67,57 @@ export interface RunRecord {
   owner?: { pid: number; machine: string } | null;
 }
 
-export interface MetricPoint { step: number; epoch: number; wallTime: number; value: number }
-export interface MetricSeries { key: string; total: number; points: MetricPoint[] }
-export interface SampleRecord { id: number; runId: string; step: number; epoch: number; kind: string; text: string; data: unknown; createdAt: number }
-export interface ArtefactRecord { id: number; runId: string; kind: string; step: number; epoch: number; meta: Record<string, unknown>; createdAt: number }
-export interface FilterSnapshot { epoch: number; kernel: [number, number]; channels: number; count: number; /** per filter, kh*kw*channels values in [0,1], HWC order */ filters: number[][] }
-export interface LogRecord { runId: string; ts: number; level: 'info' | 'warn' | 'error'; message: string }
-export interface DatasetRecord { id: string; name: string; kind: string; source: string; createdAt: number; stats: Record<string, unknown> }
+export interface MetricPoint {
+  step: number;
+  epoch: number;
+  wallTime: number;
+  value: number;
+}
+export interface MetricSeries {
+  key: string;
+  total: number;
+  points: MetricPoint[];
+}
+export interface SampleRecord {
+  id: number;
+  runId: string;
+  step: number;
+  epoch: number;
+  kind: string;
+  text: string;
+  data: unknown;
+  createdAt: number;
+}
+export interface ArtefactRecord {
+  id: number;
+  runId: string;
+  kind: string;
+  step: number;
+  epoch: number;
+  meta: Record<string, unknown>;
+  createdAt: number;
+}
+export interface FilterSnapshot {
+  epoch: number;
+  kernel: [number, number];
+  channels: number;
+  count: number;
+  /** per filter, kh*kw*channels values in [0,1], HWC order */ filters: number[][];
+}
+export interface LogRecord {
+  runId: string;
+  ts: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  kind: string;
+  source: string;
+  createdAt: number;
+  stats: Record<string, unknown>;
+}
 /** A dataset as listed: the stored record plus its format, counts, split and classes. */
 export type DatasetSummary = DatasetRecord & DatasetInfo;
 export interface SystemInfo {
@@ -69,17 +130,62 @@ export interface SystemInfo {
 }
 
 /** One decoded word with its model probability and the five most probable alternatives. */
-export interface CaptionWord { word: string; p: number; top: { word: string; p: number }[] }
-export interface DecodedCaption { text: string; words: CaptionWord[]; logProb: number; method: 'greedy' | 'beam' | 'sample'; checkpoint: string }
-export interface CheckpointInfo { id: string; label: string; epoch: number; step: number; best: boolean }
-export interface RetrievalHit { itemId: number; image: string; caption?: string; score: number }
+export interface CaptionWord {
+  word: string;
+  p: number;
+  top: { word: string; p: number }[];
+}
+export interface DecodedCaption {
+  text: string;
+  words: CaptionWord[];
+  logProb: number;
+  method: 'greedy' | 'beam' | 'sample';
+  checkpoint: string;
+}
+export interface CheckpointInfo {
+  id: string;
+  label: string;
+  epoch: number;
+  step: number;
+  best: boolean;
+}
+export interface RetrievalHit {
+  itemId: number;
+  image: string;
+  caption?: string;
+  score: number;
+}
 /** A cached feature matrix: one row per image of a dataset, from (model, layer). */
-export interface FeatureSetRecord { id: string; datasetId: string; model: string; layer: string; dim: number; rows: number; complete: boolean; path: string; createdAt: number }
-export interface FeatureProgress { featureSetId: string; done: number; total: number; imagesPerSecond: number }
+export interface FeatureSetRecord {
+  id: string;
+  datasetId: string;
+  model: string;
+  layer: string;
+  dim: number;
+  rows: number;
+  complete: boolean;
+  path: string;
+  createdAt: number;
+}
+export interface FeatureProgress {
+  featureSetId: string;
+  done: number;
+  total: number;
+  imagesPerSecond: number;
+}
 /** A file produced by an export: text (utf8) or binary (base64), named for a save dialog or a download. */
-export interface ExportFile { name: string; mime: string; encoding: 'utf8' | 'base64'; content: string }
+export interface ExportFile {
+  name: string;
+  mime: string;
+  encoding: 'utf8' | 'base64';
+  content: string;
+}
 
-const RunId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'run ids are letters, digits, _ and -');
+const RunId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'run ids are letters, digits, _ and -');
 
 function method<I extends z.ZodType>(input: I) {
   return { returns: <O>() => ({ input, output: undefined as unknown as O }) };
@@ -87,17 +193,21 @@ function method<I extends z.ZodType>(input: I) {
 
 export const methods = {
   'runs.create': method(z.strictObject({ spec: RunSpec })).returns<RunRecord>(),
-  'runs.list': method(z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 })).returns<RunRecord[]>(),
+  'runs.list': method(
+    z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.number().int().min(1).max(10_000).default(500) }).default({ limit: 500 }),
+  ).returns<RunRecord[]>(),
   'runs.get': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
   'runs.stop': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
   'runs.delete': method(z.strictObject({ id: RunId })).returns<{ deleted: boolean }>(),
-  'runs.metrics': method(z.strictObject({
-    id: RunId,
-    keys: z.array(z.string().min(1).max(100)).max(50).optional(),
-    maxPoints: z.number().int().min(2).max(100_000).default(2_000),
-    // Downsampling by step on the Node side (the chart's x-axis choice does not change it): min-max keeps spikes, LTTB keeps the shape with fewer points.
-    downsample: z.enum(['minmax', 'lttb']).default('minmax'),
-  })).returns<MetricSeries[]>(),
+  'runs.metrics': method(
+    z.strictObject({
+      id: RunId,
+      keys: z.array(z.string().min(1).max(100)).max(50).optional(),
+      maxPoints: z.number().int().min(2).max(100_000).default(2_000),
+      // Downsampling by step on the Node side (the chart's x-axis choice does not change it): min-max keeps spikes, LTTB keeps the shape with fewer points.
+      downsample: z.enum(['minmax', 'lttb']).default('minmax'),
+    }),
+  ).returns<MetricSeries[]>(),
   // The latest `limit` samples, oldest first.
   'runs.samples': method(z.strictObject({ id: RunId, limit: z.number().int().min(1).max(10_000).default(200) })).returns<SampleRecord[]>(),
   'runs.artefacts': method(z.strictObject({ id: RunId, kind: z.string().max(50).optional() })).returns<ArtefactRecord[]>(),
@@ -105,42 +215,79 @@ export const methods = {
   // ConvNet runs: the test confusion matrix (latest unless artefactId), and activation maps of every conv layer for one MNIST image from a checkpoint (computed on demand by a short-lived engine process).
   'runs.confusion': method(z.strictObject({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
   'runs.activations': method(z.strictObject({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
-  'runs.update': method(z.strictObject({ id: RunId, name: z.string().trim().min(1).max(200).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(), notes: z.string().max(20_000).optional() })).returns<RunRecord>(),
+  'runs.update': method(
+    z.strictObject({
+      id: RunId,
+      name: z.string().trim().min(1).max(200).optional(),
+      tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+      notes: z.string().max(20_000).optional(),
+    }),
+  ).returns<RunRecord>(),
   // Pause stops at a checkpoint and keeps the run resumable; resume continues a paused, stopped, interrupted or diverged run from its last good checkpoint (same step count).
   'runs.pause': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
   'runs.resume': method(z.strictObject({ id: RunId })).returns<RunRecord>(),
   // Language-model runs: checkpoints, decoding an image (a dataset item or a dropped file as a data URL) with any decoder settings, retrieval both ways.
   'runs.checkpoints': method(z.strictObject({ id: RunId })).returns<CheckpointInfo[]>(),
-  'runs.decode': method(z.strictObject({
-    id: RunId,
-    checkpoint: z.string().min(1).max(64).default('best'),
-    itemId: z.number().int().positive().optional(),
-    image: z.string().max(30_000_000).optional(),
-    method: z.enum(['greedy', 'beam', 'sample']).default('beam'),
-    beam: z.number().int().min(1).max(20).default(3),
-    temperature: z.number().positive().max(10).default(1),
-    topK: z.number().int().min(0).max(100_000).default(0),
-    maxLength: z.number().int().min(1).max(100).default(20),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-  }).refine((q) => (q.itemId === undefined) !== (q.image === undefined), { message: 'give exactly one of itemId and image', path: ['itemId'] })).returns<DecodedCaption>(),
-  'runs.retrieve': method(z.strictObject({
-    id: RunId,
-    checkpoint: z.string().min(1).max(64).default('best'),
-    itemId: z.number().int().positive().optional(),
-    sentence: z.string().min(1).max(2_000).optional(),
-    split: z.enum(['train', 'validation', 'test', 'all']).default('test'),
-    limit: z.number().int().min(1).max(100).default(10),
-  }).refine((q) => (q.itemId === undefined) !== (q.sentence === undefined), { message: 'give exactly one of itemId and sentence', path: ['itemId'] })).returns<RetrievalHit[]>(),
+  'runs.decode': method(
+    z
+      .strictObject({
+        id: RunId,
+        checkpoint: z.string().min(1).max(64).default('best'),
+        itemId: z.number().int().positive().optional(),
+        image: z.string().max(30_000_000).optional(),
+        method: z.enum(['greedy', 'beam', 'sample']).default('beam'),
+        beam: z.number().int().min(1).max(20).default(3),
+        temperature: z.number().positive().max(10).default(1),
+        topK: z.number().int().min(0).max(100_000).default(0),
+        maxLength: z.number().int().min(1).max(100).default(20),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(1),
+      })
+      .refine((q) => (q.itemId === undefined) !== (q.image === undefined), { message: 'give exactly one of itemId and image', path: ['itemId'] }),
+  ).returns<DecodedCaption>(),
+  'runs.retrieve': method(
+    z
+      .strictObject({
+        id: RunId,
+        checkpoint: z.string().min(1).max(64).default('best'),
+        itemId: z.number().int().positive().optional(),
+        sentence: z.string().min(1).max(2_000).optional(),
+        split: z.enum(['train', 'validation', 'test', 'all']).default('test'),
+        limit: z.number().int().min(1).max(100).default(10),
+      })
+      .refine((q) => (q.itemId === undefined) !== (q.sentence === undefined), { message: 'give exactly one of itemId and sentence', path: ['itemId'] }),
+  ).returns<RetrievalHit[]>(),
   // Exports: captions (csv | jsonl | coco results JSON) for a split, metrics (csv long format | json), the model (TF.js layers format).
-  'runs.export': method(z.discriminatedUnion('what', [
-    z.strictObject({ what: z.literal('captions'), id: RunId, format: z.enum(['csv', 'jsonl', 'coco']), split: z.enum(['train', 'validation', 'test', 'all']).default('test'), checkpoint: z.string().min(1).max(64).default('best'), beam: z.number().int().min(1).max(20).default(3) }),
-    z.strictObject({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
-    z.strictObject({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
-  ])).returns<{ files: ExportFile[] }>(),
+  'runs.export': method(
+    z.discriminatedUnion('what', [
+      z.strictObject({
+        what: z.literal('captions'),
+        id: RunId,
+        format: z.enum(['csv', 'jsonl', 'coco']),
+        split: z.enum(['train', 'validation', 'test', 'all']).default('test'),
+        checkpoint: z.string().min(1).max(64).default('best'),
+        beam: z.number().int().min(1).max(20).default(3),
+      }),
+      z.strictObject({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
+      z.strictObject({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
+    ]),
+  ).returns<{ files: ExportFile[] }>(),
   'features.list': method(z.strictObject({ datasetId: DatasetId.optional() }).default({})).returns<FeatureSetRecord[]>(),
   // Extract (or reuse the cached) features of every image of a dataset with a TF.js layers model on disk or a ConvNet run's model; progress: features.progress.
-  'features.extract': method(z.strictObject({ datasetId: DatasetId, model: z.string().min(1).max(4096).optional(), fromRun: RunId.optional(), layer: z.string().min(1).max(200).optional() })
-    .refine((q) => (q.model === undefined) !== (q.fromRun === undefined), { message: 'give exactly one of model and fromRun', path: ['model'] })).returns<FeatureSetRecord>(),
+  'features.extract': method(
+    z
+      .strictObject({
+        datasetId: DatasetId,
+        model: z.string().min(1).max(4096).optional(),
+        fromRun: RunId.optional(),
+        layer: z.string().min(1).max(200).optional(),
+      })
+      .refine((q) => (q.model === undefined) !== (q.fromRun === undefined), { message: 'give exactly one of model and fromRun', path: ['model'] }),
+  ).returns<FeatureSetRecord>(),
   'runs.logs': method(z.strictObject({ id: RunId, limit: z.number().int().min(1).max(10_000).default(500) })).returns<LogRecord[]>(),
   'datasets.list': method(z.strictObject({}).default({})).returns<DatasetSummary[]>(),
   'datasets.get': method(z.strictObject({ id: z.string().min(1).max(64) })).returns<DatasetSummary>(),
@@ -152,22 +299,46 @@ export const methods = {
   'datasets.items': method(ItemsQuery).returns<ItemsPage>(),
   'datasets.item': method(z.strictObject({ itemId: z.number().int().positive() })).returns<DatasetItemDetail>(),
   'datasets.stats': method(StatsQuery).returns<DatasetStats>(),
-  'datasets.skipped': method(z.strictObject({ id: DatasetId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(500) })).returns<{ total: number; items: SkippedItem[] }>(),
+  'datasets.skipped': method(
+    z.strictObject({ id: DatasetId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(500) }),
+  ).returns<{ total: number; items: SkippedItem[] }>(),
   // Thumbnails by item id only (never a path): a data URL of a WebP made lazily and cached on disk.
   'datasets.thumbnail': method(ThumbnailQuery).returns<Thumbnail>(),
-  'datasets.thumbnails': method(z.strictObject({ itemIds: z.array(z.number().int().positive()).max(1000), size: z.number().int().min(16).max(512).default(128) })).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
+  'datasets.thumbnails': method(
+    z.strictObject({ itemIds: z.array(z.number().int().positive()).max(1000), size: z.number().int().min(16).max(512).default(128) }),
+  ).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
   'datasets.split': method(z.strictObject({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
   'datasets.delete': method(z.strictObject({ id: DatasetId })).returns<{ deleted: boolean }>(),
   'system.info': method(z.strictObject({}).default({})).returns<SystemInfo>(),
   // Native dialogs, answered by the desktop app's main process; elsewhere (a browser) they fail with
   // code not_available and the page falls back to a typed path or a download.
-  'dialog.openPath': method(z.strictObject({
-    kind: z.enum(['file', 'folder']),
-    title: z.string().max(200).optional(),
-    filters: z.array(z.strictObject({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,16}$/)).min(1).max(20) })).max(10).optional(),
-  })).returns<{ path: string | null }>(),
+  'dialog.openPath': method(
+    z.strictObject({
+      kind: z.enum(['file', 'folder']),
+      title: z.string().max(200).optional(),
+      filters: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1).max(100),
+            extensions: z
+              .array(z.string().regex(/^[A-Za-z0-9*]{1,16}$/))
+              .min(1)
+              .max(20),
+          }),
+        )
+        .max(10)
+        .optional(),
+    }),
+  ).returns<{ path: string | null }>(),
   // Writes an export's files where the user picks (one file: a save dialog; several: a folder); nothing when cancelled.
-  'dialog.saveFiles': method(z.strictObject({ files: z.array(z.strictObject({ name: z.string().min(1).max(255), mime: z.string().max(200), encoding: z.enum(['utf8', 'base64']), content: z.string() })).min(1).max(1000) })).returns<{ saved: string[] }>(),
+  'dialog.saveFiles': method(
+    z.strictObject({
+      files: z
+        .array(z.strictObject({ name: z.string().min(1).max(255), mime: z.string().max(200), encoding: z.enum(['utf8', 'base64']), content: z.string() }))
+        .min(1)
+        .max(1000),
+    }),
+  ).returns<{ saved: string[] }>(),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -54,7 +54,7 @@ describe('corpus BLEU', () => {
     expect(r.bleu[3]).toBe(0);
   });
 
-  it('matches NLTK\'s documented corpus_bleu and sentence_bleu values (multiple references)', () => {
+  it("matches NLTK's documented corpus_bleu and sentence_bleu values (multiple references)", () => {
     const h1 = t('It is a guide to action which ensures that the military always obeys the commands of the party');
     const r1a = t('It is a guide to action that ensures that the military will forever heed Party commands');
     const r1b = t('It is the guiding principle which guarantees the military forces always being under the command of the Party');

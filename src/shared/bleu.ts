@@ -52,7 +52,11 @@ export function closestRefLength(c: number, refs: readonly (readonly string[])[]
  * Corpus BLEU of tokenized hypotheses against their references (`references[i]` holds every
  * reference of hypothesis i).
  */
-export function corpusBleu(hypotheses: readonly (readonly string[])[], references: readonly (readonly (readonly string[])[])[], opts: BleuOptions = {}): BleuResult {
+export function corpusBleu(
+  hypotheses: readonly (readonly string[])[],
+  references: readonly (readonly (readonly string[])[])[],
+  opts: BleuOptions = {},
+): BleuResult {
   const maxN = opts.maxN ?? 4;
   if (hypotheses.length !== references.length) throw new Error(`corpusBleu: ${hypotheses.length} hypotheses but ${references.length} reference sets`);
   const matches = new Array<number>(maxN).fill(0);

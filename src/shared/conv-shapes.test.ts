@@ -40,10 +40,7 @@ describe('course examples', () => {
   });
 
   it("'valid' is the same as padding 0, and biases can be off", () => {
-    const r = inspectStack(
-      [32, 32, 3],
-      parse([{ type: 'conv2d', filters: 5, kernel: 5, padding: 'valid', useBias: false }]),
-    );
+    const r = inspectStack([32, 32, 3], parse([{ type: 'conv2d', filters: 5, kernel: 5, padding: 'valid', useBias: false }]));
     expect(r.layers[0]!.outputShape).toEqual([28, 28, 5]);
     expect(r.layers[0]!.params).toBe(375);
     expect(r.layers[0]!.biases).toBe(0);
@@ -82,12 +79,8 @@ describe('course examples', () => {
 describe('LeNet-5 preset', () => {
   it('layer shapes, parameters and names', () => {
     const r = inspectStack(LENET5_INPUT_SHAPE, LENET5);
-    expect(r.layers.map((l) => l.name)).toEqual([
-      'conv2d_1', 'avgPool2d_1', 'conv2d_2', 'avgPool2d_2', 'flatten_1', 'dense_1', 'dense_2', 'dense_3',
-    ]);
-    expect(r.layers.map((l) => shapeToString(l.outputShape))).toEqual([
-      '28x28x6', '14x14x6', '10x10x16', '5x5x16', '400', '120', '84', '10',
-    ]);
+    expect(r.layers.map((l) => l.name)).toEqual(['conv2d_1', 'avgPool2d_1', 'conv2d_2', 'avgPool2d_2', 'flatten_1', 'dense_1', 'dense_2', 'dense_3']);
+    expect(r.layers.map((l) => shapeToString(l.outputShape))).toEqual(['28x28x6', '14x14x6', '10x10x16', '5x5x16', '400', '120', '84', '10']);
     // By hand: conv 5*5*1*6 + 6; conv 5*5*6*16 + 16; dense 400*120 + 120; 120*84 + 84; 84*10 + 10.
     expect(r.layers.map((l) => l.params)).toEqual([156, 0, 2416, 0, 0, 48120, 10164, 850]);
     expect(r.totals.params).toBe(156 + 2416 + 48120 + 10164 + 850);
@@ -113,8 +106,20 @@ describe('other presets', () => {
   it('the small AlexNet-style net fits 64x64x3 and ends in 10 logits', () => {
     const r = inspectStack(ALEXNET_SMALL_INPUT_SHAPE, ALEXNET_SMALL);
     expect(r.layers.map((l) => shapeToString(l.outputShape))).toEqual([
-      '32x32x48', '15x15x48', '15x15x96', '7x7x96', '7x7x128', '7x7x128', '7x7x96', '3x3x96', '864',
-      '512', '512', '512', '512', '10',
+      '32x32x48',
+      '15x15x48',
+      '15x15x96',
+      '7x7x96',
+      '7x7x128',
+      '7x7x128',
+      '7x7x96',
+      '3x3x96',
+      '864',
+      '512',
+      '512',
+      '512',
+      '512',
+      '10',
     ]);
     const convs = 7 * 7 * 3 * 48 + 48 + 5 * 5 * 48 * 96 + 96 + 9 * 96 * 128 + 128 + 9 * 128 * 128 + 128 + 9 * 128 * 96 + 96;
     const dense = 864 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10;
@@ -237,7 +242,14 @@ describe('errors name the layer', () => {
       0,
     );
     expectShapeError(
-      () => inspectStack([28, 28, 1], parse([{ type: 'conv2d', filters: 6, kernel: 5 }, { type: 'dense', units: 10 }])),
+      () =>
+        inspectStack(
+          [28, 28, 1],
+          parse([
+            { type: 'conv2d', filters: 6, kernel: 5 },
+            { type: 'dense', units: 10 },
+          ]),
+        ),
       'layer 2 (dense): needs a flat input (a vector), got 24x24x6; add a flatten layer before it',
       1,
     );
@@ -250,11 +262,7 @@ describe('errors name the layer', () => {
   });
 
   it('checkStack returns the rows before the failing layer and the error', () => {
-    const stack = parse([
-      { type: 'conv2d', filters: 4, kernel: 3 },
-      { type: 'flatten' },
-      { type: 'conv2d', filters: 4, kernel: 3 },
-    ]);
+    const stack = parse([{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'flatten' }, { type: 'conv2d', filters: 4, kernel: 3 }]);
     const res = checkStack([8, 8, 1], stack);
     expect(res.ok).toBe(false);
     if (res.ok) return;

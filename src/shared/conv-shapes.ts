@@ -88,14 +88,7 @@ function checkPositive(what: string, value: number): void {
  * `what` names the window in errors ("kernel", "pool size"); `axis` is appended to it and to
  * "input" when the layer is not square (e.g. " height").
  */
-export function outputSide(
-  input: number,
-  kernel: number,
-  stride: number,
-  padding: 'valid' | 'same' | number,
-  what = 'kernel',
-  axis = '',
-): number {
+export function outputSide(input: number, kernel: number, stride: number, padding: 'valid' | 'same' | number, what = 'kernel', axis = ''): number {
   checkPositive(`${what}${axis}`, kernel);
   checkPositive(`stride${axis}`, stride);
   if (padding === 'same') return Math.ceil(input / stride);
@@ -207,12 +200,7 @@ function computeLayer(input: readonly number[], layer: LayerSpec): Computed {
 
 function inspectInto(inputShape: readonly number[], stack: LayerStack, rows: LayerShapeInfo[]): StackInspection {
   if (inputShape.length < 1 || inputShape.length > 3 || !inputShape.every(isPositiveInt)) {
-    throw new LayerShapeError(
-      `input shape ${shapeToString(inputShape) || '(empty)'}: needs 1 to 3 sides, each a positive integer`,
-      null,
-      null,
-      null,
-    );
+    throw new LayerShapeError(`input shape ${shapeToString(inputShape) || '(empty)'}: needs 1 to 3 sides, each a positive integer`, null, null, null);
   }
   const names = layerNames(stack);
   let shape = [...inputShape];

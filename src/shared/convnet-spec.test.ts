@@ -26,7 +26,11 @@ describe('learning-rate schedules', () => {
 describe('confusion matrix and per-class accuracy', () => {
   it('counts true (rows) against predicted (columns)', () => {
     const m = confusionMatrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3);
-    expect(m).toEqual([[1, 1, 0], [0, 1, 0], [1, 0, 2]]);
+    expect(m).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [1, 0, 2],
+    ]);
     expect(perClassAccuracy(m, ['a', 'b', 'c'])).toEqual([
       { label: 'a', count: 2, correct: 1, accuracy: 0.5 },
       { label: 'b', count: 1, correct: 1, accuracy: 1 },
@@ -58,8 +62,26 @@ describe('training options in the run spec', () => {
     expect(resolveTrainingOptions({ patience: 3, augmentFlip: true })).toMatchObject({ patience: 3, augmentFlip: true, monitor: 'val_loss' });
   });
   it('takes CLI strings, including booleans that say false', () => {
-    const spec = applyOverrides('lenet5-mnist', ['optimizer=sgd', 'momentum=0.8', 'lrSchedule=cosine', 'augmentFlip=false', 'augmentShift=2', 'validationSplit=0.1', 'patience=3', 'resumeFrom=abc-123']);
-    expect(spec.params).toMatchObject({ optimizer: 'sgd', momentum: 0.8, lrSchedule: 'cosine', augmentFlip: false, augmentShift: 2, validationSplit: 0.1, patience: 3, resumeFrom: 'abc-123' });
+    const spec = applyOverrides('lenet5-mnist', [
+      'optimizer=sgd',
+      'momentum=0.8',
+      'lrSchedule=cosine',
+      'augmentFlip=false',
+      'augmentShift=2',
+      'validationSplit=0.1',
+      'patience=3',
+      'resumeFrom=abc-123',
+    ]);
+    expect(spec.params).toMatchObject({
+      optimizer: 'sgd',
+      momentum: 0.8,
+      lrSchedule: 'cosine',
+      augmentFlip: false,
+      augmentShift: 2,
+      validationSplit: 0.1,
+      patience: 3,
+      resumeFrom: 'abc-123',
+    });
     expect(applyOverrides('lenet5-mnist', ['augmentFlip=true']).params).toMatchObject({ augmentFlip: true });
     expect(() => applyOverrides('lenet5-mnist', ['augmentFlip=maybe'])).toThrow(/params\.augmentFlip/);
     expect(() => applyOverrides('lenet5-mnist', ['lrSchedule=linear'])).toThrow(/params\.lrSchedule/);

@@ -117,7 +117,12 @@ export function resolveTrainingOptions(p: Partial<Record<keyof TrainingOptions, 
  * lrStepEpochs epochs ('step'), or cosine-annealed from `base` at epoch 1 towards lrMin
  * ('cosine', lrMin reached after the last epoch).
  */
-export function learningRateAt(base: number, o: Pick<TrainingOptions, 'lrSchedule' | 'lrStepEpochs' | 'lrGamma' | 'lrMin'>, epoch: number, epochs: number): number {
+export function learningRateAt(
+  base: number,
+  o: Pick<TrainingOptions, 'lrSchedule' | 'lrStepEpochs' | 'lrGamma' | 'lrMin'>,
+  epoch: number,
+  epochs: number,
+): number {
   const e = Math.max(0, epoch - 1);
   switch (o.lrSchedule) {
     case 'none':
@@ -135,17 +140,20 @@ export function learningRateAt(base: number, o: Pick<TrainingOptions, 'lrSchedul
  * A layer stack as a run parameter: a parsed stack, or (as typed on the CLI) a preset id
  * ("lenet5", "alexnetSmall") or the stack as JSON.
  */
-export const StackParamSchema = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim();
-  const preset = PresetIdSchema.safeParse(s);
-  if (preset.success) return STACK_PRESETS[preset.data].stack;
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return v;
-  }
-}, LayerStackSchema.min(1, 'the layer stack is empty'));
+export const StackParamSchema = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim();
+    const preset = PresetIdSchema.safeParse(s);
+    if (preset.success) return STACK_PRESETS[preset.data].stack;
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  LayerStackSchema.min(1, 'the layer stack is empty'),
+);
 
 /** Input shape and classes of the datasets the convnet preset trains on (MNIST for now). */
 export const CONVNET_DATASETS = { mnist: { inputShape: [28, 28, 1], classes: 10, digits: true } } as const;

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { checkStack } from './conv-shapes';
 import {
-  ConvolveError, KERNEL_PRESETS, convolve1d, convolve2d, formatMatrix, parseEntry, parseMatrix, parseRow, planAxis, receptiveField, valueRange, type Grid,
+  ConvolveError,
+  KERNEL_PRESETS,
+  convolve1d,
+  convolve2d,
+  formatMatrix,
+  parseEntry,
+  parseMatrix,
+  parseRow,
+  planAxis,
+  receptiveField,
+  valueRange,
+  type Grid,
 } from './convolve';
 import { LayerStackSchema } from './layer-spec';
 
@@ -18,30 +29,56 @@ describe('convolve2d, hand-computed', () => {
   // 5  6  7  8
   // 9 10 11 12
   // 13 14 15 16
-  const ramp = grid([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]);
-  const k = grid([[1, 2], [3, 4]]);
+  const ramp = grid([
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+    [9, 10, 11, 12],
+    [13, 14, 15, 16],
+  ]);
+  const k = grid([
+    [1, 2],
+    [3, 4],
+  ]);
 
   it('stride 1, no padding: 4x4 * 2x2 -> 3x3 (no kernel flip)', () => {
     // top-left: 1*1 + 2*2 + 3*5 + 4*6 = 44; one column right adds 1+2+3+4 = 10; one row down adds 4*10 = 40.
     const out = convolve2d(ramp, k, 1, 'valid');
     expect([out.height, out.width]).toEqual([3, 3]);
-    expect(rowsOf(out)).toEqual([[44, 54, 64], [84, 94, 104], [124, 134, 144]]);
+    expect(rowsOf(out)).toEqual([
+      [44, 54, 64],
+      [84, 94, 104],
+      [124, 134, 144],
+    ]);
   });
 
   it('stride 2 skips every other window: -> 2x2', () => {
     const out = convolve2d(ramp, k, 2, 'valid');
-    expect(rowsOf(out)).toEqual([[44, 64], [124, 144]]);
+    expect(rowsOf(out)).toEqual([
+      [44, 64],
+      [124, 144],
+    ]);
   });
 
   it('different strides per axis and a bias', () => {
     const out = convolve2d(ramp, k, [2, 1], 0, 0.5);
-    expect(rowsOf(out)).toEqual([[44.5, 54.5, 64.5], [124.5, 134.5, 144.5]]);
+    expect(rowsOf(out)).toEqual([
+      [44.5, 54.5, 64.5],
+      [124.5, 134.5, 144.5],
+    ]);
   });
 
   it('zero padding 1 with a 3x3 kernel of ones counts the neighbours that exist', () => {
-    const ones = grid([[1, 1, 1], [1, 1, 1], [1, 1, 1]]);
+    const ones = grid([
+      [1, 1, 1],
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     const out = convolve2d(ones, matrix('[1 1 1; 1 1 1; 1 1 1]'), 1, 1);
-    expect(rowsOf(out)).toEqual([[4, 6, 4], [6, 9, 6], [4, 6, 4]]);
+    expect(rowsOf(out)).toEqual([
+      [4, 6, 4],
+      [6, 9, 6],
+      [4, 6, 4],
+    ]);
   });
 
   it('zero padding 1 and stride 2 on 4x4: the window at (1,1) reaches the last row and column, the padding after them is unused', () => {
@@ -49,7 +86,10 @@ describe('convolve2d, hand-computed', () => {
     const out = convolve2d(ramp, matrix('[0 0 0; 0 1 0; 0 0 0]'), 2, 1);
     expect(out.rows).toMatchObject({ output: 2, padBefore: 1, padAfter: 1 });
     // The centre tap reads input (2r, 2c): 1, 3, 9, 11.
-    expect(rowsOf(out)).toEqual([[1, 3], [9, 11]]);
+    expect(rowsOf(out)).toEqual([
+      [1, 3],
+      [9, 11],
+    ]);
   });
 
   it("'same' pads like TensorFlow: the odd zero goes after", () => {
@@ -63,10 +103,18 @@ describe('convolve2d, hand-computed', () => {
     // Dark (0) on the left, bright (10) from column 2 on.
     const edge = grid(Array.from({ length: 5 }, () => [0, 0, 10, 10, 10]));
     const sobel = matrix(KERNEL_PRESETS.find((p) => p.id === 'sobel')!.text);
-    expect(rowsOf(sobel)).toEqual([[1, 0, -1], [2, 0, -2], [1, 0, -1]]);
+    expect(rowsOf(sobel)).toEqual([
+      [1, 0, -1],
+      [2, 0, -2],
+      [1, 0, -1],
+    ]);
     const out = convolve2d(edge, sobel, 1, 'valid');
     // Each output: (1 + 2 + 1) * (left column - right column) = 4 * (x[c] - x[c+2]).
-    expect(rowsOf(out)).toEqual([[-40, -40, 0], [-40, -40, 0], [-40, -40, 0]]);
+    expect(rowsOf(out)).toEqual([
+      [-40, -40, 0],
+      [-40, -40, 0],
+      [-40, -40, 0],
+    ]);
     // With padding 1 the borders see zeros: the last column now reads 10 - 0 on its right.
     const padded = convolve2d(edge, sobel, 1, 1);
     expect(rowsOf(padded)[2]).toEqual([0, -40, -40, 0, 40]);
@@ -80,7 +128,15 @@ describe('convolve2d, hand-computed', () => {
   });
 
   it('output sizes agree with the shape inspector', () => {
-    const cases: [number, number, number, 'valid' | 'same' | number][] = [[28, 3, 1, 'valid'], [28, 3, 2, 'valid'], [28, 5, 1, 2], [28, 5, 3, 'same'], [32, 5, 3, 0], [7, 3, 3, 1], [9, 4, 2, 'same']];
+    const cases: [number, number, number, 'valid' | 'same' | number][] = [
+      [28, 3, 1, 'valid'],
+      [28, 3, 2, 'valid'],
+      [28, 5, 1, 2],
+      [28, 5, 3, 'same'],
+      [32, 5, 3, 0],
+      [7, 3, 3, 1],
+      [9, 4, 2, 'same'],
+    ];
     for (const [side, ks, stride, padding] of cases) {
       const input = { height: side, width: side, values: new Array<number>(side * side).fill(1) };
       const kernel = { height: ks, width: ks, values: new Array<number>(ks * ks).fill(1) };
@@ -92,8 +148,28 @@ describe('convolve2d, hand-computed', () => {
   });
 
   it('refuses a kernel larger than its padded input, with the inspector message', () => {
-    expect(() => convolve2d(grid([[1, 2], [3, 4]]), matrix('[1 0 -1; 2 0 -2; 1 0 -1]'), 1, 'valid')).toThrow(ConvolveError);
-    expect(() => convolve2d(grid([[1, 2], [3, 4]]), matrix('[1 0 -1; 2 0 -2; 1 0 -1]'), 1, 'valid')).toThrow('kernel 3 is larger than its input 2');
+    expect(() =>
+      convolve2d(
+        grid([
+          [1, 2],
+          [3, 4],
+        ]),
+        matrix('[1 0 -1; 2 0 -2; 1 0 -1]'),
+        1,
+        'valid',
+      ),
+    ).toThrow(ConvolveError);
+    expect(() =>
+      convolve2d(
+        grid([
+          [1, 2],
+          [3, 4],
+        ]),
+        matrix('[1 0 -1; 2 0 -2; 1 0 -1]'),
+        1,
+        'valid',
+      ),
+    ).toThrow('kernel 3 is larger than its input 2');
     expect(() => convolve2d(grid([[1]]), matrix('[1 1 1 1]'), 1, 1)).toThrow('kernel 4 is larger than its padded input 3');
     expect(() => convolve2d(grid([[1, 2]]), grid([[1]]), 0)).toThrow(/stride/);
     expect(() => convolve2d({ height: 2, width: 2, values: [1, 2, 3] }, grid([[1]]))).toThrow('the input is 2x2 but holds 3 values');

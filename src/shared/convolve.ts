@@ -99,7 +99,11 @@ export function convolve2d(input: Grid, kernel: Grid, stride: number | [number, 
 }
 
 /** Where output cell (r, c) reads from: rows top..top+kh-1, columns left..left+kw-1 of the input (may reach into the padding). */
-export function receptiveField(result: Pick<Conv2dResult, 'rows' | 'cols'>, r: number, c: number): { top: number; left: number; height: number; width: number } {
+export function receptiveField(
+  result: Pick<Conv2dResult, 'rows' | 'cols'>,
+  r: number,
+  c: number,
+): { top: number; left: number; height: number; width: number } {
   return {
     top: r * result.rows.stride - result.rows.padBefore,
     left: c * result.cols.stride - result.cols.padBefore,
@@ -223,7 +227,12 @@ export function parseRow(text: string, maxLength = 64): ParsedRow {
 export function formatMatrix(m: Grid, digits = 4): string {
   const rows: string[] = [];
   for (let r = 0; r < m.height; r++) {
-    rows.push(m.values.slice(r * m.width, (r + 1) * m.width).map((v) => String(Number(v.toPrecision(digits)))).join(' '));
+    rows.push(
+      m.values
+        .slice(r * m.width, (r + 1) * m.width)
+        .map((v) => String(Number(v.toPrecision(digits))))
+        .join(' '),
+    );
   }
   return `[${rows.join('; ')}]`;
 }
@@ -236,10 +245,25 @@ export interface KernelPreset {
 }
 
 export const KERNEL_PRESETS: readonly KernelPreset[] = [
-  { id: 'sobel', label: 'Sobel (vertical edges)', text: '[1 0 -1; 2 0 -2; 1 0 -1]', description: 'Responds to left-to-right changes in brightness: positive where the left is brighter, negative where the right is.' },
-  { id: 'sobel-h', label: 'Sobel (horizontal edges)', text: '[1 2 1; 0 0 0; -1 -2 -1]', description: 'The same kernel turned a quarter: responds to top-to-bottom changes.' },
+  {
+    id: 'sobel',
+    label: 'Sobel (vertical edges)',
+    text: '[1 0 -1; 2 0 -2; 1 0 -1]',
+    description: 'Responds to left-to-right changes in brightness: positive where the left is brighter, negative where the right is.',
+  },
+  {
+    id: 'sobel-h',
+    label: 'Sobel (horizontal edges)',
+    text: '[1 2 1; 0 0 0; -1 -2 -1]',
+    description: 'The same kernel turned a quarter: responds to top-to-bottom changes.',
+  },
   { id: 'blur', label: 'Blur', text: '[1/9 1/9 1/9; 1/9 1/9 1/9; 1/9 1/9 1/9]', description: 'Each output is the mean of a 3x3 neighbourhood.' },
-  { id: 'sharpen', label: 'Sharpen', text: '[0 -1 0; -1 5 -1; 0 -1 0]', description: 'The pixel minus its neighbours, plus itself: exaggerates local contrast.' },
+  {
+    id: 'sharpen',
+    label: 'Sharpen',
+    text: '[0 -1 0; -1 5 -1; 0 -1 0]',
+    description: 'The pixel minus its neighbours, plus itself: exaggerates local contrast.',
+  },
   { id: 'identity', label: 'Identity', text: '[0 0 0; 0 1 0; 0 0 0]', description: 'Copies the input (shrunk by the border the kernel cannot cover).' },
 ];
 

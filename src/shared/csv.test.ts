@@ -18,8 +18,16 @@ describe('parseCsvRecord', () => {
 
   it('tells an open quote (the record may go on) from a malformed one, naming the field, not the data', () => {
     expect(parseCsvRecord('a,"open')).toEqual({ ok: false, unterminated: true, message: 'a quoted field is not closed' });
-    expect(parseCsvRecord('a,"secret"word')).toEqual({ ok: false, unterminated: false, message: 'a closing quote is followed by something other than "," in field 2' });
-    expect(parseCsvRecord('"a",b', '\t')).toEqual({ ok: false, unterminated: false, message: 'a closing quote is followed by something other than a tab in field 1' });
+    expect(parseCsvRecord('a,"secret"word')).toEqual({
+      ok: false,
+      unterminated: false,
+      message: 'a closing quote is followed by something other than "," in field 2',
+    });
+    expect(parseCsvRecord('"a",b', '\t')).toEqual({
+      ok: false,
+      unterminated: false,
+      message: 'a closing quote is followed by something other than a tab in field 1',
+    });
   });
 });
 
@@ -37,7 +45,11 @@ describe('parseCsv', () => {
 
   it('throws at the first malformed record with its line, never quoting the text', () => {
     let err: unknown;
-    try { parseCsv('image,caption\nok.jpg,fine\nx.jpg,"secret"caption\n'); } catch (e) { err = e; }
+    try {
+      parseCsv('image,caption\nok.jpg,fine\nx.jpg,"secret"caption\n');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(CsvSyntaxError);
     expect((err as CsvSyntaxError).line).toBe(3);
     expect((err as Error).message).toBe('line 3: a closing quote is followed by something other than "," in field 2');
@@ -47,13 +59,29 @@ describe('parseCsv', () => {
 
 describe('csvRecords', () => {
   it('quotes only what needs it, LF after every record', () => {
-    expect(csvRecords([['image', 'caption'], ['a b.jpg', 'a dog, a ball'], ['q', 'say "hi"'], [' lead', 'trail\t'], ['cr\rin', 'lf\n'], ['', 'x']]))
-      .toBe('image,caption\na b.jpg,"a dog, a ball"\nq,"say ""hi"""\n" lead","trail\t"\n"cr\rin","lf\n"\n,x\n');
+    expect(
+      csvRecords([
+        ['image', 'caption'],
+        ['a b.jpg', 'a dog, a ball'],
+        ['q', 'say "hi"'],
+        [' lead', 'trail\t'],
+        ['cr\rin', 'lf\n'],
+        ['', 'x'],
+      ]),
+    ).toBe('image,caption\na b.jpg,"a dog, a ball"\nq,"say ""hi"""\n" lead","trail\t"\n"cr\rin","lf\n"\n,x\n');
     expect(csvRecords([])).toBe('');
   });
 
   it('reads back what it writes', () => {
-    const rows = [['image', 'caption'], ['x.jpg', ' "quoted", with\r\nbreaks '], ['y.jpg', '']];
-    expect(parseCsv(csvRecords(rows)).map((r) => r.fields)).toEqual([['image', 'caption'], ['x.jpg', ' "quoted", with\r\nbreaks '], ['y.jpg', '']]);
+    const rows = [
+      ['image', 'caption'],
+      ['x.jpg', ' "quoted", with\r\nbreaks '],
+      ['y.jpg', ''],
+    ];
+    expect(parseCsv(csvRecords(rows)).map((r) => r.fields)).toEqual([
+      ['image', 'caption'],
+      ['x.jpg', ' "quoted", with\r\nbreaks '],
+      ['y.jpg', ''],
+    ]);
   });
 });

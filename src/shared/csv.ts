@@ -21,10 +21,13 @@ function parseOptions(sep: string) {
 function describe(e: CsvError, sep: string): string {
   const field = typeof e.index === 'number' ? ` in field ${e.index + 1}` : '';
   switch (e.code) {
-    case 'CSV_QUOTE_NOT_CLOSED': return 'a quoted field is not closed';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is not closed';
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-    case 'CSV_INVALID_CLOSING_QUOTE': return `a closing quote is followed by something other than ${sep === '\t' ? 'a tab' : `"${sep}"`}${field}`;
-    default: return `malformed CSV (${e.code})${field}`;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `a closing quote is followed by something other than ${sep === '\t' ? 'a tab' : `"${sep}"`}${field}`;
+    default:
+      return `malformed CSV (${e.code})${field}`;
   }
 }
 
@@ -48,7 +51,10 @@ export function parseCsvRecord(text: string, sep = ','): CsvParse {
 
 /** A malformed CSV text: the 1-based line it was found on, the reason without the data. */
 export class CsvSyntaxError extends Error {
-  constructor(readonly line: number, readonly reason: string) {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
   }
 }

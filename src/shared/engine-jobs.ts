@@ -66,7 +66,16 @@ export type LmSource =
   /** A dataset split resolved by the host (its images, captions and feature file). */
   | { kind: 'images'; images: LmImageRef[]; features: string | null }
   /** A run trained on a captions CSV: the engine redoes the run's own split (same seed and fractions). */
-  | { kind: 'csv'; captions: string; features: string | null; seed: number; validationFraction: number; testFraction: number; split: 'train' | 'validation' | 'test' | 'all'; excludeImagesOf?: string };
+  | {
+      kind: 'csv';
+      captions: string;
+      features: string | null;
+      seed: number;
+      validationFraction: number;
+      testFraction: number;
+      split: 'train' | 'validation' | 'test' | 'all';
+      excludeImagesOf?: string;
+    };
 
 /** One image to decode or to query with. */
 export type LmImageInput =
@@ -76,9 +85,21 @@ export type LmImageInput =
   /** A row of a feature file (falls back to extracting `file` when the row is missing). */
   | { features: string; key: string; file?: string };
 
-export interface LmEvalJob { kind: 'lm-eval'; checkpointDir: string; source: LmSource; beam: number; maxLength: number }
+export interface LmEvalJob {
+  kind: 'lm-eval';
+  checkpointDir: string;
+  source: LmSource;
+  beam: number;
+  maxLength: number;
+}
 
-export interface LmRankStats { r1: number; r5: number; r10: number; medr: number; queries: number }
+export interface LmRankStats {
+  r1: number;
+  r5: number;
+  r10: number;
+  medr: number;
+  queries: number;
+}
 
 export interface LmEvalResult {
   perplexity: number;
@@ -109,8 +130,15 @@ export interface LmDecodeJob {
   seed: number;
 }
 
-export interface LmDecoded { text: string; words: CaptionWord[]; logProb: number; method: 'greedy' | 'beam' | 'sample' }
-export interface LmDecodeResult { captions: LmDecoded[] }
+export interface LmDecoded {
+  text: string;
+  words: CaptionWord[];
+  logProb: number;
+  method: 'greedy' | 'beam' | 'sample';
+}
+export interface LmDecodeResult {
+  captions: LmDecoded[];
+}
 
 /**
  * Retrieval among a split's images and captions (MODELS.md): for an image, the split's captions
@@ -126,12 +154,29 @@ export interface LmRetrieveJob {
 }
 
 /** `image`: index into source.images; `caption`: index into that image's captions (image -> text). Lower score = better (a perplexity or a perplexity ratio). */
-export interface LmRetrieveHit { image: number; caption?: number; score: number }
-export interface LmRetrieveResult { hits: LmRetrieveHit[]; candidates: number; missingFeatures: number }
+export interface LmRetrieveHit {
+  image: number;
+  caption?: number;
+  score: number;
+}
+export interface LmRetrieveResult {
+  hits: LmRetrieveHit[];
+  candidates: number;
+  missingFeatures: number;
+}
 
 /** Beam-search captions for every image of a source (exports; BLEU by hand). */
-export interface LmCaptionSplitJob { kind: 'lm-caption-split'; checkpointDir: string; source: LmSource; beam: number; maxLength: number }
+export interface LmCaptionSplitJob {
+  kind: 'lm-caption-split';
+  checkpointDir: string;
+  source: LmSource;
+  beam: number;
+  maxLength: number;
+}
 /** `index`: the image's position in the source (images without features are left out). */
-export interface LmCaptionSplitResult { captions: { index: number; image: string; text: string; logProb: number }[]; missingFeatures: number }
+export interface LmCaptionSplitResult {
+  captions: { index: number; image: string; text: string; logProb: number }[];
+  missingFeatures: number;
+}
 
 export type EngineJob = FeatureJob | LmEvalJob | LmDecodeJob | LmRetrieveJob | LmCaptionSplitJob;

@@ -27,9 +27,15 @@ describe('engine protocol schemas', () => {
     const r = checkEngineToHost({ type: 'metrics', points: [{ key: 'secret-key', step: 'x', epoch: 0, wallTime: 0, value: 0 }] });
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/^invalid 'metrics' message: points: expected an array of metric points/) });
     expect(JSON.stringify(r)).not.toContain('secret-key');
-    expect(checkEngineToHost({ type: 'log', level: 'loud', message: 'm' })).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid 'log' message: level: /) });
+    expect(checkEngineToHost({ type: 'log', level: 'loud', message: 'm' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^invalid 'log' message: level: /),
+    });
     expect(checkHostToEngine({ type: 'pause', extra: 1 }).ok).toBe(true); // unknown fields are dropped, not fatal
-    expect(checkHostToEngine({ type: 'inspect', requestId: 1.5, job: { checkpointDir: 'c' } })).toMatchObject({ ok: false, error: expect.stringMatching(/requestId: /) });
+    expect(checkHostToEngine({ type: 'inspect', requestId: 1.5, job: { checkpointDir: 'c' } })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/requestId: /),
+    });
     const got: EngineToHost[] = [];
     receiveEngineMessage(undefined, (m) => got.push(m));
     expect(got).toEqual([{ type: 'log', level: 'warn', message: expect.stringMatching(/^dropped a message from the engine: invalid message: \(message\): /) }]);

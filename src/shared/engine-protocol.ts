@@ -26,7 +26,8 @@ function isPoints(v: unknown): v is Points {
   if (!Array.isArray(v)) return false;
   for (const p of v as unknown[]) {
     if (!isObject(p)) return false;
-    if (typeof p.key !== 'string' || typeof p.step !== 'number' || typeof p.epoch !== 'number' || typeof p.wallTime !== 'number' || typeof p.value !== 'number') return false;
+    if (typeof p.key !== 'string' || typeof p.step !== 'number' || typeof p.epoch !== 'number' || typeof p.wallTime !== 'number' || typeof p.value !== 'number')
+      return false;
   }
   return true;
 }
@@ -41,9 +42,13 @@ export const HostToEngine = z.discriminatedUnion('type', [
    * good one, inside runDir): the step count, optimizer state and random streams go on from there.
    */
   z.object({
-    type: z.literal('start'), runId: z.string(),
-    spec: z.custom<RunSpec>((v) => isObject(v) && typeof v.preset === 'string' && isObject(v.params), { message: 'expected a run spec (an object with a string "preset" and "params")' }),
-    runDir: z.string(), resumeFrom: z.string().optional(),
+    type: z.literal('start'),
+    runId: z.string(),
+    spec: z.custom<RunSpec>((v) => isObject(v) && typeof v.preset === 'string' && isObject(v.params), {
+      message: 'expected a run spec (an object with a string "preset" and "params")',
+    }),
+    runDir: z.string(),
+    resumeFrom: z.string().optional(),
   }),
   z.object({ type: z.literal('stop') }),
   /** Like 'stop', but always writes a checkpoint first (the run ends `paused`, resumable). */
@@ -61,7 +66,10 @@ export type HostToEngine = z.infer<typeof HostToEngine>;
 export const EngineToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('started'), backend: z.string(), seed: num, skipped: z.array(z.object({ backend: z.string(), reason: z.string() })) }),
-  z.object({ type: z.literal('metrics'), points: z.custom<Points>(isPoints, { message: 'expected an array of metric points ({ key: string, step, epoch, wallTime, value: number })' }) }),
+  z.object({
+    type: z.literal('metrics'),
+    points: z.custom<Points>(isPoints, { message: 'expected an array of metric points ({ key: string, step, epoch, wallTime, value: number })' }),
+  }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({ type: z.literal('artefact'), kind: z.string(), file: z.string(), step: num, epoch: num, meta: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('progress'), epoch: num, epochs: num, step: num, stepsPerEpoch: num }),
@@ -72,7 +80,12 @@ export const EngineToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), message: z.string(), stack: z.string().optional() }),
   /** A NaN or infinite loss (or weights) at `step`: the run ends `diverged`; no checkpoint is written from those weights. */
   z.object({ type: z.literal('diverged'), step: num, loss: num, message: z.string() }),
-  z.object({ type: z.literal('inspected'), requestId, result: z.custom<ActivationsResult>(isObject, { message: 'expected activation maps (an object)' }).optional(), error: z.string().optional() }),
+  z.object({
+    type: z.literal('inspected'),
+    requestId,
+    result: z.custom<ActivationsResult>(isObject, { message: 'expected activation maps (an object)' }).optional(),
+    error: z.string().optional(),
+  }),
   z.object({ type: z.literal('job-progress'), requestId, progress: z.unknown() }),
   z.object({ type: z.literal('job-done'), requestId, result: z.unknown().optional(), error: z.string().optional() }),
 ]);

@@ -1,5 +1,8 @@
 /** An IDX file (LeCun's MNIST format): big-endian header, then unsigned bytes. Pure: takes bytes. */
-export interface IdxArray { dims: number[]; data: Uint8Array }
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
 
 /** Reads only the header: dimensions and where the data starts (for files read in pieces). */
 export function parseIdxHeader(buf: Uint8Array, name = 'idx'): { dims: number[]; dataOffset: number; size: number } {

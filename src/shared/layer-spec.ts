@@ -115,9 +115,7 @@ export type DenseSpec = z.infer<typeof DenseSchema>;
 export type DropoutSpec = z.infer<typeof DropoutSchema>;
 export type FlattenSpec = z.infer<typeof FlattenSchema>;
 
-export const LAYER_TYPES: readonly LayerType[] = [
-  'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'maxPool1d', 'avgPool1d', 'dense', 'dropout', 'flatten',
-];
+export const LAYER_TYPES: readonly LayerType[] = ['conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'maxPool1d', 'avgPool1d', 'dense', 'dropout', 'flatten'];
 
 export const MAX_LAYERS = 64;
 

@@ -33,10 +33,16 @@ export interface LmConfig {
 }
 
 /** A dense kernel [inDim, units]: a parameter as stored, or transposed (stored [units, inDim]). */
-export interface LmKernel { param: string; transposed: boolean }
+export interface LmKernel {
+  param: string;
+  transposed: boolean;
+}
 
 /** An embedding table [V, K]: a parameter's rows, or (MLBL-F) the rows of `param` times `timesTransposed`^T. */
-export interface LmTable { param: string; timesTransposed?: string }
+export interface LmTable {
+  param: string;
+  timesTransposed?: string;
+}
 
 export type LmNode =
   | { op: 'input'; name: 'context' | 'image'; size: number; dtype: 'int32' | 'float32' }

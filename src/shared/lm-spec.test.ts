@@ -5,9 +5,26 @@ describe('LmParams', () => {
   it('defaults to the 2014 recipe with the changes chosen on validation perplexity (summed gradient, lr x 0.8 per epoch, dropout 0.5)', () => {
     const p = LmParams.parse({ captions: 'c.csv' });
     expect(p).toMatchObject({
-      model: 'mlbl-b', contextSize: 5, K: 100, h: 256, factors: 50, optimizer: 'sgd', sgdGradient: 'sum', lrDecay: 0.8,
-      momentumStart: 0.5, momentumEnd: 0.9, momentumEpochs: 20, decayWords: 1e-4, decayContext: 1e-5, dropout: 0.5,
-      featureNorm: 'none', retrain: false, batchSize: 20, patience: 5, minCount: 2, backend: 'auto',
+      model: 'mlbl-b',
+      contextSize: 5,
+      K: 100,
+      h: 256,
+      factors: 50,
+      optimizer: 'sgd',
+      sgdGradient: 'sum',
+      lrDecay: 0.8,
+      momentumStart: 0.5,
+      momentumEnd: 0.9,
+      momentumEpochs: 20,
+      decayWords: 1e-4,
+      decayContext: 1e-5,
+      dropout: 0.5,
+      featureNorm: 'none',
+      retrain: false,
+      batchSize: 20,
+      patience: 5,
+      minCount: 2,
+      backend: 'auto',
     });
     expect(p.init).toBeUndefined();
     expect(p.excludeImagesOf).toBeUndefined();

@@ -36,7 +36,12 @@ export const LmParams = z.strictObject({
    * train/validation/test split by image. The host resolves it to a captions file (and a cached
    * feature set for MLBL-B/F) before the engine starts.
    */
-  dataset: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -').optional(),
+  dataset: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'dataset ids are letters, digits, _ and -')
+    .optional(),
   /**
    * The image feature extractor for a `dataset` run of MLBL-B/F: a TF.js layers model (its
    * model.json or folder) or a ConvNet run id (its best checkpoint, penultimate dense layer).
@@ -112,7 +117,12 @@ export const LmParams = z.strictObject({
   batchSize: z.coerce.number().int().min(1).max(4096).default(20),
   /** Early stopping: stop after this many epochs without a better validation perplexity (0 = never stop early). */
   patience: z.coerce.number().int().min(0).max(1000).default(5),
-  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   /** Use only the first N training images of the split (0 = all). */
   trainLimit: z.coerce.number().int().min(0).default(0),
   /** Share of the images held out for validation and for test (split by image, from the seed). */
@@ -142,16 +152,34 @@ export type LmParamsInput = z.input<typeof LmParams>;
  * `dataset`; MLBL-B/F need `features`, or (with a dataset) an `extractor`. One entry per problem,
  * naming the param.
  */
-export function lmInputIssues(p: { model: LmModelName; captions?: string; dataset?: string; features?: string; extractor?: string }): { path: string; message: string }[] {
+export function lmInputIssues(p: {
+  model: LmModelName;
+  captions?: string;
+  dataset?: string;
+  features?: string;
+  extractor?: string;
+}): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
   if ((p.captions === undefined) === (p.dataset === undefined)) {
-    issues.push({ path: p.captions === undefined ? 'dataset' : 'captions', message: 'give exactly one of captions (an image,caption CSV) and dataset (an imported dataset id)' });
+    issues.push({
+      path: p.captions === undefined ? 'dataset' : 'captions',
+      message: 'give exactly one of captions (an image,caption CSV) and dataset (an imported dataset id)',
+    });
   }
   if (p.model !== 'lbl' && p.features === undefined) {
-    if (p.dataset !== undefined && p.extractor === undefined) issues.push({ path: 'extractor', message: `${p.model} on a dataset needs image features: set extractor (a TF.js model.json or a ConvNet run id) or features (a feature file)` });
-    if (p.captions !== undefined && p.dataset === undefined) issues.push({ path: 'features', message: `${p.model} on a captions CSV needs features (a feature file made by mlbl features or the extractor); or use dataset=ID with extractor=` });
+    if (p.dataset !== undefined && p.extractor === undefined)
+      issues.push({
+        path: 'extractor',
+        message: `${p.model} on a dataset needs image features: set extractor (a TF.js model.json or a ConvNet run id) or features (a feature file)`,
+      });
+    if (p.captions !== undefined && p.dataset === undefined)
+      issues.push({
+        path: 'features',
+        message: `${p.model} on a captions CSV needs features (a feature file made by mlbl features or the extractor); or use dataset=ID with extractor=`,
+      });
   }
-  if (p.extractor !== undefined && p.dataset === undefined && p.captions !== undefined) issues.push({ path: 'extractor', message: 'extractor works with dataset=ID (the images come from the dataset); with a captions CSV give features' });
+  if (p.extractor !== undefined && p.dataset === undefined && p.captions !== undefined)
+    issues.push({ path: 'extractor', message: 'extractor works with dataset=ID (the images come from the dataset); with a captions CSV give features' });
   return issues;
 }
 

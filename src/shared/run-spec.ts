@@ -17,7 +17,12 @@ export const ConvNetTrainingParams = z.strictObject({
   trainLimit: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** Images of the MNIST test set used for validation accuracy each epoch. */
   validationLimit: z.coerce.number().int().min(1).max(10_000).default(2_000),
-  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   backend: BackendRequest.default('auto'),
   /** Optimizer details, schedule, weight decay, augmentation, validation split, early stopping, checkpoints, resume: see convnet-spec.ts. */
   ...trainingOptionFields,
@@ -85,7 +90,10 @@ export function applyOverrides(preset: PresetName, sets: string[]): RunSpec {
     if (eq <= 0) throw new Error(`--set ${s}: expected key=value`);
     const key = s.slice(0, eq).trim();
     const value = s.slice(eq + 1).trim();
-    if (key === 'name') { name = value; continue; }
+    if (key === 'name') {
+      name = value;
+      continue;
+    }
     if (!known.includes(key)) throw new Error(`--set ${key}: unknown parameter for preset ${preset} (known: name, ${known.join(', ')})`);
     params[key] = value;
   }

@@ -41,7 +41,13 @@ describe('diffSpecs', () => {
   });
 
   it('diffs across presets (different params) and ignores whole subtrees', () => {
-    const rows = diffSpecs([{ preset: 'x', params: { a: 1 }, tags: ['t'] }, { preset: 'y', params: { b: 2 }, tags: [] }], ['tags']);
+    const rows = diffSpecs(
+      [
+        { preset: 'x', params: { a: 1 }, tags: ['t'] },
+        { preset: 'y', params: { b: 2 }, tags: [] },
+      ],
+      ['tags'],
+    );
     expect(rows.map((r) => r.path)).toEqual(['preset', 'params.a', 'params.b']);
   });
 

@@ -27,7 +27,11 @@ export function canonicalJson(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (isPlainObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  if (isPlainObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 

@@ -3,8 +3,9 @@ import { END, NUM, START, UNK, applyVocabulary, buildVocabulary, countWords, tok
 
 describe('tokenize', () => {
   it('lower-cases, splits punctuation and keeps the Flickr8k detached clitic', () => {
-    expect(tokenize('A child in a pink dress is climbing up a set of stairs in an entry way .'))
-      .toEqual('a child in a pink dress is climbing up a set of stairs in an entry way .'.split(' '));
+    expect(tokenize('A child in a pink dress is climbing up a set of stairs in an entry way .')).toEqual(
+      'a child in a pink dress is climbing up a set of stairs in an entry way .'.split(' '),
+    );
     expect(tokenize("The dog 's ball, red!")).toEqual(['the', 'dog', "'s", 'ball', ',', 'red', '!']);
   });
 
@@ -33,7 +34,11 @@ describe('tokenize', () => {
 });
 
 describe('vocabulary', () => {
-  const counts = countWords([['a', 'dog', 'runs'], ['a', 'dog'], ['a', 'cat']]);
+  const counts = countWords([
+    ['a', 'dog', 'runs'],
+    ['a', 'dog'],
+    ['a', 'cat'],
+  ]);
   it('keeps words at or above the cutoff, most frequent first, specials first', () => {
     const v = buildVocabulary(counts, 2);
     expect(v.words).toEqual([UNK, START, END, 'a', 'dog']);

@@ -23,7 +23,10 @@ export function tokenize(text: string): string[] {
   const lower = text.normalize('NFC').toLowerCase().replace(/’/g, "'");
   for (const m of lower.matchAll(TOKEN)) {
     const t = m[0];
-    if (HAS_DIGIT.test(t)) { out.push(NUM); continue; }
+    if (HAS_DIGIT.test(t)) {
+      out.push(NUM);
+      continue;
+    }
     const c = t.length > 2 ? CLITIC.exec(t) : null;
     if (c && c[1] && c[2]) out.push(c[1], c[2]);
     else out.push(t);
@@ -69,7 +72,10 @@ export function applyVocabulary(tokens: readonly string[], vocab: Vocabulary): s
 }
 
 /** Share of all tokens whose word occurs fewer than `cutoff` times (they would become `<unk>`). */
-export function unkShare(counts: ReadonlyMap<string, number> | Iterable<[string, number]>, cutoff: number): { share: number; tokens: number; unkTokens: number; vocabulary: number } {
+export function unkShare(
+  counts: ReadonlyMap<string, number> | Iterable<[string, number]>,
+  cutoff: number,
+): { share: number; tokens: number; unkTokens: number; vocabulary: number } {
   let tokens = 0;
   let unkTokens = 0;
   let vocabulary = 0;

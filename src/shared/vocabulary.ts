@@ -53,7 +53,12 @@ export class Vocab {
     if (!Number.isInteger(minCount) || minCount < 1) throw new Error(`vocabulary: minCount must be a whole number >= 1, got ${minCount}`);
     const counts = countWords(tokenLists);
     const v = buildVocabulary(counts, minCount);
-    return new Vocab(v.words, v.words.map((w, i) => (i < 3 ? 0 : (counts.get(w) ?? 0))), minCount, TOKENIZER_VERSION);
+    return new Vocab(
+      v.words,
+      v.words.map((w, i) => (i < 3 ? 0 : (counts.get(w) ?? 0))),
+      minCount,
+      TOKENIZER_VERSION,
+    );
   }
 
   /** From raw caption strings (tokenized with src/shared/tokenize.ts). */

@@ -20,8 +20,7 @@ function runFixture(threads: string): { backend: string; threads: number; note?:
   return JSON.parse(line) as { backend: string; threads: number; note?: string; mm: number[]; gradSum: number };
 }
 
-const absent = (): Promise<unknown> =>
-  Promise.reject(Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }));
+const absent = (): Promise<unknown> => Promise.reject(Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }));
 
 describe('selectBackend', () => {
   it('falls back from tensorflow to wasm with a logged reason when tfjs-node is absent', async () => {

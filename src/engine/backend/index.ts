@@ -117,9 +117,6 @@ export async function selectBackendWith(
 }
 
 /** requested: 'auto' | BackendName; env MLBL_BACKEND overrides 'auto'. Loads/initialises tfjs, registers our wasm kernels, calls tf.setBackend and tf.ready, logs each skipped backend with the reason through `log`. */
-export async function selectBackend(
-  requested?: 'auto' | BackendName,
-  log?: (msg: string) => void,
-): Promise<BackendChoice> {
+export async function selectBackend(requested?: 'auto' | BackendName, log?: (msg: string) => void): Promise<BackendChoice> {
   return selectBackendWith(requested ?? 'auto', log ?? (() => {}));
 }

@@ -115,8 +115,7 @@ async function startThreaded(wasm: WasmPkg, binDir: string, threads: number): Pr
   let mod: EmscriptenThreadedModule;
   try {
     mod = await factory({
-      locateFile: (p: string, prefix: string) =>
-        p.endsWith('.wasm') ? binary : p.endsWith('.worker.js') ? workerFile : prefix + p,
+      locateFile: (p: string, prefix: string) => (p.endsWith('.wasm') ? binary : p.endsWith('.worker.js') ? workerFile : prefix + p),
       mainScriptUrlOrBlob: glue,
     });
   } finally {

@@ -18,22 +18,12 @@ describe('augmentation', () => {
   it('shifts down-right by (dy, dx) with a zero border', () => {
     const x = img();
     augmentImage(x, 0, 4, 5, 1, { shift: 2, flip: false }, scripted([1, 2]), new Float32Array(20));
-    expect(Array.from(x)).toEqual([
-      0, 0, 0, 0, 0,
-      0, 0, 1, 2, 3,
-      0, 0, 6, 7, 8,
-      0, 0, 11, 12, 13,
-    ]);
+    expect(Array.from(x)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 6, 7, 8, 0, 0, 11, 12, 13]);
   });
   it('shifts up-left', () => {
     const x = img();
     augmentImage(x, 0, 4, 5, 1, { shift: 1, flip: false }, scripted([-1, -1]), new Float32Array(20));
-    expect(Array.from(x)).toEqual([
-      7, 8, 9, 10, 0,
-      12, 13, 14, 15, 0,
-      17, 18, 19, 20, 0,
-      0, 0, 0, 0, 0,
-    ]);
+    expect(Array.from(x)).toEqual([7, 8, 9, 10, 0, 12, 13, 14, 15, 0, 17, 18, 19, 20, 0, 0, 0, 0, 0, 0]);
   });
   it('mirrors left-right when the flip draw is below 1/2, keeping channels together', () => {
     const x = Float32Array.from([1, 10, 2, 20, 3, 30]); // 1x3 image, 2 channels

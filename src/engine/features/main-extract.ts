@@ -13,7 +13,11 @@ export function layerFileName(layer: string): string {
   return `${layer.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 
-export async function runFeatureJob(job: FeatureJob, progress: (p: FeatureJobProgress) => void, shouldStop: () => boolean = () => false): Promise<FeatureJobResult> {
+export async function runFeatureJob(
+  job: FeatureJob,
+  progress: (p: FeatureJobProgress) => void,
+  shouldStop: () => boolean = () => false,
+): Promise<FeatureJobResult> {
   if (!fs.existsSync(job.imagesDir)) throw new Error(`images folder ${job.imagesDir} does not exist`);
   const ex = await loadExtractor(job.model, { layer: job.layer });
   try {
@@ -23,7 +27,13 @@ export async function runFeatureJob(job: FeatureJob, progress: (p: FeatureJobPro
     let last: { computed: number; failed: number; skipped: number } = { computed: 0, failed: 0, skipped: 0 };
     let lastSent = 0;
     const r = await extractFeatures({
-      model: job.model, extractor: ex, imagesDir: job.imagesDir, images: job.images, out: header, batchSize: job.batchSize ?? 8, shouldStop,
+      model: job.model,
+      extractor: ex,
+      imagesDir: job.imagesDir,
+      images: job.images,
+      out: header,
+      batchSize: job.batchSize ?? 8,
+      shouldStop,
       onProgress: (p) => {
         if (t0 === 0) t0 = performance.now();
         last = { computed: p.done - p.skipped - p.failed, failed: p.failed, skipped: p.skipped };
@@ -36,8 +46,15 @@ export async function runFeatureJob(job: FeatureJob, progress: (p: FeatureJobPro
     });
     const seconds = t0 ? (performance.now() - t0) / 1000 : 0;
     return {
-      ...base, rows: r.header.images.length, total: new Set(job.images).size, failed: Object.keys(r.header.failed).length, computed: r.computed,
-      stopped: r.stopped, seconds, imagesPerSecond: last.computed / Math.max(1e-3, seconds), modelPath: ex.modelPath,
+      ...base,
+      rows: r.header.images.length,
+      total: new Set(job.images).size,
+      failed: Object.keys(r.header.failed).length,
+      computed: r.computed,
+      stopped: r.stopped,
+      seconds,
+      imagesPerSecond: last.computed / Math.max(1e-3, seconds),
+      modelPath: ex.modelPath,
     };
   } finally {
     ex.dispose();

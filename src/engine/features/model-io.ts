@@ -34,7 +34,8 @@ export function fileSystemHandler(modelPath: string): tf.io.IOHandler {
       // reported naming the file, not as tfjs' "should have N values but has M".
       verifyCheckpoint(path.dirname(jsonPath), modelLegacySizes);
       const json = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ModelJson;
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${jsonPath}: not a TF.js model.json (needs modelTopology and weightsManifest)`);
+      if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+        throw new Error(`${jsonPath}: not a TF.js model.json (needs modelTopology and weightsManifest)`);
       const dir = path.dirname(jsonPath);
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];

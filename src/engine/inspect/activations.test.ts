@@ -15,8 +15,12 @@ import { fileSystemIO } from '../train/checkpoint';
 import { computeActivations } from './activations';
 
 const dirs: string[] = [];
-beforeAll(async () => { await selectBackend('cpu'); });
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-act-'));
@@ -25,7 +29,7 @@ function tmp(): string {
 }
 
 describe('computeActivations', () => {
-  it('returns every conv layer\'s maps for an MNIST test image, each normalised on its own, matching the model', async () => {
+  it("returns every conv layer's maps for an MNIST test image, each normalised on its own, matching the model", async () => {
     const model = buildConvNet([28, 28, 1], LENET5, 11);
     const dir = tmp();
     await model.save(fileSystemIO(dir));
@@ -87,8 +91,14 @@ describe('computeActivations', () => {
     await model.save(fileSystemIO(dir));
     model.dispose();
     const r = await computeActivations({ kind: 'activations', checkpointDir: dir, split: 'train', imageIndex: 0 });
-    expect(r.layers.map((l) => l.shape)).toEqual([[14, 14, 4], [7, 7, 3], [5, 5, 2]]);
+    expect(r.layers.map((l) => l.shape)).toEqual([
+      [14, 14, 4],
+      [7, 7, 3],
+      [5, 5, 2],
+    ]);
     expect(r.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    await expect(computeActivations({ kind: 'activations', checkpointDir: dir, split: 'test', imageIndex: 10_000 })).rejects.toThrow(/outside the MNIST test split \(0\.\.9999\)/);
+    await expect(computeActivations({ kind: 'activations', checkpointDir: dir, split: 'test', imageIndex: 10_000 })).rejects.toThrow(
+      /outside the MNIST test split \(0\.\.9999\)/,
+    );
   });
 });

@@ -82,7 +82,9 @@ export async function computeActivations(job: ActivationsJob): Promise<Activatio
     return { name: l.name, className: l.getClassName(), shape: d.shape, maps, ranges };
   });
   let prediction = 0;
-  probabilities.forEach((p, k) => { if (p > (probabilities[prediction] ?? -Infinity)) prediction = k; });
+  probabilities.forEach((p, k) => {
+    if (p > (probabilities[prediction] ?? -Infinity)) prediction = k;
+  });
   return {
     split: job.split,
     imageIndex: job.imageIndex,

@@ -6,16 +6,7 @@
  * dilation 1 (tfjs itself refuses conv gradients with dilation > 1). NCHW throws.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  asTensor,
-  checkDilation1,
-  checkNHWC,
-  cropForPadding,
-  dilateSpatial,
-  shape4,
-  type Conv2DPad,
-  type WasmBackendLike,
-} from './util';
+import { asTensor, checkDilation1, checkNHWC, cropForPadding, dilateSpatial, shape4, type Conv2DPad, type WasmBackendLike } from './util';
 
 interface BackpropAttrs {
   strides: number | [number, number];
@@ -25,12 +16,7 @@ interface BackpropAttrs {
   dilations?: number | [number, number];
 }
 
-function convInfo(
-  kernel: string,
-  xShape: readonly number[],
-  filterShape: readonly number[],
-  attrs: BackpropAttrs,
-): tf.backend_util.Conv2DInfo {
+function convInfo(kernel: string, xShape: readonly number[], filterShape: readonly number[], attrs: BackpropAttrs): tf.backend_util.Conv2DInfo {
   checkNHWC(kernel, attrs.dataFormat);
   checkDilation1(kernel, attrs.dilations);
   return tf.backend_util.computeConv2DInfo(
@@ -50,12 +36,7 @@ function convInfo(
  * is a stride-1 convolution, dilated by the stride, of x seen as [C, H, W, B] (channels as batch)
  * with dy seen as a filter [outH, outW, B, O]; its output is [C, fh, fw, O].
  */
-export function conv2dBackpropFilterImpl(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: readonly number[],
-  attrs: BackpropAttrs,
-): tf.Tensor4D {
+export function conv2dBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], attrs: BackpropAttrs): tf.Tensor4D {
   const kernel = 'Conv2DBackpropFilter';
   const info = convInfo(kernel, x.shape, filterShape, attrs);
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
@@ -82,12 +63,7 @@ export function conv2dBackpropFilterImpl(
  * dx is the "full" correlation of dy (dilated by the stride) with the filter rotated by 180
  * degrees and its in/out channels swapped: one stride-1 forward convolution.
  */
-export function conv2dBackpropInputImpl(
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  inputShape: readonly number[],
-  attrs: BackpropAttrs,
-): tf.Tensor4D {
+export function conv2dBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: readonly number[], attrs: BackpropAttrs): tf.Tensor4D {
   const kernel = 'Conv2DBackpropInput';
   const info = convInfo(kernel, inputShape, filter.shape, attrs);
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
@@ -147,4 +123,3 @@ export const conv2dBackpropInputConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: conv2dBackpropInputKernel as unknown as tf.KernelFunc,
 };
-

@@ -50,7 +50,10 @@ function expectParity(kernel: string, inputs: Record<string, Spec>, attrs: Recor
   expect(ours.shape, label).toEqual(ref.shape);
   const e = relErr(ours.values, ref.values);
   expect(e, label).toBeLessThan(tol);
-  expect(ours.values.some((v) => Number.isNaN(v)), label).toBe(false);
+  expect(
+    ours.values.some((v) => Number.isNaN(v)),
+    label,
+  ).toBe(false);
 }
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -65,7 +68,13 @@ function randomConvCase(r: () => number): { x: number[]; f: number[]; strides: [
   let pad: Pad;
   if (padKind === 'same' || padKind === 'valid') pad = padKind;
   else if (padKind === 'number') pad = int(0, 2);
-  else pad = [[0, 0], [int(0, 3), int(0, 3)], [int(0, 3), int(0, 3)], [0, 0]];
+  else
+    pad = [
+      [0, 0],
+      [int(0, 3), int(0, 3)],
+      [int(0, 3), int(0, 3)],
+      [0, 0],
+    ];
   const h = int(Math.max(fh, 3), 11);
   const w = int(Math.max(fw, 3), 11);
   return { x: [int(1, 4), h, w, int(1, 4)], f: [fh, fw, 0, int(1, 5)], strides, pad };
@@ -85,7 +94,20 @@ beforeAll(async () => {
 describe('registration', () => {
   it('registers the missing training kernels and the faster ones on wasm', () => {
     const names = registerWasmKernels();
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'AvgPoolGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tanh', 'Exp', 'GatherV2', 'Identity', 'OneHot']) {
+    for (const k of [
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'UnsortedSegmentSum',
+      'AvgPoolGrad',
+      'MaxPoolGrad',
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Tanh',
+      'Exp',
+      'GatherV2',
+      'Identity',
+      'OneHot',
+    ]) {
       expect(names).toContain(k);
       expect(tf.getKernel(k, 'wasm')).toBeDefined();
     }
@@ -122,7 +144,12 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput parity with cpu', () => {
       [[1, 3, 2, 1], [2, 2, 1, 2], [3, 2], 3],
       [[1, 4, 4, 2], [3, 1, 2, 2], [2, 3], 5],
     ] as [number[], number[], [number, number], number][]) {
-      const pad: Pad = [[0, 0], [p, p], [p, p], [0, 0]];
+      const pad: Pad = [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ];
       const os = outShape(x, f, s, pad);
       const attrs = { strides: s, pad, dataFormat: 'NHWC', dimRoundingMode: 'floor' };
       expectParity('Conv2DBackpropFilter', { x: randSpec(r, x), dy: randSpec(r, os) }, { ...attrs, filterShape: f });
@@ -153,9 +180,9 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput parity with cpu', () => {
     tf.setBackend('wasm');
     const x = tf.tensor4d(randSpec(r, [1, 6, 6, 2]).values, [1, 6, 6, 2]);
     const dy = tf.tensor4d(randSpec(r, [1, 6, 6, 3]).values, [1, 6, 6, 3]);
-    expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] }),
-    ).toThrow(/NCHW.*not supported|not supported/);
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] })).toThrow(
+      /NCHW.*not supported|not supported/,
+    );
     expect(() =>
       tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 2, filterShape: [3, 3, 2, 3] }),
     ).toThrow(/dilation.*not supported/);
@@ -228,7 +255,12 @@ describe('AvgPoolGrad parity with cpu', () => {
 describe('UnsortedSegmentSum and GatherV2 parity with cpu', () => {
   it('UnsortedSegmentSum matches, repeated and out-of-range ids included', () => {
     const r = rng(11);
-    for (const [n, inner, segs] of [[1, [3], 4], [20, [5], 7], [13, [2, 3], 5], [50, [], 9]] as const) {
+    for (const [n, inner, segs] of [
+      [1, [3], 4],
+      [20, [5], 7],
+      [13, [2, 3], 5],
+      [50, [], 9],
+    ] as const) {
       const ids = Array.from({ length: n }, () => Math.floor(r() * (segs + 2)) - 1); // -1 and segs are dropped
       expectParity('UnsortedSegmentSum', { x: randSpec(r, [n, ...inner]), segmentIds: intSpec([n], ids) }, { numSegments: segs });
     }
@@ -271,13 +303,34 @@ describe('BatchMatMul / _FusedMatMul parity with cpu', () => {
   it('matches for every transpose combination, 2-D and batched with broadcasting', () => {
     const r = rng(21);
     const cases: [number[], number[]][] = [
-      [[1, 7, 5], [1, 5, 3]],
-      [[1, 64, 40], [1, 40, 12]],
-      [[3, 6, 4], [3, 4, 5]],
-      [[4, 40, 30], [1, 30, 20]],
-      [[2, 3, 40, 30], [3, 30, 20]],
-      [[1, 100, 100], [1, 100, 700]], // chosen as (B^T A^T)^T by the cost model
-      [[1, 64, 400], [1, 400, 120]],
+      [
+        [1, 7, 5],
+        [1, 5, 3],
+      ],
+      [
+        [1, 64, 40],
+        [1, 40, 12],
+      ],
+      [
+        [3, 6, 4],
+        [3, 4, 5],
+      ],
+      [
+        [4, 40, 30],
+        [1, 30, 20],
+      ],
+      [
+        [2, 3, 40, 30],
+        [3, 30, 20],
+      ],
+      [
+        [1, 100, 100],
+        [1, 100, 700],
+      ], // chosen as (B^T A^T)^T by the cost model
+      [
+        [1, 64, 400],
+        [1, 400, 120],
+      ],
     ];
     for (const [as, bs] of cases) {
       for (const ta of [false, true]) {
@@ -292,7 +345,11 @@ describe('BatchMatMul / _FusedMatMul parity with cpu', () => {
 
   it('_FusedMatMul with transposes, bias and relu matches', () => {
     const r = rng(22);
-    for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const a = ta ? [1, 9, 6] : [1, 6, 9];
       const b = tb ? [1, 4, 9] : [1, 9, 4];
       expectParity('_FusedMatMul', { a: randSpec(r, a), b: randSpec(r, b), bias: randSpec(r, [4]) }, { transposeA: ta, transposeB: tb, activation: 'relu' });

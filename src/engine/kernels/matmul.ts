@@ -28,8 +28,7 @@ export function preferSwapped(m: number, k: number, n: number, transposeA: boole
   // XNNPACK's GEMM tiles are 8 output channels wide: keep narrow products as they are.
   if (m < 16) return false;
   const direct = (transposeA ? TRANSPOSE_NS * m * k : 0) + (transposeB ? TRANSPOSE_NS * k * n : 0) + PACK_NS * k * n;
-  const swapped =
-    (transposeB ? 0 : TRANSPOSE_NS * k * n) + (transposeA ? 0 : TRANSPOSE_NS * m * k) + PACK_NS * k * m + TRANSPOSE_NS * m * n;
+  const swapped = (transposeB ? 0 : TRANSPOSE_NS * k * n) + (transposeA ? 0 : TRANSPOSE_NS * m * k) + PACK_NS * k * m + TRANSPOSE_NS * m * n;
   return swapped < 0.8 * direct;
 }
 

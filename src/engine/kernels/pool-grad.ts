@@ -30,14 +30,7 @@ interface PoolGradAttrs {
 export function avgPoolGradImpl(dy: tf.Tensor4D, xShape: readonly number[], attrs: PoolGradAttrs): tf.Tensor4D {
   const kernel = 'AvgPoolGrad';
   checkDilation1(kernel, attrs.dilations);
-  const info = tf.backend_util.computePool2DInfo(
-    shape4(xShape, 'input shape', kernel),
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = tf.backend_util.computePool2DInfo(shape4(xShape, 'input shape', kernel), attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const [n, inH, inW, c] = shape4(xShape, 'input shape', kernel);

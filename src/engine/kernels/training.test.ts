@@ -17,7 +17,13 @@ beforeAll(async () => {
 });
 
 /** Fits and returns the per-epoch losses and tensor counts. */
-async function fitAndTrack(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, epochs: number, batchSize: number): Promise<{ losses: number[]; tensors: number[] }> {
+async function fitAndTrack(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  epochs: number,
+  batchSize: number,
+): Promise<{ losses: number[]; tensors: number[] }> {
   const losses: number[] = [];
   const tensors: number[] = [];
   await model.fit(x, y, {
@@ -58,7 +64,14 @@ describe('training on wasm', () => {
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.conv2d({
+          inputShape: [28, 28, 1],
+          filters: 6,
+          kernelSize: 5,
+          padding: 'same',
+          activation: 'tanh',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
         tf.layers.averagePooling2d({ poolSize: 2, strides: 2 }),
         tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
         tf.layers.averagePooling2d({ poolSize: 2, strides: 2 }),
@@ -88,7 +101,15 @@ describe('training on wasm', () => {
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 2);
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [12, 12, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }),
+        tf.layers.conv2d({
+          inputShape: [12, 12, 2],
+          filters: 4,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+        }),
         tf.layers.maxPooling2d({ poolSize: 2 }),
         tf.layers.conv2d({ filters: 4, kernelSize: 2, padding: 'valid', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
         tf.layers.flatten(),
@@ -124,7 +145,12 @@ describe('training on wasm', () => {
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 5);
     const model = tf.sequential({
       layers: [
-        tf.layers.embedding({ inputDim: vocab, outputDim: 16, inputLength: ctx, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 4 }) }),
+        tf.layers.embedding({
+          inputDim: vocab,
+          outputDim: 16,
+          inputLength: ctx,
+          embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 4 }),
+        }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 32, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
         tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }),

@@ -8,7 +8,10 @@ import type { Instances } from './data';
 import type { LmModel } from './model';
 import type { Optimizer } from './optim';
 
-export interface BatchSource { inst: Instances; features: tf.Tensor2D | null }
+export interface BatchSource {
+  inst: Instances;
+  features: tf.Tensor2D | null;
+}
 
 export class LmBatchStep {
   private readonly ctxBuf: Int32Array;
@@ -16,7 +19,12 @@ export class LmBatchStep {
   private readonly imgBuf: Int32Array;
   readonly stepsPerEpoch: number;
 
-  constructor(private readonly model: LmModel, private readonly optimizer: Optimizer, private readonly data: BatchSource, private readonly batchSize: number) {
+  constructor(
+    private readonly model: LmModel,
+    private readonly optimizer: Optimizer,
+    private readonly data: BatchSource,
+    private readonly batchSize: number,
+  ) {
     this.ctxBuf = new Int32Array(batchSize * model.config.n);
     this.tgtBuf = new Int32Array(batchSize);
     this.imgBuf = new Int32Array(batchSize);
@@ -42,7 +50,11 @@ export class LmBatchStep {
       const targets = tf.tensor1d(tgtBuf.subarray(0, bs), 'int32');
       const images = data.features ? (tf.gather(data.features, tf.tensor1d(imgBuf.subarray(0, bs), 'int32')) as tf.Tensor2D) : undefined;
       let keep: tf.Tensor2D | undefined;
-      if (c.dropout > 0 && images) keep = tf.tensor2d(Float32Array.from({ length: bs * xDim }, () => (dropRand() >= c.dropout ? 1 : 0)), [bs, xDim]);
+      if (c.dropout > 0 && images)
+        keep = tf.tensor2d(
+          Float32Array.from({ length: bs * xDim }, () => (dropRand() >= c.dropout ? 1 : 0)),
+          [bs, xDim],
+        );
       const { loss: l, grads } = model.lossAndGrads({ contexts, targets, images, keep });
       this.optimizer.apply(grads, bs);
       return l.dataSync()[0] as number;

@@ -55,7 +55,10 @@ export async function captionFiles(checkpointDir: string, files: string[], o: Ca
         method = beam > 1 ? 'beam' : 'greedy';
       }
       out.push({
-        file, text: vocab.decode(d.ids).join(' '), logProb: d.logProb, method,
+        file,
+        text: vocab.decode(d.ids).join(' '),
+        logProb: d.logProb,
+        method,
         words: d.words.map((w) => ({ word: vocab.word(w.id), p: w.p, top: w.top.map((a) => ({ word: vocab.word(a.id), p: a.p })) })),
       });
     }

@@ -42,7 +42,14 @@ export function saveCheckpoint(
   dir: string,
   model: LmModel,
   vocab: Vocab,
-  info: { features: CheckpointFeatures | null; meanImage: Float32Array | null; epoch: number; step: number; metrics: Record<string, number>; params: Record<string, unknown> },
+  info: {
+    features: CheckpointFeatures | null;
+    meanImage: Float32Array | null;
+    epoch: number;
+    step: number;
+    metrics: Record<string, number>;
+    params: Record<string, unknown>;
+  },
   values: Map<string, Float32Array> = model.values(),
 ): CheckpointMeta {
   fs.mkdirSync(dir, { recursive: true });
@@ -57,9 +64,16 @@ export function saveCheckpoint(
     off += v.length;
   }
   const meta: CheckpointMeta = {
-    format: 'mlbl-lm-checkpoint', version: 1, config: model.config, vocabulary: vocab.toJSON(),
-    features: info.features, meanImage: info.meanImage ? Array.from(info.meanImage) : null,
-    epoch: info.epoch, step: info.step, metrics: info.metrics, params: info.params,
+    format: 'mlbl-lm-checkpoint',
+    version: 1,
+    config: model.config,
+    vocabulary: vocab.toJSON(),
+    features: info.features,
+    meanImage: info.meanImage ? Array.from(info.meanImage) : null,
+    epoch: info.epoch,
+    step: info.step,
+    metrics: info.metrics,
+    params: info.params,
     weightsManifest: [{ paths: ['weights.bin'], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' as const })) }],
     savedAt: Date.now(),
   };
@@ -189,7 +203,14 @@ export function saveResumePoint(dir: string, point: LmResumePoint): void {
   add('values', point.values);
   add('best', point.bestValues);
   add('slots', point.optimizer.slots);
-  const json: ResumeJson = { format: 'mlbl-lm-resume', version: 1, loop: point.loop, optimizer: { kind: point.optimizer.kind, scalars: point.optimizer.scalars }, arrays, savedAt: Date.now() };
+  const json: ResumeJson = {
+    format: 'mlbl-lm-resume',
+    version: 1,
+    loop: point.loop,
+    optimizer: { kind: point.optimizer.kind, scalars: point.optimizer.scalars },
+    arrays,
+    savedAt: Date.now(),
+  };
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
@@ -230,13 +251,25 @@ export function readResumePoint(dir: string): LmResumePoint {
     groups[a.group].set(a.name, v);
     off += a.length * 4;
   }
-  return { loop: json.loop, values: groups.values, bestValues: groups.best, optimizer: { kind: json.optimizer.kind, scalars: json.optimizer.scalars, slots: groups.slots } };
+  return {
+    loop: json.loop,
+    values: groups.values,
+    bestValues: groups.best,
+    optimizer: { kind: json.optimizer.kind, scalars: json.optimizer.scalars, slots: groups.slots },
+  };
 }
 
 /** Keeps the newest `keep` resume points of a run (the host may still name the one before the newest). */
 export function pruneResumePoints(root: string, keep = 2): void {
   let names: string[];
-  try { names = fs.readdirSync(root).filter((n) => /^step-\d+$/.test(n)).sort(); } catch { return; }
+  try {
+    names = fs
+      .readdirSync(root)
+      .filter((n) => /^step-\d+$/.test(n))
+      .sort();
+  } catch {
+    return;
+  }
   for (const n of names.slice(0, Math.max(0, names.length - keep))) fs.rmSync(path.join(root, n), { recursive: true, force: true });
 }
 
@@ -255,7 +288,14 @@ export function writeResumePoint(
   const root = path.join(runDir, 'resume');
   saveResumePoint(path.join(root, name), point);
   const rel = path.join('resume', name);
-  emit({ type: 'artefact', kind: 'resume', file: path.join(rel, RESUME_FILE), step: Math.max(0, point.loop.step - 1), epoch: point.loop.epoch, meta: { steps: point.loop.step, epoch: point.loop.epoch, batchInEpoch: point.loop.batchInEpoch, dir: rel } });
+  emit({
+    type: 'artefact',
+    kind: 'resume',
+    file: path.join(rel, RESUME_FILE),
+    step: Math.max(0, point.loop.step - 1),
+    epoch: point.loop.epoch,
+    meta: { steps: point.loop.step, epoch: point.loop.epoch, batchInEpoch: point.loop.batchInEpoch, dir: rel },
+  });
   pruneResumePoints(root);
   return true;
 }

@@ -15,9 +15,17 @@ function csv(name: string, text: string): string {
 
 describe('captions files with a split column', () => {
   it('keeps each image in the split the file names, in file order, whatever the seed', () => {
-    const f = csv('a.csv', 'image,caption,split\nb.jpg,"a dog, running",test\nb.jpg,a dog,test\na.jpg,a cat,train\nc.jpg,a bird,validation\nd.jpg,a fish,train\n');
+    const f = csv(
+      'a.csv',
+      'image,caption,split\nb.jpg,"a dog, running",test\nb.jpg,a dog,test\na.jpg,a cat,train\nc.jpg,a bird,validation\nd.jpg,a fish,train\n',
+    );
     const images = groupByImage(readCaptionsCsv(f));
-    expect(images.map((i) => [i.image, i.split, i.captions.length])).toEqual([['b.jpg', 'test', 2], ['a.jpg', 'train', 1], ['c.jpg', 'validation', 1], ['d.jpg', 'train', 1]]);
+    expect(images.map((i) => [i.image, i.split, i.captions.length])).toEqual([
+      ['b.jpg', 'test', 2],
+      ['a.jpg', 'train', 1],
+      ['c.jpg', 'validation', 1],
+      ['d.jpg', 'train', 1],
+    ]);
     for (const seed of [1, 2, 99]) {
       const s = splitByImage(images, seed, 0.5, 0.5);
       expect(s.train.map((i) => i.image)).toEqual(['a.jpg', 'd.jpg']);
@@ -35,8 +43,12 @@ describe('captions files with a split column', () => {
   });
 
   it('names the file and row of a bad split, and an image given two splits', () => {
-    expect(() => readCaptionsCsv(csv('c.csv', 'image,caption,split\na.jpg,x,train\nb.jpg,y,dev\n'))).toThrow(/c\.csv: line 3: split "dev" is not train, validation or test/);
-    expect(() => groupByImage(readCaptionsCsv(csv('d.csv', 'image,caption,split\na.jpg,x,train\na.jpg,y,test\n')))).toThrow(/image a\.jpg is in two splits \(train and test\)/);
+    expect(() => readCaptionsCsv(csv('c.csv', 'image,caption,split\na.jpg,x,train\nb.jpg,y,dev\n'))).toThrow(
+      /c\.csv: line 3: split "dev" is not train, validation or test/,
+    );
+    expect(() => groupByImage(readCaptionsCsv(csv('d.csv', 'image,caption,split\na.jpg,x,train\na.jpg,y,test\n')))).toThrow(
+      /image a\.jpg is in two splits \(train and test\)/,
+    );
     expect(() => readCaptionsCsv(undefined)).toThrow(/no captions file/);
   });
 });

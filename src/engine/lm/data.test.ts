@@ -34,8 +34,15 @@ describe('caption data', () => {
   });
 
   it('builds n-gram instances with n <start> tokens and <end> as the last target', () => {
-    const images = groupByImage([{ image: 'x', caption: 'A dog runs' }, { image: 'x', caption: 'A cat' }, { image: 'y', caption: 'dog' }]);
-    const vocab = Vocab.build(images.flatMap((i) => i.tokens), 1);
+    const images = groupByImage([
+      { image: 'x', caption: 'A dog runs' },
+      { image: 'x', caption: 'A cat' },
+      { image: 'y', caption: 'dog' },
+    ]);
+    const vocab = Vocab.build(
+      images.flatMap((i) => i.tokens),
+      1,
+    );
     const inst = buildInstances(images, vocab, 2);
     const S = vocab.start;
     const E = vocab.end;
@@ -51,13 +58,18 @@ describe('caption data', () => {
 });
 
 describe('perplexity', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('is 2^(-(1/N) sum log2 P) over every predicted word, <end> included (hand-made case)', () => {
     // Vocabulary <unk> <start> <end> a; a model whose prediction ignores the context:
     // all weights 0 except b = log p, so P = p = (0.1, 0.1, 0.3, 0.5).
     const images = groupByImage([{ image: 'x', caption: 'a a' }]);
-    const vocab = Vocab.build(images.flatMap((i) => i.tokens), 1);
+    const vocab = Vocab.build(
+      images.flatMap((i) => i.tokens),
+      1,
+    );
     expect(vocab.words).toEqual(['<unk>', '<start>', '<end>', 'a']);
     const c: LmConfig = { model: 'lbl', V: 4, K: 3, n: 2, D: 0, h: 0, F: 1, dropout: 0 };
     const values = new Map(paramSpecs(c).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));

@@ -16,7 +16,11 @@ export type SplitName = 'train' | 'validation' | 'test';
 const SPLIT_NAMES: readonly string[] = ['train', 'validation', 'test'];
 
 /** `split`: from an optional `split` column (a dataset's own split, written by the host for `dataset=ID` runs). */
-export interface CaptionRow { image: string; caption: string; split?: SplitName }
+export interface CaptionRow {
+  image: string;
+  caption: string;
+  split?: SplitName;
+}
 
 export interface ImageCaptions {
   image: string;
@@ -51,7 +55,10 @@ export function readCaptionsCsv(file: string | undefined): CaptionRow[] {
     const image = (row[ii] ?? '').trim();
     const caption = (row[ci] ?? '').trim();
     if (!image || !caption) continue;
-    if (si < 0) { out.push({ image, caption }); continue; }
+    if (si < 0) {
+      out.push({ image, caption });
+      continue;
+    }
     const split = (row[si] ?? '').trim().toLowerCase();
     if (!SPLIT_NAMES.includes(split)) throw new Error(`${file}: line ${line}: split ${JSON.stringify(row[si] ?? '')} is not train, validation or test`);
     out.push({ image, caption, split: split as SplitName });
@@ -64,15 +71,21 @@ export function groupByImage(rows: readonly CaptionRow[]): ImageCaptions[] {
   const map = new Map<string, ImageCaptions>();
   for (const r of rows) {
     let g = map.get(r.image);
-    if (!g) { g = { image: r.image, captions: [], tokens: [], ...(r.split ? { split: r.split } : {}) }; map.set(r.image, g); }
-    else if (r.split !== g.split) throw new Error(`image ${r.image} is in two splits (${g.split ?? 'none'} and ${r.split ?? 'none'})`);
+    if (!g) {
+      g = { image: r.image, captions: [], tokens: [], ...(r.split ? { split: r.split } : {}) };
+      map.set(r.image, g);
+    } else if (r.split !== g.split) throw new Error(`image ${r.image} is in two splits (${g.split ?? 'none'} and ${r.split ?? 'none'})`);
     g.captions.push(r.caption);
     g.tokens.push(tokenize(r.caption));
   }
   return [...map.values()];
 }
 
-export interface ImageSplit { train: ImageCaptions[]; validation: ImageCaptions[]; test: ImageCaptions[] }
+export interface ImageSplit {
+  train: ImageCaptions[];
+  validation: ImageCaptions[];
+  test: ImageCaptions[];
+}
 
 /**
  * Deterministic split by image: the image names are sorted (so the CSV's row order does not
@@ -124,7 +137,11 @@ export interface Instances {
 export function buildInstances(images: readonly ImageCaptions[], vocab: Vocab, n: number): Instances {
   let count = 0;
   let captionCount = 0;
-  for (const im of images) for (const t of im.tokens) { count += t.length + 1; captionCount++; }
+  for (const im of images)
+    for (const t of im.tokens) {
+      count += t.length + 1;
+      captionCount++;
+    }
   const contexts = new Int32Array(count * n);
   const targets = new Int32Array(count);
   const imgs = new Int32Array(count);

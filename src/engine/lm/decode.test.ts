@@ -14,7 +14,11 @@ const TABLE: Record<number, Record<number, number>> = {
 function tableScorer(): StepScorer & { calls: number } {
   const V = 6;
   const s = {
-    vocabSize: V, contextSize: 1, startId: 1, endId: 2, calls: 0,
+    vocabSize: V,
+    contextSize: 1,
+    startId: 1,
+    endId: 2,
+    calls: 0,
     logProbs(ctx: Int32Array, k: number): Float32Array {
       s.calls++;
       const out = new Float32Array(k * V).fill(-Infinity);
@@ -63,11 +67,18 @@ describe('decoding on a hand-made distribution', () => {
     const b = beamSearch(tableScorer(), { beamSize: 3 });
     expect(b[0]?.ids).toEqual([4]);
     expect(b[0]?.normLogProb).toBeCloseTo(Math.log(0.36) / 2, 6);
-    for (let i = 1; i < b.length; i++) expect((b[i - 1] as { normLogProb: number }).normLogProb).toBeGreaterThanOrEqual((b[i] as { normLogProb: number }).normLogProb);
+    for (let i = 1; i < b.length; i++)
+      expect((b[i - 1] as { normLogProb: number }).normLogProb).toBeGreaterThanOrEqual((b[i] as { normLogProb: number }).normLogProb);
   });
 
   it('stops at maxLength with <end>', () => {
-    const loop: StepScorer = { vocabSize: 4, contextSize: 2, startId: 1, endId: 2, logProbs: (_c, k) => Float32Array.from({ length: k * 4 }, (_, i) => Math.log(i % 4 === 3 ? 0.9 : i % 4 === 2 ? 0.1 : 1e-9)) };
+    const loop: StepScorer = {
+      vocabSize: 4,
+      contextSize: 2,
+      startId: 1,
+      endId: 2,
+      logProbs: (_c, k) => Float32Array.from({ length: k * 4 }, (_, i) => Math.log(i % 4 === 3 ? 0.9 : i % 4 === 2 ? 0.1 : 1e-9)),
+    };
     const g = greedyDecode(loop, { maxLength: 4 });
     expect(g.ids).toEqual([3, 3, 3, 3]);
     expect(g.words).toHaveLength(5);
@@ -102,13 +113,17 @@ describe('decoding on a hand-made distribution', () => {
 });
 
 describe('decoding a real (tiny) MLBL-B model', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('beam search with a wide beam returns the argmax sequence; beam 3 scores at least greedy', () => {
     const c: LmConfig = { model: 'mlbl-b', V: 6, K: 4, n: 2, D: 3, h: 3, F: 2, dropout: 0 };
     const rand = seededRandom(21);
     for (let trial = 0; trial < 5; trial++) {
-      const values = new Map(paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 1.5)]));
+      const values = new Map(
+        paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 1.5)]),
+      );
       const model = new LmModel(c, values);
       const scorer = modelScorer(model, Float32Array.from([0.5, 1, 0.2]), { startId: 1, endId: 2 });
       const all = enumerate(scorer, 3);
@@ -145,7 +160,10 @@ describe('caption hygiene: repeated n-grams and forbidden words', () => {
     0: { 2: 1 },
   };
   const loopScorer = (): StepScorer => ({
-    vocabSize: 6, contextSize: 1, startId: 1, endId: 2,
+    vocabSize: 6,
+    contextSize: 1,
+    startId: 1,
+    endId: 2,
     logProbs(ctx: Int32Array, k: number): Float32Array {
       const out = new Float32Array(k * 6).fill(-Infinity);
       for (let i = 0; i < k; i++) for (const [w, p] of Object.entries(LOOP[ctx[i] as number] ?? { 2: 1 })) out[i * 6 + Number(w)] = Math.log(p);

@@ -19,7 +19,10 @@ export interface StepScorer {
   logProbs(contexts: Int32Array, k: number): Float32Array;
 }
 
-export interface Alternative { id: number; p: number }
+export interface Alternative {
+  id: number;
+  p: number;
+}
 export interface DecodedWord {
   id: number;
   /** Model probability of this word (temperature and top-k do not change it). */
@@ -51,7 +54,10 @@ export interface DecodeOptions {
 
 function initialContext(s: StepScorer, o: DecodeOptions): number[] {
   const ctx = Array<number>(s.contextSize).fill(s.startId);
-  for (const id of o.prefix ?? []) { ctx.shift(); ctx.push(id); }
+  for (const id of o.prefix ?? []) {
+    ctx.shift();
+    ctx.push(id);
+  }
   return ctx;
 }
 
@@ -72,7 +78,13 @@ function topAlternatives(lp: Float32Array, off: number, V: number, forbidden: Se
   return top;
 }
 
-interface Hyp { ctx: number[]; ids: number[]; words: DecodedWord[]; logProb: number; ended: boolean }
+interface Hyp {
+  ctx: number[];
+  ids: number[];
+  words: DecodedWord[];
+  logProb: number;
+  ended: boolean;
+}
 
 function finish(h: Hyp): Decoded {
   return { ids: h.ids, words: h.words, logProb: h.logProb, normLogProb: h.words.length ? h.logProb / h.words.length : 0, ended: h.ended };
@@ -193,7 +205,10 @@ export function sampleDecode(s: StepScorer, o: SampleOptions): Decoded {
       id = pool[pool.length - 1] as number;
       for (let i = 0; i < pool.length; i++) {
         r -= w[i] as number;
-        if (r < 0) { id = pool[i] as number; break; }
+        if (r < 0) {
+          id = pool[i] as number;
+          break;
+        }
       }
     }
     const l = lp[id] as number;
@@ -227,7 +242,9 @@ export function modelScorer(model: LmModel, image: Float32Array | null, ids: { s
     logProbs(contexts: Int32Array, k: number): Float32Array {
       return tf.tidy(() => {
         const ctx = tf.tensor2d(contexts, [k, c.n], 'int32');
-        const pre = terms ? { imageBias: tf.tile(terms.imageBias, [k, 1]) as tf.Tensor2D, gate: terms.gate ? (tf.tile(terms.gate, [k, 1]) as tf.Tensor2D) : undefined } : undefined;
+        const pre = terms
+          ? { imageBias: tf.tile(terms.imageBias, [k, 1]) as tf.Tensor2D, gate: terms.gate ? (tf.tile(terms.gate, [k, 1]) as tf.Tensor2D) : undefined }
+          : undefined;
         return tf.logSoftmax(model.logits(ctx, undefined, pre)).dataSync() as Float32Array;
       });
     },

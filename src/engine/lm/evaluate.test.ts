@@ -7,21 +7,31 @@ import { captionImageScores, retrieval, retrievalFromScores } from './evaluate';
 import { LmModel, paramSpecs, type LmConfig } from './model';
 
 const rows = [
-  { image: 'p', caption: 'a dog runs on grass' }, { image: 'p', caption: 'the dog runs' },
-  { image: 'q', caption: 'a man rides a bike' }, { image: 'q', caption: 'man on a bike' },
+  { image: 'p', caption: 'a dog runs on grass' },
+  { image: 'p', caption: 'the dog runs' },
+  { image: 'q', caption: 'a man rides a bike' },
+  { image: 'q', caption: 'man on a bike' },
   { image: 'r', caption: 'two dogs play' },
 ];
 
 describe('caption-image scores for retrieval', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   for (const kind of ['mlbl-b', 'mlbl-f'] as const) {
     it(`${kind}: the batched scores equal the log-likelihood of each caption given each image, computed directly`, () => {
       const images = groupByImage(rows);
-      const vocab = Vocab.build(images.flatMap((i) => i.tokens), 1);
+      const vocab = Vocab.build(
+        images.flatMap((i) => i.tokens),
+        1,
+      );
       const c: LmConfig = { model: kind, V: vocab.size, K: 6, n: 2, D: 5, h: 4, F: 3, dropout: kind === 'mlbl-b' ? 0.2 : 0 };
       const rand = seededRandom(kind.length);
-      const model = new LmModel(c, new Map(paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1))])));
+      const model = new LmModel(
+        c,
+        new Map(paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1)])),
+      );
       const inst = buildInstances(images, vocab, 2);
       const N = 4;
       const feats = Float32Array.from({ length: N * c.D }, () => rand() * 2);
@@ -51,12 +61,7 @@ describe('caption-image scores for retrieval', () => {
   it('ranks both directions; image -> text divides out the mean image (Kiros)', () => {
     // 2 images, 4 captions (0, 1 of image 0; 2, 3 of image 1), all of length 2; column 2 = mean image.
     // Caption 2 is generically likely (high under every image), which the mean-image normalisation removes.
-    const S = Float64Array.from([
-      -4, -6, -5,
-      -5, -4, -5,
-      -1, -1.5, -1,
-      -6, -5, -7,
-    ]);
+    const S = Float64Array.from([-4, -6, -5, -5, -4, -5, -1, -1.5, -1, -6, -5, -7]);
     const r = retrievalFromScores(S, 2, Int32Array.from([0, 0, 1, 1]), Int32Array.from([2, 2, 2, 2]));
     // Text -> image ranks: caption 0 -> image 0 rank 1; caption 1 -> image 0 is worse than image 1: rank 2; caption 2 -> rank 2; caption 3 -> rank 1.
     expect(r.textToImage).toMatchObject({ r1: 0.5, r5: 1, medianRank: 1.5, queries: 4 });

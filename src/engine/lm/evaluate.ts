@@ -16,7 +16,11 @@ import type { LmModel } from './model';
 
 const ROWS = 1024;
 
-export interface PerplexityResult { perplexity: number; words: number; log2Sum: number }
+export interface PerplexityResult {
+  perplexity: number;
+  words: number;
+  log2Sum: number;
+}
 
 /** `<end>`-inclusive perplexity of `inst` (image rows index `features`, [N, D], when the model has an image path). */
 export function perplexity(model: LmModel, inst: Instances, features: tf.Tensor2D | null): PerplexityResult {
@@ -96,8 +100,19 @@ export function captionImageScores(model: LmModel, inst: Instances, images: tf.T
   return S;
 }
 
-export interface RankStats { r1: number; r5: number; r10: number; medianRank: number; queries: number }
-export interface RetrievalResult { textToImage: RankStats; imageToText: RankStats; images: number; captions: number }
+export interface RankStats {
+  r1: number;
+  r5: number;
+  r10: number;
+  medianRank: number;
+  queries: number;
+}
+export interface RetrievalResult {
+  textToImage: RankStats;
+  imageToText: RankStats;
+  images: number;
+  captions: number;
+}
 
 export function rankStats(ranks: readonly number[]): RankStats {
   const sorted = [...ranks].sort((a, b) => a - b);
@@ -195,20 +210,37 @@ export function captionImage(model: LmModel, vocab: Vocab, image: Float32Array |
   }
 }
 
-export function sampleCaption(model: LmModel, vocab: Vocab, image: Float32Array | null, o: { maxLength: number; temperature: number; rand: () => number }): Decoded {
+export function sampleCaption(
+  model: LmModel,
+  vocab: Vocab,
+  image: Float32Array | null,
+  o: { maxLength: number; temperature: number; rand: () => number },
+): Decoded {
   const scorer = modelScorer(model, image, { startId: vocab.start, endId: vocab.end });
   try {
-    return sampleDecode(scorer, { maxLength: o.maxLength, temperature: o.temperature, rand: o.rand, forbid: [vocab.start, vocab.unk], noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM });
+    return sampleDecode(scorer, {
+      maxLength: o.maxLength,
+      temperature: o.temperature,
+      rand: o.rand,
+      forbid: [vocab.start, vocab.unk],
+      noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM,
+    });
   } finally {
     scorer.dispose();
   }
 }
 
-export interface BleuEval extends BleuResult { captions: { image: string; words: string[] }[] }
+export interface BleuEval extends BleuResult {
+  captions: { image: string; words: string[] }[];
+}
 
 /** Captions every image (beam search) and scores them with corpus BLEU against all of each image's references. */
 export async function bleuOnImages(
-  model: LmModel, vocab: Vocab, images: readonly ImageCaptions[], features: Float32Array[] | null, o: CaptionOptions,
+  model: LmModel,
+  vocab: Vocab,
+  images: readonly ImageCaptions[],
+  features: Float32Array[] | null,
+  o: CaptionOptions,
   yieldEvery?: () => Promise<void>,
   /** After each image: how many of `images` are decoded (a run's 'decoding' phase). */
   onImage?: (done: number, total: number) => void,

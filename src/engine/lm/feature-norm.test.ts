@@ -13,7 +13,9 @@ function rows(n: number, seed: number): Float32Array[] {
 }
 
 describe('feature normalisation', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('standardize: zero mean and unit variance (floored) per dimension on the training rows', () => {
     const train = rows(50, 1);
@@ -42,7 +44,9 @@ describe('feature normalisation', () => {
     for (const model of ['mlbl-b', 'mlbl-f'] as const) {
       const c: LmConfig = { model, V: 9, K: 4, n: 2, D, h: 3, F: 2, dropout: 0 };
       const rand = seededRandom(3);
-      const values = new Map(paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.7)]));
+      const values = new Map(
+        paramSpecs(c).map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.7)]),
+      );
       const train = rows(30, 2);
       for (const kind of ['center', 'standardize'] as const) {
         const norm = fitFeatureNorm(kind, train, D)!;

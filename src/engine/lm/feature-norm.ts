@@ -11,7 +11,11 @@ import type { LmConfig } from './model';
 
 export type FeatureNormKind = 'none' | 'center' | 'standardize';
 
-export interface FeatureNorm { kind: Exclude<FeatureNormKind, 'none'>; shift: Float32Array; scale: Float32Array }
+export interface FeatureNorm {
+  kind: Exclude<FeatureNormKind, 'none'>;
+  shift: Float32Array;
+  scale: Float32Array;
+}
 
 /** Variance floor of 'standardize'. */
 export const VARIANCE_FLOOR = 0.01;

@@ -92,7 +92,10 @@ export function truncatedSvd(R: Float64Array, K: number, V: number, F: number): 
       for (let k = 0; k < K; k++) s += (vectors[k * K + f] as number) * (R[k * V + v] as number);
       const val = sigma > 1e-12 ? s / sigma : 0;
       Whf[f * V + v] = val;
-      if (Math.abs(val) > maxAbs) { maxAbs = Math.abs(val); sign = val < 0 ? -1 : 1; }
+      if (Math.abs(val) > maxAbs) {
+        maxAbs = Math.abs(val);
+        sign = val < 0 ? -1 : 1;
+      }
     }
     for (let v = 0; v < V; v++) Whf[f * V + v] = (Whf[f * V + v] as number) * sign;
     for (let k = 0; k < K; k++) Wfx[k * F + f] = (vectors[k * K + f] as number) * sigma * sign;

@@ -6,13 +6,27 @@ import { truncatedSvd } from './linalg';
 import { LmModel, initialValues, paramSpecs, type LmConfig } from './model';
 import { referenceLoss, referenceProbs } from './reference';
 
-const tiny = (model: LmConfig['model'], extra: Partial<LmConfig> = {}): LmConfig => ({ model, V: 7, K: 4, n: 3, D: model === 'lbl' ? 0 : 5, h: 3, F: 3, dropout: 0, ...extra });
+const tiny = (model: LmConfig['model'], extra: Partial<LmConfig> = {}): LmConfig => ({
+  model,
+  V: 7,
+  K: 4,
+  n: 3,
+  D: model === 'lbl' ? 0 : 5,
+  h: 3,
+  F: 3,
+  dropout: 0,
+  ...extra,
+});
 
 /** Parameters with O(1) entries, so that every path of the gradient carries signal (the real init is tiny). */
 function randomValues(c: LmConfig, seed: number): Map<string, Float32Array> {
   const rand = seededRandom(seed);
   const out = new Map<string, Float32Array>();
-  for (const s of paramSpecs(c)) out.set(s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.8));
+  for (const s of paramSpecs(c))
+    out.set(
+      s.name,
+      Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.8),
+    );
   return out;
 }
 
@@ -83,7 +97,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(choice.backend).toBe(backend);
     });
 
-    it('LBL: hand-written gradients match finite differences of MODELS.md\'s equations (every parameter)', () => {
+    it("LBL: hand-written gradients match finite differences of MODELS.md's equations (every parameter)", () => {
       checkGradients(tiny('lbl'));
     });
     it('MLBL-B: gradients match finite differences (every parameter, J, bj, M included)', () => {
@@ -92,7 +106,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('MLBL-B with a dropout mask and with the raw-feature image path (h = 0)', () => {
       const c = tiny('mlbl-b', { dropout: 0.3 });
       const rand = seededRandom(3);
-      checkGradients(c, Float32Array.from({ length: 6 * c.h }, () => (rand() < 0.7 ? 1 : 0)));
+      checkGradients(
+        c,
+        Float32Array.from({ length: 6 * c.h }, () => (rand() < 0.7 ? 1 : 0)),
+      );
       checkGradients(tiny('mlbl-b', { h: 0 }));
     });
     it('MLBL-F: gradients match finite differences (context words through W_fx W_hf)', () => {
@@ -106,14 +123,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const read = new Set<string>();
         const seen = new Set<string>();
         for (const nd of model.graph.nodes) {
-          for (const from of 'from' in nd ? [nd.from].flat() : []) expect(seen.has(from), `${c.model}: ${nd.name} reads ${from} before it is defined`).toBe(true);
+          for (const from of 'from' in nd ? [nd.from].flat() : [])
+            expect(seen.has(from), `${c.model}: ${nd.name} reads ${from} before it is defined`).toBe(true);
           seen.add(nd.name);
           if (nd.op === 'dense') {
             expect(sizes.get(nd.kernel.param), `${c.model}: ${nd.name}`).toBe(nd.inDim * nd.units);
             read.add(nd.kernel.param);
-            if (nd.bias) { expect(sizes.get(nd.bias)).toBe(nd.units); read.add(nd.bias); }
+            if (nd.bias) {
+              expect(sizes.get(nd.bias)).toBe(nd.units);
+              read.add(nd.bias);
+            }
           }
-          if (nd.op === 'embed') { read.add(nd.table.param); if (nd.table.timesTransposed) read.add(nd.table.timesTransposed); }
+          if (nd.op === 'embed') {
+            read.add(nd.table.param);
+            if (nd.table.timesTransposed) read.add(nd.table.timesTransposed);
+          }
         }
         // Every parameter is used at test time.
         expect([...read].sort()).toEqual([...sizes.keys()].sort());
@@ -134,7 +158,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
           expect((p[i] as number[]).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
           // At test time the code scales M (and W_fv) by (1 - dropout): same as keep = 1 - dropout.
           const keep = c.dropout > 0 ? new Array(c.h).fill(1 - c.dropout) : undefined;
-          const ref = referenceProbs(c, values64, Array.from(ctx.subarray(i * c.n, (i + 1) * c.n)), im ? Float64Array.from(im.subarray(i * c.D, (i + 1) * c.D)) : null, keep);
+          const ref = referenceProbs(
+            c,
+            values64,
+            Array.from(ctx.subarray(i * c.n, (i + 1) * c.n)),
+            im ? Float64Array.from(im.subarray(i * c.D, (i + 1) * c.D)) : null,
+            keep,
+          );
           for (let v = 0; v < c.V; v++) expect((p[i] as number[])[v]).toBeCloseTo(ref[v] as number, 5);
         }
         model.dispose();
@@ -144,7 +174,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const zeros = new Map(paramSpecs(c).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
       const model = new LmModel(c, zeros);
       const { ctx, tgt, im } = batchData(c, 6, 1);
-      const { loss, grads } = model.lossAndGrads({ contexts: tf.tensor2d(ctx, [6, c.n], 'int32'), targets: tf.tensor1d(tgt, 'int32'), images: tf.tensor2d(im as Float32Array, [6, c.D]) });
+      const { loss, grads } = model.lossAndGrads({
+        contexts: tf.tensor2d(ctx, [6, c.n], 'int32'),
+        targets: tf.tensor1d(tgt, 'int32'),
+        images: tf.tensor2d(im as Float32Array, [6, c.D]),
+      });
       expect(Math.exp(loss.dataSync()[0] as number)).toBeCloseTo(c.V, 4);
       tf.dispose([loss, ...grads.values()]);
       model.dispose();
@@ -153,7 +187,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 }
 
 describe('initialisation', () => {
-  it('draws the code\'s distributions deterministically from the seed', () => {
+  it("draws the code's distributions deterministically from the seed", () => {
     const c: LmConfig = { model: 'mlbl-b', V: 500, K: 20, n: 5, D: 64, h: 32, F: 10, dropout: 0 };
     const a = initialValues(c, 7);
     const b = initialValues(c, 7);
@@ -178,24 +212,27 @@ describe('initialisation', () => {
     const R = Float64Array.from({ length: K * V }, () => rand() - 0.5);
     const full = truncatedSvd(R, K, V, K);
     // Rank K reconstructs R exactly; W_hf rows are orthonormal.
-    for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) {
-      let s = 0;
-      for (let f = 0; f < K; f++) s += (full.Wfx[k * K + f] as number) * (full.Whf[f * V + v] as number);
-      expect(s).toBeCloseTo(R[k * V + v] as number, 9);
-    }
-    for (let f = 0; f < K; f++) for (let g = 0; g < K; g++) {
-      let s = 0;
-      for (let v = 0; v < V; v++) s += (full.Whf[f * V + v] as number) * (full.Whf[g * V + v] as number);
-      expect(s).toBeCloseTo(f === g ? 1 : 0, 9);
-    }
+    for (let k = 0; k < K; k++)
+      for (let v = 0; v < V; v++) {
+        let s = 0;
+        for (let f = 0; f < K; f++) s += (full.Wfx[k * K + f] as number) * (full.Whf[f * V + v] as number);
+        expect(s).toBeCloseTo(R[k * V + v] as number, 9);
+      }
+    for (let f = 0; f < K; f++)
+      for (let g = 0; g < K; g++) {
+        let s = 0;
+        for (let v = 0; v < V; v++) s += (full.Whf[f * V + v] as number) * (full.Whf[g * V + v] as number);
+        expect(s).toBeCloseTo(f === g ? 1 : 0, 9);
+      }
     // Rank 2: the residual equals the discarded singular values (Eckart-Young).
     const two = truncatedSvd(R, K, V, 2);
     let resid = 0;
-    for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) {
-      let s = 0;
-      for (let f = 0; f < 2; f++) s += (two.Wfx[k * 2 + f] as number) * (two.Whf[f * V + v] as number);
-      resid += ((R[k * V + v] as number) - s) ** 2;
-    }
+    for (let k = 0; k < K; k++)
+      for (let v = 0; v < V; v++) {
+        let s = 0;
+        for (let f = 0; f < 2; f++) s += (two.Wfx[k * 2 + f] as number) * (two.Whf[f * V + v] as number);
+        resid += ((R[k * V + v] as number) - s) ** 2;
+      }
     let discarded = 0;
     for (let f = 2; f < K; f++) {
       let n2 = 0;

@@ -28,7 +28,11 @@ export type { LmConfig } from '../../shared/lm-graph';
 /** Which weight-decay group a parameter belongs to (MODELS.md: R and factor matrices; C, M, J; none for biases). */
 export type DecayGroup = 'words' | 'context' | 'none';
 
-export interface ParamSpec { name: string; shape: number[]; decay: DecayGroup }
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  decay: DecayGroup;
+}
 
 export function paramSpecs(c: LmConfig): ParamSpec[] {
   const out: ParamSpec[] = [];
@@ -53,7 +57,8 @@ export function validateConfig(c: LmConfig): void {
     if (!Number.isInteger(v) || v < 1) throw new Error(`language model: ${k} must be a whole number >= 1, got ${v}`);
   }
   if (c.model !== 'lbl' && !(c.D > 0)) throw new Error(`${c.model} needs image features (D > 0)`);
-  if (c.model === 'mlbl-f' && !(c.F >= 1 && c.F <= c.K)) throw new Error(`mlbl-f: factors must be in [1, K=${c.K}] (W_fx W_hf is a rank-F factorisation of R), got ${c.F}`);
+  if (c.model === 'mlbl-f' && !(c.F >= 1 && c.F <= c.K))
+    throw new Error(`mlbl-f: factors must be in [1, K=${c.K}] (W_fx W_hf is a rank-F factorisation of R), got ${c.F}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${c.dropout}`);
 }
 
@@ -96,7 +101,10 @@ export function initialValues(c: LmConfig, seed: number, pretrainedR?: Float32Ar
   }
   out.set('C', C);
   out.set('b', new Float32Array(c.V));
-  if (J) { out.set('J', J); out.set('bj', new Float32Array(c.h)); }
+  if (J) {
+    out.set('J', J);
+    out.set('bj', new Float32Array(c.h));
+  }
   if (M) out.set('M', M);
   if (c.model === 'mlbl-f') out.set('Wfv', gauss((c.h > 0 ? c.h : c.D) * c.F, 0.01));
   return out;
@@ -246,7 +254,8 @@ export class LmModel {
 
   private evalNode(node: LmNode, input: (name: string) => tf.Tensor, logits: boolean): tf.Tensor {
     switch (node.op) {
-      case 'input': throw new Error(node.name === 'image' ? `${this.config.model} needs image features` : 'language model: no context ids');
+      case 'input':
+        throw new Error(node.name === 'image' ? `${this.config.model} needs image features` : 'language model: no context ids');
       case 'embed': {
         const ids = input(node.from);
         const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
@@ -265,9 +274,12 @@ export class LmModel {
         else if (node.activation === 'softmax' && !logits) y = tf.softmax(y);
         return y;
       }
-      case 'scale': return tf.mul(input(node.from), node.factor);
-      case 'add': return tf.add(input(node.from[0]), input(node.from[1]));
-      case 'multiply': return tf.mul(input(node.from[0]), input(node.from[1]));
+      case 'scale':
+        return tf.mul(input(node.from), node.factor);
+      case 'add':
+        return tf.add(input(node.from[0]), input(node.from[1]));
+      case 'multiply':
+        return tf.mul(input(node.from[0]), input(node.from[1]));
     }
   }
 
@@ -284,7 +296,10 @@ export class LmModel {
     const names: string[] = [];
     const result = tf.tidy(() => {
       const out: tf.Tensor[] = [];
-      const put = (name: string, t: tf.Tensor): void => { names.push(name); out.push(t); };
+      const put = (name: string, t: tf.Tensor): void => {
+        names.push(name);
+        out.push(t);
+      };
       const ctxFlat = tf.reshape(contexts, [-1]) as tf.Tensor1D;
       const { Ew, H } = this.contextVectors(ctxFlat);
       const E = tf.reshape(Ew, [B, c.n * c.K]) as tf.Tensor2D;

@@ -13,9 +13,11 @@ function grads(value: number): Map<string, tf.Tensor> {
 }
 
 describe('optimisers', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
-  it('momentum follows the code\'s schedule: 0.52, 0.52, 0.54, ... 0.9 from epoch 20', () => {
+  it("momentum follows the code's schedule: 0.52, 0.52, 0.54, ... 0.9 from epoch 20", () => {
     const o = { momentumStart: 0.5, momentumEnd: 0.9, momentumEpochs: 20 };
     expect([0, 1, 2, 3].map((e) => momentumAt(e, o))).toEqual([0.52, 0.52, 0.54, 0.56].map((v) => expect.closeTo(v, 12)));
     expect(momentumAt(20, o)).toBeCloseTo(0.9, 12);

@@ -27,7 +27,11 @@ export interface OptimizerState {
 }
 
 /** An optimizer's full state, for resume checkpoints: scalars plus named slot arrays. */
-export interface OptimizerSnapshot { kind: 'sgd' | 'adam'; scalars: Record<string, number>; slots: Map<string, Float32Array> }
+export interface OptimizerSnapshot {
+  kind: 'sgd' | 'adam';
+  scalars: Record<string, number>;
+  slots: Map<string, Float32Array>;
+}
 
 /** Copies `slots` (prefix/name -> values) into the variables of `vars`, checking that each is there with the right size. */
 function restoreSlots(prefix: string, vars: Map<string, tf.Variable>, slots: Map<string, Float32Array>): void {
@@ -55,7 +59,10 @@ export interface Optimizer {
   dispose(): void;
 }
 
-export interface DecayRates { words: number; context: number }
+export interface DecayRates {
+  words: number;
+  context: number;
+}
 
 function decayOf(group: DecayGroup, rates: DecayRates): number {
   return group === 'words' ? rates.words : group === 'context' ? rates.context : 0;
@@ -83,7 +90,10 @@ export class KirosSgd implements Optimizer {
   private epoch = 0;
   private steps = 0;
 
-  constructor(private readonly model: LmModel, private readonly o: KirosSgdOptions) {
+  constructor(
+    private readonly model: LmModel,
+    private readonly o: KirosSgdOptions,
+  ) {
     this.lr = o.lr;
     this.p = momentumAt(0, o);
     for (const s of model.specs) this.deltas.set(s.name, tf.variable(tf.zeros(s.shape), false));
@@ -150,7 +160,14 @@ export function momentumAt(e: number, o: Pick<KirosSgdOptions, 'momentumStart' |
   return (1 - frac) * o.momentumStart + frac * o.momentumEnd;
 }
 
-export interface AdamOptions { lr: number; beta1?: number; beta2?: number; epsilon?: number; lrDecay: number; decay: DecayRates }
+export interface AdamOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  lrDecay: number;
+  decay: DecayRates;
+}
 
 export class Adam implements Optimizer {
   private readonly m = new Map<string, tf.Variable>();
@@ -159,7 +176,10 @@ export class Adam implements Optimizer {
   private epoch = 0;
   private lr: number;
 
-  constructor(private readonly model: LmModel, private readonly o: AdamOptions) {
+  constructor(
+    private readonly model: LmModel,
+    private readonly o: AdamOptions,
+  ) {
     this.lr = o.lr;
     for (const s of model.specs) {
       this.m.set(s.name, tf.variable(tf.zeros(s.shape), false));

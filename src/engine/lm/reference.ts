@@ -26,11 +26,12 @@ export function referenceProbs(c: LmConfig, values: Values, context: readonly nu
     const WhfStored = get(values, 'Whf'); // [V, F]
     Whf = new Float64Array(F * V);
     for (let v = 0; v < V; v++) for (let f = 0; f < F; f++) Whf[f * V + v] = WhfStored[v * F + f] as number;
-    for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) {
-      let s = 0;
-      for (let f = 0; f < F; f++) s += (Wfx[k * F + f] as number) * (Whf[f * V + v] as number);
-      Rkv[k * V + v] = s;
-    }
+    for (let k = 0; k < K; k++)
+      for (let v = 0; v < V; v++) {
+        let s = 0;
+        for (let f = 0; f < F; f++) s += (Wfx[k * F + f] as number) * (Whf[f * V + v] as number);
+        Rkv[k * V + v] = s;
+      }
   } else {
     const Rs = get(values, 'R'); // [V, K]
     for (let v = 0; v < V; v++) for (let k = 0; k < K; k++) Rkv[k * V + v] = Rs[v * K + k] as number;
@@ -102,13 +103,23 @@ export function referenceProbs(c: LmConfig, values: Values, context: readonly nu
   for (const l of logits) mx = Math.max(mx, l);
   let z = 0;
   const p = new Float64Array(V);
-  for (let v = 0; v < V; v++) { p[v] = Math.exp((logits[v] as number) - mx); z += p[v] as number; }
+  for (let v = 0; v < V; v++) {
+    p[v] = Math.exp((logits[v] as number) - mx);
+    z += p[v] as number;
+  }
   for (let v = 0; v < V; v++) p[v] = (p[v] as number) / z;
   return p;
 }
 
 /** Mean cross-entropy (natural log) over a batch, as LmModel.lossAndGrads defines it. */
-export function referenceLoss(c: LmConfig, values: Values, contexts: Int32Array, targets: Int32Array, images: Float64Array | null, keep?: Float64Array): number {
+export function referenceLoss(
+  c: LmConfig,
+  values: Values,
+  contexts: Int32Array,
+  targets: Int32Array,
+  images: Float64Array | null,
+  keep?: Float64Array,
+): number {
   const B = targets.length;
   const xDim = c.h > 0 ? c.h : c.D;
   let loss = 0;

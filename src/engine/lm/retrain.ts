@@ -15,7 +15,12 @@ import { LmBatchStep } from './batch-step';
 import type { LmModel } from './model';
 import type { Optimizer } from './optim';
 
-export interface RetrainSplit { images: ImageCaptions[]; inst: Instances; features: tf.Tensor2D | null; rows: Float32Array[] | null }
+export interface RetrainSplit {
+  images: ImageCaptions[];
+  inst: Instances;
+  features: tf.Tensor2D | null;
+  rows: Float32Array[] | null;
+}
 
 /** Training and validation images as one split (instances rebuilt, features concatenated). */
 export function mergeSplits(a: RetrainSplit, b: RetrainSplit, vocab: Vocab, n: number): RetrainSplit {
@@ -42,7 +47,15 @@ export interface RetrainOptions {
   onEpoch: (epoch: number, loss: number, wordsPerSecond: number) => void;
 }
 
-export interface RetrainResult { epochs: number; loss: number; reached: boolean; stopped: boolean; diverged: boolean; words: number; seconds: number }
+export interface RetrainResult {
+  epochs: number;
+  loss: number;
+  reached: boolean;
+  stopped: boolean;
+  diverged: boolean;
+  words: number;
+  seconds: number;
+}
 
 export async function retrainOnAll(o: RetrainOptions): Promise<RetrainResult> {
   const { model, data, optimizer } = o;

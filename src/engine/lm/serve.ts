@@ -10,7 +10,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { LmCaptionSplitJob, LmCaptionSplitResult, LmDecoded, LmDecodeJob, LmDecodeResult, LmEvalJob, LmEvalResult, LmImageInput, LmRankStats, LmRetrieveJob, LmRetrieveResult, LmSource } from '../../shared/engine-jobs';
+import type {
+  LmCaptionSplitJob,
+  LmCaptionSplitResult,
+  LmDecoded,
+  LmDecodeJob,
+  LmDecodeResult,
+  LmEvalJob,
+  LmEvalResult,
+  LmImageInput,
+  LmRankStats,
+  LmRetrieveJob,
+  LmRetrieveResult,
+  LmSource,
+} from '../../shared/engine-jobs';
 import { tokenize } from '../../shared/tokenize';
 import type { Vocab } from '../../shared/vocabulary';
 import { decodeImage, featuresOf, loadExtractor, type FeatureExtractor } from '../features/extract';
@@ -22,7 +35,12 @@ import { beamSearch, modelScorer, sampleDecode, type Decoded } from './decode';
 import { DEFAULT_NO_REPEAT_NGRAM, bleuOnImages, captionBeamOptions, captionImage, captionImageScores, perplexity, retrieval, type RankStats } from './evaluate';
 import type { LmModel } from './model';
 
-interface Loaded { stamp: string; model: LmModel; vocab: Vocab; meta: CheckpointMeta }
+interface Loaded {
+  stamp: string;
+  model: LmModel;
+  vocab: Vocab;
+  meta: CheckpointMeta;
+}
 
 const checkpoints = new Map<string, Loaded>();
 const matrices = new Map<string, { stamp: string; fm: FeatureMatrix }>();
@@ -127,7 +145,9 @@ async function featureOf(ck: Loaded, input: LmImageInput): Promise<Float32Array 
 
 function toDecoded(vocab: Vocab, d: Decoded, method: LmDecoded['method']): LmDecoded {
   return {
-    text: vocab.decode(d.ids).join(' '), logProb: d.logProb, method,
+    text: vocab.decode(d.ids).join(' '),
+    logProb: d.logProb,
+    method,
     words: d.words.map((w) => ({ word: vocab.word(w.id), p: w.p, top: w.top.map((a) => ({ word: vocab.word(a.id), p: a.p })) })),
   };
 }
@@ -141,7 +161,21 @@ export async function runDecodeJob(job: LmDecodeJob): Promise<LmDecodeResult> {
     const feat = await featureOf(ck, input);
     const scorer = modelScorer(model, feat, { startId: vocab.start, endId: vocab.end });
     try {
-      if (job.method === 'sample') captions.push(toDecoded(vocab, sampleDecode(scorer, { maxLength: job.maxLength, temperature: job.temperature, topK: job.topK, rand, forbid: [vocab.start, vocab.unk], noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM }), 'sample'));
+      if (job.method === 'sample')
+        captions.push(
+          toDecoded(
+            vocab,
+            sampleDecode(scorer, {
+              maxLength: job.maxLength,
+              temperature: job.temperature,
+              topK: job.topK,
+              rand,
+              forbid: [vocab.start, vocab.unk],
+              noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM,
+            }),
+            'sample',
+          ),
+        );
       else {
         const k = job.method === 'greedy' ? 1 : job.beam;
         const d = beamSearch(scorer, captionBeamOptions(vocab, { beam: k, maxLength: job.maxLength }))[0] as Decoded;
@@ -154,7 +188,12 @@ export async function runDecodeJob(job: LmDecodeJob): Promise<LmDecodeResult> {
   return { captions };
 }
 
-interface Resolved { images: ImageCaptions[]; rows: Float32Array[] | null; missing: number; refs: number[] }
+interface Resolved {
+  images: ImageCaptions[];
+  rows: Float32Array[] | null;
+  missing: number;
+  refs: number[];
+}
 
 /** The source's images with features (images without are dropped), in source order; `refs[i]` = index of images[i] in the source. */
 async function resolveSource(ck: Loaded, source: LmSource): Promise<Resolved> {
@@ -180,7 +219,10 @@ async function resolveSource(ck: Loaded, source: LmSource): Promise<Resolved> {
   list.forEach((im, i) => {
     if (fm) {
       const row = rowOf(fm, im.image);
-      if (!row) { missing++; return; }
+      if (!row) {
+        missing++;
+        return;
+      }
       rows.push(row);
     }
     images.push(im);
@@ -224,9 +266,16 @@ export async function runEvalJob(job: LmEvalJob, progress: (p: { phase: string }
     }
     const bl = b.bleu;
     return {
-      perplexity: ppl.perplexity, words: ppl.words, images: src.images.length, captions: inst.captionCount, missingFeatures: src.missing,
-      bleu: [bl[0] ?? 0, bl[1] ?? 0, bl[2] ?? 0, bl[3] ?? 0], beam: job.beam, retrieval: ret,
-      checkpoint: { epoch: meta.epoch, step: meta.step, model: meta.config.model }, seconds: (performance.now() - t0) / 1000,
+      perplexity: ppl.perplexity,
+      words: ppl.words,
+      images: src.images.length,
+      captions: inst.captionCount,
+      missingFeatures: src.missing,
+      bleu: [bl[0] ?? 0, bl[1] ?? 0, bl[2] ?? 0, bl[3] ?? 0],
+      beam: job.beam,
+      retrieval: ret,
+      checkpoint: { epoch: meta.epoch, step: meta.step, model: meta.config.model },
+      seconds: (performance.now() - t0) / 1000,
     };
   } finally {
     features?.dispose();
@@ -248,7 +297,11 @@ export async function runRetrieveJob(job: LmRetrieveJob): Promise<LmRetrieveResu
     const inst = buildInstances(src.images, vocab, n);
     const both = stack([q, Float32Array.from(meta.meanImage)], D);
     let S: Float64Array;
-    try { S = captionImageScores(model, inst, both); } finally { both.dispose(); }
+    try {
+      S = captionImageScores(model, inst, both);
+    } finally {
+      both.dispose();
+    }
     const within: number[] = [];
     const seen = new Map<number, number>();
     for (let c = 0; c < inst.captionCount; c++) {
@@ -258,12 +311,16 @@ export async function runRetrieveJob(job: LmRetrieveJob): Promise<LmRetrieveResu
       seen.set(im, k + 1);
     }
     const scored = Array.from({ length: inst.captionCount }, (_, c) => ({
-      c, score: Math.exp(-((S[c * 2] as number) - (S[c * 2 + 1] as number)) / (inst.captionLength[c] as number)),
+      c,
+      score: Math.exp(-((S[c * 2] as number) - (S[c * 2 + 1] as number)) / (inst.captionLength[c] as number)),
     }));
     scored.sort((a, b) => a.score - b.score || a.c - b.c);
     return {
-      hits: scored.slice(0, job.limit).map((h) => ({ image: src.refs[inst.captionImage[h.c] as number] as number, caption: within[h.c] as number, score: h.score })),
-      candidates: inst.captionCount, missingFeatures: src.missing,
+      hits: scored
+        .slice(0, job.limit)
+        .map((h) => ({ image: src.refs[inst.captionImage[h.c] as number] as number, caption: within[h.c] as number, score: h.score })),
+      candidates: inst.captionCount,
+      missingFeatures: src.missing,
     };
   }
   // Text -> image: the sentence's perplexity given each image of the split.
@@ -271,11 +328,19 @@ export async function runRetrieveJob(job: LmRetrieveJob): Promise<LmRetrieveResu
   const inst = buildInstances([{ image: 'query', captions: [sentence], tokens: [tokenize(sentence)] }], vocab, n);
   const all = stack(src.rows as Float32Array[], D);
   let S: Float64Array;
-  try { S = captionImageScores(model, inst, all); } finally { all.dispose(); }
+  try {
+    S = captionImageScores(model, inst, all);
+  } finally {
+    all.dispose();
+  }
   const len = inst.captionLength[0] as number;
   const scored = Array.from({ length: src.images.length }, (_, j) => ({ j, score: Math.exp(-(S[j] as number) / len) }));
   scored.sort((a, b) => a.score - b.score || a.j - b.j);
-  return { hits: scored.slice(0, job.limit).map((h) => ({ image: src.refs[h.j] as number, score: h.score })), candidates: src.images.length, missingFeatures: src.missing };
+  return {
+    hits: scored.slice(0, job.limit).map((h) => ({ image: src.refs[h.j] as number, score: h.score })),
+    candidates: src.images.length,
+    missingFeatures: src.missing,
+  };
 }
 
 export async function runCaptionSplitJob(job: LmCaptionSplitJob): Promise<LmCaptionSplitResult> {

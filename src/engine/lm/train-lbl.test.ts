@@ -16,7 +16,9 @@ beforeAll(async () => {
   await selectBackend('auto');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-lbl-'));
 });
-afterAll(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 async function run(input: LmParamsInput, name: string): Promise<{ msgs: EngineToHost[]; summary: Record<string, number>; runDir: string }> {
   const msgs: EngineToHost[] = [];
@@ -31,10 +33,23 @@ const points = (msgs: EngineToHost[], key: string): number[] =>
 
 describe('LBL training', () => {
   it('lowers validation perplexity clearly on a subset of the text-only Flickr8k captions (default recipe)', async () => {
-    const { msgs, summary, runDir } = await run({
-      model: 'lbl', captions: TEXT, trainLimit: 200, validationLimit: 40, minCount: 3, epochs: 2,
-      evalEvery: 2, evalImages: 10, beam: 1, sampleEvery: 0, testAtEnd: false, seed: 3,
-    }, 'text');
+    const { msgs, summary, runDir } = await run(
+      {
+        model: 'lbl',
+        captions: TEXT,
+        trainLimit: 200,
+        validationLimit: 40,
+        minCount: 3,
+        epochs: 2,
+        evalEvery: 2,
+        evalImages: 10,
+        beam: 1,
+        sampleEvery: 0,
+        testAtEnd: false,
+        seed: 3,
+      },
+      'text',
+    );
     const ppl = points(msgs, 'val_perplexity');
     expect(ppl).toHaveLength(3); // before training, after epochs 1 and 2
     const V = summary.vocabulary as number;
@@ -57,7 +72,18 @@ describe('LBL training', () => {
   });
 
   it('repeats the same loss curve for the same seed, and a different one for another seed', async () => {
-    const base: LmParamsInput = { model: 'lbl', captions: MINI, trainLimit: 30, validationLimit: 10, K: 32, epochs: 1, evalEvery: 0, sampleEvery: 0, testAtEnd: false, patience: 0 };
+    const base: LmParamsInput = {
+      model: 'lbl',
+      captions: MINI,
+      trainLimit: 30,
+      validationLimit: 10,
+      K: 32,
+      epochs: 1,
+      evalEvery: 0,
+      sampleEvery: 0,
+      testAtEnd: false,
+      patience: 0,
+    };
     const a = points((await run({ ...base, seed: 5 }, 'seed5a')).msgs, 'loss');
     const b = points((await run({ ...base, seed: 5 }, 'seed5b')).msgs, 'loss');
     const c = points((await run({ ...base, seed: 6 }, 'seed6')).msgs, 'loss');
@@ -66,8 +92,21 @@ describe('LBL training', () => {
     expect(c).not.toEqual(a);
   });
 
-  it('retrain: phase 2 restarts on training + validation images until the training loss reaches phase 1\'s; its model is the final one', async () => {
-    const base: LmParamsInput = { model: 'lbl', captions: MINI, trainLimit: 40, validationLimit: 20, K: 16, epochs: 3, evalEvery: 0, evalImages: 5, beam: 1, sampleEvery: 0, seed: 4, sgdGradient: 'sum' };
+  it("retrain: phase 2 restarts on training + validation images until the training loss reaches phase 1's; its model is the final one", async () => {
+    const base: LmParamsInput = {
+      model: 'lbl',
+      captions: MINI,
+      trainLimit: 40,
+      validationLimit: 20,
+      K: 16,
+      epochs: 3,
+      evalEvery: 0,
+      evalImages: 5,
+      beam: 1,
+      sampleEvery: 0,
+      seed: 4,
+      sgdGradient: 'sum',
+    };
     const plain = await run(base, 'phase1');
     const twice = await run({ ...base, retrain: true }, 'retrain');
     // Phase 1 is the same run in both.

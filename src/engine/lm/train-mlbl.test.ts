@@ -24,15 +24,25 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-mlbl-'));
   features = path.join(tmp, 'features', 'mini.json');
   // Real features from the real model, for the first N_IMAGES photos (the others have none and are left out).
-  const images = fs.readdirSync(path.join(MINI, 'images')).filter((f) => f.endsWith('.jpg')).sort().slice(0, N_IMAGES);
+  const images = fs
+    .readdirSync(path.join(MINI, 'images'))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, N_IMAGES);
   await extractFeatures({ model: MODEL, imagesDir: path.join(MINI, 'images'), images, out: features, batchSize: 10 });
 });
-afterAll(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 async function run(input: Omit<LmParamsInput, 'captions'>, name: string): Promise<{ msgs: EngineToHost[]; summary: Record<string, number>; runDir: string }> {
   const msgs: EngineToHost[] = [];
   const runDir = path.join(tmp, name);
-  const r = await trainLanguageModel(LmParams.parse({ features, ...input, captions: path.join(MINI, 'captions.csv') }), { emit: (m) => msgs.push(m), stopRequested: () => false, runDir });
+  const r = await trainLanguageModel(LmParams.parse({ features, ...input, captions: path.join(MINI, 'captions.csv') }), {
+    emit: (m) => msgs.push(m),
+    stopRequested: () => false,
+    runDir,
+  });
   expect(r.outcome).toBe('completed');
   return { msgs, summary: r.summary, runDir };
 }
@@ -80,7 +90,9 @@ describe('MLBL-B on Flickr8k-mini with mobilenet-v2-nsfwjs features', () => {
     const fm = readFeatures(features);
     const dim = fm.header.dim;
     const rows = [0, 1, 2, 3].map((r) => fm.data.subarray(r * dim, (r + 1) * dim));
-    const dists = rows.map((row) => tf.tidy(() => tf.softmax(ck.model.logits(tf.tensor2d(new Int32Array(5).fill(ck.vocab.start), [1, 5], 'int32'), tf.tensor2d(row, [1, dim]))).dataSync()));
+    const dists = rows.map((row) =>
+      tf.tidy(() => tf.softmax(ck.model.logits(tf.tensor2d(new Int32Array(5).fill(ck.vocab.start), [1, 5], 'int32'), tf.tensor2d(row, [1, dim]))).dataSync()),
+    );
     let maxTv = 0;
     for (let i = 1; i < dists.length; i++) {
       let tv = 0;
@@ -100,7 +112,16 @@ describe('MLBL-B on Flickr8k-mini with mobilenet-v2-nsfwjs features', () => {
   });
 
   it('featureNorm: the model trains on normalised features, its checkpoint takes raw ones (normalisation folded into J)', async () => {
-    const input = { model: 'mlbl-b' as const, featureNorm: 'standardize' as const, epochs: 1, trainLimit: 20, evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 6 };
+    const input = {
+      model: 'mlbl-b' as const,
+      featureNorm: 'standardize' as const,
+      epochs: 1,
+      trainLimit: 20,
+      evalEvery: 0,
+      sampleEvery: 0,
+      testAtEnd: false,
+      seed: 6,
+    };
     const { msgs, runDir } = await run(input, 'feature-norm');
     const val = points(msgs, 'val_perplexity')[1] as number;
     const ck = loadCheckpoint(path.join(runDir, 'checkpoint'));
@@ -121,7 +142,10 @@ describe('MLBL-B on Flickr8k-mini with mobilenet-v2-nsfwjs features', () => {
   it('MLBL-F (factored, image-gated) trains from its SVD start, with the Adam option', async () => {
     // The 2014 recipe for MLBL-F (lr 0.02, and every output starts near 0 through the 0.01-scale
     // gate) needs far more steps than a unit test has; Adam shows the same model learning.
-    const { msgs } = await run({ model: 'mlbl-f', optimizer: 'adam', epochs: 2, trainLimit: 30, evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 4 }, 'mlbl-f');
+    const { msgs } = await run(
+      { model: 'mlbl-f', optimizer: 'adam', epochs: 2, trainLimit: 30, evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 4 },
+      'mlbl-f',
+    );
     const ppl = points(msgs, 'val_perplexity');
     expect(ppl).toHaveLength(3);
     expect(ppl[2]).toBeLessThan(0.5 * (ppl[0] as number));

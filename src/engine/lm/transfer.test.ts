@@ -19,7 +19,9 @@ beforeAll(async () => {
   await selectBackend('auto');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-transfer-'));
 });
-afterAll(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 async function run(input: LmParamsInput, name: string): Promise<{ msgs: EngineToHost[]; summary: Record<string, number>; runDir: string }> {
   const msgs: EngineToHost[] = [];
@@ -44,16 +46,35 @@ describe('excludeImagesOf', () => {
 describe('init: transfer from an earlier run', () => {
   it('maps vocabularies by word; the mapped model starts far better than a fresh one', async () => {
     // Source: an LBL trained briefly on text-only captions of images that are NOT in flickr8k-mini.
-    const source = await run({
-      model: 'lbl', captions: TEXT, excludeImagesOf: MINI, trainLimit: 200, validationLimit: 20, K: 24, minCount: 2, epochs: 2,
-      sgdGradient: 'sum', evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 5,
-    }, 'source');
+    const source = await run(
+      {
+        model: 'lbl',
+        captions: TEXT,
+        excludeImagesOf: MINI,
+        trainLimit: 200,
+        validationLimit: 20,
+        K: 24,
+        minCount: 2,
+        epochs: 2,
+        sgdGradient: 'sum',
+        evalEvery: 0,
+        sampleEvery: 0,
+        testAtEnd: false,
+        seed: 5,
+      },
+      'source',
+    );
     const srcDir = resolveInitDir(path.basename(source.runDir), path.join(tmp, 'runs', 'target'));
     expect(srcDir).toBe(path.join(source.runDir, 'checkpoint'));
     const src = readTransferSource(srcDir);
 
     // Target vocabulary: flickr8k-mini's own training captions (a different word list and order).
-    const target = Vocab.fromCaptions(readCaptionsCsv(MINI).slice(0, 500).map((r) => r.caption), 2);
+    const target = Vocab.fromCaptions(
+      readCaptionsCsv(MINI)
+        .slice(0, 500)
+        .map((r) => r.caption),
+      2,
+    );
     const config = { model: 'lbl' as const, V: target.size, K: 24, n: 5, D: 0, h: 0, F: 1, dropout: 0 };
     const { values, report } = transferInitialValues(config, target, 9, src);
     const R = values.get('R') as Float32Array;
@@ -78,7 +99,18 @@ describe('init: transfer from an earlier run', () => {
     expect(Array.from(values.get('C') as Float32Array)).toEqual(Array.from(src.values.get('C') as Float32Array));
 
     // Whole runs on flickr8k-mini: initial validation perplexity with init vs fresh.
-    const base: LmParamsInput = { model: 'lbl', captions: MINI, trainLimit: 40, validationLimit: 40, K: 24, epochs: 1, evalEvery: 0, sampleEvery: 0, testAtEnd: false, seed: 9 };
+    const base: LmParamsInput = {
+      model: 'lbl',
+      captions: MINI,
+      trainLimit: 40,
+      validationLimit: 40,
+      K: 24,
+      epochs: 1,
+      evalEvery: 0,
+      sampleEvery: 0,
+      testAtEnd: false,
+      seed: 9,
+    };
     const fromScratch = await run(base, 'fresh');
     const mapped = await run({ ...base, init: path.basename(source.runDir) }, 'mapped');
     expect(mapped.msgs.some((m) => m.type === 'log' && /init from .* words have its vectors/.test(m.message))).toBe(true);

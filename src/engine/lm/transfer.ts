@@ -33,7 +33,9 @@ export function resolveInitDir(init: string, runDir: string): string {
     const dir = fs.statSync(c).isFile() ? path.dirname(c) : c;
     if (fs.existsSync(path.join(dir, MODEL_JSON))) return dir;
     if (fs.existsSync(path.join(dir, 'checkpoint', MODEL_JSON))) return path.join(dir, 'checkpoint');
-    throw new Error(`init ${s}: ${dir} is neither a language-model checkpoint folder (no ${MODEL_JSON}) nor a run folder with one (no checkpoint/${MODEL_JSON})`);
+    throw new Error(
+      `init ${s}: ${dir} is neither a language-model checkpoint folder (no ${MODEL_JSON}) nor a run folder with one (no checkpoint/${MODEL_JSON})`,
+    );
   }
   throw new Error(`init ${s}: no such run id, run folder or checkpoint folder (looked in ${candidates.join(' and ')})`);
 }
@@ -89,7 +91,12 @@ export interface TransferReport {
  * Initial values of `config` (vocabulary `vocab`) taken from `src` where the words match, fresh
  * (`initialValues` with `seed`) elsewhere. K must match the source's.
  */
-export function transferInitialValues(config: LmConfig, vocab: Vocab, seed: number, src: TransferSource): { values: Map<string, Float32Array>; report: TransferReport } {
+export function transferInitialValues(
+  config: LmConfig,
+  vocab: Vocab,
+  seed: number,
+  src: TransferSource,
+): { values: Map<string, Float32Array>; report: TransferReport } {
   const s = src.config;
   if (s.K !== config.K) throw new Error(`init ${src.from}: its word vectors have K = ${s.K}, this run has K = ${config.K}; set K=${s.K}`);
   if (vocab.size !== config.V) throw new Error(`transfer: vocabulary has ${vocab.size} words, config V = ${config.V}`);
@@ -103,7 +110,10 @@ export function transferInitialValues(config: LmConfig, vocab: Vocab, seed: numb
   const missing: string[] = [];
   for (let w = 0; w < config.V; w++) {
     const word = vocab.word(w);
-    if (!src.vocab.has(word)) { if (missing.length < 20) missing.push(word); continue; }
+    if (!src.vocab.has(word)) {
+      if (missing.length < 20) missing.push(word);
+      continue;
+    }
     const j = src.vocab.id(word);
     R.set(srcR.subarray(j * K, (j + 1) * K), w * K);
     if (srcB) b[w] = srcB[j] as number;

@@ -79,11 +79,7 @@ describe('buildConvNet', () => {
     const x = tf.tensor3d([1, 2, -1, 1, -3], [1, 5, 1]);
     const expected: Record<number, number[]> = { 1: [-2, 2, 1, 2, 1], 2: [-2, 1, 1] };
     for (const stride of [1, 2]) {
-      const model = buildConvNet(
-        [5, 1],
-        parse([{ type: 'conv1d', filters: 1, kernel: 3, stride, padding: 1, activation: 'linear' }]),
-        0,
-      );
+      const model = buildConvNet([5, 1], parse([{ type: 'conv1d', filters: 1, kernel: 3, stride, padding: 1, activation: 'linear' }]), 0);
       model.getLayer('conv1d_1').setWeights([tf.tensor3d([1, 0, -1], [3, 1, 1]), tf.zeros([1])]);
       const y = model.predict(x) as tf.Tensor;
       expect(y.shape).toEqual([1, expected[stride]!.length, 1]);
@@ -95,11 +91,7 @@ describe('buildConvNet', () => {
   });
 
   it('2-D numeric padding pads with zeros on every side', () => {
-    const model = buildConvNet(
-      [3, 3, 1],
-      parse([{ type: 'conv2d', filters: 1, kernel: 3, padding: 1, activation: 'linear' }]),
-      0,
-    );
+    const model = buildConvNet([3, 3, 1], parse([{ type: 'conv2d', filters: 1, kernel: 3, padding: 1, activation: 'linear' }]), 0);
     model.getLayer('conv2d_1').setWeights([tf.ones([3, 3, 1, 1]), tf.zeros([1])]);
     const y = model.predict(tf.ones([1, 3, 3, 1])) as tf.Tensor;
     // Each output counts the input cells under the kernel: corners 4, edges 6, centre 9.
@@ -122,7 +114,14 @@ describe('buildConvNet', () => {
     expect(va[0]!.some((v) => v !== 0)).toBe(true);
     expect(va[1]!.every((v) => v === 0)).toBe(true);
     // Two equal-shaped layers do not share an initialisation.
-    const twin = buildConvNet([8], parse([{ type: 'dense', units: 8 }, { type: 'dense', units: 8 }]), 42);
+    const twin = buildConvNet(
+      [8],
+      parse([
+        { type: 'dense', units: 8 },
+        { type: 'dense', units: 8 },
+      ]),
+      42,
+    );
     const [k1, , k2] = values(twin);
     expect(k1).not.toEqual(k2);
     for (const m of [a, b, c, twin]) m.dispose();

@@ -72,13 +72,7 @@ function kernelInit(seed: number | undefined, index: number) {
 }
 
 /** Applies one spec layer (plus its padding layer, if any) to `x`. */
-function applyLayer(
-  x: tf.SymbolicTensor,
-  layer: LayerSpec,
-  name: string,
-  index: number,
-  seed: number | undefined,
-): tf.SymbolicTensor {
+function applyLayer(x: tf.SymbolicTensor, layer: LayerSpec, name: string, index: number, seed: number | undefined): tf.SymbolicTensor {
   const apply = (l: tf.layers.Layer, input: tf.SymbolicTensor) => l.apply(input) as tf.SymbolicTensor;
   switch (layer.type) {
     case 'conv2d': {
@@ -87,7 +81,16 @@ function applyLayer(
       if (typeof layer.padding === 'number') {
         const p = layer.padding;
         if (p > 0) {
-          input = apply(tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: `${name}_pad` }), input);
+          input = apply(
+            tf.layers.zeroPadding2d({
+              padding: [
+                [p, p],
+                [p, p],
+              ],
+              name: `${name}_pad`,
+            }),
+            input,
+          );
         }
         padding = 'valid';
       } else {

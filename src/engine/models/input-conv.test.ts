@@ -19,8 +19,8 @@ describe.each(['cpu', 'wasm'] as const)('skipInputGradients on %s', (backend) =>
   });
 
   it('computes the same loss and weight gradients, without the unused input gradient', async () => {
-    const x = tf.randomNormal([2, 28, 28, 1], 0, 1, "float32", 3);
-    const y = tf.oneHot(tf.tensor1d([1, 7], "int32"), 10);
+    const x = tf.randomNormal([2, 28, 28, 1], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.tensor1d([1, 7], 'int32'), 10);
     const patched = buildConvNet([28, 28, 1], LENET5, 5); // buildConvNet applies it
     const plain = buildConvNet([28, 28, 1], LENET5, 5);
     // The second model back to stock: a fresh call of the class's own method.
@@ -37,7 +37,14 @@ describe.each(['cpu', 'wasm'] as const)('skipInputGradients on %s', (backend) =>
       expect(Math.max(...g.map((v, j) => Math.abs(v - ref[j]!))) / scale).toBeLessThan(1e-4);
     });
 
-    const kernelsOf = async (m: tf.LayersModel) => (await tf.profile(() => tf.tidy(() => { lossAndGrads(m, x, y); }))).kernels.map((k) => k.name);
+    const kernelsOf = async (m: tf.LayersModel) =>
+      (
+        await tf.profile(() =>
+          tf.tidy(() => {
+            lossAndGrads(m, x, y);
+          }),
+        )
+      ).kernels.map((k) => k.name);
     const count = (names: string[], k: string) => names.filter((n) => n === k).length;
     expect(count(await kernelsOf(plain), 'Conv2DBackpropInput')).toBe(2);
     expect(count(await kernelsOf(patched), 'Conv2DBackpropInput')).toBe(1);
@@ -47,7 +54,13 @@ describe.each(['cpu', 'wasm'] as const)('skipInputGradients on %s', (backend) =>
   });
 
   it('leaves the layer saving and loading as a plain Conv2D', () => {
-    const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
     expect(skipInputGradients(m)).toEqual([m.layers[0]!.name]);
     const json = m.toJSON(null, false) as unknown as { config: { layers: { class_name: string }[] } };
     expect(json.config.layers[0]!.class_name).toBe('Conv2D');

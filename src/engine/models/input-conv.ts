@@ -28,8 +28,16 @@ function fedByModelInput(layer: tf.layers.Layer, seen = new Set<tf.layers.Layer>
   if (seen.has(layer)) return false;
   seen.add(layer);
   const nodes = (layer as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
-  return nodes.length > 0 && nodes.every((n) => n.inboundLayers.length > 0 && n.inboundLayers.every((l) =>
-    l.getClassName() === 'InputLayer' || (l.trainableWeights.length === 0 && l.nonTrainableWeights.length === 0 && fedByModelInput(l, seen))));
+  return (
+    nodes.length > 0 &&
+    nodes.every(
+      (n) =>
+        n.inboundLayers.length > 0 &&
+        n.inboundLayers.every(
+          (l) => l.getClassName() === 'InputLayer' || (l.trainableWeights.length === 0 && l.nonTrainableWeights.length === 0 && fedByModelInput(l, seen)),
+        ),
+    )
+  );
 }
 
 /** Rewires every Conv2D layer that reads the model's input, directly or through weightless layers (NHWC); returns their names. */

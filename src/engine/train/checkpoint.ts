@@ -76,7 +76,14 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       verifyCheckpoint(dir, convnetLegacySizes);
       const file = path.join(dir, MODEL_JSON);
-      let json: { modelTopology?: unknown; format?: string; generatedBy?: string; convertedBy?: string; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; trainingConfig?: unknown };
+      let json: {
+        modelTopology?: unknown;
+        format?: string;
+        generatedBy?: string;
+        convertedBy?: string;
+        weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+        trainingConfig?: unknown;
+      };
       try {
         json = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof json;
       } catch (e) {
@@ -131,7 +138,14 @@ export async function saveCheckpoint({ dir, model, optimizer, state }: SaveCheck
     try {
       const { data, specs } = await tf.io.encodeWeights(named);
       writeRunFile(path.join(tmp, OPTIMIZER_BIN), Buffer.from(data));
-      writeRunFile(path.join(tmp, OPTIMIZER_JSON), JSON.stringify({ className: optimizerClass(optimizer), config: optimizer.getConfig(), weightsManifest: [{ paths: [`./${OPTIMIZER_BIN}`], weights: specs }] }));
+      writeRunFile(
+        path.join(tmp, OPTIMIZER_JSON),
+        JSON.stringify({
+          className: optimizerClass(optimizer),
+          config: optimizer.getConfig(),
+          weightsManifest: [{ paths: [`./${OPTIMIZER_BIN}`], weights: specs }],
+        }),
+      );
     } finally {
       // getWeights returns the live slot variables plus a fresh 'iter' scalar: dispose only that.
       const iter = named.find((n) => n.name === 'iter');
@@ -180,7 +194,8 @@ export async function loadModelWeights(dir: string, model: tf.LayersModel): Prom
     const values = model.weights.map((w, i) => {
       const t = decoded[w.originalName] ?? decoded[specs[i]?.name ?? ''];
       if (!t) throw new Error(`checkpoint ${dir} has no weight ${w.originalName}`);
-      if (JSON.stringify(t.shape) !== JSON.stringify(w.shape)) throw new Error(`checkpoint ${dir}: weight ${w.originalName} has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
+      if (JSON.stringify(t.shape) !== JSON.stringify(w.shape))
+        throw new Error(`checkpoint ${dir}: weight ${w.originalName} has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
       return t;
     });
     if (specs.length !== model.weights.length) throw new Error(`checkpoint ${dir} holds ${specs.length} weights, the model has ${model.weights.length}`);
@@ -195,7 +210,10 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
   const file = path.join(dir, OPTIMIZER_JSON);
   if (!fs.existsSync(file)) return false;
   verifyCheckpoint(dir, convnetLegacySizes);
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { className: string; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    className: string;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
   if (json.className !== optimizerClass(optimizer)) return false;
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const buf = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.resolve(dir, p)))));

@@ -41,7 +41,9 @@ function capture(runDir?: string): Captured & { emit(m: EngineToHost): void } {
   return {
     runDir: dir,
     messages,
-    emit: (m) => { messages.push(m); },
+    emit: (m) => {
+      messages.push(m);
+    },
     points: (key) => messages.flatMap((m) => (m.type === 'metrics' ? m.points.filter((p) => p.key === key) : [])),
     artefacts: (kind) => messages.filter((m): m is Extract<EngineToHost, { type: 'artefact' }> => m.type === 'artefact' && m.kind === kind),
     logs: () => messages.flatMap((m) => (m.type === 'log' ? [m.message] : [])),
@@ -109,7 +111,17 @@ describe('ConvNet trainer on MNIST subsets', () => {
   }, 60_000);
 
   it('restores SGD momentum too, with a step schedule and weight decay; learning_rate per epoch follows the schedule', async () => {
-    const opts = { seed: 5, optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, lrSchedule: 'step', lrStepEpochs: 1, lrGamma: 0.5, weightDecay: 0.01, trainLimit: 128 };
+    const opts = {
+      seed: 5,
+      optimizer: 'sgd',
+      learningRate: 0.05,
+      momentum: 0.9,
+      lrSchedule: 'step',
+      lrStepEpochs: 1,
+      lrGamma: 0.5,
+      weightDecay: 0.01,
+      trainLimit: 128,
+    };
     const whole = await train({ ...opts, epochs: 3 });
     expect(whole.points('learning_rate').map((p) => p.value)).toEqual([0.05, 0.025, 0.0125]);
     const first = await train({ ...opts, epochs: 1 });
@@ -132,7 +144,11 @@ describe('ConvNet trainer on MNIST subsets', () => {
     expect(r.result.summary.best_epoch).toBe(1);
     expect(r.steps).toHaveLength(6);
     const metas = r.artefacts('checkpoint').map((a) => a.meta as unknown as CheckpointMeta);
-    expect(metas.map((m) => [m.epoch, m.best])).toEqual([[1, true], [2, false], [3, false]]);
+    expect(metas.map((m) => [m.epoch, m.best])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
     const bestPointer = JSON.parse(fs.readFileSync(path.join(r.runDir, 'checkpoints', 'best.json'), 'utf8')) as CheckpointMeta;
     expect(bestPointer).toMatchObject({ epoch: 1, best: true, dir: path.join('checkpoints', 'epoch-0001') });
 
@@ -147,7 +163,17 @@ describe('ConvNet trainer on MNIST subsets', () => {
 
   it('learns: the convnet preset on 1000 images reaches > 75% test accuracy in 2 epochs, with a confusion matrix over the test images', async () => {
     const c = capture();
-    const p = ConvNetParams.parse({ stack: 'lenet5', trainLimit: 1000, batchSize: 32, epochs: 2, learningRate: 0.003, validationLimit: 200, testLimit: 500, seed: 1, checkpointEvery: 0 });
+    const p = ConvNetParams.parse({
+      stack: 'lenet5',
+      trainLimit: 1000,
+      batchSize: 32,
+      epochs: 2,
+      learningRate: 0.003,
+      validationLimit: 200,
+      testLimit: 500,
+      seed: 1,
+      checkpointEvery: 0,
+    });
     const r = await trainConvNetMnist(p, { emit: c.emit, stopRequested: () => false, runDir: c.runDir });
     const [conf] = c.artefacts('confusion');
     expect(conf?.file).toBe('confusion.json');
@@ -164,6 +190,8 @@ describe('ConvNet trainer on MNIST subsets', () => {
     expect(c.points('test_accuracy')).toHaveLength(1);
     expect(c.points('images_per_s')).toHaveLength(2);
     expect(c.points('images_per_s').every((pt) => pt.value > 0)).toBe(true);
-    console.log(`[convnet-trainer.test] ${backend}: LeNet-5, 1000 images x 2 epochs: test accuracy ${(report.accuracy * 100).toFixed(1)}% on 500, ${r.summary.images_per_s_overall?.toFixed(0)} images/s`);
+    console.log(
+      `[convnet-trainer.test] ${backend}: LeNet-5, 1000 images x 2 epochs: test accuracy ${(report.accuracy * 100).toFixed(1)}% on 500, ${r.summary.images_per_s_overall?.toFixed(0)} images/s`,
+    );
   }, 60_000);
 });

@@ -28,21 +28,39 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FilterSnapshot } from '../../shared/api';
 import {
-  confusionMatrix, learningRateAt, perClassAccuracy, resolveTrainingOptions,
-  type CheckpointMeta, type CheckpointState, type ConfusionReport, type MonitorName, type TrainingOptions,
+  confusionMatrix,
+  learningRateAt,
+  perClassAccuracy,
+  resolveTrainingOptions,
+  type CheckpointMeta,
+  type CheckpointState,
+  type ConfusionReport,
+  type MonitorName,
+  type TrainingOptions,
 } from '../../shared/convnet-spec';
 import type { LayerStack } from '../../shared/layer-spec';
 import type { ConvNetTrainingParams } from '../../shared/run-spec';
 import { batchTensors, range, type ImageSet } from '../data/image-set';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
-import { checkpointOptimizerName, loadModelWeights, loadOptimizerState, readCheckpointState, resolveCheckpointDir, saveCheckpoint, writeRunFile } from './checkpoint';
+import {
+  checkpointOptimizerName,
+  loadModelWeights,
+  loadOptimizerState,
+  readCheckpointState,
+  resolveCheckpointDir,
+  saveCheckpoint,
+  writeRunFile,
+} from './checkpoint';
 import { FusedAdamOptimizer } from './fused-adam';
 import { Rng, streamSeed } from '../../shared/random';
 import { TrainingLoop, type LoopOptions, type TrainContext } from './loop-harness';
 
 export type { TrainContext } from './loop-harness';
 
-export interface TrainResult { outcome: 'completed' | 'stopped'; summary: Record<string, number> }
+export interface TrainResult {
+  outcome: 'completed' | 'stopped';
+  summary: Record<string, number>;
+}
 
 export interface ConvNetJob {
   /** The run preset, recorded in checkpoints. */
@@ -83,7 +101,8 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   }
   if (trainIdx.length === 0) throw new Error('no training images left');
   ctx.emit({ type: 'log', level: 'info', message: `data: ${trainIdx.length} training images, validation: ${val.what}` });
-  if (o.augmentFlip && job.digits) ctx.emit({ type: 'log', level: 'warn', message: 'augmentFlip on digits: a mirrored digit is another symbol; flips are meant for non-digit data' });
+  if (o.augmentFlip && job.digits)
+    ctx.emit({ type: 'log', level: 'warn', message: 'augmentFlip on digits: a mirrored digit is another symbol; flips are meant for non-digit data' });
   const augment = o.augmentShift > 0 || o.augmentFlip ? { shift: o.augmentShift, flip: o.augmentFlip } : null;
 
   // ---- model, optimizer, random streams -------------------------------------------------------
@@ -109,18 +128,38 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     }
     await loadModelWeights(dir, model);
     const restored = await loadOptimizerState(dir, optimizer);
-    if (!restored) ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint's optimizer is ${st.optimizer}, this run uses ${p.optimizer}; starting the optimizer state afresh` });
+    if (!restored)
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `resume: the checkpoint's optimizer is ${st.optimizer}, this run uses ${p.optimizer}; starting the optimizer state afresh`,
+      });
     let skipBatches = st.batchInEpoch;
     if (skipBatches > 0 && st.stepsPerEpoch !== stepsPerEpoch) {
-      ctx.emit({ type: 'log', level: 'warn', message: `resume: the checkpoint stopped after batch ${skipBatches} of ${st.stepsPerEpoch}, but this run has ${stepsPerEpoch} batches per epoch (batch size or training images changed); epoch ${st.epoch + 1} starts over` });
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `resume: the checkpoint stopped after batch ${skipBatches} of ${st.stepsPerEpoch}, but this run has ${stepsPerEpoch} batches per epoch (batch size or training images changed); epoch ${st.epoch + 1} starts over`,
+      });
       skipBatches = 0;
     }
     shuffleRng.state = st.rng.shuffle;
     augmentRng.state = st.rng.augment;
     dropoutRng.state = st.rng.dropout;
     // A stop writes a checkpoint unless this run already has one at this step.
-    resume = { step: st.steps, epochsDone: st.epoch, batchInEpoch: skipBatches, best: st.best, sinceBest: st.epochsWithoutImprovement, lastCheckpointStep: inPlace ? st.steps : -1 };
-    ctx.emit({ type: 'log', level: 'info', message: `resumed from ${dir}: ${st.epoch} epochs${st.batchInEpoch ? ` and ${st.batchInEpoch} batches` : ''} done, next step ${st.steps}${restored ? `, ${st.optimizer} state restored` : ''}` });
+    resume = {
+      step: st.steps,
+      epochsDone: st.epoch,
+      batchInEpoch: skipBatches,
+      best: st.best,
+      sinceBest: st.epochsWithoutImprovement,
+      lastCheckpointStep: inPlace ? st.steps : -1,
+    };
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `resumed from ${dir}: ${st.epoch} epochs${st.batchInEpoch ? ` and ${st.batchInEpoch} batches` : ''} done, next step ${st.steps}${restored ? `, ${st.optimizer} state restored` : ''}`,
+    });
   }
 
   const savedRandom = Math.random;
@@ -132,82 +171,151 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
   let validation: { loss: number; accuracy: number } = { loss: Number.NaN, accuracy: Number.NaN };
 
   const checkpointState = (epoch: number, batchInEpoch: number, shuffle: number): CheckpointState => ({
-    version: 1, preset: job.preset, inputShape, stack: job.stack, optimizer: p.optimizer, steps: loop.step, epoch, batchInEpoch, stepsPerEpoch,
+    version: 1,
+    preset: job.preset,
+    inputShape,
+    stack: job.stack,
+    optimizer: p.optimizer,
+    steps: loop.step,
+    epoch,
+    batchInEpoch,
+    stepsPerEpoch,
     rng: { shuffle, augment: augmentRng.state, dropout: dropoutRng.state },
-    best: loop.best, epochsWithoutImprovement: loop.sinceBest, learningRate: lr, params: { ...p }, writtenAt: Date.now(),
+    best: loop.best,
+    epochsWithoutImprovement: loop.sinceBest,
+    learningRate: lr,
+    params: { ...p },
+    writtenAt: Date.now(),
   });
 
-  const loop: TrainingLoop = new TrainingLoop({
-    ctx, epochs: p.epochs, stepsPerEpoch, patience: o.patience, startedAt: t0, resume,
-    better: (value, than) => better(o.monitor, value, than),
-  }, {
-    beginEpoch(epoch) {
-      lr = learningRateAt(p.learningRate, o, epoch, p.epochs);
-      setLearningRate(optimizer, lr);
-      shuffleAtEpochStart = shuffleRng.state;
-      order = shuffleRng.shuffle(trainIdx);
+  const loop: TrainingLoop = new TrainingLoop(
+    {
+      ctx,
+      epochs: p.epochs,
+      stepsPerEpoch,
+      patience: o.patience,
+      startedAt: t0,
+      resume,
+      better: (value, than) => better(o.monitor, value, than),
     },
-    async trainBatch(_epoch, b) {
-      const idx = order.subarray(b * p.batchSize, Math.min(order.length, (b + 1) * p.batchSize));
-      const { xs, ys } = batchTensors(train, idx, augment ? { options: augment, rand: augmentRng } : undefined);
-      const lossT = optimizer.minimize(() => lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor, lastActivation), true, varList) as tf.Scalar;
-      if (o.weightDecay > 0) {
-        const keep = 1 - lr * o.weightDecay;
-        tf.tidy(() => { for (const k of kernels) k.assign(tf.mul(k, keep)); });
-      }
-      const loss = (await lossT.data())[0] as number;
-      tf.dispose([xs, ys, lossT]);
-      // epoch_loss is the mean over batches (weight 1), not over images.
-      return { loss, items: idx.length, weight: 1 };
+    {
+      beginEpoch(epoch) {
+        lr = learningRateAt(p.learningRate, o, epoch, p.epochs);
+        setLearningRate(optimizer, lr);
+        shuffleAtEpochStart = shuffleRng.state;
+        order = shuffleRng.shuffle(trainIdx);
+      },
+      async trainBatch(_epoch, b) {
+        const idx = order.subarray(b * p.batchSize, Math.min(order.length, (b + 1) * p.batchSize));
+        const { xs, ys } = batchTensors(train, idx, augment ? { options: augment, rand: augmentRng } : undefined);
+        const lossT = optimizer.minimize(() => lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor, lastActivation), true, varList) as tf.Scalar;
+        if (o.weightDecay > 0) {
+          const keep = 1 - lr * o.weightDecay;
+          tf.tidy(() => {
+            for (const k of kernels) k.assign(tf.mul(k, keep));
+          });
+        }
+        const loss = (await lossT.data())[0] as number;
+        tf.dispose([xs, ys, lossT]);
+        // epoch_loss is the mean over batches (weight 1), not over images.
+        return { loss, items: idx.length, weight: 1 };
+      },
+      evaluate(epoch, stats) {
+        const ips = stats.items / Math.max(1e-9, stats.ms / 1000);
+        const v = evaluate(model, val.set, val.idx, lastActivation);
+        const trainAcc = evaluate(model, train, trainIdx.subarray(0, Math.min(trainIdx.length, TRAIN_ACCURACY_IMAGES)), lastActivation).accuracy;
+        const meanLoss = stats.lossSum / Math.max(1, stats.batches);
+        const at = loop.step - 1;
+        for (const [key, value] of [
+          ['val_accuracy', v.accuracy],
+          ['val_loss', v.loss],
+          ['train_accuracy', trainAcc],
+          ['epoch_loss', meanLoss],
+          ['images_per_s', ips],
+          ['learning_rate', lr],
+        ] as const)
+          loop.point(key, at, epoch, value);
+        Object.assign(summary, {
+          val_accuracy: v.accuracy,
+          val_loss: v.loss,
+          train_accuracy: trainAcc,
+          loss: meanLoss,
+          images_per_s: ips,
+          learning_rate: lr,
+          epochs: epoch,
+        });
+        validation = v;
+        return o.monitor === 'val_loss' ? v.loss : v.accuracy;
+      },
+      epochDone(epoch, improved) {
+        ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: `epoch ${epoch}/${p.epochs}: loss ${(summary.loss as number).toFixed(4)}, validation accuracy ${(validation.accuracy * 100).toFixed(2)}% (loss ${validation.loss.toFixed(4)}), lr ${formatLr(lr)}, ${(summary.images_per_s as number).toFixed(0)} images/s${improved ? ' (best so far)' : ''}`,
+        });
+        // The filter snapshot goes before the checkpoint: a run resumed from this checkpoint has it.
+        snapshotFilters(model, epoch, loop.step - 1, ctx);
+      },
+      epochCut(_epoch, stats) {
+        if (stats.batches) summary.loss = stats.lossSum / stats.batches;
+      },
+      wantsCheckpoint: (at) =>
+        at.reason === 'stop'
+          ? o.checkpointEvery > 0 || at.pausing
+          : o.checkpointEvery > 0 && (at.improved || at.epochsDone % o.checkpointEvery === 0 || at.epochsDone === p.epochs),
+      async writeCheckpoint(at) {
+        if (!weightsFinite(varList)) return false;
+        const stop = at.reason === 'stop';
+        const state = checkpointState(at.epochsDone, at.batchInEpoch, stop ? shuffleAtEpochStart : shuffleRng.state);
+        const name = stop ? `step-${String(loop.step).padStart(7, '0')}` : `epoch-${String(at.epochsDone).padStart(4, '0')}`;
+        const meta = stop
+          ? { reason: 'stop' as const, best: false }
+          : { reason: 'epoch' as const, best: at.improved, val_loss: validation.loss, val_accuracy: validation.accuracy };
+        const rel = path.join('checkpoints', name);
+        await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
+        const full: CheckpointMeta = {
+          epoch: state.epoch,
+          steps: state.steps,
+          monitor: o.monitor,
+          optimizer: checkpointOptimizerName(optimizer),
+          dir: rel,
+          ...meta,
+        };
+        if (meta.best) writeRunFile(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
+        ctx.emit({
+          type: 'artefact',
+          kind: 'checkpoint',
+          file: path.join(rel, 'model.json'),
+          step: Math.max(0, loop.step - 1),
+          epoch: state.epoch,
+          meta: { ...full },
+        });
+        return true;
+      },
+      divergedMessage: ({ step, loss, cause, lastCheckpointStep }) =>
+        `training diverged at step ${step}: ${cause === 'loss' ? `the loss is ${loss}` : 'the weights are no longer finite (NaN or infinity)'}; stopped, the last good checkpoint is kept${lastCheckpointStep >= 0 ? ` (step ${lastCheckpointStep})` : ' (none was written)'}`,
+      earlyStop(epoch, best) {
+        summary.stopped_early = 1;
+        ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})`,
+        });
+      },
+      poison: () => {
+        tf.tidy(() => {
+          for (const v of varList) v.assign(tf.fill(v.shape, Number.NaN));
+        });
+      },
     },
-    evaluate(epoch, stats) {
-      const ips = stats.items / Math.max(1e-9, stats.ms / 1000);
-      const v = evaluate(model, val.set, val.idx, lastActivation);
-      const trainAcc = evaluate(model, train, trainIdx.subarray(0, Math.min(trainIdx.length, TRAIN_ACCURACY_IMAGES)), lastActivation).accuracy;
-      const meanLoss = stats.lossSum / Math.max(1, stats.batches);
-      const at = loop.step - 1;
-      for (const [key, value] of [['val_accuracy', v.accuracy], ['val_loss', v.loss], ['train_accuracy', trainAcc], ['epoch_loss', meanLoss], ['images_per_s', ips], ['learning_rate', lr]] as const) loop.point(key, at, epoch, value);
-      Object.assign(summary, { val_accuracy: v.accuracy, val_loss: v.loss, train_accuracy: trainAcc, loss: meanLoss, images_per_s: ips, learning_rate: lr, epochs: epoch });
-      validation = v;
-      return o.monitor === 'val_loss' ? v.loss : v.accuracy;
-    },
-    epochDone(epoch, improved) {
-      ctx.emit({ type: 'log', level: 'info', message: `epoch ${epoch}/${p.epochs}: loss ${(summary.loss as number).toFixed(4)}, validation accuracy ${(validation.accuracy * 100).toFixed(2)}% (loss ${validation.loss.toFixed(4)}), lr ${formatLr(lr)}, ${(summary.images_per_s as number).toFixed(0)} images/s${improved ? ' (best so far)' : ''}` });
-      // The filter snapshot goes before the checkpoint: a run resumed from this checkpoint has it.
-      snapshotFilters(model, epoch, loop.step - 1, ctx);
-    },
-    epochCut(_epoch, stats) {
-      if (stats.batches) summary.loss = stats.lossSum / stats.batches;
-    },
-    wantsCheckpoint: (at) => (at.reason === 'stop'
-      ? o.checkpointEvery > 0 || at.pausing
-      : o.checkpointEvery > 0 && (at.improved || at.epochsDone % o.checkpointEvery === 0 || at.epochsDone === p.epochs)),
-    async writeCheckpoint(at) {
-      if (!weightsFinite(varList)) return false;
-      const stop = at.reason === 'stop';
-      const state = checkpointState(at.epochsDone, at.batchInEpoch, stop ? shuffleAtEpochStart : shuffleRng.state);
-      const name = stop ? `step-${String(loop.step).padStart(7, '0')}` : `epoch-${String(at.epochsDone).padStart(4, '0')}`;
-      const meta = stop ? { reason: 'stop' as const, best: false } : { reason: 'epoch' as const, best: at.improved, val_loss: validation.loss, val_accuracy: validation.accuracy };
-      const rel = path.join('checkpoints', name);
-      await saveCheckpoint({ dir: path.join(ctx.runDir, rel), model, optimizer, state });
-      const full: CheckpointMeta = { epoch: state.epoch, steps: state.steps, monitor: o.monitor, optimizer: checkpointOptimizerName(optimizer), dir: rel, ...meta };
-      if (meta.best) writeRunFile(path.join(ctx.runDir, 'checkpoints', 'best.json'), JSON.stringify(full));
-      ctx.emit({ type: 'artefact', kind: 'checkpoint', file: path.join(rel, 'model.json'), step: Math.max(0, loop.step - 1), epoch: state.epoch, meta: { ...full } });
-      return true;
-    },
-    divergedMessage: ({ step, loss, cause, lastCheckpointStep }) => `training diverged at step ${step}: ${cause === 'loss' ? `the loss is ${loss}` : 'the weights are no longer finite (NaN or infinity)'}; stopped, the last good checkpoint is kept${lastCheckpointStep >= 0 ? ` (step ${lastCheckpointStep})` : ' (none was written)'}`,
-    earlyStop(epoch, best) {
-      summary.stopped_early = 1;
-      ctx.emit({ type: 'log', level: 'info', message: `early stopping after epoch ${epoch}: ${o.monitor} has not improved for ${o.patience} epochs (best: epoch ${best?.epoch})` });
-    },
-    poison: () => { tf.tidy(() => { for (const v of varList) v.assign(tf.fill(v.shape, Number.NaN)); }); },
-  });
+  );
 
   try {
     const startEpoch = loop.startEpoch;
     // Resumed in place, the run already has the snapshot of the epoch it resumes from.
     if (!inPlace) snapshotFilters(model, startEpoch - 1, Math.max(0, loop.step - 1), ctx);
-    if (startEpoch > p.epochs) ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
+    if (startEpoch > p.epochs)
+      ctx.emit({ type: 'log', level: 'info', message: `nothing to train: the checkpoint has ${startEpoch - 1} epochs, epochs is ${p.epochs}` });
 
     const r = await loop.run();
     const outcome: TrainResult['outcome'] = r.stopped || r.divergedAt !== null ? 'stopped' : 'completed';
@@ -219,7 +327,14 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
       const report = testReport(model, test, o.testLimit, lastActivation, r.lastEpochDone, Math.max(0, step - 1));
       const rel = 'confusion.json';
       writeRunFile(path.join(ctx.runDir, rel), JSON.stringify(report));
-      ctx.emit({ type: 'artefact', kind: 'confusion', file: rel, step: report.step, epoch: report.epoch, meta: { split: 'test', count: report.count, accuracy: report.accuracy, loss: report.loss } });
+      ctx.emit({
+        type: 'artefact',
+        kind: 'confusion',
+        file: rel,
+        step: report.step,
+        epoch: report.epoch,
+        meta: { split: 'test', count: report.count, accuracy: report.accuracy, loss: report.loss },
+      });
       loop.point('test_accuracy', report.step, report.epoch, report.accuracy);
       loop.point('test_loss', report.step, report.epoch, report.loss);
       loop.flush();
@@ -229,7 +344,11 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
       let worst = report.perClass[0];
       for (const c of report.perClass) if (worst && c.count > 0 && c.accuracy < worst.accuracy) worst = c;
       if (worst) summary.test_worst_class_accuracy = worst.accuracy;
-      ctx.emit({ type: 'log', level: 'info', message: `test: accuracy ${(report.accuracy * 100).toFixed(2)}% on ${report.count} images; per class ${report.perClass.map((c) => `${c.label}: ${(c.accuracy * 100).toFixed(1)}%`).join(', ')}` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `test: accuracy ${(report.accuracy * 100).toFixed(2)}% on ${report.count} images; per class ${report.perClass.map((c) => `${c.label}: ${(c.accuracy * 100).toFixed(1)}%`).join(', ')}`,
+      });
     }
     summary.steps = loop.step;
     summary.images_per_s_overall = loop.totals.items / Math.max(1e-9, loop.totals.ms / 1000);
@@ -279,7 +398,12 @@ function lossOf(ys: tf.Tensor, out: tf.Tensor, lastActivation: string): tf.Scala
 }
 
 /** Accuracy, mean loss and the predicted classes of the images at `idx`, in chunks. */
-export function evaluate(model: tf.LayersModel, set: ImageSet, idx: Int32Array, lastActivation: string): { accuracy: number; loss: number; predicted: Int32Array } {
+export function evaluate(
+  model: tf.LayersModel,
+  set: ImageSet,
+  idx: Int32Array,
+  lastActivation: string,
+): { accuracy: number; loss: number; predicted: Int32Array } {
   const predicted = new Int32Array(idx.length);
   let correct = 0;
   let lossSum = 0;
@@ -289,7 +413,11 @@ export function evaluate(model: tf.LayersModel, set: ImageSet, idx: Int32Array, 
     const [pred, hits, loss] = tf.tidy(() => {
       const out = model.predict(xs) as tf.Tensor;
       const p = tf.argMax(out, 1);
-      return [p.dataSync(), tf.equal(p, tf.argMax(ys, 1)).sum().dataSync()[0] as number, (lossOf(ys, out, lastActivation).dataSync()[0] as number) * part.length];
+      return [
+        p.dataSync(),
+        tf.equal(p, tf.argMax(ys, 1)).sum().dataSync()[0] as number,
+        (lossOf(ys, out, lastActivation).dataSync()[0] as number) * part.length,
+      ];
     });
     tf.dispose([xs, ys]);
     predicted.set(pred as Int32Array, s);
@@ -304,7 +432,17 @@ function testReport(model: tf.LayersModel, test: ImageSet, limit: number, lastAc
   const r = evaluate(model, test, idx, lastActivation);
   const truth = Array.from(idx, (j) => test.labels[j] as number);
   const matrix = confusionMatrix(truth, r.predicted, test.classes);
-  return { split: 'test', count: idx.length, accuracy: r.accuracy, loss: r.loss, labels: test.labelNames, matrix, perClass: perClassAccuracy(matrix, test.labelNames), epoch, step };
+  return {
+    split: 'test',
+    count: idx.length,
+    accuracy: r.accuracy,
+    loss: r.loss,
+    labels: test.labelNames,
+    matrix,
+    perClass: perClassAccuracy(matrix, test.labelNames),
+    epoch,
+    step,
+  };
 }
 
 /** tfjs optimizers keep the rate in different places: SGD/momentum have setLearningRate, Adam reads a field each step. */

@@ -14,7 +14,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-interface NamedTensor { name: string; tensor: tf.Tensor }
+interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
 type NamedGrads = tf.NamedTensorMap | NamedTensor[];
 
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
@@ -94,7 +97,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     this.v = [];
     this.order = [];
     this.shapes = [];
-    const moments = this as unknown as { accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[] };
+    const moments = this as unknown as {
+      accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+      accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+    };
     moments.accumulatedFirstMoment.forEach((first, i) => {
       const second = moments.accumulatedSecondMoment[i];
       if (!second) throw new Error(`FusedAdam: saved state has no second moment for ${first.originalName}`);
@@ -116,13 +122,24 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   private syncMomentVariables(): void {
-    const self = this as unknown as { accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[]; accBeta1: tf.Variable; accBeta2: tf.Variable };
+    const self = this as unknown as {
+      accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+      accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+      accBeta1: tf.Variable;
+      accBeta2: tf.Variable;
+    };
     tf.dispose([...self.accumulatedFirstMoment.map((e) => e.variable), ...self.accumulatedSecondMoment.map((e) => e.variable)]);
     // tidy disposes the staging tensors; the variables keep their data. The arrays are copied:
     // the cpu backend keeps the array it is given, and these ones change in place every step.
     tf.tidy(() => {
-      self.accumulatedFirstMoment = this.order.map((name, i) => ({ originalName: `${name}/m`, variable: tf.variable(tf.tensor(Float32Array.from(this.m[i] as Float32Array), this.shapes[i]), false) }));
-      self.accumulatedSecondMoment = this.order.map((name, i) => ({ originalName: `${name}/v`, variable: tf.variable(tf.tensor(Float32Array.from(this.v[i] as Float32Array), this.shapes[i]), false) }));
+      self.accumulatedFirstMoment = this.order.map((name, i) => ({
+        originalName: `${name}/m`,
+        variable: tf.variable(tf.tensor(Float32Array.from(this.m[i] as Float32Array), this.shapes[i]), false),
+      }));
+      self.accumulatedSecondMoment = this.order.map((name, i) => ({
+        originalName: `${name}/v`,
+        variable: tf.variable(tf.tensor(Float32Array.from(this.v[i] as Float32Array), this.shapes[i]), false),
+      }));
       self.accBeta1.assign(tf.scalar(this.b1t));
       self.accBeta2.assign(tf.scalar(this.b2t));
     });

@@ -42,39 +42,62 @@ function fake(f: Fake): FakeRun {
   const checkpoints: CheckpointAt[] = [];
   const ctx = {
     runDir: '/nonexistent',
-    emit: (m: EngineToHost) => { messages.push(m); events.push(m.type === 'artefact' ? `artefact ${m.kind}` : m.type); },
+    emit: (m: EngineToHost) => {
+      messages.push(m);
+      events.push(m.type === 'artefact' ? `artefact ${m.kind}` : m.type);
+    },
     stopRequested: () => f.stopAt !== undefined && loop.step >= f.stopAt,
     pauseRequested: () => !!f.pause,
   };
-  const loop: TrainingLoop = new TrainingLoop({
-    ctx, epochs: f.epochs ?? 3, stepsPerEpoch: f.stepsPerEpoch ?? 4, patience: f.patience ?? 0, better: (v, than) => v < than,
-    evaluateStoppedEpoch: f.evaluateStoppedEpoch, resume: f.resume,
-  }, {
-    beginEpoch: (e) => { events.push(`begin ${e}`); },
-    trainBatch: (e, b) => {
-      if (f.throwAt === loop.step) throw new Error(`thrown at step ${loop.step}`);
-      events.push(`batch ${e}.${b}`);
-      return { loss: f.loss ? f.loss(loop.step) : 1 / (loop.step + 1), items: 10 };
+  const loop: TrainingLoop = new TrainingLoop(
+    {
+      ctx,
+      epochs: f.epochs ?? 3,
+      stepsPerEpoch: f.stepsPerEpoch ?? 4,
+      patience: f.patience ?? 0,
+      better: (v, than) => v < than,
+      evaluateStoppedEpoch: f.evaluateStoppedEpoch,
+      resume: f.resume,
     },
-    evaluate: (e, stats, partial) => {
-      events.push(`eval ${e}${partial ? ' partial' : ''} items=${stats.items}`);
-      loop.point('val', loop.step - 1, e, f.value ? f.value(e) : -e);
-      return f.value ? f.value(e) : -e;
+    {
+      beginEpoch: (e) => {
+        events.push(`begin ${e}`);
+      },
+      trainBatch: (e, b) => {
+        if (f.throwAt === loop.step) throw new Error(`thrown at step ${loop.step}`);
+        events.push(`batch ${e}.${b}`);
+        return { loss: f.loss ? f.loss(loop.step) : 1 / (loop.step + 1), items: 10 };
+      },
+      evaluate: (e, stats, partial) => {
+        events.push(`eval ${e}${partial ? ' partial' : ''} items=${stats.items}`);
+        loop.point('val', loop.step - 1, e, f.value ? f.value(e) : -e);
+        return f.value ? f.value(e) : -e;
+      },
+      wantsCheckpoint: (at) => !!f.checkpoints || at.pausing,
+      writeCheckpoint: (at) => {
+        if (f.badWeightsAt?.includes(loop.step)) return false;
+        checkpoints.push(at);
+        ctx.emit({
+          type: 'artefact',
+          kind: 'checkpoint',
+          file: `ckpt-${loop.step}`,
+          step: loop.step - 1,
+          epoch: at.epochsDone,
+          meta: { steps: loop.step, reason: at.reason },
+        });
+        return true;
+      },
+      divergedMessage: ({ step, loss, cause, lastCheckpointStep }) => `diverged at ${step} (${cause}, loss ${loss}), last checkpoint ${lastCheckpointStep}`,
+      earlyStop: (e) => {
+        events.push(`early stop ${e}`);
+      },
     },
-    wantsCheckpoint: (at) => !!f.checkpoints || at.pausing,
-    writeCheckpoint: (at) => {
-      if (f.badWeightsAt?.includes(loop.step)) return false;
-      checkpoints.push(at);
-      ctx.emit({ type: 'artefact', kind: 'checkpoint', file: `ckpt-${loop.step}`, step: loop.step - 1, epoch: at.epochsDone, meta: { steps: loop.step, reason: at.reason } });
-      return true;
-    },
-    divergedMessage: ({ step, loss, cause, lastCheckpointStep }) => `diverged at ${step} (${cause}, loss ${loss}), last checkpoint ${lastCheckpointStep}`,
-    earlyStop: (e) => { events.push(`early stop ${e}`); },
-  });
+  );
   return { messages, events, loop, checkpoints };
 }
 
-const lossSteps = (r: FakeRun): number[] => r.messages.flatMap((m) => (m.type === 'metrics' ? m.points.filter((p) => p.key === 'loss').map((p) => p.step) : []));
+const lossSteps = (r: FakeRun): number[] =>
+  r.messages.flatMap((m) => (m.type === 'metrics' ? m.points.filter((p) => p.key === 'loss').map((p) => p.step) : []));
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
 
 describe('training loop harness', () => {
@@ -83,7 +106,11 @@ describe('training loop harness', () => {
     const res = await r.loop.run();
     expect(res).toEqual({ stopped: false, divergedAt: null, stoppedEarly: false, lastEpochDone: 3 });
     expect(lossSteps(r)).toEqual(range(0, 12));
-    expect(r.checkpoints.map((c) => [c.reason, c.epochsDone, c.batchInEpoch])).toEqual([['epoch', 1, 0], ['epoch', 2, 0], ['epoch', 3, 0]]);
+    expect(r.checkpoints.map((c) => [c.reason, c.epochsDone, c.batchInEpoch])).toEqual([
+      ['epoch', 1, 0],
+      ['epoch', 2, 0],
+      ['epoch', 3, 0],
+    ]);
     // Each checkpoint message comes right after the metrics that hold its epoch's points.
     r.messages.forEach((m, i) => {
       if (m.type !== 'artefact') return;
@@ -105,7 +132,7 @@ describe('training loop harness', () => {
     expect(r.checkpoints).toEqual([]);
   });
 
-  it('a pause always checkpoints where it stopped, with the partial epoch\'s sums, after the points measured before it', async () => {
+  it("a pause always checkpoints where it stopped, with the partial epoch's sums, after the points measured before it", async () => {
     const r = fake({ stopAt: 6, pause: true });
     await r.loop.run();
     expect(r.checkpoints).toHaveLength(1);
@@ -160,7 +187,15 @@ describe('training loop harness', () => {
   });
 
   it('resumes mid-epoch: the step count, the skipped batches and the partial sums go on; a stop at the resumed step writes no second checkpoint', async () => {
-    const resume = { step: 6, epochsDone: 1, batchInEpoch: 2, stats: { lossSum: 5, items: 20, batches: 2, ms: 1 }, best: { value: -1, epoch: 1 }, sinceBest: 0, lastCheckpointStep: 6 };
+    const resume = {
+      step: 6,
+      epochsDone: 1,
+      batchInEpoch: 2,
+      stats: { lossSum: 5, items: 20, batches: 2, ms: 1 },
+      best: { value: -1, epoch: 1 },
+      sinceBest: 0,
+      lastCheckpointStep: 6,
+    };
     const r = fake({ resume });
     await r.loop.run();
     expect(lossSteps(r)).toEqual(range(6, 12));

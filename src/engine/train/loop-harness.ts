@@ -40,7 +40,10 @@ export interface EpochStats {
 
 export const emptyStats = (): EpochStats => ({ lossSum: 0, items: 0, batches: 0, ms: 0 });
 
-export interface Best { value: number; epoch: number }
+export interface Best {
+  value: number;
+  epoch: number;
+}
 
 /** Where a checkpoint sits: `batchInEpoch` batches into epoch `epochsDone + 1` (0 at an epoch's end). */
 export interface CheckpointAt {
@@ -137,7 +140,10 @@ export class TrainingLoop {
   private readonly skipBatches: number;
   private readonly resumedStats: EpochStats | null;
 
-  constructor(private readonly o: LoopOptions, private readonly hooks: LoopHooks) {
+  constructor(
+    private readonly o: LoopOptions,
+    private readonly hooks: LoopHooks,
+  ) {
     const r = o.resume;
     this.t0 = o.startedAt ?? performance.now();
     this.step = r?.step ?? 0;

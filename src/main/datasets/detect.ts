@@ -58,7 +58,8 @@ export function chooseColumns(header: readonly string[], chosen: ColumnMap | und
   }
   if (out.caption && out.label && !chosen) delete out.label;
   if (!out.image) throw new SourceError(`${what}: cannot tell which column holds the image (${describeColumns(header)}); choose one`);
-  if (!out.caption && !out.label) throw new SourceError(`${what}: cannot tell which column holds a caption or a label (${describeColumns(header)}); choose one`);
+  if (!out.caption && !out.label)
+    throw new SourceError(`${what}: cannot tell which column holds a caption or a label (${describeColumns(header)}); choose one`);
   return out;
 }
 
@@ -84,7 +85,9 @@ async function jsonlKeys(file: string): Promise<string[]> {
     try {
       const o = JSON.parse(t) as unknown;
       if (o && typeof o === 'object' && !Array.isArray(o)) for (const k of Object.keys(o)) keys.add(k);
-    } catch { /* malformed lines are reported by the import */ }
+    } catch {
+      /* malformed lines are reported by the import */
+    }
   }
   return [...keys];
 }
@@ -113,13 +116,21 @@ async function guessImagesDir(file: string, format: DatasetFormat): Promise<stri
     if (m) cands.unshift(path.join(dir, '..', `${m[1]}${m[2]}`), path.join(dir, `${m[1]}${m[2]}`));
   }
   for (const c of cands) {
-    try { if ((await fs.promises.stat(c)).isDirectory()) return c; } catch { /* next */ }
+    try {
+      if ((await fs.promises.stat(c)).isDirectory()) return c;
+    } catch {
+      /* next */
+    }
   }
   return null;
 }
 
 async function isDir(p: string): Promise<boolean> {
-  try { return (await fs.promises.stat(p)).isDirectory(); } catch { return false; }
+  try {
+    return (await fs.promises.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function hasClassFolders(dir: string): Promise<string[]> {
@@ -142,11 +153,16 @@ function kindFor(format: DatasetFormat, imagesDir: string | null, columns: Colum
 export async function detectSource(src: ImportSource): Promise<DetectedSource> {
   const want = src.format;
   let p = src.path;
-  if (p === BUILTIN_MNIST || p === 'mnist' && want === 'mnist') p = builtinMnistDir();
+  if (p === BUILTIN_MNIST || (p === 'mnist' && want === 'mnist')) p = builtinMnistDir();
   p = path.resolve(p);
   let st: fs.Stats;
   let real: string;
-  try { real = await fs.promises.realpath(p); st = await fs.promises.stat(real); } catch { throw new SourceError(`${src.path} does not exist`); }
+  try {
+    real = await fs.promises.realpath(p);
+    st = await fs.promises.stat(real);
+  } catch {
+    throw new SourceError(`${src.path} does not exist`);
+  }
   // Never opened unless a folder or a regular file: opening a FIFO blocks a pool thread, a device never ends.
   if (!st.isDirectory() && !st.isFile()) throw new SourceError(`${src.path} is ${kindOf(st) ?? 'not a regular file'}, not a regular file`);
   if (isKernelPath(real)) throw new SourceError(`${src.path} is a kernel pseudo-file or folder, not a dataset`);
@@ -166,8 +182,18 @@ export async function detectSource(src: ImportSource): Promise<DetectedSource> {
       if (hit) return detectFile(path.join(p, hit), src, imagesGiven, `found ${hit} in the folder`);
     }
     const classes = await hasClassFolders(p);
-    if (classes.length) return { format: 'folders', kind: 'classification', file: p, imagesDir: p, columns: null, reason: `${classes.length} subfolders of images, one per class` };
-    throw new SourceError(`cannot tell the format of ${src.path}: no annotation file (captions.csv, *.token.txt, captions*.json, *.jsonl, *.csv), no idx files and no class subfolders with images`);
+    if (classes.length)
+      return {
+        format: 'folders',
+        kind: 'classification',
+        file: p,
+        imagesDir: p,
+        columns: null,
+        reason: `${classes.length} subfolders of images, one per class`,
+      };
+    throw new SourceError(
+      `cannot tell the format of ${src.path}: no annotation file (captions.csv, *.token.txt, captions*.json, *.jsonl, *.csv), no idx files and no class subfolders with images`,
+    );
   }
   return detectFile(p, src, imagesGiven, '');
 }
@@ -185,7 +211,14 @@ async function detectFile(file: string, src: ImportSource, imagesGiven: string |
   let columns: ColumnMap | null = null;
   const want = src.format;
   if (want === 'mnist' || IDX_IMAGES.test(base) || IDX_LABELS.test(base)) {
-    return { format: 'mnist', kind: 'classification', file: path.dirname(file), imagesDir: null, columns: null, reason: 'an MNIST idx file; its folder is imported' };
+    return {
+      format: 'mnist',
+      kind: 'classification',
+      file: path.dirname(file),
+      imagesDir: null,
+      columns: null,
+      reason: 'an MNIST idx file; its folder is imported',
+    };
   }
   if (want === 'folders') throw new SourceError('--format folders needs a folder, not a file');
   if (want === 'coco' || (want === 'auto' && lower.endsWith('.json'))) {
@@ -215,8 +248,9 @@ async function detectFile(file: string, src: ImportSource, imagesGiven: string |
     }
   }
   if (why) reason = `${why}: ${reason}`;
-  let imagesDir = src.textOnly ? null : imagesGiven ?? await guessImagesDir(file, format);
-  if (columns?.label && !columns.caption && !imagesDir) throw new SourceError(`${base} has labels but no images folder was given or found next to it (use --images DIR)`);
+  let imagesDir = src.textOnly ? null : (imagesGiven ?? (await guessImagesDir(file, format)));
+  if (columns?.label && !columns.caption && !imagesDir)
+    throw new SourceError(`${base} has labels but no images folder was given or found next to it (use --images DIR)`);
   if (src.textOnly && columns?.label && !columns.caption) throw new SourceError('a labelled file cannot be imported as text only');
   if (src.textOnly) imagesDir = null;
   const kind = kindFor(format, imagesDir, columns);

@@ -21,7 +21,11 @@ export async function fingerprintSource(d: DetectedSource): Promise<string> {
   if (d.format === 'folders') {
     for await (const rel of walkFiles(d.file)) {
       let size = -1;
-      try { size = (await fs.promises.stat(path.join(d.file, rel))).size; } catch { /* counted as missing */ }
+      try {
+        size = (await fs.promises.stat(path.join(d.file, rel))).size;
+      } catch {
+        /* counted as missing */
+      }
       h.update(`${rel}\0${size}\n`);
     }
   } else if (d.format === 'mnist') {

@@ -18,11 +18,21 @@ const dirs: string[] = [];
 const hosts: Host[] = [];
 const cleanups: (() => void)[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0)) { try { c(); } catch { /* best effort */ } }
+  for (const c of cleanups.splice(0)) {
+    try {
+      c();
+    } catch {
+      /* best effort */
+    }
+  }
   for (const h of hosts.splice(0)) await h.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function dir(): string { const d = tmpDir(); dirs.push(d); return d; }
+function dir(): string {
+  const d = tmpDir();
+  dirs.push(d);
+  return d;
+}
 function host(): Host {
   const h = createHost({ dataDir: dir(), transport: 'websocket', concurrency: 0 });
   hosts.push(h);
@@ -33,7 +43,9 @@ const call = <T>(h: Host, m: string, input: unknown): Promise<T> => h.dispatch(m
 /** The error of a call that must fail, or a failure naming the call if it hangs or succeeds. */
 async function failure(p: Promise<unknown>, ms = 8000): Promise<Error> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
   try {
     await Promise.race([p, hang]);
   } catch (e) {
@@ -49,7 +61,11 @@ function mkfifo(file: string): void {
   execFileSync('mkfifo', [file]);
   // A reader blocked in open() (code that opens FIFOs) is released by a writer; then removed.
   cleanups.push(() => {
-    try { fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch { /* no reader waiting */ }
+    try {
+      fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      /* no reader waiting */
+    }
   });
 }
 
@@ -94,7 +110,9 @@ describe('special files are refused by name, never opened', () => {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('import hung on a FIFO')), 15000)),
     ]);
     expect(r.counts.items).toBe(1);
-    expect(r.skipped).toEqual([{ file: 'cat/pipe.png', line: null, reason: 'unsupported_file', message: 'unsupported image file: pipe.png is a FIFO, not a regular file' }]);
+    expect(r.skipped).toEqual([
+      { file: 'cat/pipe.png', line: null, reason: 'unsupported_file', message: 'unsupported image file: pipe.png is a FIFO, not a regular file' },
+    ]);
   });
 
   it('a socket is refused by name', async () => {
@@ -110,8 +128,15 @@ describe('special files are refused by name, never opened', () => {
   it('/proc/self/environ: refused, and the environment is never in the reply', async () => {
     const h = host();
     process.env.MLBL_TEST_SECRET = 'hunter2-do-not-echo';
-    cleanups.push(() => { delete process.env.MLBL_TEST_SECRET; });
-    for (const input of [{ path: '/proc/self/environ' }, { path: '/proc/self/environ', format: 'csv' }, { path: '/proc/self/environ', format: 'jsonl' }, { path: '/proc/self/environ', format: 'csv', columns: { image: 'x', caption: 'y' } }]) {
+    cleanups.push(() => {
+      delete process.env.MLBL_TEST_SECRET;
+    });
+    for (const input of [
+      { path: '/proc/self/environ' },
+      { path: '/proc/self/environ', format: 'csv' },
+      { path: '/proc/self/environ', format: 'jsonl' },
+      { path: '/proc/self/environ', format: 'csv', columns: { image: 'x', caption: 'y' } },
+    ]) {
       const e = await failure(call(h, 'datasets.preview', input));
       expect(e.message).not.toMatch(/hunter2|MLBL_TEST_SECRET|PATH=/);
       expect(e.message).toMatch(/kernel pseudo-file/);
@@ -186,7 +211,14 @@ describe('decompression bombs', () => {
     expect(pv.rows.find((r) => r.key === 'dog/bomb.png')).toMatchObject({ image: 'undecodable' });
     const r = await call<ImportReport>(h, 'datasets.import', { path: root });
     expect(r.counts.items).toBe(2);
-    expect(r.skipped).toEqual([{ file: 'dog/bomb.png', line: null, reason: 'undecodable_image', message: 'undecodable image: too large to decode: 16000 x 16000 pixels (256.0 Mpx; the limit is 67.1 Mpx)' }]);
+    expect(r.skipped).toEqual([
+      {
+        file: 'dog/bomb.png',
+        line: null,
+        reason: 'undecodable_image',
+        message: 'undecodable image: too large to decode: 16000 x 16000 pixels (256.0 Mpx; the limit is 67.1 Mpx)',
+      },
+    ]);
     // Header-only checking refuses it too.
     const r2 = await call<ImportReport>(h, 'datasets.import', { path: root, verify: 'header', allowDuplicate: true });
     expect(r2.skippedByReason).toEqual({ undecodable_image: 1 });
@@ -250,10 +282,22 @@ describe('text encodings', () => {
     const h = host();
     const d = dir();
     const f = path.join(d, 'captions.csv');
-    fs.writeFileSync(f, Buffer.concat([Buffer.from('image,caption\na.jpg,un caf'), Buffer.from([0xe9]), Buffer.from(' au coin\nb.jpg,plain words\nc.jpg,na'), Buffer.from([0xef]), Buffer.from('ve\n')]));
+    fs.writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from('image,caption\na.jpg,un caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(' au coin\nb.jpg,plain words\nc.jpg,na'),
+        Buffer.from([0xef]),
+        Buffer.from('ve\n'),
+      ]),
+    );
     const pv = await call<ImportPreview>(h, 'datasets.preview', { path: f });
     expect(pv.rows.map((r) => r.caption)).toEqual(['un café au coin', 'plain words', 'naïve']);
-    const notes = ['captions.csv: line 2 is not valid UTF-8; decoded as windows-1252 (Latin-1)', 'captions.csv: 2 lines are not valid UTF-8 and were decoded as windows-1252 (the first is line 2)'];
+    const notes = [
+      'captions.csv: line 2 is not valid UTF-8; decoded as windows-1252 (Latin-1)',
+      'captions.csv: 2 lines are not valid UTF-8 and were decoded as windows-1252 (the first is line 2)',
+    ];
     expect(pv.notes).toEqual(notes);
     const r = await call<ImportReport>(h, 'datasets.import', { path: f });
     expect(r.counts).toMatchObject({ captions: 3, skipped: 0 });

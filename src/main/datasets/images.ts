@@ -45,7 +45,8 @@ export function tooBigToDecode(meta: { width?: number; height?: number; channels
   const px = w * h;
   if (px > MAX_IMAGE_PIXELS) return `too large to decode: ${w} x ${h} pixels (${mpx(px)}; the limit is ${mpx(MAX_IMAGE_PIXELS)})`;
   const bytes = px * (meta.channels ?? 4) * (BYTES_PER_SAMPLE[meta.depth ?? 'uchar'] ?? 4);
-  if (bytes > MAX_DECODED_BYTES) return `too large to decode: ${w} x ${h} pixels would take ${Math.round(bytes / 2 ** 20)} MiB decoded (the limit is ${MAX_DECODED_BYTES / 2 ** 20} MiB)`;
+  if (bytes > MAX_DECODED_BYTES)
+    return `too large to decode: ${w} x ${h} pixels would take ${Math.round(bytes / 2 ** 20)} MiB decoded (the limit is ${MAX_DECODED_BYTES / 2 ** 20} MiB)`;
   return null;
 }
 
@@ -82,10 +83,20 @@ export async function probeImage(file: string, verify: 'decode' | 'header' = 'de
     if (big) return { ok: false, reason: 'undecodable_image', message: big };
     if (verify === 'decode') {
       if (small && meta.width * meta.height <= FULL_DECODE_PIXELS) await img().rotate().raw().toBuffer();
-      else await img().resize(Math.max(1, Math.ceil(meta.width / 8)), null, { fastShrinkOnLoad: true }).raw().toBuffer();
+      else
+        await img()
+          .resize(Math.max(1, Math.ceil(meta.width / 8)), null, { fastShrinkOnLoad: true })
+          .raw()
+          .toBuffer();
     }
     const swap = (meta.orientation ?? 1) >= 5;
-    return { ok: true, width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, bytes: c.size, format: format ?? meta.format ?? path.extname(file).slice(1).toLowerCase() };
+    return {
+      ok: true,
+      width: swap ? meta.height : meta.width,
+      height: swap ? meta.width : meta.height,
+      bytes: c.size,
+      format: format ?? meta.format ?? path.extname(file).slice(1).toLowerCase(),
+    };
   } catch (e) {
     return { ok: false, reason: 'undecodable_image', message: `cannot decode: ${firstLine((e as Error).message)}` };
   }
@@ -117,7 +128,12 @@ export async function resolveInsideReal(rootReal: string, rel: string): Promise<
   } catch {
     return { ok: false, reason: 'missing_image', message: 'the image file does not exist' };
   }
-  if (!isUnder(rootReal, real) || real === rootReal) return { ok: false, reason: 'unsupported_file', message: 'a symbolic link (or a file in a linked folder) that leads outside the dataset folder: not followed' };
+  if (!isUnder(rootReal, real) || real === rootReal)
+    return {
+      ok: false,
+      reason: 'unsupported_file',
+      message: 'a symbolic link (or a file in a linked folder) that leads outside the dataset folder: not followed',
+    };
   return { ok: true, file: real };
 }
 

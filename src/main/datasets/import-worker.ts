@@ -11,13 +11,20 @@ export type WorkerOut =
   | { type: 'done'; report: ImportReport }
   | { type: 'error'; kind: 'source' | 'duplicate' | 'cancelled' | 'internal'; message: string; existing?: { id: string; name: string } };
 
-export interface WorkerData { entry?: string; opts: ImportOptions; dbFile: string; concurrency?: number }
+export interface WorkerData {
+  entry?: string;
+  opts: ImportOptions;
+  dbFile: string;
+  concurrency?: number;
+}
 
 const port = parentPort;
 if (port) {
   const data = workerData as WorkerData;
   const signal = { aborted: false };
-  port.on('message', (m: WorkerIn) => { if (m.type === 'cancel') signal.aborted = true; });
+  port.on('message', (m: WorkerIn) => {
+    if (m.type === 'cancel') signal.aborted = true;
+  });
   const send = (m: WorkerOut): void => port.postMessage(m);
   runImport(data.opts, { dbFile: data.dbFile, signal, concurrency: data.concurrency, onProgress: (progress) => send({ type: 'progress', progress }) })
     .then((report) => send({ type: 'done', report }))

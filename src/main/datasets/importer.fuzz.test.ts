@@ -37,7 +37,8 @@ function digest(s: Store, id: string): string {
     'SELECT idx, name FROM dataset_classes WHERE dataset_id = ? ORDER BY idx',
     'SELECT word, count FROM dataset_words WHERE dataset_id = ? ORDER BY word',
     'SELECT file, line, reason, message FROM dataset_skips WHERE dataset_id = ? ORDER BY id',
-  ]) h.update(JSON.stringify(s.db.prepare(q).all(id)));
+  ])
+    h.update(JSON.stringify(s.db.prepare(q).all(id)));
   return h.digest('hex');
 }
 
@@ -50,7 +51,10 @@ beforeAll(async () => {
   store = new Store(path.join(root, 'data'));
   const base = path.join(root, 'baseline');
   for (let i = 0; i < 4; i++) await writeImage(path.join(base, 'images', `b${i}.jpg`), { seed: 100 + i });
-  fs.writeFileSync(path.join(base, 'captions.csv'), ['image,caption', ...[0, 1, 2, 3].flatMap((i) => [`b${i}.jpg,A dog number ${i} runs .`, `b${i}.jpg,"Two dogs, playing ${i}"`])].join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(base, 'captions.csv'),
+    ['image,caption', ...[0, 1, 2, 3].flatMap((i) => [`b${i}.jpg,A dog number ${i} runs .`, `b${i}.jpg,"Two dogs, playing ${i}"`])].join('\n') + '\n',
+  );
   const r = await importIt({ path: path.join(base, 'captions.csv') });
   expect(r.counts).toMatchObject({ items: 4, captions: 8, skipped: 0 });
   baseline = { id: r.dataset.id, digest: digest(store, r.dataset.id) };
@@ -69,16 +73,28 @@ const bytes = (r: Rand, n: number): Buffer => Buffer.from(Array.from({ length: n
 /** One bad line of a captions file, as text. */
 function badLine(r: Rand, sep: string): string {
   switch (int(r, 0, 9)) {
-    case 0: return `long.jpg${sep}${'a very long caption '.repeat(int(r, 5_000, 60_000))}`; // 100 kB .. 1.2 MB
-    case 1: return `q.jpg${sep}"an unterminated quote`;
-    case 2: return `q2.jpg${sep}"closed" then text`;
-    case 3: return ['x.jpg', 'a', 'b', 'c'].join(sep);
-    case 4: return `nul.jpg${sep}a caption with \u0000 NUL \u0000 bytes`;
-    case 5: return bytes(r, int(r, 1, 300)).toString('latin1').replace(/[\r\n]/g, ' ');
-    case 6: return `blank.jpg${sep}   `;
-    case 7: return sep.repeat(int(r, 1_000, 100_000));
-    case 8: return `"${'"'.repeat(int(r, 1, 50))}`;
-    default: return `missing${int(r, 0, 99)}.jpg${sep}A picture that is not there .`;
+    case 0:
+      return `long.jpg${sep}${'a very long caption '.repeat(int(r, 5_000, 60_000))}`; // 100 kB .. 1.2 MB
+    case 1:
+      return `q.jpg${sep}"an unterminated quote`;
+    case 2:
+      return `q2.jpg${sep}"closed" then text`;
+    case 3:
+      return ['x.jpg', 'a', 'b', 'c'].join(sep);
+    case 4:
+      return `nul.jpg${sep}a caption with \u0000 NUL \u0000 bytes`;
+    case 5:
+      return bytes(r, int(r, 1, 300))
+        .toString('latin1')
+        .replace(/[\r\n]/g, ' ');
+    case 6:
+      return `blank.jpg${sep}   `;
+    case 7:
+      return sep.repeat(int(r, 1_000, 100_000));
+    case 8:
+      return `"${'"'.repeat(int(r, 1, 50))}`;
+    default:
+      return `missing${int(r, 0, 99)}.jpg${sep}A picture that is not there .`;
   }
 }
 
@@ -117,7 +133,14 @@ function encode(r: Rand, text: string): { buf: Buffer; encoding: string } {
 const KINDS = ['csv', 'token', 'jsonl', 'coco', 'idx', 'folders', 'garbage', 'csv'] as const;
 const IDX_FAULTS = ['short', 'magic', 'labels-short', 'huge-count', 'huge-dims', 'garbage', 'no-labels'] as const;
 
-interface Case { kind: string; path: string; images?: string; format?: string; goodKeys: string[]; textFiles: string[] }
+interface Case {
+  kind: string;
+  path: string;
+  images?: string;
+  format?: string;
+  goodKeys: string[];
+  textFiles: string[];
+}
 
 async function makeCase(r: Rand, n: number): Promise<Case> {
   const dir = path.join(root, `case-${n}`);
@@ -141,10 +164,21 @@ async function makeCase(r: Rand, n: number): Promise<Case> {
     const { good } = await images(r, path.join(dir, 'images'), int(r, 1, 3));
     const lines = good.map((img) => JSON.stringify({ image: img, caption: `A good caption for ${img}` }));
     for (let j = 0; j < int(r, 1, 6); j++) {
-      lines.splice(int(r, 1, lines.length), 0, pick(r, [
-        '{"image": "a.jpg", "caption": ', '[1, 2, 3]', 'null', '{"image": 5, "caption": "x"}', '{"image": "g0.jpg", "caption": ["ok one", 7, null, ""]}',
-        `{"image": "long.jpg", "caption": "${'word '.repeat(int(r, 10_000, 100_000))}"}`, bytes(r, 200).toString('latin1').replace(/[\r\n]/g, ' '),
-      ]));
+      lines.splice(
+        int(r, 1, lines.length),
+        0,
+        pick(r, [
+          '{"image": "a.jpg", "caption": ',
+          '[1, 2, 3]',
+          'null',
+          '{"image": 5, "caption": "x"}',
+          '{"image": "g0.jpg", "caption": ["ok one", 7, null, ""]}',
+          `{"image": "long.jpg", "caption": "${'word '.repeat(int(r, 10_000, 100_000))}"}`,
+          bytes(r, 200)
+            .toString('latin1')
+            .replace(/[\r\n]/g, ' '),
+        ]),
+      );
     }
     fs.writeFileSync(path.join(dir, 'data.jsonl'), lines.join('\n'));
     return { kind, path: path.join(dir, 'data.jsonl'), goodKeys: good, textFiles: ['data.jsonl'] };
@@ -157,7 +191,12 @@ async function makeCase(r: Rand, n: number): Promise<Case> {
     });
     const cut = r() < 0.5;
     fs.writeFileSync(path.join(dir, 'captions_train.json'), cut ? doc.slice(0, int(r, 1, doc.length - 1)) : doc);
-    return { kind: cut ? 'coco (cut short)' : 'coco', path: path.join(dir, 'captions_train.json'), goodKeys: cut ? [] : good, textFiles: ['captions_train.json'] };
+    return {
+      kind: cut ? 'coco (cut short)' : 'coco',
+      path: path.join(dir, 'captions_train.json'),
+      goodKeys: cut ? [] : good,
+      textFiles: ['captions_train.json'],
+    };
   }
   if (kind === 'idx') {
     const count = int(r, 1, 40);
@@ -165,11 +204,24 @@ async function makeCase(r: Rand, n: number): Promise<Case> {
     writeIdx(dir, 'fz', count, { truncateImages: how === 'short' ? int(r, 1, 28 * 28 * count) : 0, labels: how !== 'no-labels' });
     const img = path.join(dir, 'fz-images-idx3-ubyte');
     const lab = path.join(dir, 'fz-labels-idx1-ubyte');
-    if (how === 'magic') { const b = fs.readFileSync(img); b.writeUInt16BE(0x1234, 0); fs.writeFileSync(img, b); }
+    if (how === 'magic') {
+      const b = fs.readFileSync(img);
+      b.writeUInt16BE(0x1234, 0);
+      fs.writeFileSync(img, b);
+    }
     if (how === 'labels-short') fs.writeFileSync(lab, fs.readFileSync(lab).subarray(0, 8 + Math.floor(count / 2)));
     // A header claiming 2^32 - 1 images, or 65535 x 65535 pixels each, over a few bytes of data.
-    if (how === 'huge-count') { const b = fs.readFileSync(img); b.writeUInt32BE(0xffffffff, 4); fs.writeFileSync(img, b); }
-    if (how === 'huge-dims') { const b = fs.readFileSync(img); b.writeUInt32BE(0xffff, 8); b.writeUInt32BE(0xffff, 12); fs.writeFileSync(img, b); }
+    if (how === 'huge-count') {
+      const b = fs.readFileSync(img);
+      b.writeUInt32BE(0xffffffff, 4);
+      fs.writeFileSync(img, b);
+    }
+    if (how === 'huge-dims') {
+      const b = fs.readFileSync(img);
+      b.writeUInt32BE(0xffff, 8);
+      b.writeUInt32BE(0xffff, 12);
+      fs.writeFileSync(img, b);
+    }
     if (how === 'garbage') fs.writeFileSync(img, bytes(r, int(r, 0, 64)));
     return { kind: `idx (${how})`, path: dir, goodKeys: [], textFiles: [] };
   }
@@ -207,7 +259,10 @@ describe('importer fuzz', () => {
         // A clear error: names the source (file or folder) and is not an internal slip.
         const dir = fs.statSync(c.path).isDirectory() ? c.path : path.dirname(c.path);
         const names = [path.basename(c.path), c.path, ...(fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.basename(f))];
-        expect(names.some((x) => error?.message.includes(x)), `${label}: ${error.message}`).toBe(true);
+        expect(
+          names.some((x) => error?.message.includes(x)),
+          `${label}: ${error.message}`,
+        ).toBe(true);
         expect(error.message, label).not.toMatch(/undefined|\[object |Cannot read prop|is not a function|Maximum call stack/);
       } else if (report) {
         tally.imported++;
@@ -224,13 +279,21 @@ describe('importer fuzz', () => {
         const keys = store.db.prepare('SELECT key FROM dataset_items WHERE dataset_id = ?').pluck().all(report.dataset.id) as string[];
         for (const k of c.goodKeys) expect(keys, `${label}: good image ${k}`).toContain(k);
       }
-      tally.byKind[`${n} ${c.kind}`] = error ? `failed: ${error.message.slice(0, 120)}` : `imported ${report?.counts.items} items, ${report?.skippedTotal} skipped (${Date.now() - t0} ms)`;
+      tally.byKind[`${n} ${c.kind}`] = error
+        ? `failed: ${error.message.slice(0, 120)}`
+        : `imported ${report?.counts.items} items, ${report?.skippedTotal} skipped (${Date.now() - t0} ms)`;
       expect(digest(store, baseline.id), `${label}: the baseline dataset changed`).toBe(baseline.digest);
     }
     expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     const datasets = store.db.prepare('SELECT COUNT(*) FROM datasets').pluck().get() as number;
     expect(datasets).toBe(1 + tally.imported);
-    process.stdout.write(`importer fuzz: ${JSON.stringify({ seed: SEED, cases: CASES, imported: tally.imported, failed: tally.failed, skippedItems: tally.skippedItems })}\n${Object.entries(tally.byKind).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
+    process.stdout.write(
+      `importer fuzz: ${JSON.stringify({ seed: SEED, cases: CASES, imported: tally.imported, failed: tally.failed, skippedItems: tally.skippedItems })}\n${Object.entries(
+        tally.byKind,
+      )
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}\n`,
+    );
     expect(tally.imported).toBeGreaterThan(0);
     expect(tally.failed).toBeGreaterThan(0);
   });

@@ -13,7 +13,11 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function dir(): string { const d = tmpDir(); dirs.push(d); return d; }
+function dir(): string {
+  const d = tmpDir();
+  dirs.push(d);
+  return d;
+}
 function store(): { store: Store; ds: DatasetStore } {
   const s = new Store(dir());
   stores.push(s);
@@ -40,13 +44,21 @@ describe('folders by class', () => {
     const r = await imp(s, { path: root }, progress);
     expect(r.dataset).toMatchObject({ format: 'folders', kind: 'classification', classes: ['cat', 'dog'] });
     expect(r.counts).toMatchObject({ items: 4, images: 4, labelled: 4, classes: 2, captions: 0, skipped: 4 });
-    expect(skipLines(r)).toEqual(['README.md:- unsupported_file', 'dog/broken.jpg:- undecodable_image', 'dog/garbage.jpg:- undecodable_image', 'dog/notes.txt:- unsupported_file']);
+    expect(skipLines(r)).toEqual([
+      'README.md:- unsupported_file',
+      'dog/broken.jpg:- undecodable_image',
+      'dog/garbage.jpg:- undecodable_image',
+      'dog/notes.txt:- unsupported_file',
+    ]);
     expect(progress.at(-1)).toMatchObject({ phase: 'done', datasetId: r.dataset.id });
     const page = ds.items({ id: r.dataset.id, offset: 0, limit: 10, label: 'dog' });
     expect(page?.items.map((i) => i.key)).toEqual(['dog/c.webp', 'dog/nested/d.jpg']);
     expect(page?.items[0]).toMatchObject({ className: 'dog', label: 1, width: 40, height: 30, hasImage: true });
     const st = ds.stats(r.dataset.id, 5, 10);
-    expect(st?.classes).toEqual([{ index: 0, name: 'cat', count: 2 }, { index: 1, name: 'dog', count: 2 }]);
+    expect(st?.classes).toEqual([
+      { index: 0, name: 'cat', count: 2 },
+      { index: 1, name: 'dog', count: 2 },
+    ]);
     expect(st?.imageSizes.common[0]).toEqual({ width: 40, height: 30, count: 3 });
   });
 });
@@ -58,22 +70,30 @@ describe('Flickr8k layouts with an images folder', () => {
     await writeImage(path.join(root, 'images', 'good2.jpg'), { seed: 2 });
     await writeTruncatedJpeg(path.join(root, 'images', 'trunc.jpg'));
     await writeImage(path.join(root, 'images', 'unused.jpg'), { seed: 5 });
-    writeText(path.join(root, 'Flickr8k.token.txt'), [
-      'good1.jpg#0\tA dog runs on the grass .',
-      'good1.jpg#1\tA brown dog is running .',
-      'good2.jpg#0\tTwo children play in the sand .',
-      'good2.jpg#1\t   ',
-      'this line has no tab at all',
-      'missing.jpg#0\tA cat sleeps .',
-      'trunc.jpg#0\tA bird on a wire .',
-      'trunc.jpg#1\tA small bird .',
-      '',
-    ].join('\n'));
+    writeText(
+      path.join(root, 'Flickr8k.token.txt'),
+      [
+        'good1.jpg#0\tA dog runs on the grass .',
+        'good1.jpg#1\tA brown dog is running .',
+        'good2.jpg#0\tTwo children play in the sand .',
+        'good2.jpg#1\t   ',
+        'this line has no tab at all',
+        'missing.jpg#0\tA cat sleeps .',
+        'trunc.jpg#0\tA bird on a wire .',
+        'trunc.jpg#1\tA small bird .',
+        '',
+      ].join('\n'),
+    );
     const { store: s, ds } = store();
     const r = await imp(s, { path: path.join(root, 'Flickr8k.token.txt') });
     expect(r.dataset).toMatchObject({ format: 'flickr8k', kind: 'captions', imagesDir: path.join(root, 'images') });
     expect(r.counts).toMatchObject({ items: 2, images: 2, captions: 3, skipped: 4 });
-    expect(skipLines(r)).toEqual(['Flickr8k.token.txt:4 empty_caption', 'Flickr8k.token.txt:5 malformed_line', 'Flickr8k.token.txt:6 missing_image', 'Flickr8k.token.txt:7 undecodable_image']);
+    expect(skipLines(r)).toEqual([
+      'Flickr8k.token.txt:4 empty_caption',
+      'Flickr8k.token.txt:5 malformed_line',
+      'Flickr8k.token.txt:6 missing_image',
+      'Flickr8k.token.txt:7 undecodable_image',
+    ]);
     expect(r.skipped.find((x) => x.line === 7)?.message).toMatch(/trunc\.jpg.*2 captions not imported/);
     expect(r.unreferencedImages).toBe(1);
     const items = ds.items({ id: r.dataset.id, offset: 0, limit: 10 });
@@ -88,21 +108,29 @@ describe('Flickr8k layouts with an images folder', () => {
     const root = dir();
     await writeImage(path.join(root, 'images', 'a.jpg'), { seed: 1 });
     await writeImage(path.join(root, 'images', 'b.png'), { seed: 2 });
-    writeText(path.join(root, 'captions.csv'), [
-      'image,caption',
-      'a.jpg,"A dog , with a ball ."',
-      'a.jpg,A second caption',
-      'b.png,one,two',
-      'b.png,',
-      'b.png,A "quoted" word is fine unquoted',
-      'nothere.jpg,A caption for a file that is not there',
-      'a.jpg,"never closed',
-    ].join('\n'));
+    writeText(
+      path.join(root, 'captions.csv'),
+      [
+        'image,caption',
+        'a.jpg,"A dog , with a ball ."',
+        'a.jpg,A second caption',
+        'b.png,one,two',
+        'b.png,',
+        'b.png,A "quoted" word is fine unquoted',
+        'nothere.jpg,A caption for a file that is not there',
+        'a.jpg,"never closed',
+      ].join('\n'),
+    );
     const { store: s } = store();
     const r = await imp(s, { path: root });
     expect(r.dataset.format).toBe('flickr8k');
     expect(r.counts).toMatchObject({ items: 2, captions: 3 });
-    expect(skipLines(r)).toEqual(['captions.csv:4 wrong_column_count', 'captions.csv:5 empty_caption', 'captions.csv:7 missing_image', 'captions.csv:8 malformed_line']);
+    expect(skipLines(r)).toEqual([
+      'captions.csv:4 wrong_column_count',
+      'captions.csv:5 empty_caption',
+      'captions.csv:7 missing_image',
+      'captions.csv:8 malformed_line',
+    ]);
   });
 });
 
@@ -144,14 +172,25 @@ describe('COCO, CSV with labels, JSONL', () => {
     await writeImage(path.join(root, 'val2017', '000001.jpg'), { seed: 1 });
     await writeImage(path.join(root, 'val2017', '000002.jpg'), { seed: 2 });
     await writeImage(path.join(root, 'val2017', '000004.jpg'), { seed: 4 });
-    writeText(path.join(root, 'annotations', 'captions_val2017.json'), JSON.stringify({
-      images: [{ id: 1, file_name: '000001.jpg' }, { id: 2, file_name: '000002.jpg' }, { id: 3, file_name: '000003.jpg' }, { id: 4, file_name: '000004.jpg' }],
-      annotations: [
-        { id: 10, image_id: 1, caption: 'A plate of food .' }, { id: 11, image_id: 1, caption: 'Some food on a table' },
-        { id: 12, image_id: 2, caption: '' }, { id: 13, image_id: 2, caption: 'A bus on a street' },
-        { id: 14, image_id: 3, caption: 'File is not there' }, { id: 15, image_id: 99, caption: 'Unknown image' },
-      ],
-    }));
+    writeText(
+      path.join(root, 'annotations', 'captions_val2017.json'),
+      JSON.stringify({
+        images: [
+          { id: 1, file_name: '000001.jpg' },
+          { id: 2, file_name: '000002.jpg' },
+          { id: 3, file_name: '000003.jpg' },
+          { id: 4, file_name: '000004.jpg' },
+        ],
+        annotations: [
+          { id: 10, image_id: 1, caption: 'A plate of food .' },
+          { id: 11, image_id: 1, caption: 'Some food on a table' },
+          { id: 12, image_id: 2, caption: '' },
+          { id: 13, image_id: 2, caption: 'A bus on a street' },
+          { id: 14, image_id: 3, caption: 'File is not there' },
+          { id: 15, image_id: 99, caption: 'Unknown image' },
+        ],
+      }),
+    );
     const { store: s } = store();
     const r = await imp(s, { path: path.join(root, 'annotations', 'captions_val2017.json') });
     expect(r.dataset).toMatchObject({ format: 'coco', kind: 'captions', imagesDir: path.join(root, 'val2017') });
@@ -165,24 +204,35 @@ describe('COCO, CSV with labels, JSONL', () => {
     const root = dir();
     await writeImage(path.join(root, 'pics', 'one.jpg'), { seed: 1 });
     await writeImage(path.join(root, 'pics', 'two.jpg'), { seed: 2 });
-    writeText(path.join(root, 'labels.csv'), 'id,photo,kind,extra\n1,one.jpg,bird,x\n2,two.jpg,plane,y\n3,two.jpg,plane,z\n4,,bird,w\n5,three.jpg,bird\n6,../../etc/passwd,bird,v\n');
+    writeText(
+      path.join(root, 'labels.csv'),
+      'id,photo,kind,extra\n1,one.jpg,bird,x\n2,two.jpg,plane,y\n3,two.jpg,plane,z\n4,,bird,w\n5,three.jpg,bird\n6,../../etc/passwd,bird,v\n',
+    );
     const { store: s } = store();
     const r = await imp(s, { path: path.join(root, 'labels.csv'), images: path.join(root, 'pics'), columns: { image: 'photo', label: 'kind' } });
     expect(r.dataset).toMatchObject({ format: 'csv', kind: 'classification', classes: ['bird', 'plane'] });
     expect(r.counts).toMatchObject({ items: 2, labelled: 2 });
-    expect(skipLines(r)).toEqual(['labels.csv:4 duplicate_item', 'labels.csv:5 missing_field', 'labels.csv:6 wrong_column_count', 'labels.csv:7 missing_image']);
+    expect(skipLines(r)).toEqual([
+      'labels.csv:4 duplicate_item',
+      'labels.csv:5 missing_field',
+      'labels.csv:6 wrong_column_count',
+      'labels.csv:7 missing_image',
+    ]);
   });
 
   it('JSONL with a caption list, a malformed line and a missing key', async () => {
     const root = dir();
     await writeImage(path.join(root, 'images', 'p.jpg'), { seed: 1 });
     await writeImage(path.join(root, 'images', 'q.jpg'), { seed: 2 });
-    writeText(path.join(root, 'data.jsonl'), [
-      JSON.stringify({ image: 'p.jpg', captions: ['A red car .', 'A car parked'] }),
-      '{"image": "q.jpg", "captions": ["A tree"',
-      JSON.stringify({ file: 'q.jpg', captions: ['no image key'] }),
-      JSON.stringify({ image: 'q.jpg', captions: 'A tall tree .' }),
-    ].join('\n'));
+    writeText(
+      path.join(root, 'data.jsonl'),
+      [
+        JSON.stringify({ image: 'p.jpg', captions: ['A red car .', 'A car parked'] }),
+        '{"image": "q.jpg", "captions": ["A tree"',
+        JSON.stringify({ file: 'q.jpg', captions: ['no image key'] }),
+        JSON.stringify({ image: 'q.jpg', captions: 'A tall tree .' }),
+      ].join('\n'),
+    );
     const { store: s } = store();
     const r = await imp(s, { path: path.join(root, 'data.jsonl') });
     expect(r.dataset).toMatchObject({ format: 'jsonl', kind: 'captions' });
@@ -258,7 +308,8 @@ describe('guarantees', () => {
     const a = await imp(s, { path: path.join(root, 'a.csv'), split });
     const b = await imp(s, { path: path.join(root, 'b.csv'), split });
     expect(a.counts.splits).toEqual({ train: 140, validation: 40, test: 20 });
-    const byKey = (id: string): Record<string, string> => Object.fromEntries((ds.items({ id, offset: 0, limit: 1000 })?.items ?? []).map((i) => [i.key, i.split]));
+    const byKey = (id: string): Record<string, string> =>
+      Object.fromEntries((ds.items({ id, offset: 0, limit: 1000 })?.items ?? []).map((i) => [i.key, i.split]));
     const sa = byKey(a.dataset.id);
     expect(byKey(b.dataset.id)).toEqual(sa);
     // Every caption of an image is in its image's split: the split is by image.

@@ -8,7 +8,18 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DatasetCounts, DatasetInfo, DetectedSource, ImportOptions, ImportProgress, ImportReport, SkipReason, SkippedItem, SplitName, SplitSpec } from '../../shared/dataset-schema';
+import type {
+  DatasetCounts,
+  DatasetInfo,
+  DetectedSource,
+  ImportOptions,
+  ImportProgress,
+  ImportReport,
+  SkipReason,
+  SkippedItem,
+  SplitName,
+  SplitSpec,
+} from '../../shared/dataset-schema';
 import { DEFAULT_SPLIT } from '../../shared/dataset-schema';
 import { tokenize } from '../../shared/tokenize';
 import { openDatabase, type Db } from '../store/db';
@@ -25,7 +36,10 @@ export class DuplicateSourceError extends Error {
   }
 }
 export class ImportCancelled extends Error {
-  constructor() { super('import cancelled'); this.name = 'ImportCancelled'; }
+  constructor() {
+    super('import cancelled');
+    this.name = 'ImportCancelled';
+  }
 }
 
 export interface ImportContext {
@@ -62,7 +76,11 @@ function throttle(fn: (p: ImportProgress) => void, ms = 150): (p: ImportProgress
   let phase = '';
   return (p, force = false) => {
     const now = Date.now();
-    if (force || p.phase !== phase || now - last >= ms) { last = now; phase = p.phase; fn(p); }
+    if (force || p.phase !== phase || now - last >= ms) {
+      last = now;
+      phase = p.phase;
+      fn(p);
+    }
   };
 }
 
@@ -85,7 +103,9 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
   const emit = throttle((p) => ctx.onProgress?.(p));
   const progress = (phase: ImportProgress['phase'], done: number, total: number | null, message: string, force = false): void =>
     emit({ importId, phase, done, total, skipped: skippedCount, message }, force);
-  const check = (): void => { if (ctx.signal?.aborted) throw new ImportCancelled(); };
+  const check = (): void => {
+    if (ctx.signal?.aborted) throw new ImportCancelled();
+  };
 
   progress('scan', 0, null, 'detecting the format', true);
   const detected = await detectSource(opts);
@@ -100,11 +120,28 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     if (dup && !opts.allowDuplicate) throw new DuplicateSourceError(dup);
     db.exec(STAGE_SQL);
     const notes: string[] = [];
-    await stage(db, detected, (done, total) => progress('scan', done, total, 'reading the source'), check, () => skippedCount++, (m) => { if (notes.length < 20) notes.push(m); });
+    await stage(
+      db,
+      detected,
+      (done, total) => progress('scan', done, total, 'reading the source'),
+      check,
+      () => skippedCount++,
+      (m) => {
+        if (notes.length < 20) notes.push(m);
+      },
+    );
     db.exec('CREATE INDEX temp.st_captions_key ON st_captions(key)');
     const captioned = detected.kind !== 'classification';
     if (captioned) db.exec('UPDATE st_items SET has_captions = EXISTS (SELECT 1 FROM st_captions c WHERE c.key = st_items.key)');
-    await checkImages(db, detected, opts.verify, ctx.concurrency ?? 4, (done, total) => progress('images', done, total, 'checking images'), check, () => skippedCount++);
+    await checkImages(
+      db,
+      detected,
+      opts.verify,
+      ctx.concurrency ?? 4,
+      (done, total) => progress('images', done, total, 'checking images'),
+      check,
+      () => skippedCount++,
+    );
     await yieldToLoop();
     check();
     progress('write', 0, null, 'assigning splits and counting words', true);
@@ -115,7 +152,11 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     db.transaction(() => labels.forEach((l, i) => insClass.run(l, i)))();
     db.exec(`UPDATE st_items SET label_idx = (SELECT idx FROM st_classes WHERE name = st_items.label) WHERE label IS NOT NULL`);
     // Splits by image.
-    const rows = db.prepare(`SELECT id, key, source_split AS sourceSplit FROM st_items WHERE ${included} ORDER BY id`).all() as { id: number; key: string; sourceSplit: SplitName | null }[];
+    const rows = db.prepare(`SELECT id, key, source_split AS sourceSplit FROM st_items WHERE ${included} ORDER BY id`).all() as {
+      id: number;
+      key: string;
+      sourceSplit: SplitName | null;
+    }[];
     const splits = assignSplits(rows, split);
     const setSplit = db.prepare('UPDATE st_items SET split = ? WHERE id = ?');
     db.transaction(() => rows.forEach((r, i) => setSplit.run(splits[i], r.id)))();
@@ -138,20 +179,28 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     db.transaction(() => {
       const again = findDuplicate(db, fingerprint);
       if (again && !opts.allowDuplicate) throw new DuplicateSourceError(again);
-      db.prepare(`INSERT INTO datasets (id, name, kind, source, created_at, stats_json, format, images_dir, fingerprint, split_json, import_ms)
-        VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, 0)`).run(id, name, detected.kind, detected.file, Date.now(), detected.format, detected.imagesDir, fingerprint, JSON.stringify(split));
+      db.prepare(
+        `INSERT INTO datasets (id, name, kind, source, created_at, stats_json, format, images_dir, fingerprint, split_json, import_ms)
+        VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, 0)`,
+      ).run(id, name, detected.kind, detected.file, Date.now(), detected.format, detected.imagesDir, fingerprint, JSON.stringify(split));
       db.prepare('INSERT INTO dataset_classes (dataset_id, idx, name) SELECT ?, idx, name FROM st_classes').run(id);
-      db.prepare(`INSERT INTO dataset_items (dataset_id, ord, key, path, frame, label, split, source_split, width, height, bytes, image_format, origin_file, origin_line)
+      db.prepare(
+        `INSERT INTO dataset_items (dataset_id, ord, key, path, frame, label, split, source_split, width, height, bytes, image_format, origin_file, origin_line)
         SELECT ?, ROW_NUMBER() OVER (ORDER BY id) - 1, key, path, frame, label_idx, split, source_split, width, height, bytes, image_format, origin_file, origin_line
-        FROM st_items WHERE ${included} ORDER BY id`).run(id);
+        FROM st_items WHERE ${included} ORDER BY id`,
+      ).run(id);
       if (captioned) {
-        db.prepare(`INSERT INTO dataset_captions (dataset_id, item_id, n, text, tokens, ntokens, line)
+        db.prepare(
+          `INSERT INTO dataset_captions (dataset_id, item_id, n, text, tokens, ntokens, line)
           SELECT ?, i.id, ROW_NUMBER() OVER (PARTITION BY i.id ORDER BY c.id) - 1, c.text, c.tokens, c.ntokens, c.line
-          FROM st_captions c JOIN dataset_items i ON i.dataset_id = ? AND i.key = c.key ORDER BY c.id`).run(id, id);
-        db.prepare(`UPDATE dataset_items SET
+          FROM st_captions c JOIN dataset_items i ON i.dataset_id = ? AND i.key = c.key ORDER BY c.id`,
+        ).run(id, id);
+        db.prepare(
+          `UPDATE dataset_items SET
             caption_count = (SELECT COUNT(*) FROM dataset_captions c WHERE c.item_id = dataset_items.id),
             first_caption = (SELECT text FROM dataset_captions c WHERE c.item_id = dataset_items.id AND c.n = 0)
-          WHERE dataset_id = ?`).run(id);
+          WHERE dataset_id = ?`,
+        ).run(id);
         const insWord = db.prepare('INSERT INTO dataset_words (dataset_id, word, count) VALUES (?, ?, ?)');
         for (const [w, c] of words) insWord.run(id, w, c);
       }
@@ -162,13 +211,34 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
     const writeMs = Date.now() - tw;
 
     const skippedByReason: Partial<Record<SkipReason, number>> = {};
-    for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM st_skips GROUP BY reason').all() as { reason: SkipReason; n: number }[]) skippedByReason[r.reason] = r.n;
+    for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM st_skips GROUP BY reason').all() as { reason: SkipReason; n: number }[])
+      skippedByReason[r.reason] = r.n;
     const skipped = db.prepare('SELECT file, line, reason, message FROM st_skips ORDER BY id LIMIT 1000').all() as SkippedItem[];
     const info = readDatasetInfo(db, id) as DatasetInfo;
     db.exec('DROP TABLE temp.st_items; DROP TABLE temp.st_captions; DROP TABLE temp.st_skips; DROP TABLE temp.st_classes; DROP TABLE temp.st_files');
-    const report: ImportReport = { importId, dataset: info, counts: info.counts, skippedByReason, skipped, skippedTotal: info.counts.skipped, unreferencedImages: unreferenced, ms: Date.now() - t0 };
+    const report: ImportReport = {
+      importId,
+      dataset: info,
+      counts: info.counts,
+      skippedByReason,
+      skipped,
+      skippedTotal: info.counts.skipped,
+      unreferencedImages: unreferenced,
+      ms: Date.now() - t0,
+    };
     if (notes.length) report.notes = notes;
-    emit({ importId, phase: 'done', done: info.counts.items, total: info.counts.items, skipped: info.counts.skipped, message: `imported ${info.counts.items} items in ${report.ms} ms (write ${writeMs} ms)`, datasetId: id }, true);
+    emit(
+      {
+        importId,
+        phase: 'done',
+        done: info.counts.items,
+        total: info.counts.items,
+        skipped: info.counts.skipped,
+        message: `imported ${info.counts.items} items in ${report.ms} ms (write ${writeMs} ms)`,
+        datasetId: id,
+      },
+      true,
+    );
     return report;
   } finally {
     db.close();
@@ -176,12 +246,23 @@ export async function runImport(opts: ImportOptions, ctx: ImportContext): Promis
 }
 
 export function findDuplicate(db: Db, fingerprint: string): { id: string; name: string } | null {
-  return (db.prepare('SELECT id, name FROM datasets WHERE fingerprint = ? ORDER BY created_at LIMIT 1').get(fingerprint) as { id: string; name: string } | undefined) ?? null;
+  return (
+    (db.prepare('SELECT id, name FROM datasets WHERE fingerprint = ? ORDER BY created_at LIMIT 1').get(fingerprint) as
+      { id: string; name: string } | undefined) ?? null
+  );
 }
 
-async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total: number | null) => void, check: () => void, onSkip: () => void, onNote: (message: string) => void): Promise<void> {
+async function stage(
+  db: Db,
+  d: DetectedSource,
+  onProgress: (done: number, total: number | null) => void,
+  check: () => void,
+  onSkip: () => void,
+  onNote: (message: string) => void,
+): Promise<void> {
   const reader = await openSource(d);
-  const insItem = db.prepare(`INSERT OR IGNORE INTO st_items (key, path, frame, label, source_split, origin_file, origin_line, width, height, image_format, bytes)
+  const insItem =
+    db.prepare(`INSERT OR IGNORE INTO st_items (key, path, frame, label, source_split, origin_file, origin_line, width, height, image_format, bytes)
     VALUES (@key, @path, @frame, @label, @sourceSplit, @file, @line, @w, @h, @fmt, @bytes)`);
   const insCap = db.prepare('INSERT INTO st_captions (key, text, tokens, ntokens, line) VALUES (?, ?, ?, ?, ?)');
   const insSkip = db.prepare('INSERT INTO st_skips (file, line, reason, message) VALUES (?, ?, ?, ?)');
@@ -190,34 +271,92 @@ async function stage(db: Db, d: DetectedSource, onProgress: (done: number, total
   const flush = db.transaction((evs: SourceEvent[]) => {
     for (const e of evs) {
       if (e.t === 'note') continue;
-      if (e.t === 'skip') { insSkip.run(e.file, e.line, e.reason, e.message); onSkip(); continue; }
+      if (e.t === 'skip') {
+        insSkip.run(e.file, e.line, e.reason, e.message);
+        onSkip();
+        continue;
+      }
       if (e.t === 'caption') {
         const tokens = tokenize(e.text);
-        if (!tokens.length) { insSkip.run(e.file, e.line, 'empty_caption', `caption for ${e.key} has no words`); onSkip(); continue; }
-        insItem.run({ key: e.key, path: withImages ? e.key : null, frame: null, label: null, sourceSplit: null, file: e.file, line: e.line, w: null, h: null, fmt: null, bytes: null });
+        if (!tokens.length) {
+          insSkip.run(e.file, e.line, 'empty_caption', `caption for ${e.key} has no words`);
+          onSkip();
+          continue;
+        }
+        insItem.run({
+          key: e.key,
+          path: withImages ? e.key : null,
+          frame: null,
+          label: null,
+          sourceSplit: null,
+          file: e.file,
+          line: e.line,
+          w: null,
+          h: null,
+          fmt: null,
+          bytes: null,
+        });
         insCap.run(e.key, e.text, tokens.join(' '), tokens.length, e.line);
         continue;
       }
-      const r = insItem.run({ key: e.key, path: e.path, frame: e.frame ?? null, label: e.label ?? null, sourceSplit: e.sourceSplit ?? null, file: e.file, line: e.line,
-        w: e.size?.[0] ?? null, h: e.size?.[1] ?? null, fmt: e.frame !== undefined ? 'idx' : null, bytes: null });
-      if (r.changes === 0) { insSkip.run(e.file, e.line, 'duplicate_item', `${e.key} is listed more than once; the first one is kept`); onSkip(); }
+      const r = insItem.run({
+        key: e.key,
+        path: e.path,
+        frame: e.frame ?? null,
+        label: e.label ?? null,
+        sourceSplit: e.sourceSplit ?? null,
+        file: e.file,
+        line: e.line,
+        w: e.size?.[0] ?? null,
+        h: e.size?.[1] ?? null,
+        fmt: e.frame !== undefined ? 'idx' : null,
+        bytes: null,
+      });
+      if (r.changes === 0) {
+        insSkip.run(e.file, e.line, 'duplicate_item', `${e.key} is listed more than once; the first one is kept`);
+        onSkip();
+      }
     }
   });
   let done = 0;
-  for await (const e of reader.events((n) => { done = n; onProgress(done, reader.total); })) {
-    if (e.t === 'note') { onNote(e.message); continue; }
+  for await (const e of reader.events((n) => {
+    done = n;
+    onProgress(done, reader.total);
+  })) {
+    if (e.t === 'note') {
+      onNote(e.message);
+      continue;
+    }
     batch.push(e);
-    if (batch.length >= 2000) { flush(batch); batch.length = 0; onProgress(done, reader.total); await yieldToLoop(); check(); }
+    if (batch.length >= 2000) {
+      flush(batch);
+      batch.length = 0;
+      onProgress(done, reader.total);
+      await yieldToLoop();
+      check();
+    }
   }
   flush(batch);
 }
 
-async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header', concurrency: number, onProgress: (done: number, total: number) => void, check: () => void, onSkip: () => void): Promise<void> {
+async function checkImages(
+  db: Db,
+  d: DetectedSource,
+  verify: 'decode' | 'header',
+  concurrency: number,
+  onProgress: (done: number, total: number) => void,
+  check: () => void,
+  onSkip: () => void,
+): Promise<void> {
   const root = d.imagesDir;
   if (!root) return;
   // Links are followed only to files inside the folder as it really is (the folder itself may be a link).
   let rootReal: string;
-  try { rootReal = await fs.promises.realpath(root); } catch { rootReal = path.resolve(root); }
+  try {
+    rootReal = await fs.promises.realpath(root);
+  } catch {
+    rootReal = path.resolve(root);
+  }
   const where = 'path IS NOT NULL AND frame IS NULL AND (has_captions = 1 OR NOT EXISTS (SELECT 1 FROM st_captions LIMIT 1))';
   const total = db.prepare(`SELECT COUNT(*) FROM st_items WHERE ${where}`).pluck().get() as number;
   const page = db.prepare(`SELECT id, key, path, origin_file AS file, origin_line AS line FROM st_items WHERE ${where} AND id > ? ORDER BY id LIMIT 128`);
@@ -240,9 +379,12 @@ async function checkImages(db: Db, d: DetectedSource, verify: 'decode' | 'header
       rows.forEach((r, i) => {
         const p = probes[i];
         if (!p) return;
-        if (p.ok) { setOk.run(p.width, p.height, p.bytes, p.format, r.id); return; }
+        if (p.ok) {
+          setOk.run(p.width, p.height, p.bytes, p.format, r.id);
+          return;
+        }
         setBad.run(r.id);
-        const n = d.kind === 'classification' ? 0 : capCount.get(r.key) as number;
+        const n = d.kind === 'classification' ? 0 : (capCount.get(r.key) as number);
         const dropped = n ? ` (${n} caption${n === 1 ? '' : 's'} not imported)` : '';
         const what = p.reason === 'missing_image' ? 'missing image' : p.reason === 'unsupported_file' ? 'unsupported image file' : 'undecodable image';
         // Where a line of an annotation file names the image, point at that line.
@@ -263,16 +405,26 @@ function countUnreferenced(db: Db, d: DetectedSource): number {
   if (d.format === 'coco') return db.prepare('SELECT COUNT(*) FROM st_items WHERE has_captions = 0').pluck().get() as number;
   if (!d.imagesDir) return 0;
   let names: string[] = [];
-  try { names = fs.readdirSync(d.imagesDir).filter((n) => !n.startsWith('.')); } catch { return 0; }
+  try {
+    names = fs.readdirSync(d.imagesDir).filter((n) => !n.startsWith('.'));
+  } catch {
+    return 0;
+  }
   const ins = db.prepare('INSERT OR IGNORE INTO st_files (name) VALUES (?)');
-  db.transaction(() => { for (const n of names) ins.run(n); })();
+  db.transaction(() => {
+    for (const n of names) ins.run(n);
+  })();
   return db.prepare('SELECT COUNT(*) FROM st_files f WHERE NOT EXISTS (SELECT 1 FROM st_items i WHERE i.key = f.name)').pluck().get() as number;
 }
 
 export function countsOf(db: Db, id: string): DatasetCounts {
-  const c = db.prepare(`SELECT COUNT(*) AS items, COUNT(width) AS images, COUNT(label) AS labelled, COALESCE(SUM(caption_count), 0) AS captions,
+  const c = db
+    .prepare(
+      `SELECT COUNT(*) AS items, COUNT(width) AS images, COUNT(label) AS labelled, COALESCE(SUM(caption_count), 0) AS captions,
       SUM(split = 'train') AS train, SUM(split = 'validation') AS validation, SUM(split = 'test') AS test
-    FROM dataset_items WHERE dataset_id = ?`).get(id) as { items: number; images: number; labelled: number; captions: number; train: number | null; validation: number | null; test: number | null };
+    FROM dataset_items WHERE dataset_id = ?`,
+    )
+    .get(id) as { items: number; images: number; labelled: number; captions: number; train: number | null; validation: number | null; test: number | null };
   const classes = db.prepare('SELECT COUNT(*) FROM dataset_classes WHERE dataset_id = ?').pluck().get(id) as number;
   const skipped = db.prepare('SELECT COUNT(*) FROM dataset_skips WHERE dataset_id = ?').pluck().get(id) as number;
   const kind = db.prepare('SELECT kind FROM datasets WHERE id = ?').pluck().get(id) as string | undefined;
@@ -287,14 +439,30 @@ export function countsOf(db: Db, id: string): DatasetCounts {
   };
 }
 
-interface DatasetRow { id: string; name: string; kind: string; source: string; created_at: number; stats_json: string; format: string; images_dir: string | null; split_json: string; import_ms: number }
+interface DatasetRow {
+  id: string;
+  name: string;
+  kind: string;
+  source: string;
+  created_at: number;
+  stats_json: string;
+  format: string;
+  images_dir: string | null;
+  split_json: string;
+  import_ms: number;
+}
 
 export function rowToInfo(db: Db, r: DatasetRow): DatasetInfo {
   const stats = JSON.parse(r.stats_json || '{}') as { counts?: DatasetCounts; classes?: string[] };
   const split = JSON.parse(r.split_json || 'null') as SplitSpec | null;
   return {
-    id: r.id, name: r.name, kind: r.kind as DatasetInfo['kind'], format: (r.format || 'folders') as DatasetInfo['format'], source: r.source,
-    imagesDir: r.images_dir, createdAt: r.created_at,
+    id: r.id,
+    name: r.name,
+    kind: r.kind as DatasetInfo['kind'],
+    format: (r.format || 'folders') as DatasetInfo['format'],
+    source: r.source,
+    imagesDir: r.images_dir,
+    createdAt: r.created_at,
     counts: stats.counts ?? countsOf(db, r.id),
     split: split ?? DEFAULT_SPLIT,
     classes: stats.classes ?? (db.prepare('SELECT name FROM dataset_classes WHERE dataset_id = ? ORDER BY idx').pluck().all(r.id) as string[]),

@@ -55,14 +55,30 @@ async function preview(src: ImportSource, db: Db, maxRows: number): Promise<Impo
   try {
     for await (const e of it) {
       if (++events > PREVIEW_EVENTS || Date.now() > deadline) break;
-      if (e.t === 'note') { notes.push(e.message); continue; }
-      if (e.t === 'skip') { if (skipped.length < 50) skipped.push({ file: e.file, line: e.line, reason: e.reason, message: e.message }); continue; }
+      if (e.t === 'note') {
+        notes.push(e.message);
+        continue;
+      }
+      if (e.t === 'skip') {
+        if (skipped.length < 50) skipped.push({ file: e.file, line: e.line, reason: e.reason, message: e.message });
+        continue;
+      }
       const caption = e.t === 'caption' ? e.text : null;
       const tokens = caption !== null ? tokenize(caption) : null;
-      if (caption !== null && !tokens?.length) { skipped.push({ file: e.file, line: e.line, reason: 'empty_caption', message: `caption for ${e.key} has no words` }); continue; }
+      if (caption !== null && !tokens?.length) {
+        skipped.push({ file: e.file, line: e.line, reason: 'empty_caption', message: `caption for ${e.key} has no words` });
+        continue;
+      }
       rows.push({
-        file: e.file, line: e.line, key: e.key, label: e.t === 'item' ? e.label ?? null : null, caption, tokens,
-        image: 'none', width: e.t === 'item' ? e.size?.[0] ?? null : null, height: e.t === 'item' ? e.size?.[1] ?? null : null,
+        file: e.file,
+        line: e.line,
+        key: e.key,
+        label: e.t === 'item' ? (e.label ?? null) : null,
+        caption,
+        tokens,
+        image: 'none',
+        width: e.t === 'item' ? (e.size?.[0] ?? null) : null,
+        height: e.t === 'item' ? (e.size?.[1] ?? null) : null,
       });
       if (rows.length >= maxRows) break;
     }
@@ -71,14 +87,28 @@ async function preview(src: ImportSource, db: Db, maxRows: number): Promise<Impo
   }
   if (d.imagesDir) {
     let root = d.imagesDir;
-    try { root = await fs.promises.realpath(root); } catch { /* each image is then reported missing */ }
+    try {
+      root = await fs.promises.realpath(root);
+    } catch {
+      /* each image is then reported missing */
+    }
     // At most 4 images at once: sharp decodes on libuv's thread pool, which the host shares.
     await mapPool(rows, 4, async (r) => {
       const res = await resolveInsideReal(root, r.key);
       const p = res.ok ? await probeImage(res.file) : res;
-      if (p.ok) { r.image = 'ok'; r.width = p.width; r.height = p.height; return; }
+      if (p.ok) {
+        r.image = 'ok';
+        r.width = p.width;
+        r.height = p.height;
+        return;
+      }
       r.image = p.reason === 'missing_image' ? 'missing' : 'undecodable';
-      skipped.push({ file: r.line !== null && r.file !== r.key ? r.file : r.key, line: r.line, reason: p.reason, message: `${r.image} image ${r.key}: ${p.message}` });
+      skipped.push({
+        file: r.line !== null && r.file !== r.key ? r.file : r.key,
+        line: r.line,
+        reason: p.reason,
+        message: `${r.image} image ${r.key}: ${p.message}`,
+      });
     });
   } else if (d.format === 'mnist') {
     for (const r of rows) r.image = 'ok';
@@ -100,11 +130,13 @@ async function preview(src: ImportSource, db: Db, maxRows: number): Promise<Impo
   const whole = d.format === 'folders' || d.format === 'mnist' || (await fs.promises.stat(d.file)).size <= PREVIEW_BYTES;
   const fp = whole ? await fingerprintSource(d) : null;
   return {
-    detected: d, availableColumns: columns, rows, skipped,
+    detected: d,
+    availableColumns: columns,
+    rows,
+    skipped,
     estimate: { lines, images, classes },
     duplicateOf: fp ? findDuplicate(db, fp) : null,
     suggestedName: suggestName(d),
     ...(notes.length ? { notes } : {}),
   };
 }
-

@@ -15,7 +15,11 @@ afterEach(async () => {
   for (const h of hosts.splice(0)) await h.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function dir(): string { const d = tmpDir(); dirs.push(d); return d; }
+function dir(): string {
+  const d = tmpDir();
+  dirs.push(d);
+  return d;
+}
 function host(): Host {
   const h = createHost({ dataDir: dir(), transport: 'websocket', concurrency: 0 });
   hosts.push(h);
@@ -27,7 +31,9 @@ describe('datasets API (import in a worker thread)', () => {
   it('previews, imports flickr8k-mini with progress events, browses, makes and caches thumbnails, deletes', async () => {
     const h = host();
     const events: ImportProgress[] = [];
-    h.subscribe((e, p) => { if (e === 'dataset.import.progress') events.push(p as ImportProgress); });
+    h.subscribe((e, p) => {
+      if (e === 'dataset.import.progress') events.push(p as ImportProgress);
+    });
 
     const pv = await call<ImportPreview>(h, 'datasets.preview', { path: FLICKR_MINI });
     expect(pv.detected).toMatchObject({ format: 'flickr8k', kind: 'captions', columns: { image: 'image', caption: 'caption' } });
@@ -85,7 +91,9 @@ describe('datasets API (import in a worker thread)', () => {
 
     const resplit = await call<DatasetSummary>(h, 'datasets.split', { id: r.dataset.id, split: { seed: 3, train: 0.5, validation: 0.25, test: 0.25 } });
     expect(resplit.counts.splits).toEqual({ train: 400, validation: 200, test: 200 });
-    await expect(call(h, 'datasets.split', { id: r.dataset.id, split: { seed: 3, train: 0.5, validation: 0.5, test: 0.5 } })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(call(h, 'datasets.split', { id: r.dataset.id, split: { seed: 3, train: 0.5, validation: 0.5, test: 0.5 } })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
 
     expect(await call(h, 'datasets.delete', { id: r.dataset.id })).toEqual({ deleted: true });
     expect(fs.existsSync(path.join(h.dataDir, 'datasets', r.dataset.id))).toBe(false);
@@ -129,9 +137,15 @@ describe('datasets API (import in a worker thread)', () => {
     let cancelled = false;
     h.subscribe((e, p) => {
       const pr = p as ImportProgress;
-      if (e === 'dataset.import.progress' && pr.phase === 'images' && !cancelled) { cancelled = true; void call(h, 'datasets.cancelImport', { importId: pr.importId }); }
+      if (e === 'dataset.import.progress' && pr.phase === 'images' && !cancelled) {
+        cancelled = true;
+        void call(h, 'datasets.cancelImport', { importId: pr.importId });
+      }
     });
-    await expect(call(h, 'datasets.import', { path: src, importId: 'c-1' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/cancel/) });
+    await expect(call(h, 'datasets.import', { path: src, importId: 'c-1' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/cancel/),
+    });
     expect(cancelled).toBe(true);
     expect(h.store.db.prepare('SELECT COUNT(*) FROM datasets').pluck().get()).toBe(0);
     expect(h.store.db.prepare('SELECT COUNT(*) FROM dataset_items').pluck().get()).toBe(0);
@@ -158,7 +172,13 @@ describe('mlbl import / mlbl datasets', () => {
     const dup = await run(['import', src, '--data-dir', data]).catch((e: { code: number; stderr: string }) => e);
     expect(dup).toMatchObject({ code: 1, stderr: expect.stringMatching(/already imported/) });
     const j = await run(['import', path.join(src, 'captions.csv'), '--text-only', '--name', 'words', '--json', '--data-dir', data]);
-    const last = JSON.parse(j.stdout.trim().split('\n').at(-1) as string) as { event: string; name: string; kind: string; counts: { captions: number }; skipped: unknown[] };
+    const last = JSON.parse(j.stdout.trim().split('\n').at(-1) as string) as {
+      event: string;
+      name: string;
+      kind: string;
+      counts: { captions: number };
+      skipped: unknown[];
+    };
     expect(last).toMatchObject({ event: 'dataset.imported', name: 'words', kind: 'text', counts: { captions: 2 } });
     expect(last.skipped).toHaveLength(2);
     const ls = await run(['datasets', '--json', '--data-dir', data]);

@@ -6,7 +6,21 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ApiError, type DatasetSummary, type Events } from '../../shared/api';
-import type { DatasetInfo, DatasetItemDetail, DatasetStats, ImportOptions, ImportPreview, ImportProgress, ImportReport, ImportSource, ItemsPage, ItemsQuery, SkippedItem, SplitSpec, Thumbnail } from '../../shared/dataset-schema';
+import type {
+  DatasetInfo,
+  DatasetItemDetail,
+  DatasetStats,
+  ImportOptions,
+  ImportPreview,
+  ImportProgress,
+  ImportReport,
+  ImportSource,
+  ItemsPage,
+  ItemsQuery,
+  SkippedItem,
+  SplitSpec,
+  Thumbnail,
+} from '../../shared/dataset-schema';
 import type { Db } from '../store/db';
 import { FileRefusedError } from '../safe-files';
 import { DatasetStore, type ItemImageSource } from './dataset-store';
@@ -68,7 +82,11 @@ export class DatasetService {
   }
 
   async preview(src: ImportSource): Promise<ImportPreview> {
-    try { return await previewSource(src, this.o.db); } catch (e) { throw toApiError(e); }
+    try {
+      return await previewSource(src, this.o.db);
+    } catch (e) {
+      throw toApiError(e);
+    }
   }
 
   /** Imports a source and resolves with the report once it is committed. */
@@ -82,7 +100,9 @@ export class DatasetService {
     let cancel: () => void;
     if (this.o.worker === false) {
       const signal = { aborted: false };
-      cancel = () => { signal.aborted = true; };
+      cancel = () => {
+        signal.aborted = true;
+      };
       run = runImport(full, { dbFile: this.o.dbFile, signal, onProgress: publish, concurrency: this.o.concurrency });
     } else {
       const w = this.startWorker(full, publish);
@@ -110,7 +130,10 @@ export class DatasetService {
     const result = new Promise<ImportReport>((resolve, reject) => {
       let settled = false;
       worker.on('message', (m: WorkerOut) => {
-        if (m.type === 'progress') { publish(m.progress); return; }
+        if (m.type === 'progress') {
+          publish(m.progress);
+          return;
+        }
         settled = true;
         if (m.type === 'done') resolve(m.report);
         else if (m.kind === 'duplicate') reject(new ApiError('conflict', m.message));
@@ -118,7 +141,10 @@ export class DatasetService {
         else if (m.kind === 'source') reject(new ApiError('bad_request', m.message));
         else reject(new Error(`dataset import failed: ${m.message}`));
       });
-      worker.on('error', (e) => { settled = true; reject(e); });
+      worker.on('error', (e) => {
+        settled = true;
+        reject(e);
+      });
       worker.on('exit', (code) => {
         if (killTimer) clearTimeout(killTimer);
         if (!settled) reject(code === 1 && cancelled ? new ImportCancelled() : new Error(`the import worker exited with code ${code} before finishing`));
@@ -129,7 +155,9 @@ export class DatasetService {
       cancelled = true;
       worker.postMessage({ type: 'cancel' });
       // A worker stuck in one long step is stopped; nothing was committed, so nothing is lost.
-      killTimer = setTimeout(() => { void worker.terminate(); }, 5000);
+      killTimer = setTimeout(() => {
+        void worker.terminate();
+      }, 5000);
       killTimer.unref();
     };
     return { result, cancel };
@@ -142,17 +170,31 @@ export class DatasetService {
     return true;
   }
 
-  list(): DatasetSummary[] { return this.store.list().map(summary); }
-  get(id: string): DatasetSummary { return summary(this.must(this.store.get(id), `no dataset with id ${id}`)); }
-  items(q: ItemsQuery): ItemsPage { return this.must(this.store.items(q), `no dataset with id ${q.id}`); }
-  item(itemId: number): DatasetItemDetail { return this.must(this.store.item(itemId), `no dataset item ${itemId}`); }
-  stats(id: string, cutoff: number, top: number): DatasetStats { return this.must(this.store.stats(id, cutoff, top), `no dataset with id ${id}`); }
+  list(): DatasetSummary[] {
+    return this.store.list().map(summary);
+  }
+  get(id: string): DatasetSummary {
+    return summary(this.must(this.store.get(id), `no dataset with id ${id}`));
+  }
+  items(q: ItemsQuery): ItemsPage {
+    return this.must(this.store.items(q), `no dataset with id ${q.id}`);
+  }
+  item(itemId: number): DatasetItemDetail {
+    return this.must(this.store.item(itemId), `no dataset item ${itemId}`);
+  }
+  stats(id: string, cutoff: number, top: number): DatasetStats {
+    return this.must(this.store.stats(id, cutoff, top), `no dataset with id ${id}`);
+  }
   skipped(id: string, offset: number, limit: number): { total: number; items: SkippedItem[] } {
     this.get(id);
     return this.store.skipped(id, offset, limit);
   }
-  split(id: string, spec: SplitSpec): DatasetSummary { return summary(this.must(this.store.split(id, spec), `no dataset with id ${id}`)); }
-  delete(id: string): { deleted: boolean } { return { deleted: this.store.delete(id) }; }
+  split(id: string, spec: SplitSpec): DatasetSummary {
+    return summary(this.must(this.store.split(id, spec), `no dataset with id ${id}`));
+  }
+  delete(id: string): { deleted: boolean } {
+    return { deleted: this.store.delete(id) };
+  }
 
   async thumbnail(itemId: number, size: number): Promise<Thumbnail> {
     return this.thumbnailOf(this.store.imageSource(itemId), itemId, size);
@@ -174,7 +216,10 @@ export class DatasetService {
     const thumbnails: Thumbnail[] = [];
     const missing: number[] = [];
     const results = await Promise.all(itemIds.map((id, i) => this.thumbnailOf(sources[i] ?? null, id, size).catch(() => null)));
-    results.forEach((t, i) => { if (t) thumbnails.push(t); else missing.push(itemIds[i] as number); });
+    results.forEach((t, i) => {
+      if (t) thumbnails.push(t);
+      else missing.push(itemIds[i] as number);
+    });
     return { thumbnails, missing };
   }
 

@@ -35,7 +35,17 @@ async function refusedAsSource<T>(p: Promise<T>): Promise<T> {
 
 /** What a format reader emits, in file order. The importer validates images and stores them. */
 export type SourceEvent =
-  | { t: 'item'; key: string; path: string | null; label?: string; frame?: number; size?: [number, number]; sourceSplit?: SplitName; file: string; line: number | null }
+  | {
+      t: 'item';
+      key: string;
+      path: string | null;
+      label?: string;
+      frame?: number;
+      size?: [number, number];
+      sourceSplit?: SplitName;
+      file: string;
+      line: number | null;
+    }
   | { t: 'caption'; key: string; text: string; file: string; line: number }
   | { t: 'skip'; file: string; line: number | null; reason: SkipReason; message: string }
   /** How the source was read, for the report (e.g. lines decoded as windows-1252); not an item. */
@@ -50,19 +60,28 @@ export interface SourceReader {
 const skip = (file: string, line: number | null, reason: SkipReason, message: string): SourceEvent => ({ t: 'skip', file, line, reason, message });
 
 async function fileSize(f: string): Promise<number | null> {
-  try { return (await fs.promises.stat(f)).size; } catch { return null; }
+  try {
+    return (await fs.promises.stat(f)).size;
+  } catch {
+    return null;
+  }
 }
 
 export async function openSource(d: DetectedSource): Promise<SourceReader> {
   switch (d.format) {
-    case 'folders': return foldersReader(d.file);
-    case 'mnist': return mnistReader(d.file);
-    case 'coco': return { total: await fileSize(d.file), events: (p) => cocoEvents(d.file, p) };
-    case 'jsonl': return { total: await fileSize(d.file), events: (p) => jsonlEvents(d, p) };
+    case 'folders':
+      return foldersReader(d.file);
+    case 'mnist':
+      return mnistReader(d.file);
+    case 'coco':
+      return { total: await fileSize(d.file), events: (p) => cocoEvents(d.file, p) };
+    case 'jsonl':
+      return { total: await fileSize(d.file), events: (p) => jsonlEvents(d, p) };
     case 'flickr8k':
       if (/\.(csv|tsv)$/i.test(d.file)) return { total: await fileSize(d.file), events: (p) => csvEvents(d, p) };
       return { total: await fileSize(d.file), events: (p) => tokenEvents(d.file, p) };
-    case 'csv': return { total: await fileSize(d.file), events: (p) => csvEvents(d, p) };
+    case 'csv':
+      return { total: await fileSize(d.file), events: (p) => csvEvents(d, p) };
   }
 }
 
@@ -72,18 +91,30 @@ async function* tokenEvents(file: string, progress: (b: number) => void): AsyncG
   const notes = new DecodeNotes(name);
   for await (const l of readLines(file, { onBytes: progress })) {
     const { text, line } = l;
-    if (l.problem) { yield skip(name, line, 'malformed_line', l.problem); continue; }
+    if (l.problem) {
+      yield skip(name, line, 'malformed_line', l.problem);
+      continue;
+    }
     const note = notes.see(l);
     if (note) yield { t: 'note', message: note };
     if (!text.trim()) continue;
     const tab = text.indexOf('\t');
-    if (tab < 0) { yield skip(name, line, 'malformed_line', 'no TAB between the image and the caption'); continue; }
+    if (tab < 0) {
+      yield skip(name, line, 'malformed_line', 'no TAB between the image and the caption');
+      continue;
+    }
     const head = text.slice(0, tab).trim();
     const m = /^(.+?)(?:#(\d+))?$/.exec(head);
     const key = m?.[1]?.trim();
-    if (!key) { yield skip(name, line, 'missing_field', 'no image name before the TAB'); continue; }
+    if (!key) {
+      yield skip(name, line, 'missing_field', 'no image name before the TAB');
+      continue;
+    }
     const caption = text.slice(tab + 1).trim();
-    if (!caption) { yield skip(name, line, 'empty_caption', `empty caption for ${key}`); continue; }
+    if (!caption) {
+      yield skip(name, line, 'empty_caption', `empty caption for ${key}`);
+      continue;
+    }
     yield { t: 'caption', key, text: caption, file: name, line };
   }
   const sum = notes.summary();
@@ -104,22 +135,38 @@ async function* csvEvents(d: DetectedSource, progress: (b: number) => void): Asy
   for await (const ev of readCsv(d.file, { sep, onBytes: progress })) {
     const note = notes.see(ev);
     if (note) yield { t: 'note', message: note };
-    if (ev.kind === 'error') { first = false; yield skip(name, ev.line, 'malformed_line', ev.message); continue; }
-    if (first) { first = false; continue; } // the header
+    if (ev.kind === 'error') {
+      first = false;
+      yield skip(name, ev.line, 'malformed_line', ev.message);
+      continue;
+    }
+    if (first) {
+      first = false;
+      continue;
+    } // the header
     const f = ev.fields;
     if (f.length !== header.length) {
       yield skip(name, ev.line, 'wrong_column_count', `${f.length} columns, the header has ${header.length}`);
       continue;
     }
     const key = (f[ci] ?? '').trim();
-    if (!key) { yield skip(name, ev.line, 'missing_field', `empty ${header[ci]} column`); continue; }
+    if (!key) {
+      yield skip(name, ev.line, 'missing_field', `empty ${header[ci]} column`);
+      continue;
+    }
     if (cc >= 0) {
       const text = (f[cc] ?? '').trim();
-      if (!text) { yield skip(name, ev.line, 'empty_caption', `empty caption for ${key}`); continue; }
+      if (!text) {
+        yield skip(name, ev.line, 'empty_caption', `empty caption for ${key}`);
+        continue;
+      }
       yield { t: 'caption', key, text, file: name, line: ev.line };
     } else {
       const label = (f[cl] ?? '').trim();
-      if (!label) { yield skip(name, ev.line, 'missing_field', `empty ${header[cl]} column for ${key}`); continue; }
+      if (!label) {
+        yield skip(name, ev.line, 'missing_field', `empty ${header[cl]} column for ${key}`);
+        continue;
+      }
       yield { t: 'item', key, path: key, label, file: name, line: ev.line };
     }
   }
@@ -133,23 +180,45 @@ async function* jsonlEvents(d: DetectedSource, progress: (b: number) => void): A
   const notes = new DecodeNotes(name);
   for await (const l of readLines(d.file, { onBytes: progress })) {
     const { text, line } = l;
-    if (l.problem) { yield skip(name, line, 'malformed_line', l.problem); continue; }
+    if (l.problem) {
+      yield skip(name, line, 'malformed_line', l.problem);
+      continue;
+    }
     const note = notes.see(l);
     if (note) yield { t: 'note', message: note };
     if (!text.trim()) continue;
     let o: unknown;
-    try { o = JSON.parse(text); } catch (e) { yield skip(name, line, 'malformed_line', jsonError(e)); continue; }
-    if (!o || typeof o !== 'object' || Array.isArray(o)) { yield skip(name, line, 'malformed_line', 'not a JSON object'); continue; }
+    try {
+      o = JSON.parse(text);
+    } catch (e) {
+      yield skip(name, line, 'malformed_line', jsonError(e));
+      continue;
+    }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) {
+      yield skip(name, line, 'malformed_line', 'not a JSON object');
+      continue;
+    }
     const rec = o as Record<string, unknown>;
     const key = typeof rec[image] === 'string' ? (rec[image] as string).trim() : '';
-    if (!key) { yield skip(name, line, 'missing_field', `no string "${image}"`); continue; }
+    if (!key) {
+      yield skip(name, line, 'missing_field', `no string "${image}"`);
+      continue;
+    }
     if (caption !== undefined) {
       const v = rec[caption];
       const list = Array.isArray(v) ? v : [v];
       let any = false;
       for (const c of list) {
         const t = typeof c === 'string' ? c.trim() : '';
-        if (!t) { yield skip(name, line, typeof c === 'string' || c === undefined || c === null ? 'empty_caption' : 'missing_field', `${c === undefined ? 'no' : 'empty or non-text'} "${caption}" for ${key}`); continue; }
+        if (!t) {
+          yield skip(
+            name,
+            line,
+            typeof c === 'string' || c === undefined || c === null ? 'empty_caption' : 'missing_field',
+            `${c === undefined ? 'no' : 'empty or non-text'} "${caption}" for ${key}`,
+          );
+          continue;
+        }
         any = true;
         yield { t: 'caption', key, text: t, file: name, line };
       }
@@ -157,7 +226,10 @@ async function* jsonlEvents(d: DetectedSource, progress: (b: number) => void): A
     } else if (label !== undefined) {
       const v = rec[label];
       const lab = typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
-      if (!lab) { yield skip(name, line, 'missing_field', `no "${label}" for ${key}`); continue; }
+      if (!lab) {
+        yield skip(name, line, 'missing_field', `no "${label}" for ${key}`);
+        continue;
+      }
       yield { t: 'item', key, path: key, label: lab, file: name, line };
     }
   }
@@ -192,18 +264,30 @@ async function* cocoEvents(file: string, progress: (b: number) => void): AsyncGe
       continue;
     }
     const id = String(r.id);
-    if (byId.has(id)) { yield skip(name, null, 'duplicate_item', `${where}: image id ${id} listed twice`); continue; }
+    if (byId.has(id)) {
+      yield skip(name, null, 'duplicate_item', `${where}: image id ${id} listed twice`);
+      continue;
+    }
     byId.set(id, r.file_name.trim());
     yield { t: 'item', key: r.file_name.trim(), path: r.file_name.trim(), file: name, line: null };
   }
   for (const [i, an] of (o.annotations as unknown[]).entries()) {
     const r = an as { image_id?: unknown; caption?: unknown; id?: unknown } | null;
     const where = `annotations[${i}]${r && typeof r === 'object' && r.id !== undefined ? ` (id ${String(r.id)})` : ''}`;
-    if (!r || typeof r !== 'object' || (typeof r.image_id !== 'number' && typeof r.image_id !== 'string')) { yield skip(name, null, 'missing_field', `${where}: no image_id`); continue; }
+    if (!r || typeof r !== 'object' || (typeof r.image_id !== 'number' && typeof r.image_id !== 'string')) {
+      yield skip(name, null, 'missing_field', `${where}: no image_id`);
+      continue;
+    }
     const key = byId.get(String(r.image_id));
-    if (key === undefined) { yield skip(name, null, 'unknown_image', `${where}: caption for image id ${String(r.image_id)}, which "images" does not list`); continue; }
+    if (key === undefined) {
+      yield skip(name, null, 'unknown_image', `${where}: caption for image id ${String(r.image_id)}, which "images" does not list`);
+      continue;
+    }
     const text = typeof r.caption === 'string' ? r.caption.trim() : '';
-    if (!text) { yield skip(name, null, 'empty_caption', `${where}: empty caption for ${key}`); continue; }
+    if (!text) {
+      yield skip(name, null, 'empty_caption', `${where}: empty caption for ${key}`);
+      continue;
+    }
     yield { t: 'caption', key, text, file: name, line: i + 1 };
   }
 }
@@ -220,7 +304,10 @@ function foldersReader(root: string): SourceReader {
           continue;
         }
         for await (const rel of walkFiles(path.join(root, e.name), e.name)) {
-          if (!isImageName(rel)) { yield skip(rel, null, 'unsupported_file', 'not an image file (jpg, png, webp, gif, bmp, tif, avif)'); continue; }
+          if (!isImageName(rel)) {
+            yield skip(rel, null, 'unsupported_file', 'not an image file (jpg, png, webp, gif, bmp, tif, avif)');
+            continue;
+          }
           if ((++n & 511) === 0) progress(n);
           yield { t: 'item', key: rel, path: rel, label: e.name, file: rel, line: null };
         }
@@ -230,15 +317,21 @@ function foldersReader(root: string): SourceReader {
   };
 }
 
-export interface IdxPair { prefix: string; images: string; labels: string | null }
+export interface IdxPair {
+  prefix: string;
+  images: string;
+  labels: string | null;
+}
 
 export async function idxPairs(dir: string): Promise<IdxPair[]> {
   const names = (await sortedEntries(dir)).filter((e) => e.isFile()).map((e) => e.name);
-  return names.filter((n) => IDX_IMAGES.test(n)).map((images) => {
-    const prefix = (IDX_IMAGES.exec(images) as RegExpExecArray)[1] as string;
-    const labels = names.find((n) => IDX_LABELS.exec(n)?.[1] === prefix) ?? null;
-    return { prefix, images, labels };
-  });
+  return names
+    .filter((n) => IDX_IMAGES.test(n))
+    .map((images) => {
+      const prefix = (IDX_IMAGES.exec(images) as RegExpExecArray)[1] as string;
+      const labels = names.find((n) => IDX_LABELS.exec(n)?.[1] === prefix) ?? null;
+      return { prefix, images, labels };
+    });
 }
 
 const readHead = (file: string, bytes: number): Promise<Buffer> => refusedAsSource(readHeadSafe(file, bytes, MAX_IDX_IMAGES_BYTES, path.basename(file)));
@@ -272,12 +365,34 @@ function mnistReader(dir: string): SourceReader {
         // A header may claim far more images than the file holds (corrupt or hostile: up to 2^32 - 1):
         // the first missing ones are reported one by one, the rest in one line, never looped over.
         const end = Math.min(n, complete + MAX_MISSING_REPORTS);
-        if (n > end) yield skip(p.images, null, 'undecodable_image', `images ${end}..${n - 1} (${n - end} more): the file ends before their pixels (truncated, or a wrong image count in its header)`);
+        if (n > end)
+          yield skip(
+            p.images,
+            null,
+            'undecodable_image',
+            `images ${end}..${n - 1} (${n - end} more): the file ends before their pixels (truncated, or a wrong image count in its header)`,
+          );
         for (let i = 0; i < end; i++) {
           const key = `${p.prefix}/${String(i).padStart(width, '0')}`;
-          if (i >= complete) { yield skip(p.images, null, 'undecodable_image', `image ${i}: the file ends before its pixels (truncated)`); continue; }
-          if (labels && i >= labels.length) { yield skip(p.labels ?? p.images, null, 'missing_field', `image ${i} has no label`); continue; }
-          yield { t: 'item', key, path: p.images, frame: i, size: [cols, rows], label: labels ? String(labels[i]) : undefined, sourceSplit: test ? 'test' : undefined, file: p.images, line: null };
+          if (i >= complete) {
+            yield skip(p.images, null, 'undecodable_image', `image ${i}: the file ends before its pixels (truncated)`);
+            continue;
+          }
+          if (labels && i >= labels.length) {
+            yield skip(p.labels ?? p.images, null, 'missing_field', `image ${i} has no label`);
+            continue;
+          }
+          yield {
+            t: 'item',
+            key,
+            path: p.images,
+            frame: i,
+            size: [cols, rows],
+            label: labels ? String(labels[i]) : undefined,
+            sourceSplit: test ? 'test' : undefined,
+            file: p.images,
+            line: null,
+          };
           if ((++done & 4095) === 0) progress(done);
         }
       }

@@ -3,7 +3,11 @@ import { DEFAULT_SPLIT } from '../../shared/dataset-schema';
 import { assignSplits, splitHash } from './splits';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `img${i}.jpg`, sourceSplit: null }));
-const count = (s: string[]) => ({ train: s.filter((x) => x === 'train').length, validation: s.filter((x) => x === 'validation').length, test: s.filter((x) => x === 'test').length });
+const count = (s: string[]) => ({
+  train: s.filter((x) => x === 'train').length,
+  validation: s.filter((x) => x === 'validation').length,
+  test: s.filter((x) => x === 'test').length,
+});
 
 describe('splits', () => {
   it('hash is stable (fixed values) and depends on the seed', () => {

@@ -7,13 +7,18 @@ export function splitHash(seed: number, key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
   return h >>> 0;
 }
 
-export interface SplitInput { key: string; sourceSplit: SplitName | null }
+export interface SplitInput {
+  key: string;
+  sourceSplit: SplitName | null;
+}
 
 /**
  * Deterministic split by image: items are ordered by splitHash(seed, key) and cut at the
@@ -27,8 +32,10 @@ export function assignSplits(items: readonly SplitInput[], spec: SplitSpec): Spl
   const free: number[] = [];
   const fixed = new Set<SplitName>();
   items.forEach((it, i) => {
-    if (spec.keepSourceSplits && it.sourceSplit) { out[i] = it.sourceSplit; fixed.add(it.sourceSplit); }
-    else free.push(i);
+    if (spec.keepSourceSplits && it.sourceSplit) {
+      out[i] = it.sourceSplit;
+      fixed.add(it.sourceSplit);
+    } else free.push(i);
   });
   let f = { train: spec.train, validation: spec.validation, test: spec.test };
   if (fixed.size) {
@@ -41,6 +48,8 @@ export function assignSplits(items: readonly SplitInput[], spec: SplitSpec): Spl
   const n = hashed.length;
   const nTrain = Math.round(n * f.train);
   const nVal = Math.min(n - nTrain, Math.round(n * f.validation));
-  hashed.forEach(({ i }, r) => { out[i] = r < nTrain ? 'train' : r < nTrain + nVal ? 'validation' : 'test'; });
+  hashed.forEach(({ i }, r) => {
+    out[i] = r < nTrain ? 'train' : r < nTrain + nVal ? 'validation' : 'test';
+  });
   return out;
 }

@@ -17,7 +17,9 @@ export async function writeImage(file: string, opts: { width?: number; height?: 
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const px = Buffer.alloc(width * height * 3);
   for (let i = 0; i < px.length; i++) px[i] = (i * 7 + seed * 31 + (i % width) * 3) & 255;
-  await sharp(px, { raw: { width, height, channels: 3 } }).toFormat(format, format === 'jpeg' ? { quality: 90 } : {}).toFile(file);
+  await sharp(px, { raw: { width, height, channels: 3 } })
+    .toFormat(format, format === 'jpeg' ? { quality: 90 } : {})
+    .toFile(file);
 }
 
 /** A JPEG cut short: its header is fine, its pixels end early. */
@@ -79,5 +81,13 @@ export function writeBombPng(file: string, side = 16000): void {
   const row = 1 + Math.ceil(side / 8); // filter byte + packed bits
   const idat = zlib.deflateSync(Buffer.alloc(row * side), { level: 9 });
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk('IHDR', ihdr),
+      pngChunk('IDAT', idat),
+      pngChunk('IEND', Buffer.alloc(0)),
+    ]),
+  );
 }

@@ -5,7 +5,9 @@ import { readCsv, readLines, type CsvEvent, type Line } from './text-input';
 import { tmpDir } from './testing';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 async function csv(text: string | Buffer, maxSpan?: number): Promise<CsvEvent[]> {
   const d = tmpDir();
@@ -62,7 +64,11 @@ describe('lines that are not plain UTF-8 text', () => {
 
   it('decodes a line that is not valid UTF-8 as windows-1252 and flags it; valid lines stay UTF-8', async () => {
     const out = await lines(Buffer.concat([Buffer.from('café ok\n', 'utf8'), Buffer.from('caf\xe9 \x80\n', 'latin1'), Buffer.from('last')]));
-    expect(out).toEqual([{ text: 'café ok', line: 1 }, { text: 'café €', line: 2, decodedAs: 'windows-1252' }, { text: 'last', line: 3 }]);
+    expect(out).toEqual([
+      { text: 'café ok', line: 1 },
+      { text: 'café €', line: 2, decodedAs: 'windows-1252' },
+      { text: 'last', line: 3 },
+    ]);
     expect(JSON.stringify(out)).not.toContain('\ufffd');
   });
 
@@ -79,6 +85,9 @@ describe('lines that are not plain UTF-8 text', () => {
   it('keeps line numbers across CRLF split between reads', async () => {
     const text = `${'a'.repeat(65535)}\r\nb\n`;
     const out = await lines(Buffer.from(text));
-    expect(out.map((l) => [l.line, l.text.length])).toEqual([[1, 65535], [2, 1]]);
+    expect(out.map((l) => [l.line, l.text.length])).toEqual([
+      [1, 65535],
+      [2, 1],
+    ]);
   });
 });

@@ -9,7 +9,12 @@ import { readChunks, readHead } from '../safe-files';
  * windows-1252 (Latin-1's superset) instead; `problem` when the line cannot be used at all (too
  * long, binary): its text is then empty and the reader reports it with its line number.
  */
-export interface Line { text: string; line: number; decodedAs?: 'windows-1252'; problem?: string }
+export interface Line {
+  text: string;
+  line: number;
+  decodedAs?: 'windows-1252';
+  problem?: string;
+}
 
 /** Annotation files bigger than this are refused (they are streamed; this only bounds the time). */
 export const MAX_TEXT_FILE_BYTES = 2 * 1024 ** 3;
@@ -27,7 +32,8 @@ export async function detectTextEncoding(file: string, label = path.basename(fil
   const buf = await readHead(file, 512, MAX_TEXT_FILE_BYTES, label);
   const n = buf.length;
   if (n >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return 'utf16le';
-  if (n >= 2 && buf[0] === 0xfe && buf[1] === 0xff) throw new Error(`${file}: the file is UTF-16 big-endian; save it as UTF-8 (or UTF-16 little-endian) and import it again`);
+  if (n >= 2 && buf[0] === 0xfe && buf[1] === 0xff)
+    throw new Error(`${file}: the file is UTF-16 big-endian; save it as UTF-8 (or UTF-16 little-endian) and import it again`);
   let oddNuls = 0;
   for (let i = 1; i < n; i += 2) if (buf[i] === 0) oddNuls++;
   return n >= 8 && oddNuls >= 0.9 * Math.floor(n / 2) ? 'utf16le' : 'utf8';
@@ -52,12 +58,15 @@ export async function* readLines(file: string, opts: ReadLinesOptions = {}): Asy
   const encoding = await detectTextEncoding(file, label);
   const raw = readChunks(file, { maxBytes: MAX_TEXT_FILE_BYTES, label, deadline: opts.deadline, onBytes: opts.onBytes });
   // UTF-16 is re-encoded as UTF-8 chunk by chunk so one splitter serves both.
-  const chunks: AsyncIterable<Buffer> = encoding === 'utf8' ? raw : (async function* () {
-    const dec = new StringDecoder('utf16le');
-    for await (const c of raw) yield Buffer.from(dec.write(c), 'utf8');
-    const rest = dec.end();
-    if (rest) yield Buffer.from(rest, 'utf8');
-  })();
+  const chunks: AsyncIterable<Buffer> =
+    encoding === 'utf8'
+      ? raw
+      : (async function* () {
+          const dec = new StringDecoder('utf16le');
+          for await (const c of raw) yield Buffer.from(dec.write(c), 'utf8');
+          const rest = dec.end();
+          if (rest) yield Buffer.from(rest, 'utf8');
+        })();
   let parts: Buffer[] = [];
   let len = 0;
   // After a too-long line is reported (at once, so a caller that stops there reads no more), the
@@ -78,7 +87,11 @@ export async function* readLines(file: string, opts: ReadLinesOptions = {}): Asy
   /** Adds a piece of the current line; a Line to report when it just became too long. */
   const add = (b: Buffer): Line | null => {
     if (dropping || !b.length) return null;
-    if (len + b.length <= max) { parts.push(b); len += b.length; return null; }
+    if (len + b.length <= max) {
+      parts.push(b);
+      len += b.length;
+      return null;
+    }
     dropping = true;
     parts = [];
     len = 0;
@@ -131,7 +144,12 @@ export class DecodeNotes {
   }
 }
 
-export interface CsvRecord { fields: string[]; line: number; lines: number; decodedAs?: 'windows-1252' }
+export interface CsvRecord {
+  fields: string[];
+  line: number;
+  lines: number;
+  decodedAs?: 'windows-1252';
+}
 export type CsvEvent = ({ kind: 'record' } & CsvRecord) | { kind: 'error'; line: number; message: string; decodedAs?: 'windows-1252' };
 
 /**
@@ -140,7 +158,10 @@ export type CsvEvent = ({ kind: 'record' } & CsvRecord) | { kind: 'error'; line:
  * `maxSpan` lines; past that (or at the end of the file) the record is reported as malformed and
  * reading resumes on the line after the one it started on, so one stray quote costs one record.
  */
-export async function* readCsv(file: string, opts: { sep?: string; maxSpan?: number; onBytes?: (b: number) => void; deadline?: number } = {}): AsyncGenerator<CsvEvent> {
+export async function* readCsv(
+  file: string,
+  opts: { sep?: string; maxSpan?: number; onBytes?: (b: number) => void; deadline?: number } = {},
+): AsyncGenerator<CsvEvent> {
   const sep = opts.sep ?? ',';
   const maxSpan = opts.maxSpan ?? 20;
   const it = readLines(file, { onBytes: opts.onBytes, deadline: opts.deadline })[Symbol.asyncIterator]();
@@ -150,7 +171,10 @@ export async function* readCsv(file: string, opts: { sep?: string; maxSpan?: num
     if (back.length) return back.shift() as Line;
     if (eof) return null;
     const r = await it.next();
-    if (r.done) { eof = true; return null; }
+    if (r.done) {
+      eof = true;
+      return null;
+    }
     return r.value;
   };
   let buf: Line[] = [];
@@ -170,7 +194,11 @@ export async function* readCsv(file: string, opts: { sep?: string; maxSpan?: num
       }
       if (l.problem) {
         // A line that cannot be text ends any record it was inside.
-        if (buf.length) { back.unshift(l); yield fail(`a quoted field is not closed before line ${l.line}`); continue; }
+        if (buf.length) {
+          back.unshift(l);
+          yield fail(`a quoted field is not closed before line ${l.line}`);
+          continue;
+        }
         yield { kind: 'error', line: l.line, message: l.problem };
         continue;
       }

@@ -14,7 +14,10 @@ import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, tooBigToDecode } from './images';
 import { MAX_IDX_IMAGES_BYTES } from './sources';
 
 export class ThumbnailError extends Error {
-  constructor(message: string) { super(message); this.name = 'ThumbnailError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ThumbnailError';
+  }
 }
 
 /** Size of a thumbnail that fits in size x size, keeping the aspect ratio. */
@@ -63,7 +66,8 @@ export class Thumbnails {
     } catch {
       throw new ThumbnailError(`the image of item ${src.itemId} is no longer on disk`);
     }
-    if (!isUnder(root, real) || real === root) throw new ThumbnailError(`the image of item ${src.itemId} is a link that leads outside the dataset folder; not served`);
+    if (!isUnder(root, real) || real === root)
+      throw new ThumbnailError(`the image of item ${src.itemId} is a link that leads outside the dataset folder; not served`);
     try {
       await checkRegularFile(real, MAX_IMAGE_BYTES, `the image of item ${src.itemId}`);
     } catch (e) {
@@ -75,8 +79,11 @@ export class Thumbnails {
   private async make(src: ItemImageSource, file: string, w: number, h: number): Promise<Buffer> {
     let img: Sharp;
     if (src.frame !== null) {
-      img = sharp(await readIdxFrame(src.file as string, src.frame), { raw: { width: src.width as number, height: src.height as number, channels: 1 } })
-        .resize(w, h, { fit: 'fill', kernel: 'nearest' });
+      img = sharp(await readIdxFrame(src.file as string, src.frame), { raw: { width: src.width as number, height: src.height as number, channels: 1 } }).resize(
+        w,
+        h,
+        { fit: 'fill', kernel: 'nearest' },
+      );
     } else {
       // Checked again now, not only at import: the file may since have become a link leading
       // out of the folder, a FIFO, or a bigger image.
@@ -96,7 +103,9 @@ export class Thumbnails {
       buf = await img.webp({ quality: 75, effort: 2 }).toBuffer();
     } catch (e) {
       const gone = !fs.existsSync(src.file as string);
-      throw new ThumbnailError(gone ? `the image of item ${src.itemId} is no longer on disk` : `cannot make a thumbnail of item ${src.itemId}: ${(e as Error).message.split('\n')[0]}`);
+      throw new ThumbnailError(
+        gone ? `the image of item ${src.itemId} is no longer on disk` : `cannot make a thumbnail of item ${src.itemId}: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;

@@ -7,7 +7,13 @@
 import path from 'node:path';
 import { APP_URL } from './app-protocol';
 
-export interface AppPaths { mainDir: string; host: string; engine: string; preload: string; renderer: string }
+export interface AppPaths {
+  mainDir: string;
+  host: string;
+  engine: string;
+  preload: string;
+  renderer: string;
+}
 
 export function appPaths(mainDir: string): AppPaths {
   return {

@@ -16,17 +16,35 @@ export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 export const APP_SCHEME_PRIVILEGES = [{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }];
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.webp': 'image/webp', '.woff2': 'font/woff2', '.wasm': 'application/wasm', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webp': 'image/webp',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
 };
 
 /** The file an app:// URL names inside `root`, or null when it names anything outside it or another host. */
 export function appFilePath(root: string, url: string): string | null {
   let u: URL;
-  try { u = new URL(url); } catch { return null; }
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
   if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
   let rel: string;
-  try { rel = decodeURIComponent(u.pathname); } catch { return null; }
+  try {
+    rel = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
   if (rel.includes('\0')) return null;
   const base = path.resolve(root);
   const file = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')));
@@ -41,12 +59,23 @@ export function appProtocolHandler(root: string) {
     if (!file || (request.method && request.method !== 'GET' && request.method !== 'HEAD')) return new Response('not found', { status: 404 });
     // A symlink inside out/renderer must not lead outside it either.
     let real: string;
-    try { real = await fs.realpath(file); } catch { return new Response('not found', { status: 404 }); }
+    try {
+      real = await fs.realpath(file);
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
     const realRoot = await fs.realpath(root).catch(() => path.resolve(root));
     if (!real.startsWith(realRoot + path.sep)) return new Response('not found', { status: 404 });
     try {
       const body = await fs.readFile(real);
-      return new Response(body, { status: 200, headers: { 'Content-Type': MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream', 'Content-Security-Policy': RENDERER_CSP, 'X-Content-Type-Options': 'nosniff' } });
+      return new Response(body, {
+        status: 200,
+        headers: {
+          'Content-Type': MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Security-Policy': RENDERER_CSP,
+          'X-Content-Type-Options': 'nosniff',
+        },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }

@@ -65,12 +65,23 @@ describe('app:// file mapping', () => {
 });
 
 describe('the application menu', () => {
-  const actions: MenuActions = { newRun: () => {}, importDataset: () => {}, openDataFolder: () => {}, chooseDataFolder: () => {}, about: () => {}, setNotifications: () => {} };
+  const actions: MenuActions = {
+    newRun: () => {},
+    importDataset: () => {},
+    openDataFolder: () => {},
+    chooseDataFolder: () => {},
+    about: () => {},
+    setNotifications: () => {},
+  };
   type Item = { role?: string; label?: string; submenu?: Item[] };
   const flat = (items: Item[]): Item[] => items.flatMap((i) => [i, ...flat(i.submenu ?? [])]);
   it('has no dev tools when packaged, and has them when not', () => {
-    const packaged = flat(menuTemplate({ isPackaged: true, platform: 'linux', notifications: true, appName: 'MLBL Workbench' }, actions) as Item[]).map((i) => i.role);
-    const dev = flat(menuTemplate({ isPackaged: false, platform: 'linux', notifications: true, appName: 'MLBL Workbench' }, actions) as Item[]).map((i) => i.role);
+    const packaged = flat(menuTemplate({ isPackaged: true, platform: 'linux', notifications: true, appName: 'MLBL Workbench' }, actions) as Item[]).map(
+      (i) => i.role,
+    );
+    const dev = flat(menuTemplate({ isPackaged: false, platform: 'linux', notifications: true, appName: 'MLBL Workbench' }, actions) as Item[]).map(
+      (i) => i.role,
+    );
     expect(packaged).not.toContain('toggleDevTools');
     expect(packaged).not.toContain('forceReload');
     expect(dev).toContain('toggleDevTools');
@@ -82,15 +93,23 @@ describe('the application menu', () => {
     expect(flat(mac[0]?.submenu ?? []).map((i) => i.label ?? i.role)).toEqual(expect.arrayContaining(['About MLBL Workbench', 'quit']));
   });
   it('says the versions and the data folder in About', () => {
-    expect(aboutDetail({ app: '0.1.0', electron: '45.5.0', node: '22.20.0', chrome: undefined }, '/data')).toBe('MLBL Workbench 0.1.0\nElectron 45.5.0\nNode 22.20.0\n\nData folder:\n/data');
+    expect(aboutDetail({ app: '0.1.0', electron: '45.5.0', node: '22.20.0', chrome: undefined }, '/data')).toBe(
+      'MLBL Workbench 0.1.0\nElectron 45.5.0\nNode 22.20.0\n\nData folder:\n/data',
+    );
   });
 });
 
 describe('the remembered window', () => {
   const screens = [{ x: 0, y: 0, width: 1920, height: 1080 }];
   it('restores a saved position that is on a display, and drops one that is not (keeping the size)', () => {
-    expect(restoreWindowState({ bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true }, screens)).toEqual({ bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true });
-    expect(restoreWindowState({ bounds: { x: 3000, y: 50, width: 1000, height: 700 }, maximized: false }, screens)).toEqual({ bounds: { width: 1000, height: 700 }, maximized: false });
+    expect(restoreWindowState({ bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true }, screens)).toEqual({
+      bounds: { x: 100, y: 50, width: 1000, height: 700 },
+      maximized: true,
+    });
+    expect(restoreWindowState({ bounds: { x: 3000, y: 50, width: 1000, height: 700 }, maximized: false }, screens)).toEqual({
+      bounds: { width: 1000, height: 700 },
+      maximized: false,
+    });
     expect(restoreWindowState({ bounds: { x: 10, y: 10, width: 100, height: 100 } }, screens).bounds).toMatchObject({ width: 640, height: 480 });
   });
   it('falls back to the default for a missing or broken file, and round-trips through the file', () => {
@@ -131,7 +150,10 @@ describe('desktop settings and the data folder', () => {
     expect(readSettings(file)).toEqual({ dataDir: '/data/elsewhere', notifications: false });
     fs.writeFileSync(file, JSON.stringify({ dataDir: 'relative/dir', notifications: 'no' }));
     expect(readSettings(file, (m) => warnings.push(m))).toEqual({ dataDir: null, notifications: true });
-    expect(warnings).toEqual([`mlbl: ${file}: field dataDir must be an absolute path; using the default data folder`, `mlbl: ${file}: field notifications must be true or false; notifications stay on`]);
+    expect(warnings).toEqual([
+      `mlbl: ${file}: field dataDir must be an absolute path; using the default data folder`,
+      `mlbl: ${file}: field notifications must be true or false; notifications stay on`,
+    ]);
     fs.writeFileSync(file, '{');
     readSettings(file, (m) => warnings.push(m));
     expect(warnings.at(-1)).toBe(`mlbl: ${file} is not valid JSON; using the default settings`);
@@ -151,10 +173,20 @@ describe('export files saved through the native dialog', () => {
   it('writes one file where the save dialog says, several into the chosen folder, by plain names only', async () => {
     const one = path.join(tmp, 'saved', 'metrics.csv');
     fs.mkdirSync(path.dirname(one), { recursive: true });
-    const save = dialogMethods({ showSaveDialog: async () => ({ canceled: false, filePath: one }), showOpenDialog: async () => ({ canceled: false, filePaths: [path.dirname(one)] }) });
-    expect(await save('dialog.saveFiles', { files: [{ name: 'metrics.csv', mime: 'text/csv', encoding: 'utf8', content: 'a,b\n' }] })).toEqual({ saved: [one] });
+    const save = dialogMethods({
+      showSaveDialog: async () => ({ canceled: false, filePath: one }),
+      showOpenDialog: async () => ({ canceled: false, filePaths: [path.dirname(one)] }),
+    });
+    expect(await save('dialog.saveFiles', { files: [{ name: 'metrics.csv', mime: 'text/csv', encoding: 'utf8', content: 'a,b\n' }] })).toEqual({
+      saved: [one],
+    });
     expect(fs.readFileSync(one, 'utf8')).toBe('a,b\n');
-    const r = await save('dialog.saveFiles', { files: [{ name: 'model.json', mime: 'application/json', encoding: 'utf8', content: '{}' }, { name: '../weights.bin', mime: 'application/octet-stream', encoding: 'base64', content: Buffer.from([1, 2, 3]).toString('base64') }] });
+    const r = await save('dialog.saveFiles', {
+      files: [
+        { name: 'model.json', mime: 'application/json', encoding: 'utf8', content: '{}' },
+        { name: '../weights.bin', mime: 'application/octet-stream', encoding: 'base64', content: Buffer.from([1, 2, 3]).toString('base64') },
+      ],
+    });
     expect(r).toEqual({ saved: [path.join(path.dirname(one), 'model.json'), path.join(path.dirname(one), 'weights.bin')] });
     expect([...fs.readFileSync(path.join(path.dirname(one), 'weights.bin'))]).toEqual([1, 2, 3]);
     const cancelled = dialogMethods({ showSaveDialog: async () => ({ canceled: true }), showOpenDialog: async () => ({ canceled: true, filePaths: [] }) });

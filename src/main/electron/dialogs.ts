@@ -9,7 +9,11 @@ import { ApiError, methods, type MethodOutput } from '../../shared/api';
 import { formatZodError } from '../../shared/run-spec';
 
 export interface DialogLike {
-  showOpenDialog(options: { title?: string; properties: string[]; filters?: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showOpenDialog(options: {
+    title?: string;
+    properties: string[];
+    filters?: { name: string; extensions: string[] }[];
+  }): Promise<{ canceled: boolean; filePaths: string[] }>;
   showSaveDialog(options: { title?: string; defaultPath?: string }): Promise<{ canceled: boolean; filePath?: string }>;
 }
 
@@ -19,7 +23,8 @@ export const isDialogMethod = (m: string): m is (typeof DIALOG_METHODS)[number] 
 /** A file name from an export, as a plain name in the chosen folder (no folders, no `..`). */
 export function safeFileName(name: string): string {
   const base = [...path.basename(name.replace(/\\/g, '/'))].map((c) => (c < ' ' || '<>:"|?*'.includes(c) ? '_' : c)).join('');
-  if (!base || base === '.' || base === '..') throw new ApiError('bad_request', `dialog.saveFiles: files[].name ${JSON.stringify(name.slice(0, 80))} is not a file name`);
+  if (!base || base === '.' || base === '..')
+    throw new ApiError('bad_request', `dialog.saveFiles: files[].name ${JSON.stringify(name.slice(0, 80))} is not a file name`);
   return base;
 }
 

@@ -10,18 +10,45 @@ import type { HostToMain, MainToHost } from './host-protocol';
 /** Host side: an EngineLauncher whose processes live in main; `post` sends to main. */
 export function relayedEngineLauncher(post: (m: HostToMain) => void) {
   let next = 1;
-  const engines = new Map<number, { pid?: number; message?: (m: EngineToHost) => void; exit?: (code: number | null, signal: string | null, tail: string) => void; queued: EngineToHost[]; ended?: { code: number | null; tail: string } }>();
+  const engines = new Map<
+    number,
+    {
+      pid?: number;
+      message?: (m: EngineToHost) => void;
+      exit?: (code: number | null, signal: string | null, tail: string) => void;
+      queued: EngineToHost[];
+      ended?: { code: number | null; tail: string };
+    }
+  >();
   const launcher: EngineLauncher = (env = {}) => {
     const id = next++;
-    const e: { pid?: number; message?: (m: EngineToHost) => void; exit?: (code: number | null, signal: string | null, tail: string) => void; queued: EngineToHost[]; ended?: { code: number | null; tail: string } } = { queued: [] };
+    const e: {
+      pid?: number;
+      message?: (m: EngineToHost) => void;
+      exit?: (code: number | null, signal: string | null, tail: string) => void;
+      queued: EngineToHost[];
+      ended?: { code: number | null; tail: string };
+    } = { queued: [] };
     engines.set(id, e);
     post({ type: 'engine.spawn', engine: id, env });
     const proc: EngineProcess = {
-      get pid() { return e.pid; },
-      send: (msg: HostToEngine) => { if (!e.ended) post({ type: 'engine.send', engine: id, msg }); },
-      onMessage: (cb) => { e.message = cb; for (const m of e.queued.splice(0)) cb(m); },
-      onExit: (cb) => { e.exit = cb; if (e.ended) cb(e.ended.code, null, e.ended.tail); },
-      kill: () => { if (!e.ended) post({ type: 'engine.kill', engine: id }); },
+      get pid() {
+        return e.pid;
+      },
+      send: (msg: HostToEngine) => {
+        if (!e.ended) post({ type: 'engine.send', engine: id, msg });
+      },
+      onMessage: (cb) => {
+        e.message = cb;
+        for (const m of e.queued.splice(0)) cb(m);
+      },
+      onExit: (cb) => {
+        e.exit = cb;
+        if (e.ended) cb(e.ended.code, null, e.ended.tail);
+      },
+      kill: () => {
+        if (!e.ended) post({ type: 'engine.kill', engine: id });
+      },
     };
     return proc;
   };
@@ -32,7 +59,11 @@ export function relayedEngineLauncher(post: (m: HostToMain) => void) {
     if (!e) return true;
     if (m.type === 'engine.spawned') e.pid = m.pid;
     // Checked here, in the host, as forkEngine checks what a child process sends: main only relays.
-    else if (m.type === 'engine.message') receiveEngineMessage(m.msg, (msg) => { if (e.message) e.message(msg); else e.queued.push(msg); });
+    else if (m.type === 'engine.message')
+      receiveEngineMessage(m.msg, (msg) => {
+        if (e.message) e.message(msg);
+        else e.queued.push(msg);
+      });
     else {
       e.ended = { code: m.code, tail: m.tail };
       engines.delete(m.engine);
@@ -61,7 +92,10 @@ export function engineRelay(forkEngine: (env: Record<string, string>) => Utility
       const child = forkEngine(m.env);
       live.set(m.engine, child);
       let tail = '';
-      child.stderr?.on('data', (d: Buffer) => { process.stderr.write(d); tail = (tail + d.toString()).slice(-4000); });
+      child.stderr?.on('data', (d: Buffer) => {
+        process.stderr.write(d);
+        tail = (tail + d.toString()).slice(-4000);
+      });
       toHost({ type: 'engine.spawned', engine: m.engine, pid: child.pid });
       child.on('message', (msg) => toHost({ type: 'engine.message', engine: m.engine, msg }));
       child.on('exit', (code) => {
@@ -70,9 +104,24 @@ export function engineRelay(forkEngine: (env: Record<string, string>) => Utility
       });
       return true;
     }
-    if (m.type === 'engine.send') { live.get(m.engine)?.postMessage(m.msg); return true; }
-    if (m.type === 'engine.kill') { live.get(m.engine)?.kill(); return true; }
+    if (m.type === 'engine.send') {
+      live.get(m.engine)?.postMessage(m.msg);
+      return true;
+    }
+    if (m.type === 'engine.kill') {
+      live.get(m.engine)?.kill();
+      return true;
+    }
     return false;
   };
-  return { receive, killAll: () => { for (const c of live.values()) c.kill(); live.clear(); }, get count() { return live.size; } };
+  return {
+    receive,
+    killAll: () => {
+      for (const c of live.values()) c.kill();
+      live.clear();
+    },
+    get count() {
+      return live.size;
+    },
+  };
 }

@@ -37,19 +37,34 @@ export function startHostLink(o: HostLinkOptions): HostLink {
   let closing = false;
   let onClosed: (() => void) | null = null;
   let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  const ready = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+  const ready = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
   ready.catch(() => {}); // the caller awaits it; an unobserved rejection must not end main
 
   child.on('message', (raw) => {
     const m = raw as HostToMain;
     if (engines.receive(m)) return;
     switch (m.type) {
-      case 'ready': settle?.resolve(); return;
-      case 'failed': settle?.reject(new Error(m.message)); return;
-      case 'reply': pending.get(m.id)?.(m.reply); pending.delete(m.id); return;
-      case 'event': o.onEvent(m.event, m.payload); return;
-      case 'progress': o.onProgress?.(m.runId, m.fraction); return;
-      case 'closed': onClosed?.(); return;
+      case 'ready':
+        settle?.resolve();
+        return;
+      case 'failed':
+        settle?.reject(new Error(m.message));
+        return;
+      case 'reply':
+        pending.get(m.id)?.(m.reply);
+        pending.delete(m.id);
+        return;
+      case 'event':
+        o.onEvent(m.event, m.payload);
+        return;
+      case 'progress':
+        o.onProgress?.(m.runId, m.fraction);
+        return;
+      case 'closed':
+        onClosed?.();
+        return;
     }
   });
   child.on('exit', (code) => {
@@ -79,7 +94,10 @@ export function startHostLink(o: HostLinkOptions): HostLink {
       if (!exited) {
         await new Promise<void>((resolve) => {
           onClosed = resolve;
-          const t = setTimeout(() => { child.kill(); resolve(); }, timeoutMs);
+          const t = setTimeout(() => {
+            child.kill();
+            resolve();
+          }, timeoutMs);
           t.unref?.();
           send({ type: 'close' });
         });

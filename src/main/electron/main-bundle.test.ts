@@ -22,12 +22,16 @@ vi.mock('electron', () => import('./testing/electron-stand-in'));
 const APP = 'app://mlbl/index.html';
 const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-'));
 const otherData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-app-other-'));
-const call = (method: string, input: unknown, frame: string | null = `${APP}#/runs`) => invoke('api.call', frame, method, input) as Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
+const call = (method: string, input: unknown, frame: string | null = `${APP}#/runs`) =>
+  invoke('api.call', frame, method, input) as Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
 const win = () => recorded.windows[0]!;
 const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000, detail = () => ''): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (windows: ${recorded.windows.length}, processes: ${recorded.forks.map((f) => path.basename(f.modulePath)).join(', ')}, error boxes: ${recorded.errorBoxes.join(' | ') || 'none'}) ${detail()}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what} (windows: ${recorded.windows.length}, processes: ${recorded.forks.map((f) => path.basename(f.modulePath)).join(', ')}, error boxes: ${recorded.errorBoxes.join(' | ') || 'none'}) ${detail()}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 };
@@ -72,7 +76,16 @@ describe('the built main bundle under a stand-in Electron', () => {
   });
 
   it('refuses calls from any frame that is not the app page, before they reach the host', async () => {
-    for (const frame of ['https://evil.example/', 'app://other/index.html', 'app://mlbl/evil.html', `file://${path.join(OUT, 'renderer', 'index.html')}`, 'http://localhost:5173/', 'about:blank', '', null]) {
+    for (const frame of [
+      'https://evil.example/',
+      'app://other/index.html',
+      'app://mlbl/evil.html',
+      `file://${path.join(OUT, 'renderer', 'index.html')}`,
+      'http://localhost:5173/',
+      'about:blank',
+      '',
+      null,
+    ]) {
       const r = await call('runs.list', {}, frame);
       expect(r, String(frame)).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/untrusted frame/) } });
     }
@@ -83,7 +96,18 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(recorded.windows).toHaveLength(1);
     const o = win().options as { show: boolean; width: number; webPreferences: Record<string, unknown> };
     expect(o.show).toBe(false);
-    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, experimentalFeatures: false, webviewTag: false, navigateOnDragDrop: false });
+    expect(o.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+    });
     expect(o.webPreferences.preload).toBe(path.join(OUT, 'preload', 'index.cjs'));
     expect(fs.existsSync(o.webPreferences.preload as string)).toBe(true);
     expect(o.webPreferences.devTools).toBe(true); // not packaged here; app-desktop.test.ts covers packaged
@@ -92,11 +116,18 @@ describe('the built main bundle under a stand-in Electron', () => {
 
   it('configures the session: no permission granted, our CSP on every response', () => {
     let granted: boolean | undefined;
-    recorded.session.permission?.({}, 'notifications', (g: boolean) => { granted = g; });
+    recorded.session.permission?.({}, 'notifications', (g: boolean) => {
+      granted = g;
+    });
     expect(granted).toBe(false);
     expect(recorded.session.check?.({}, 'media')).toBe(false);
     let headers: Record<string, unknown> | undefined;
-    recorded.session.headers?.({ url: APP, responseHeaders: { 'content-security-policy': ['default-src *'] } }, (r: { responseHeaders: Record<string, unknown> }) => { headers = r.responseHeaders; });
+    recorded.session.headers?.(
+      { url: APP, responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      (r: { responseHeaders: Record<string, unknown> }) => {
+        headers = r.responseHeaders;
+      },
+    );
     expect(headers).toEqual({ 'Content-Security-Policy': [RENDERER_CSP] });
   });
 
@@ -112,7 +143,16 @@ describe('the built main bundle under a stand-in Electron', () => {
     const asset = fs.readdirSync(path.join(OUT, 'renderer', 'assets')).find((f) => f.endsWith('.js'))!;
     const js = await handle!({ url: `app://mlbl/assets/${asset}` });
     expect([js.status, js.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
-    for (const url of ['app://mlbl/../main/index.js', 'app://mlbl/%2e%2e/main/index.js', 'app://mlbl/..%2fmain%2findex.js', 'app://mlbl/assets/..%2f..%2fmain%2findex.js', 'app://mlbl/..%5c..%5cpackage.json', 'app://mlbl/%2fetc%2fpasswd', 'app://other/index.html', 'app://mlbl/missing.js']) {
+    for (const url of [
+      'app://mlbl/../main/index.js',
+      'app://mlbl/%2e%2e/main/index.js',
+      'app://mlbl/..%2fmain%2findex.js',
+      'app://mlbl/assets/..%2f..%2fmain%2findex.js',
+      'app://mlbl/..%5c..%5cpackage.json',
+      'app://mlbl/%2fetc%2fpasswd',
+      'app://other/index.html',
+      'app://mlbl/missing.js',
+    ]) {
       const r = await handle!({ url });
       expect(r.status, url).toBe(404);
     }
@@ -122,7 +162,9 @@ describe('the built main bundle under a stand-in Electron', () => {
   it('builds the application menu: new run, import, data folder, reload, zoom, dev tools (not packaged), about with versions and the data folder', async () => {
     const items = flat(recorded.menu ?? []);
     const labels = items.map((i) => i.label).filter(Boolean);
-    expect(labels).toEqual(expect.arrayContaining(['New Run', 'Import Dataset…', 'Open Data Folder', 'Use Another Data Folder…', 'Notify When a Run Ends', 'About MLBL Workbench']));
+    expect(labels).toEqual(
+      expect.arrayContaining(['New Run', 'Import Dataset…', 'Open Data Folder', 'Use Another Data Folder…', 'Notify When a Run Ends', 'About MLBL Workbench']),
+    );
     expect(items.map((i) => i.role)).toEqual(expect.arrayContaining(['reload', 'zoomIn', 'zoomOut', 'resetZoom', 'toggleDevTools']));
     items.find((i) => i.id === 'new-run')!.click!({ checked: false });
     items.find((i) => i.id === 'import-dataset')!.click!({ checked: false });
@@ -140,16 +182,25 @@ describe('the built main bundle under a stand-in Electron', () => {
 
   it('answers dialog.openPath with the native dialog in the app (the browser gets not_available)', async () => {
     recorded.openDialogAnswers.push({ canceled: false, filePaths: ['/home/user/model.json'] });
-    expect(await call('dialog.openPath', { kind: 'file', filters: [{ name: 'TF.js model', extensions: ['json'] }] })).toEqual({ ok: true, result: { path: '/home/user/model.json' } });
+    expect(await call('dialog.openPath', { kind: 'file', filters: [{ name: 'TF.js model', extensions: ['json'] }] })).toEqual({
+      ok: true,
+      result: { path: '/home/user/model.json' },
+    });
     expect(await call('dialog.openPath', { kind: 'folder' })).toEqual({ ok: true, result: { path: null } });
-    expect(await call('dialog.openPath', { kind: 'disk' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/dialog.openPath: .*kind/) } });
+    expect(await call('dialog.openPath', { kind: 'disk' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringMatching(/dialog.openPath: .*kind/) },
+    });
   });
 
   it('trains a run whose engine main starts for the host: events reach the window, the taskbar shows progress, the end is notified', async () => {
     const created = await call('runs.create', { spec: lenetSpec({ epochs: 1, trainLimit: 640, validationLimit: 50, testLimit: 50 }) });
     expect(created.ok).toBe(true);
     const id = (created.result as RunRecord).id;
-    const statusOf = () => win().webContents.sent.filter(([ch, ev, p]) => ch === 'api.event' && ev === 'run.status' && (p as RunRecord).id === id).map(([, , p]) => (p as RunRecord).status);
+    const statusOf = () =>
+      win()
+        .webContents.sent.filter(([ch, ev, p]) => ch === 'api.event' && ev === 'run.status' && (p as RunRecord).id === id)
+        .map(([, , p]) => (p as RunRecord).status);
     await until('the run to end', () => ['completed', 'failed', 'diverged'].some((s) => statusOf().includes(s as never)), 120_000);
     expect(statusOf().at(-1)).toBe('completed');
     const engines = recorded.forks.filter((f) => f.modulePath === path.join(OUT, 'main', 'engine.js'));
@@ -157,7 +208,10 @@ describe('the built main bundle under a stand-in Electron', () => {
     expect(win().webContents.sent.some(([ch, ev, p]) => ch === 'api.event' && ev === 'run.metrics' && (p as { runId: string }).runId === id)).toBe(true);
     const progress = win().progress;
     // The engine reports progress at most every 250 ms: 640 images take longer than that.
-    expect(progress.some((p) => p > 0 && p <= 1), `progress bar values: ${progress.join(', ')}`).toBe(true);
+    expect(
+      progress.some((p) => p > 0 && p <= 1),
+      `progress bar values: ${progress.join(', ')}`,
+    ).toBe(true);
     expect(progress.at(-1)).toBe(-1);
     expect(recorded.notifications).toEqual([expect.objectContaining({ title: expect.stringMatching(/^Run .* finished$/) })]);
     const listed = await call('runs.list', {});
@@ -193,7 +247,10 @@ describe('the built main bundle under a stand-in Electron', () => {
 
   it('remembers the window bounds on close, and a second launch focuses this window', () => {
     win().emit('close');
-    expect(JSON.parse(fs.readFileSync(path.join(userData, 'window-state.json'), 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 1280, height: 860 }, maximized: false });
+    expect(JSON.parse(fs.readFileSync(path.join(userData, 'window-state.json'), 'utf8'))).toEqual({
+      bounds: { x: 10, y: 20, width: 1280, height: 860 },
+      maximized: false,
+    });
     app.emit('second-instance');
     expect(win().focused).toBe(1);
   });
@@ -204,8 +261,18 @@ describe('the built main bundle under a stand-in Electron', () => {
     const before = recorded.forks.filter((f) => f.modulePath === engineFile).length;
     const created = await call('runs.create', { spec: lenetSpec({ epochs: 50, trainLimit: 2000 }) });
     const id = (created.result as RunRecord).id;
-    const seen = (): string[] => win().webContents.sent.filter(([, ev, p]) => (ev === 'run.status' || ev === 'run.log') && ((p as RunRecord).id === id || (p as { runId?: string }).runId === id)).map(([, ev, p]) => (ev === 'run.status' ? (p as RunRecord).status : (p as { message: string }).message));
-    await until('the engine to start', () => recorded.forks.filter((f) => f.modulePath === engineFile).length > before && seen().some((x) => x !== 'queued'), 60_000, () => seen().join(' | '));
+    const seen = (): string[] =>
+      win()
+        .webContents.sent.filter(
+          ([, ev, p]) => (ev === 'run.status' || ev === 'run.log') && ((p as RunRecord).id === id || (p as { runId?: string }).runId === id),
+        )
+        .map(([, ev, p]) => (ev === 'run.status' ? (p as RunRecord).status : (p as { message: string }).message));
+    await until(
+      'the engine to start',
+      () => recorded.forks.filter((f) => f.modulePath === engineFile).length > before && seen().some((x) => x !== 'queued'),
+      60_000,
+      () => seen().join(' | '),
+    );
     expect(seen(), 'status and log of the run').toContain('running');
     const engine = recorded.forks.filter((f) => f.modulePath === engineFile).at(-1)!.child;
     const host = recorded.forks.filter((f) => f.modulePath === path.join(OUT, 'main', 'host-process.js')).at(-1)!.child;

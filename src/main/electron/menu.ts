@@ -13,7 +13,12 @@ export interface MenuActions {
   setNotifications(on: boolean): void;
 }
 
-export interface MenuContext { isPackaged: boolean; platform: NodeJS.Platform; notifications: boolean; appName: string }
+export interface MenuContext {
+  isPackaged: boolean;
+  platform: NodeJS.Platform;
+  notifications: boolean;
+  appName: string;
+}
 
 export function menuTemplate(c: MenuContext, a: MenuActions): MenuItemConstructorOptions[] {
   const mac = c.platform === 'darwin';
@@ -36,7 +41,9 @@ export function menuTemplate(c: MenuContext, a: MenuActions): MenuItemConstructo
       { role: 'reload' },
       ...(c.isPackaged ? [] : [{ role: 'forceReload' } as const, { role: 'toggleDevTools' } as const]),
       { type: 'separator' },
-      { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' },
+      { role: 'resetZoom' },
+      { role: 'zoomIn' },
+      { role: 'zoomOut' },
       { type: 'separator' },
       { role: 'togglefullscreen' },
     ],
@@ -44,8 +51,14 @@ export function menuTemplate(c: MenuContext, a: MenuActions): MenuItemConstructo
   const about: MenuItemConstructorOptions = { id: 'about', label: `About ${c.appName}`, click: () => a.about() };
   if (mac) {
     return [
-      { label: c.appName, submenu: [about, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }] },
-      file, { role: 'editMenu' }, view, { role: 'windowMenu' },
+      {
+        label: c.appName,
+        submenu: [about, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      },
+      file,
+      { role: 'editMenu' },
+      view,
+      { role: 'windowMenu' },
     ];
   }
   return [file, { role: 'editMenu' }, view, { label: '&Help', submenu: [about] }];
@@ -53,6 +66,8 @@ export function menuTemplate(c: MenuContext, a: MenuActions): MenuItemConstructo
 
 /** The About box's text: versions and the data folder, so a user can find their runs. */
 export function aboutDetail(versions: Record<string, string | undefined>, dataDir: string): string {
-  const lines = ['app', 'electron', 'chrome', 'node', 'v8'].filter((k) => versions[k]).map((k) => `${k === 'app' ? 'MLBL Workbench' : k[0]!.toUpperCase() + k.slice(1)} ${versions[k]}`);
+  const lines = ['app', 'electron', 'chrome', 'node', 'v8']
+    .filter((k) => versions[k])
+    .map((k) => `${k === 'app' ? 'MLBL Workbench' : k[0]!.toUpperCase() + k.slice(1)} ${versions[k]}`);
   return `${lines.join('\n')}\n\nData folder:\n${dataDir}`;
 }

@@ -21,7 +21,8 @@ export function secureWebPreferences(preload: string) {
 
 // 'self' is app://mlbl (app-protocol.ts registers the scheme as standard and secure, so it has an
 // origin) or, in development, electron-vite's dev server: never any other host.
-export const RENDERER_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+export const RENDERER_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /**
  * The app's own page: the built renderer on app://mlbl/index.html (any #route), or electron-vite's

@@ -6,12 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface DesktopSettings { dataDir: string | null; notifications: boolean }
+export interface DesktopSettings {
+  dataDir: string | null;
+  notifications: boolean;
+}
 export const DEFAULT_SETTINGS: DesktopSettings = { dataDir: null, notifications: true };
 
 export function readSettings(file: string, warn: (m: string) => void = (m) => process.stderr.write(m + '\n')): DesktopSettings {
   let raw: unknown;
-  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warn(`mlbl: ${file} is not valid JSON; using the default settings`);
     return { ...DEFAULT_SETTINGS };
   }

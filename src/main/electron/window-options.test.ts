@@ -21,11 +21,23 @@ describe('the guards on every web contents', () => {
     let open: Parameters<WebContentsLike['setWindowOpenHandler']>[0] | undefined;
     const listeners = new Map<string, (event: { preventDefault(): void }, url?: string) => void>();
     const opened: string[] = [];
-    const contents: WebContentsLike = { setWindowOpenHandler: (h) => { open = h; }, on: (ev, l) => listeners.set(ev, l) };
+    const contents: WebContentsLike = {
+      setWindowOpenHandler: (h) => {
+        open = h;
+      },
+      on: (ev, l) => listeners.set(ev, l),
+    };
     guardWebContents(contents, APP, (u) => opened.push(u));
     const prevented = (ev: string, url?: string): boolean => {
       let p = false;
-      listeners.get(ev)?.({ preventDefault: () => { p = true; } }, url);
+      listeners.get(ev)?.(
+        {
+          preventDefault: () => {
+            p = true;
+          },
+        },
+        url,
+      );
       return p;
     };
     return { open: (url: string) => open?.({ url }), prevented, opened, listeners };
@@ -68,11 +80,24 @@ describe('IPC sender validation', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await handle(from(APP), 'fs.read', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
     // Native dialogs are answered by the app's main process; the host (and so the WebSocket) says where to fall back.
-    expect(await handle(from(APP), 'dialog.openPath', { kind: 'file' })).toEqual({ ok: false, error: { code: 'not_available', message: 'native file dialogs are not available in the browser: type the path' } });
+    expect(await handle(from(APP), 'dialog.openPath', { kind: 'file' })).toEqual({
+      ok: false,
+      error: { code: 'not_available', message: 'native file dialogs are not available in the browser: type the path' },
+    });
   });
 
   it('refuses calls from any other frame before they reach the API', async () => {
-    for (const url of ['https://evil.example/', 'file:///tmp/evil.html', 'file:///opt/mlbl/out/renderer/index.html', 'app://mlbl/other.html', 'app://evil/index.html', 'http://localhost:5173/', 'about:blank', '', undefined]) {
+    for (const url of [
+      'https://evil.example/',
+      'file:///tmp/evil.html',
+      'file:///opt/mlbl/out/renderer/index.html',
+      'app://mlbl/other.html',
+      'app://evil/index.html',
+      'http://localhost:5173/',
+      'about:blank',
+      '',
+      undefined,
+    ]) {
       const r: IpcReply = await handle(from(url), 'runs.list', {});
       expect(r, String(url)).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/untrusted frame/) } });
     }

@@ -6,7 +6,13 @@
  * although the Electron binary cannot run here. Only type imports from 'electron' (this module
  * loads without Electron).
  */
-import type { BrowserWindowConstructorOptions, HandlerDetails, IpcMainInvokeEvent, OnHeadersReceivedListenerDetails, WindowOpenHandlerResponse } from 'electron';
+import type {
+  BrowserWindowConstructorOptions,
+  HandlerDetails,
+  IpcMainInvokeEvent,
+  OnHeadersReceivedListenerDetails,
+  WindowOpenHandlerResponse,
+} from 'electron';
 import { toWireError, type IpcReply } from '../../shared/api-wire';
 import type { Dispatch } from '../api-handlers';
 import { isTrustedRendererUrl, RENDERER_CSP, secureWebPreferences } from './security';
@@ -15,8 +21,20 @@ import { isTrustedRendererUrl, RENDERER_CSP, secureWebPreferences } from './secu
  * The one window's options: hidden until ready, at the remembered bounds, with the secure
  * webPreferences; dev tools only when not packaged.
  */
-export function windowOptions(preload: string, o: { bounds?: { x?: number; y?: number; width: number; height: number }; devTools?: boolean } = {}): BrowserWindowConstructorOptions {
-  return { width: 1280, height: 860, ...o.bounds, minWidth: 640, minHeight: 480, title: 'MLBL Workbench', show: false, webPreferences: { ...secureWebPreferences(preload), devTools: o.devTools ?? true } };
+export function windowOptions(
+  preload: string,
+  o: { bounds?: { x?: number; y?: number; width: number; height: number }; devTools?: boolean } = {},
+): BrowserWindowConstructorOptions {
+  return {
+    width: 1280,
+    height: 860,
+    ...o.bounds,
+    minWidth: 640,
+    minHeight: 480,
+    title: 'MLBL Workbench',
+    show: false,
+    webPreferences: { ...secureWebPreferences(preload), devTools: o.devTools ?? true },
+  };
 }
 
 /** The part of Electron's Session that index.ts configures. */
@@ -24,7 +42,12 @@ export interface SessionLike {
   setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
   setPermissionCheckHandler?(handler: (wc: unknown, permission: string) => boolean): void;
   webRequest: {
-    onHeadersReceived(listener: (details: Pick<OnHeadersReceivedListenerDetails, 'responseHeaders' | 'url'>, callback: (response: { responseHeaders?: Record<string, string[] | string> }) => void) => void): void;
+    onHeadersReceived(
+      listener: (
+        details: Pick<OnHeadersReceivedListenerDetails, 'responseHeaders' | 'url'>,
+        callback: (response: { responseHeaders?: Record<string, string[] | string> }) => void,
+      ) => void,
+    ): void;
   };
 }
 
@@ -55,7 +78,9 @@ export function guardWebContents(contents: WebContentsLike, rendererUrl: string,
     if (/^https:\/\//i.test(url)) openExternal(url);
     return { action: 'deny' };
   });
-  const stayHome = (event: { preventDefault(): void }, url?: string): void => { if (!isTrustedRendererUrl(url, rendererUrl)) event.preventDefault(); };
+  const stayHome = (event: { preventDefault(): void }, url?: string): void => {
+    if (!isTrustedRendererUrl(url, rendererUrl)) event.preventDefault();
+  };
   contents.on('will-navigate', stayHome);
   contents.on('will-redirect', stayHome);
   contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -71,7 +96,8 @@ export type { IpcReply };
 export function ipcApiHandler(dispatch: () => Dispatch, rendererUrl: string) {
   return async (event: Pick<IpcMainInvokeEvent, 'senderFrame'>, method: unknown, input: unknown): Promise<IpcReply> => {
     const url = event.senderFrame?.url;
-    if (!isTrustedRendererUrl(url, rendererUrl)) return { ok: false, error: { code: 'bad_request', message: `IPC from an untrusted frame (${url ?? 'no frame'})` } };
+    if (!isTrustedRendererUrl(url, rendererUrl))
+      return { ok: false, error: { code: 'bad_request', message: `IPC from an untrusted frame (${url ?? 'no frame'})` } };
     try {
       return { ok: true, result: await dispatch()(String(method), input) };
     } catch (e) {

@@ -4,8 +4,16 @@
  */
 import fs from 'node:fs';
 
-export interface Rect { x: number; y: number; width: number; height: number }
-export interface WindowState { bounds: Partial<Rect> & { width: number; height: number }; maximized: boolean }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface WindowState {
+  bounds: Partial<Rect> & { width: number; height: number };
+  maximized: boolean;
+}
 
 export const DEFAULT_STATE: WindowState = { bounds: { width: 1280, height: 860 }, maximized: false };
 const MIN = { width: 640, height: 480 };
@@ -27,9 +35,17 @@ export function restoreWindowState(saved: unknown, workAreas: Rect[]): WindowSta
 }
 
 export function readWindowState(file: string): unknown {
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return null; }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 export function writeWindowState(file: string, state: WindowState): void {
-  try { fs.writeFileSync(file, JSON.stringify(state)); } catch (e) { process.stderr.write(`mlbl: cannot remember the window position in ${file}: ${(e as Error).message}\n`); }
+  try {
+    fs.writeFileSync(file, JSON.stringify(state));
+  } catch (e) {
+    process.stderr.write(`mlbl: cannot remember the window position in ${file}: ${(e as Error).message}\n`);
+  }
 }

@@ -14,7 +14,12 @@ import type { EngineProcess } from './engine-process';
 /** How long a warm inspection engine (activation maps, a language model's decoder) waits for the next request before it ends. */
 export const INSPECT_IDLE_MS = 60_000;
 
-interface Pending { resolve(r: unknown): void; reject(e: Error): void; progress?: (p: unknown) => void; timer: NodeJS.Timeout | null }
+interface Pending {
+  resolve(r: unknown): void;
+  reject(e: Error): void;
+  progress?: (p: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
 
 export interface EngineClientOptions {
   /** What the engine is for, in error messages (e.g. "feature extraction", "activation maps"). */
@@ -27,7 +32,9 @@ export interface EngineClientOptions {
 
 /** A job's error message, classified: problems with the request (missing files, bad images) are bad_request. */
 function jobError(name: string, message: string): ApiError {
-  const bad = /cannot decode|no row|does not exist|no such file|ENOENT|not an? |expected a data URL|holds no bytes|has no |needs |outside|takes \[/i.test(message);
+  const bad = /cannot decode|no row|does not exist|no such file|ENOENT|not an? |expected a data URL|holds no bytes|has no |needs |outside|takes \[/i.test(
+    message,
+  );
   return new ApiError(bad ? 'bad_request' : 'internal', `${name}: ${message}`);
 }
 
@@ -39,10 +46,15 @@ export class EngineClient {
   private idle: NodeJS.Timeout | null = null;
   dead = false;
 
-  constructor(spawn: () => EngineProcess, private readonly o: EngineClientOptions) {
+  constructor(
+    spawn: () => EngineProcess,
+    private readonly o: EngineClientOptions,
+  ) {
     this.proc = spawn();
     let markReady = (): void => {};
-    this.ready = new Promise((resolve) => { markReady = resolve; });
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
     this.proc.onMessage((m: EngineToHost) => {
       if (m.type === 'ready') markReady();
       else if (m.type === 'job-progress') this.pending.get(m.requestId)?.progress?.(m.progress);
@@ -52,7 +64,10 @@ export class EngineClient {
       this.die();
       markReady();
       const err = new ApiError('internal', `the ${o.name} engine ended (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
-      for (const p of this.pending.values()) { if (p.timer) clearTimeout(p.timer); p.reject(err); }
+      for (const p of this.pending.values()) {
+        if (p.timer) clearTimeout(p.timer);
+        p.reject(err);
+      }
       this.pending.clear();
     });
   }
@@ -85,7 +100,11 @@ export class EngineClient {
     await this.ready;
     if (this.dead) {
       const p = this.pending.get(id);
-      if (p) { if (p.timer) clearTimeout(p.timer); this.pending.delete(id); p.reject(new ApiError('internal', `the ${this.o.name} engine ended before it was ready`)); }
+      if (p) {
+        if (p.timer) clearTimeout(p.timer);
+        this.pending.delete(id);
+        p.reject(new ApiError('internal', `the ${this.o.name} engine ended before it was ready`));
+      }
     } else {
       // Activation maps have a message of their own in the engine protocol; every other job is a 'job'.
       this.proc.send(job.kind === 'activations' ? { type: 'inspect', requestId: id, job } : { type: 'job', requestId: id, job });

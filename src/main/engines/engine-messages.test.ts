@@ -18,7 +18,10 @@ describe('engine messages', () => {
     const run = await h.runs.waitFor(h.runs.create(lenetSpec({ epochs: 1, testLimit: 0 })).id);
     expect(run.status, run.error ?? '').toBe('completed');
     expect(steps(h.store, run.id, 'loss')).toEqual(range(8));
-    const warns = h.store.logs(run.id, 200).filter((l) => l.level === 'warn' && l.message.startsWith('dropped a message from the engine')).map((l) => l.message);
+    const warns = h.store
+      .logs(run.id, 200)
+      .filter((l) => l.level === 'warn' && l.message.startsWith('dropped a message from the engine'))
+      .map((l) => l.message);
     expect(warns).toHaveLength(7);
     expect(warns.join('\n')).toMatch(/invalid 'metrics' message: points: expected an array of metric points/);
     expect(warns.join('\n')).toMatch(/invalid 'artefact' message: file: /);
@@ -31,16 +34,23 @@ describe('engine messages', () => {
   it('an engine drops malformed host messages with a warning and still answers valid ones', async () => {
     const proc = forkEngine();
     const got: EngineToHost[] = [];
-    proc.onMessage((m) => { got.push(m); });
+    proc.onMessage((m) => {
+      got.push(m);
+    });
     const exited = new Promise<number | null>((resolve) => proc.onExit((code) => resolve(code)));
     try {
       await until(() => got.some((m) => m.type === 'ready'), 'the engine to be ready', 30_000);
       // Deliberately outside the protocol's types: what a confused host might send.
-      for (const bad of [{ type: 'start', runId: 7 }, { type: 'inspect', requestId: 1, job: 'x' }, { type: 'reboot' }, 'stop']) proc.send(bad as unknown as HostToEngine);
-      const warns = await until(() => {
-        const w = got.flatMap((m) => (m.type === 'log' && m.level === 'warn' ? [m.message] : []));
-        return w.length >= 4 ? w : null;
-      }, 'four warnings from the engine', 30_000);
+      for (const bad of [{ type: 'start', runId: 7 }, { type: 'inspect', requestId: 1, job: 'x' }, { type: 'reboot' }, 'stop'])
+        proc.send(bad as unknown as HostToEngine);
+      const warns = await until(
+        () => {
+          const w = got.flatMap((m) => (m.type === 'log' && m.level === 'warn' ? [m.message] : []));
+          return w.length >= 4 ? w : null;
+        },
+        'four warnings from the engine',
+        30_000,
+      );
       expect(warns.every((w) => w.startsWith('engine: dropped a message from the host: invalid'))).toBe(true);
       expect(warns[0]).toMatch(/'start' message: .*runId: /);
       expect(warns[1]).toMatch(/'inspect' message: job: expected an activations job/);

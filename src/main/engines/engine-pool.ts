@@ -9,7 +9,10 @@ export class EnginePool {
   private readonly live = new Set<EngineProcess>();
   private closed = false;
 
-  constructor(private readonly launcher: EngineLauncher, private readonly env?: Record<string, string>) {}
+  constructor(
+    private readonly launcher: EngineLauncher,
+    private readonly env?: Record<string, string>,
+  ) {}
 
   /** A fresh engine process; the caller ends it, close() kills it if the caller has not. */
   spawn(): EngineProcess {

@@ -45,9 +45,17 @@ export const forkEngine: EngineLauncher = (env = {}) => {
   });
   return {
     pid: child.pid,
-    send: (m) => { if (child.connected) child.send(m); },
-    onMessage: (cb) => { child.on('message', (m) => receiveEngineMessage(m, cb)); },
-    onExit: (cb) => { child.once('exit', (code, signal) => cb(code, signal, tail.trim().split('\n').slice(-5).join('\n'))); },
-    kill: () => { child.kill('SIGKILL'); },
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (cb) => {
+      child.on('message', (m) => receiveEngineMessage(m, cb));
+    },
+    onExit: (cb) => {
+      child.once('exit', (code, signal) => cb(code, signal, tail.trim().split('\n').slice(-5).join('\n')));
+    },
+    kill: () => {
+      child.kill('SIGKILL');
+    },
   };
 };

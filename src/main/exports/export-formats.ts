@@ -10,7 +10,10 @@ import { layersModelFiles, lmModelFiles } from './export-model';
 /** A run id as a file-name stem. */
 export const stemOf = (runId: string): string => runId.replace(/[^A-Za-z0-9_-]/g, '_');
 
-export interface CaptionRow { image: string; caption: string }
+export interface CaptionRow {
+  image: string;
+  caption: string;
+}
 
 /** `image,caption` with a header row, one row per caption, LF line ends. */
 export function captionsCsv(rows: readonly CaptionRow[]): string {
@@ -32,7 +35,7 @@ export function cocoImageId(image: string): string | number {
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const coco = /^COCO_[A-Za-z]+\d*_(\d+)$/.exec(stem);
-  const digits = coco ? coco[1] as string : /^\d+$/.test(stem) ? stem : null;
+  const digits = coco ? (coco[1] as string) : /^\d+$/.test(stem) ? stem : null;
   if (digits !== null && Number.isSafeInteger(Number(digits))) return Number(digits);
   return stem;
 }
@@ -42,7 +45,10 @@ export function captionsCoco(rows: readonly CaptionRow[]): string {
   return JSON.stringify(rows.map((r) => ({ image_id: cocoImageId(r.image), caption: r.caption })));
 }
 
-export interface MetricExportSeries { key: string; points: MetricPoint[] }
+export interface MetricExportSeries {
+  key: string;
+  points: MetricPoint[];
+}
 
 const csvNumber = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '' : v > 0 ? 'inf' : '-inf');
 
@@ -59,7 +65,13 @@ export function metricsCsv(runId: string, series: readonly MetricExportSeries[])
 
 /** `{ runId, metrics: [{ key, points: [{ step, epoch, wallTime, value }] }] }`; a missing (NaN) value is null. */
 export function metricsJson(runId: string, series: readonly MetricExportSeries[]): string {
-  return JSON.stringify({ runId, metrics: series.map((s) => ({ key: s.key, points: s.points.map((p) => ({ step: p.step, epoch: p.epoch, wallTime: p.wallTime, value: Number.isFinite(p.value) ? p.value : null })) })) });
+  return JSON.stringify({
+    runId,
+    metrics: series.map((s) => ({
+      key: s.key,
+      points: s.points.map((p) => ({ step: p.step, epoch: p.epoch, wallTime: p.wallTime, value: Number.isFinite(p.value) ? p.value : null })),
+    })),
+  });
 }
 
 /**
@@ -133,7 +145,9 @@ export function writeMetricsJson(runId: string, keys: readonly string[], pages: 
     for (const page of pages(key)) {
       items.length = 0;
       for (const r of page) {
-        items.push(`${first ? '' : ','}{"step":${jsonNumber(r[0])},"epoch":${jsonNumber(r[1])},"wallTime":${jsonNumber(r[2])},"value":${r[3] === null ? 'null' : jsonNumber(r[3])}}`);
+        items.push(
+          `${first ? '' : ','}{"step":${jsonNumber(r[0])},"epoch":${jsonNumber(r[1])},"wallTime":${jsonNumber(r[2])},"value":${r[3] === null ? 'null' : jsonNumber(r[3])}}`,
+        );
         first = false;
       }
       out.push(items.join(''));
@@ -156,9 +170,12 @@ export type CaptionFormat = 'csv' | 'jsonl' | 'coco';
 export function captionsFileOf(runId: string, split: string, format: CaptionFormat): { name: string; mime: string } {
   const base = `${stemOf(runId)}-captions-${split}`;
   switch (format) {
-    case 'csv': return { name: `${base}.csv`, mime: 'text/csv' };
-    case 'jsonl': return { name: `${base}.jsonl`, mime: 'application/x-ndjson' };
-    case 'coco': return { name: `${base}-coco.json`, mime: 'application/json' };
+    case 'csv':
+      return { name: `${base}.csv`, mime: 'text/csv' };
+    case 'jsonl':
+      return { name: `${base}.jsonl`, mime: 'application/x-ndjson' };
+    case 'coco':
+      return { name: `${base}-coco.json`, mime: 'application/json' };
   }
 }
 

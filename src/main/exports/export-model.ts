@@ -57,8 +57,17 @@ export function readLmCheckpointValues(dir: string, meta: LmCheckpointMeta): Map
   return out;
 }
 
-interface LayerJson { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] }
-interface WeightOut { name: string; shape: number[]; values: Float32Array }
+interface LayerJson {
+  name: string;
+  class_name: string;
+  config: Record<string, unknown>;
+  inbound_nodes: unknown[];
+}
+interface WeightOut {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
 
 /** [rows, cols] row-major -> its transpose. */
 function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
@@ -118,14 +127,26 @@ export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float3
     const name = nd.name;
     switch (nd.op) {
       case 'input':
-        layers.push({ name, class_name: 'InputLayer', config: { batch_input_shape: [null, nd.size], dtype: nd.dtype, sparse: false, name }, inbound_nodes: [] });
+        layers.push({
+          name,
+          class_name: 'InputLayer',
+          config: { batch_input_shape: [null, nd.size], dtype: nd.dtype, sparse: false, name },
+          inbound_nodes: [],
+        });
         break;
       case 'embed': {
         const t = nd.table;
         // MLBL-F's context vectors, read through W_hf W_fx^T, are stored precomputed.
-        const table = t.timesTransposed === undefined ? get(t.param, nd.inputDim * nd.outputDim)
-          : matMulTransB(get(t.param, nd.inputDim * c.F), nd.inputDim, c.F, get(t.timesTransposed, nd.outputDim * c.F), nd.outputDim);
-        layers.push({ name, class_name: 'Embedding', config: { input_dim: nd.inputDim, output_dim: nd.outputDim, input_length: nd.length, mask_zero: false, name, trainable: true }, inbound_nodes: node(nd.from) });
+        const table =
+          t.timesTransposed === undefined
+            ? get(t.param, nd.inputDim * nd.outputDim)
+            : matMulTransB(get(t.param, nd.inputDim * c.F), nd.inputDim, c.F, get(t.timesTransposed, nd.outputDim * c.F), nd.outputDim);
+        layers.push({
+          name,
+          class_name: 'Embedding',
+          config: { input_dim: nd.inputDim, output_dim: nd.outputDim, input_length: nd.length, mask_zero: false, name, trainable: true },
+          inbound_nodes: node(nd.from),
+        });
         weights.push({ name: `${name}/embeddings`, shape: [nd.inputDim, nd.outputDim], values: table });
         break;
       }
@@ -135,7 +156,12 @@ export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float3
       case 'dense': {
         const k = get(nd.kernel.param, nd.inDim * nd.units);
         const kernel = scaled(nd.kernel.transposed ? transpose(k, nd.units, nd.inDim) : k, scaledBy.get(nd.from)?.factor ?? 1);
-        layers.push({ name, class_name: 'Dense', config: { units: nd.units, activation: nd.activation, use_bias: Boolean(nd.bias), name, trainable: true }, inbound_nodes: node(source(nd.from)) });
+        layers.push({
+          name,
+          class_name: 'Dense',
+          config: { units: nd.units, activation: nd.activation, use_bias: Boolean(nd.bias), name, trainable: true },
+          inbound_nodes: node(source(nd.from)),
+        });
         weights.push({ name: `${name}/kernel`, shape: [nd.inDim, nd.units], values: kernel });
         if (nd.bias) weights.push({ name: `${name}/bias`, shape: [nd.units], values: get(nd.bias, nd.units) });
         break;
@@ -170,13 +196,27 @@ export function lmLayersModel(meta: LmCheckpointMeta, values: Map<string, Float3
     weightsManifest: [{ paths: ['./weights.bin'], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
     userDefinedMetadata: {
       mlbl: {
-        model: c.model, contextSize: c.n, vocabularySize: c.V, K: c.K, D: c.D, h: c.h, F: c.F,
-        vocabularyFile: 'vocabulary.json', features: meta.features, epoch: meta.epoch, step: meta.step, metrics: meta.metrics,
+        model: c.model,
+        contextSize: c.n,
+        vocabularySize: c.V,
+        K: c.K,
+        D: c.D,
+        h: c.h,
+        F: c.F,
+        vocabularyFile: 'vocabulary.json',
+        features: meta.features,
+        epoch: meta.epoch,
+        step: meta.step,
+        metrics: meta.metrics,
       },
     },
   };
   const v = meta.vocabulary;
-  return { modelJson, weights: buf, vocabulary: { words: [...v.words], unk: 0, start: 1, end: 2, contextSize: c.n, tokenizer: v.tokenizer, minCount: v.minCount } };
+  return {
+    modelJson,
+    weights: buf,
+    vocabulary: { words: [...v.words], unk: 0, start: 1, end: 2, contextSize: c.n, tokenizer: v.tokenizer, minCount: v.minCount },
+  };
 }
 
 /** The files of an LM checkpoint exported as a layers model: model.json, weights.bin, vocabulary.json. */
@@ -202,7 +242,12 @@ export function layersModelFiles(checkpointDir: string): ExportFile[] {
     for (const p of group.paths) {
       const abs = path.resolve(checkpointDir, p);
       if (!abs.startsWith(root + path.sep)) throw new Error(`${file}: weights path ${p} leaves the checkpoint folder`);
-      files.push({ name: path.relative(root, abs).split(path.sep).join('/'), mime: 'application/octet-stream', encoding: 'base64', content: fs.readFileSync(abs).toString('base64') });
+      files.push({
+        name: path.relative(root, abs).split(path.sep).join('/'),
+        mime: 'application/octet-stream',
+        encoding: 'base64',
+        content: fs.readFileSync(abs).toString('base64'),
+      });
     }
   }
   return files;

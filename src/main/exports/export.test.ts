@@ -38,7 +38,9 @@ describe('caption formats', () => {
     const text = captionsCsv(rows);
     // The bytes the hand-written writer gave before csv-stringify replaced it: quotes only around
     // a comma, a quote, a line break or an edge space.
-    expect(text).toBe('image,caption\n1000268201_693b08cb0e.jpg,"a dog runs , fast"\n"dir/with,comma.jpg","she said ""hi"""\n42.png,"line\nbreak"\nplain.jpg," leading space"\n');
+    expect(text).toBe(
+      'image,caption\n1000268201_693b08cb0e.jpg,"a dog runs , fast"\n"dir/with,comma.jpg","she said ""hi"""\n42.png,"line\nbreak"\nplain.jpg," leading space"\n',
+    );
     expect(captionsCsv([{ image: 'cr\rhere.jpg', caption: 'tab at the end\t' }])).toBe('image,caption\n"cr\rhere.jpg","tab at the end\t"\n');
     const parsed = parseCsv(text).map((r) => r.fields);
     expect(parsed[0]).toEqual(['image', 'caption']);
@@ -75,7 +77,13 @@ describe('caption formats', () => {
 
 describe('metrics formats', () => {
   const series = [
-    { key: 'loss', points: [{ step: 0, epoch: 0.5, wallTime: 1.25, value: 2.5 }, { step: 1, epoch: 1, wallTime: 2, value: Number.NaN }] },
+    {
+      key: 'loss',
+      points: [
+        { step: 0, epoch: 0.5, wallTime: 1.25, value: 2.5 },
+        { step: 1, epoch: 1, wallTime: 2, value: Number.NaN },
+      ],
+    },
     { key: 'val,odd', points: [{ step: 1, epoch: 1, wallTime: 2.5, value: 1e-7 }] },
   ];
 
@@ -120,7 +128,11 @@ describe('model export in the TF.js layers format', () => {
       const config: LmConfig = { model: 'lbl', V: vocab.size, K: 6, n: 3, D: 5, h: 4, F: 3, dropout: 0, ...over };
       const rand = seededRandom(label.length * 7 + 1);
       const values = new Map<string, Float32Array>();
-      for (const s of paramSpecs(config)) values.set(s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.9));
+      for (const s of paramSpecs(config))
+        values.set(
+          s.name,
+          Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.9),
+        );
       const model = new LmModel(config, values);
       const ckDir = path.join(tmp, `ck-${label.replace(/\W+/g, '_')}`);
       saveCheckpoint(ckDir, model, vocab, { features: null, meanImage: null, epoch: 3, step: 120, metrics: { val_perplexity: 9 }, params: {} });
@@ -138,7 +150,13 @@ describe('model export in the TF.js layers format', () => {
       const ctx = Int32Array.from({ length: B * config.n }, () => Math.floor(rand() * config.V));
       ctx.fill(vocab.start, 0, config.n);
       const contexts = tf.tensor2d(ctx, [B, config.n], 'int32');
-      const images = config.model === 'lbl' ? undefined : tf.tensor2d(Float32Array.from({ length: B * config.D }, () => rand() * 1.5), [B, config.D]);
+      const images =
+        config.model === 'lbl'
+          ? undefined
+          : tf.tensor2d(
+              Float32Array.from({ length: B * config.D }, () => rand() * 1.5),
+              [B, config.D],
+            );
       const expected = tf.softmax(model.logits(contexts, images)).arraySync() as number[][];
       const got = (loaded.predict(images ? [contexts, images] : contexts) as tf.Tensor).arraySync() as number[][];
       expect(got).toHaveLength(B);
@@ -150,7 +168,7 @@ describe('model export in the TF.js layers format', () => {
       if (images) {
         const other = tf.add(images, 1);
         const moved = (loaded.predict([contexts, other]) as tf.Tensor).arraySync() as number[][];
-        expect(Math.abs((moved[0] as number[])[3] as number - ((got[0] as number[])[3] as number))).toBeGreaterThan(1e-6);
+        expect(Math.abs(((moved[0] as number[])[3] as number) - ((got[0] as number[])[3] as number))).toBeGreaterThan(1e-6);
       }
       loaded.dispose();
       model.dispose();
@@ -165,7 +183,9 @@ describe('model export in the TF.js layers format', () => {
   });
 
   it('exports a ConvNet (layers) checkpoint as it is: model.json and the weights its manifest names', async () => {
-    const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const net = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     const dir = path.join(tmp, 'convnet-ck');
     await net.save(fileSystemIO(dir));
     const files = layersModelFiles(dir);
@@ -190,7 +210,11 @@ describe('runs.export through the API, on a real language-model run', () => {
 
   beforeAll(async () => {
     host = createHost({ dataDir, transport: 'websocket' });
-    const spec = RunSpec.parse({ preset: 'lbl', name: 'export-lbl', params: { captions: CAPTIONS, trainLimit: 40, epochs: 1, K: 16, evalImages: 4, evalEvery: 0, sampleEvery: 0, testAtEnd: false, backend: 'cpu' } });
+    const spec = RunSpec.parse({
+      preset: 'lbl',
+      name: 'export-lbl',
+      params: { captions: CAPTIONS, trainLimit: 40, epochs: 1, K: 16, evalImages: 4, evalEvery: 0, sampleEvery: 0, testAtEnd: false, backend: 'cpu' },
+    });
     const run = await host.runs.waitFor(host.runs.create(spec).id);
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
@@ -212,14 +236,27 @@ describe('runs.export through the API, on a real language-model run', () => {
     expect(csv.name).toBe(`${runId}-captions-test.csv`);
     const rows = parseCsv(csv.content).map((r) => r.fields);
     expect(rows[0]).toEqual(['image', 'caption']);
-    expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(want);
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(want);
     for (const r of rows.slice(1)) expect((r[1] ?? '').length).toBeGreaterThan(0);
 
     const jsonl = only((await h.dispatch('runs.export', { what: 'captions', id: runId, format: 'jsonl' })) as { files: ExportFile[] });
-    const lines = jsonl.content.trimEnd().split('\n').map((l) => JSON.parse(l) as { image: string; caption: string });
+    const lines = jsonl.content
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { image: string; caption: string });
     expect(lines.map((l) => l.image).sort()).toEqual(want);
     // The same decoder, the same captions.
-    expect(lines.map((l) => [l.image, l.caption]).sort()).toEqual(rows.slice(1).map((r) => [r[0], r[1]]).sort());
+    expect(lines.map((l) => [l.image, l.caption]).sort()).toEqual(
+      rows
+        .slice(1)
+        .map((r) => [r[0], r[1]])
+        .sort(),
+    );
 
     const coco = only((await h.dispatch('runs.export', { what: 'captions', id: runId, format: 'coco' })) as { files: ExportFile[] });
     const results = JSON.parse(coco.content) as { image_id: string | number; caption: string }[];
@@ -238,7 +275,9 @@ describe('runs.export through the API, on a real language-model run', () => {
     const loss = h.store.metricPoints(runId, 'loss');
     const lossRows = rows.filter((r) => r[1] === 'loss');
     expect(lossRows.map((r) => Number(r[5]))).toEqual(loss.map((p) => p.value));
-    const json = JSON.parse(only((await h.dispatch('runs.export', { what: 'metrics', id: runId, format: 'json' })) as { files: ExportFile[] }).content) as { metrics: { key: string; points: unknown[] }[] };
+    const json = JSON.parse(only((await h.dispatch('runs.export', { what: 'metrics', id: runId, format: 'json' })) as { files: ExportFile[] }).content) as {
+      metrics: { key: string; points: unknown[] }[];
+    };
     expect(json.metrics.map((m) => m.key)).toEqual(keys);
     await expect(h.dispatch('runs.export', { what: 'metrics', id: runId, format: 'csv', keys: ['nope'] })).rejects.toThrow(/has no metric "nope"/);
   });

@@ -24,7 +24,10 @@ export type SplitChoice = 'train' | 'validation' | 'test' | 'all';
 /** What exports need of the language-model service (lm-service.ts). */
 export interface LmExportSource {
   checkpoints(runId: string): CheckpointInfo[];
-  captionSplit(runId: string, o: { checkpoint?: string; split: SplitChoice; beam: number }): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }>;
+  captionSplit(
+    runId: string,
+    o: { checkpoint?: string; split: SplitChoice; beam: number },
+  ): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }>;
 }
 
 export interface ExportContext {
@@ -47,7 +50,8 @@ export function layersCheckpointDir(store: Store, runs: RunManager, runId: strin
   let ck: ArtefactRecord | undefined;
   if (choice === 'best' || choice === 'last') ck = chooseCheckpoint(list, choice);
   else if (/^\d+$/.test(choice)) ck = list.find((a) => a.id === Number(choice));
-  if (!ck) throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((a) => a.id).join(', ')})`);
+  if (!ck)
+    throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((a) => a.id).join(', ')})`);
   const file = store.artefactPath(runId, ck.id)?.path;
   return insideRun(runs, runId, file ? path.dirname(file) : null, String(ck.id));
 }
@@ -57,7 +61,8 @@ export function lmCheckpointDir(lm: LmExportSource, runs: RunManager, runId: str
   const list = lm.checkpoints(runId);
   if (list.length === 0) throw new ApiError('not_found', `run ${runId} has no checkpoint yet (the first is written after the first epoch)`);
   const ck = choice === 'best' ? (list.find((c) => c.best) ?? list.at(-1)) : choice === 'last' ? list.at(-1) : list.find((c) => c.id === choice);
-  if (!ck) throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((c) => c.id).join(', ')})`);
+  if (!ck)
+    throw new ApiError('not_found', `run ${runId} has no checkpoint ${JSON.stringify(choice)} (it has: best, last, ${list.map((c) => c.id).join(', ')})`);
   return insideRun(runs, runId, path.resolve(runs.runDir(runId), ck.id), ck.id);
 }
 
@@ -93,10 +98,19 @@ export async function exportRun(ctx: ExportContext, q: ExportInput): Promise<{ f
   if (q.what === 'metrics') {
     const all = ctx.store.metricKeys(run.id);
     const unknown = (q.keys ?? []).filter((k) => !all.includes(k));
-    if (unknown.length) throw new ApiError('bad_request', `run ${run.id} has no metric ${unknown.map((k) => JSON.stringify(k)).join(', ')} (it has: ${all.join(', ') || 'none yet'})`);
+    if (unknown.length)
+      throw new ApiError(
+        'bad_request',
+        `run ${run.id} has no metric ${unknown.map((k) => JSON.stringify(k)).join(', ')} (it has: ${all.join(', ') || 'none yet'})`,
+      );
     const keys = q.keys ?? all;
     const file = metricsFileOf(run.id, q.format);
-    if (ctx.offloop) return textFileResult(file.name, file.mime, await ctx.offloop.run({ kind: 'metrics-export', dbFile: ctx.store.file, runId: run.id, keys, format: q.format, ...file }));
+    if (ctx.offloop)
+      return textFileResult(
+        file.name,
+        file.mime,
+        await ctx.offloop.run({ kind: 'metrics-export', dbFile: ctx.store.file, runId: run.id, keys, format: q.format, ...file }),
+      );
     const series = keys.map((key) => ({ key, points: ctx.store.metricPoints(run.id, key) }));
     return { files: [{ ...file, encoding: 'utf8', content: q.format === 'csv' ? metricsCsv(run.id, series) : metricsJson(run.id, series) }] };
   }
@@ -106,7 +120,8 @@ export async function exportRun(ctx: ExportContext, q: ExportInput): Promise<{ f
     if (ctx.offloop) return filesResult(await ctx.offloop.run({ kind: 'model-export', runId: run.id, dir, lm }));
     return { files: modelFiles(run.id, dir, lm) };
   }
-  if (!isLm(run.preset)) throw new ApiError('bad_request', `captions export needs a language-model run (${LM_MODELS.join(', ')}); run ${run.id} is ${run.preset}`);
+  if (!isLm(run.preset))
+    throw new ApiError('bad_request', `captions export needs a language-model run (${LM_MODELS.join(', ')}); run ${run.id} is ${run.preset}`);
   const rows = await splitCaptions(ctx, run.id, q.checkpoint, q.split, q.beam);
   const file = captionsFileOf(run.id, q.split, q.format);
   if (ctx.offloop) return textFileResult(file.name, file.mime, await ctx.offloop.run({ kind: 'captions-export', rows, format: q.format, ...file }));

@@ -20,7 +20,11 @@ export type OffLoopJob =
   | { kind: 'captions-export'; rows: CaptionRow[]; format: CaptionFormat; name: string; mime: string };
 
 /** A series as columns (transferred, not cloned point by point). */
-export interface PackedSeries { key: string; total: number; columns: Float64Array }
+export interface PackedSeries {
+  key: string;
+  total: number;
+  columns: Float64Array;
+}
 
 export type OffLoopResult =
   | { kind: 'text'; raw: Uint8Array; json: Uint8Array }
@@ -28,9 +32,7 @@ export type OffLoopResult =
   | { kind: 'files'; files: ExportFile[]; json: Uint8Array };
 
 export type OffLoopIn = { id: number; job: OffLoopJob };
-export type OffLoopOut =
-  | { id: number; ok: true; result: OffLoopResult }
-  | { id: number; ok: false; code: ApiError['code'] | null; message: string };
+export type OffLoopOut = { id: number; ok: true; result: OffLoopResult } | { id: number; ok: false; code: ApiError['code'] | null; message: string };
 
 const dbs = new Map<string, Db>();
 

@@ -27,7 +27,14 @@ afterAll(async () => {
 /** A few thousand points of three keys: NaN values, a key that CSV must quote, sparse and negative steps, odd numbers. */
 function fixture(): MetricWrite[] {
   const out: MetricWrite[] = [];
-  for (let i = 0; i < 4000; i++) out.push({ key: 'loss', step: i, epoch: i / 250, wallTime: 1.7e9 + i * 0.0041, value: i % 333 === 7 ? Number.NaN : Math.exp(-i / 900) + ((i * 7919) % 101) / 1e4 });
+  for (let i = 0; i < 4000; i++)
+    out.push({
+      key: 'loss',
+      step: i,
+      epoch: i / 250,
+      wallTime: 1.7e9 + i * 0.0041,
+      value: i % 333 === 7 ? Number.NaN : Math.exp(-i / 900) + ((i * 7919) % 101) / 1e4,
+    });
   for (let i = -50; i < 1500; i += 3) out.push({ key: 'val "acc", top-1', step: i, epoch: i / 3, wallTime: i * 1e-9, value: i % 2 ? -0 : 1e-7 * i });
   out.push({ key: 'lr', step: 0, epoch: 0, wallTime: 0, value: 1e21 }, { key: 'lr', step: 10, epoch: 0.5, wallTime: 1, value: Number.POSITIVE_INFINITY });
   return out;
@@ -43,7 +50,10 @@ beforeAll(async () => {
 
 /** The export as the host made it before the worker (exportRun with no worker). */
 function inThread(q: { format: 'csv' | 'json'; keys?: string[] }) {
-  return exportRun({ store: host.store, runs: host.runs, lm: { checkpoints: () => [], captionSplit: () => Promise.reject(new Error('no captions here')) } }, { what: 'metrics', id: runId, ...q });
+  return exportRun(
+    { store: host.store, runs: host.runs, lm: { checkpoints: () => [], captionSplit: () => Promise.reject(new Error('no captions here')) } },
+    { what: 'metrics', id: runId, ...q },
+  );
 }
 
 describe('metrics export in the worker', () => {
@@ -68,7 +78,9 @@ describe('metrics export in the worker', () => {
   }
 
   it('refuses unknown keys and runs before any work, with the same messages', async () => {
-    await expect(host.dispatch('runs.export', { what: 'metrics', id: runId, format: 'csv', keys: ['nope'] })).rejects.toThrow(/has no metric "nope" \(it has: loss, lr, val "acc", top-1\)/);
+    await expect(host.dispatch('runs.export', { what: 'metrics', id: runId, format: 'csv', keys: ['nope'] })).rejects.toThrow(
+      /has no metric "nope" \(it has: loss, lr, val "acc", top-1\)/,
+    );
     await expect(host.dispatch('runs.export', { what: 'metrics', id: 'no-such-run', format: 'csv' })).rejects.toThrow(/no run with id no-such-run/);
   });
 });
@@ -93,7 +105,13 @@ describe('metric queries in the worker', () => {
   });
 
   it('runs.metrics sends a query that reads many raw rows to the worker, with the same answer', async () => {
-    const many: MetricWrite[] = Array.from({ length: 30_000 }, (_, i) => ({ key: 'big', step: i, epoch: i / 1000, wallTime: i, value: Math.sin(i / 50) + (i === 12_345 ? 9 : 0) }));
+    const many: MetricWrite[] = Array.from({ length: 30_000 }, (_, i) => ({
+      key: 'big',
+      step: i,
+      epoch: i / 1000,
+      wallTime: i,
+      value: Math.sin(i / 50) + (i === 12_345 ? 9 : 0),
+    }));
     host.store.insertMetrics(runId, many);
     const got = (await host.dispatch('runs.metrics', { id: runId, keys: ['big'], maxPoints: 20_000 })) as MetricSeries[];
     expect(encodedJson(got), 'answered by the worker').toBeDefined();
@@ -108,8 +126,12 @@ describe('metric queries in the worker', () => {
   it('a failing job rejects with its error and the pool keeps serving', async () => {
     const pool = new OffLoop({ size: 1 });
     try {
-      await expect(pool.run({ kind: 'model-export', runId: 'r-x', dir: path.join(tmp, 'missing'), lm: false })).rejects.toThrow(/model export of run r-x: .*missing/);
-      await expect(pool.run({ kind: 'metrics-query', dbFile: path.join(tmp, 'none.db'), runId, keys: ['loss'], maxPoints: 10, method: 'minmax' })).rejects.toThrow(/none\.db|unable to open/);
+      await expect(pool.run({ kind: 'model-export', runId: 'r-x', dir: path.join(tmp, 'missing'), lm: false })).rejects.toThrow(
+        /model export of run r-x: .*missing/,
+      );
+      await expect(
+        pool.run({ kind: 'metrics-query', dbFile: path.join(tmp, 'none.db'), runId, keys: ['loss'], maxPoints: 10, method: 'minmax' }),
+      ).rejects.toThrow(/none\.db|unable to open/);
       const ok = seriesResult(await pool.run({ kind: 'metrics-query', dbFile: host.store.file, runId, keys: ['lr'], maxPoints: 10, method: 'minmax' }));
       expect(ok[0]?.points.map((p) => p.value)).toEqual([1e21, Number.NaN]);
     } finally {
@@ -125,10 +147,13 @@ describe("the host's event loop during a big export", () => {
     try {
       const id = ((await big.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', name: 'big', params: {} } })) as { id: string }).id;
       for (let b = 0; b < 200; b++) {
-        big.store.insertMetrics(id, Array.from({ length: 1000 }, (_, j) => {
-          const i = b * 1000 + j;
-          return { key: 'loss', step: i, epoch: i / 1000, wallTime: 1.7e9 + i * 0.004, value: Math.exp(-i / 4e4) + (i % 17) / 1000 };
-        }));
+        big.store.insertMetrics(
+          id,
+          Array.from({ length: 1000 }, (_, j) => {
+            const i = b * 1000 + j;
+            return { key: 'loss', step: i, epoch: i / 1000, wallTime: 1.7e9 + i * 0.004, value: Math.exp(-i / 4e4) + (i % 17) / 1000 };
+          }),
+        );
       }
       await new Promise((r) => setTimeout(r, 200)); // let the inserts' garbage be collected before timing
       const gaps: number[] = [];
@@ -164,9 +189,17 @@ describe('an encoded export over the real WebSocket server', () => {
     const server = await serve({ host, port: 0 });
     try {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
-      await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
       const got = await new Promise<{ id: number; ok: boolean; result: { files: ExportFile[] } }>((resolve) => {
-        ws.on('message', (data, isBinary) => { if (!isBinary) { const m = JSON.parse(data.toString()); if (m.id === 7) resolve(m); } });
+        ws.on('message', (data, isBinary) => {
+          if (!isBinary) {
+            const m = JSON.parse(data.toString());
+            if (m.id === 7) resolve(m);
+          }
+        });
         ws.send(JSON.stringify({ id: 7, method: 'runs.export', input: { what: 'metrics', id: runId, format: 'csv' } }));
       });
       ws.close();
@@ -179,19 +212,24 @@ describe('an encoded export over the real WebSocket server', () => {
   });
 });
 
-describe('the host\'s worker pool', () => {
+describe("the host's worker pool", () => {
   it('is closed with the host: a job after close() is refused', async () => {
     const h = createHost({ dataDir: fs.mkdtempSync(path.join(tmp, 'close-')), transport: 'websocket', concurrency: 0 });
     let open = true;
     try {
       const id = ((await h.dispatch('runs.create', { spec: { preset: 'lenet5-mnist', params: {} } })) as { id: string }).id;
-      h.store.insertMetrics(id, Array.from({ length: 30_000 }, (_, i) => ({ key: 'big', step: i, epoch: 0, wallTime: i, value: i })));
+      h.store.insertMetrics(
+        id,
+        Array.from({ length: 30_000 }, (_, i) => ({ key: 'big', step: i, epoch: 0, wallTime: i, value: i })),
+      );
       expect(encodedJson(await h.dispatch('runs.metrics', { id, keys: ['big'], maxPoints: 20_000 })), 'answered by a worker').toBeDefined();
       expect(h.offloop.workers).toBe(1);
       const dbFile = h.store.file;
       await h.close();
       open = false;
-      await expect(h.offloop.run({ kind: 'metrics-query', dbFile, runId: id, keys: ['big'], maxPoints: 10, method: 'minmax' })).rejects.toThrow(/shutting down/);
+      await expect(h.offloop.run({ kind: 'metrics-query', dbFile, runId: id, keys: ['big'], maxPoints: 10, method: 'minmax' })).rejects.toThrow(
+        /shutting down/,
+      );
     } finally {
       if (open) await h.close();
     }

@@ -19,7 +19,10 @@ export function offLoopWorkerEntry(): { file: string; workerData: { entry?: stri
   const built = fileURLToPath(new URL('./offloop-worker.js', import.meta.url));
   if (import.meta.url.endsWith('.js') && fs.existsSync(built)) return { file: built, workerData: {} };
   // The dataset importer's boot file: registers tsx in the worker, then loads workerData.entry.
-  return { file: fileURLToPath(new URL('../datasets/worker-boot.mjs', import.meta.url)), workerData: { entry: new URL('./offloop-worker.ts', import.meta.url).href } };
+  return {
+    file: fileURLToPath(new URL('../datasets/worker-boot.mjs', import.meta.url)),
+    workerData: { entry: new URL('./offloop-worker.ts', import.meta.url).href },
+  };
 }
 
 export interface OffLoopOptions {
@@ -29,7 +32,11 @@ export interface OffLoopOptions {
   idleMs?: number;
 }
 
-interface Slot { worker: Worker; busy: { id: number; resolve: (r: OffLoopResult) => void; reject: (e: Error) => void } | null; idle?: NodeJS.Timeout }
+interface Slot {
+  worker: Worker;
+  busy: { id: number; resolve: (r: OffLoopResult) => void; reject: (e: Error) => void } | null;
+  idle?: NodeJS.Timeout;
+}
 
 export class OffLoop {
   private readonly slots = new Set<Slot>();
@@ -129,7 +136,8 @@ export function seriesResult(r: OffLoopResult): MetricSeries[] {
   const series = r.series.map((s) => {
     const c = s.columns;
     const points: MetricPoint[] = new Array(c.length / 4);
-    for (let i = 0; i < points.length; i++) points[i] = { step: c[i * 4] as number, epoch: c[i * 4 + 1] as number, wallTime: c[i * 4 + 2] as number, value: c[i * 4 + 3] as number };
+    for (let i = 0; i < points.length; i++)
+      points[i] = { step: c[i * 4] as number, epoch: c[i * 4 + 1] as number, wallTime: c[i * 4 + 2] as number, value: c[i * 4 + 3] as number };
     return { key: s.key, total: s.total, points };
   });
   return withEncodedJson(series, r.json);

@@ -22,14 +22,14 @@ afterAll(async () => {
 });
 
 describe('features from a ConvNet run', () => {
-  it('extracts the penultimate dense layer of the run\'s best checkpoint, and an LM run resolves extractor=RUN_ID to it', async () => {
+  it("extracts the penultimate dense layer of the run's best checkpoint, and an LM run resolves extractor=RUN_ID to it", async () => {
     const ds = await importMiniSubset(h, path.join(dataDir, 'src'), { count: 10, name: 'mini10' });
     const lenet = RunSpec.parse({ preset: 'lenet5-mnist', params: { trainLimit: 128, batchSize: 32, epochs: 1, validationLimit: 100, testLimit: 100 } });
     const run = await h.runs.waitFor(h.runs.create(lenet).id);
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
 
-    const set = await h.dispatch('features.extract', { datasetId: ds.id, fromRun: run.id }) as FeatureSetRecord;
+    const set = (await h.dispatch('features.extract', { datasetId: ds.id, fromRun: run.id })) as FeatureSetRecord;
     expect(set).toMatchObject({ datasetId: ds.id, model: `run:${run.id}`, dim: 84, rows: 10, complete: true });
     const fm = readFeatures(set.path);
     expect(fm.header.layer).toBe(set.layer);
@@ -38,7 +38,9 @@ describe('features from a ConvNet run', () => {
 
     const logs: string[] = [];
     const spec = RunSpec.parse({ preset: 'mlbl-b', params: { dataset: ds.id, extractor: run.id } }) as LanguageModelSpec;
-    const resolved = await resolveLmInputs({ store: h.store, datasets: h.datasets.store, features: h.features }, path.join(dataDir, 'lm-run'), spec, (_l, m) => logs.push(m));
+    const resolved = await resolveLmInputs({ store: h.store, datasets: h.datasets.store, features: h.features }, path.join(dataDir, 'lm-run'), spec, (_l, m) =>
+      logs.push(m),
+    );
     expect(resolved.params.features).toBe(set.path);
     expect(logs.some((m) => m.startsWith(`features: cached set ${set.id} (run:${run.id} layer ${set.layer}, 10 x 84)`))).toBe(true);
 

@@ -61,7 +61,11 @@ export function modelIdentity(file: string): string {
   return h.digest('hex');
 }
 
-interface LayerJson { class_name?: string; name?: string; config?: { name?: string } }
+interface LayerJson {
+  class_name?: string;
+  name?: string;
+  config?: { name?: string };
+}
 
 /** The layers of a layers-format topology (Sequential or functional), in order. */
 export function topologyLayers(file: string): { className: string; name: string }[] {

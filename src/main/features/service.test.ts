@@ -36,8 +36,10 @@ describe('feature sets (features.extract, features.list)', () => {
     const ds = await importMiniSubset(h, path.join(dataDir, 'src'), { count: N, name: 'mini-a' });
     firstImages = ds.images;
     const events: FeatureProgress[] = [];
-    h.subscribe((e, p) => { if (e === 'features.progress') events.push(p as FeatureProgress); });
-    first = await h.dispatch('features.extract', { datasetId: ds.id, model: path.join(MOBILENET, 'model.json') }) as FeatureSetRecord;
+    h.subscribe((e, p) => {
+      if (e === 'features.progress') events.push(p as FeatureProgress);
+    });
+    first = (await h.dispatch('features.extract', { datasetId: ds.id, model: path.join(MOBILENET, 'model.json') })) as FeatureSetRecord;
     expect(first).toMatchObject({ datasetId: ds.id, layer: 'flatten_1', dim: 1280, rows: N, complete: true });
     expect(first.path.startsWith(path.join(dataDir, 'datasets', ds.id, 'features') + path.sep)).toBe(true);
     const fm = readFeatures(first.path);
@@ -56,10 +58,12 @@ describe('feature sets (features.extract, features.list)', () => {
   it('returns the cached set at once for the same model (by identity, also through its folder), layer and dataset', async () => {
     const h = hosts[0] as Host;
     const events: FeatureProgress[] = [];
-    h.subscribe((e, p) => { if (e === 'features.progress') events.push(p as FeatureProgress); });
+    h.subscribe((e, p) => {
+      if (e === 'features.progress') events.push(p as FeatureProgress);
+    });
     const t0 = performance.now();
-    const again = await h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET }) as FeatureSetRecord;
-    const explicit = await h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET, layer: 'flatten_1' }) as FeatureSetRecord;
+    const again = (await h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET })) as FeatureSetRecord;
+    const explicit = (await h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET, layer: 'flatten_1' })) as FeatureSetRecord;
     const ms = performance.now() - t0;
     expect(again).toEqual(first);
     expect(explicit).toEqual(first);
@@ -69,11 +73,15 @@ describe('feature sets (features.extract, features.list)', () => {
 
   it('refuses bad requests with a message naming the problem', async () => {
     const h = hosts[0] as Host;
-    await expect(h.dispatch('features.extract', { datasetId: first.datasetId, model: '/nonexistent/model.json' })).rejects.toThrow(/model \/nonexistent\/model.json: no such file/);
+    await expect(h.dispatch('features.extract', { datasetId: first.datasetId, model: '/nonexistent/model.json' })).rejects.toThrow(
+      /model \/nonexistent\/model.json: no such file/,
+    );
     await expect(h.dispatch('features.extract', { datasetId: 'nope', model: MOBILENET })).rejects.toThrow(/no dataset with id nope/);
     await expect(h.dispatch('features.extract', { datasetId: first.datasetId, fromRun: 'no-such-run' })).rejects.toThrow(/fromRun: no run with id no-such-run/);
     await expect(h.dispatch('features.extract', { datasetId: first.datasetId })).rejects.toThrow(/give exactly one of model and fromRun/);
-    await expect(h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET, layer: 'no_layer' })).rejects.toThrow(/no layer named no_layer/);
+    await expect(h.dispatch('features.extract', { datasetId: first.datasetId, model: MOBILENET, layer: 'no_layer' })).rejects.toThrow(
+      /no layer named no_layer/,
+    );
   }, 60_000);
 
   it('resumes an extraction interrupted by closing the host, with the same features as an uninterrupted one', async () => {
@@ -92,7 +100,7 @@ describe('feature sets (features.extract, features.list)', () => {
     expect(seen).toBeLessThan(N);
 
     const h2 = host();
-    const partial = (await h2.dispatch('features.list', { datasetId: ds.id }) as FeatureSetRecord[])[0] as FeatureSetRecord;
+    const partial = ((await h2.dispatch('features.list', { datasetId: ds.id })) as FeatureSetRecord[])[0] as FeatureSetRecord;
     expect(partial.complete).toBe(false);
     expect(partial.rows).toBeGreaterThanOrEqual(8);
     const skipped: number[] = [];

@@ -72,9 +72,16 @@ export class FeatureService {
       if (q.fromRun !== undefined) {
         const run = this.o.store.getRun(q.fromRun);
         if (!run) throw new ApiError('not_found', `fromRun: no run with id ${q.fromRun}`);
-        if (!CONVNET_PRESETS.has(run.preset)) throw new ApiError('bad_request', `fromRun: run ${q.fromRun} is a ${run.preset} run; features come from a ConvNet run (lenet5-mnist or convnet)`);
+        if (!CONVNET_PRESETS.has(run.preset))
+          throw new ApiError('bad_request', `fromRun: run ${q.fromRun} is a ${run.preset} run; features come from a ConvNet run (lenet5-mnist or convnet)`);
         const { file } = checkpointModelJson(this.o.store, q.fromRun, 'best');
-        return { modelPath: file, modelHash: modelIdentity(file), layer: q.layer ?? penultimateDenseLayer(file), label: `run:${q.fromRun}`, fromRun: q.fromRun };
+        return {
+          modelPath: file,
+          modelHash: modelIdentity(file),
+          layer: q.layer ?? penultimateDenseLayer(file),
+          label: `run:${q.fromRun}`,
+          fromRun: q.fromRun,
+        };
       }
       if (q.model === undefined) throw new ApiError('bad_request', 'give exactly one of model and fromRun');
       const file = modelJsonPath(q.model);
@@ -89,9 +96,17 @@ export class FeatureService {
   private datasetImages(datasetId: string): { imagesDir: string; images: string[] } {
     const ds = this.o.datasets.get(datasetId);
     if (!ds) throw new ApiError('not_found', `no dataset with id ${datasetId}`);
-    if (ds.kind === 'text') throw new ApiError('bad_request', `dataset ${datasetId} (${ds.name}) is a text-only corpus: it has no images to extract features from`);
-    if (ds.format === 'mnist' || !ds.imagesDir) throw new ApiError('bad_request', `dataset ${datasetId} (${ds.name}) has no image files (${ds.format} images live inside its data files); feature extraction reads image files`);
-    const images = this.o.store.db.prepare('SELECT path FROM dataset_items WHERE dataset_id = ? AND path IS NOT NULL ORDER BY ord').pluck().all(datasetId) as string[];
+    if (ds.kind === 'text')
+      throw new ApiError('bad_request', `dataset ${datasetId} (${ds.name}) is a text-only corpus: it has no images to extract features from`);
+    if (ds.format === 'mnist' || !ds.imagesDir)
+      throw new ApiError(
+        'bad_request',
+        `dataset ${datasetId} (${ds.name}) has no image files (${ds.format} images live inside its data files); feature extraction reads image files`,
+      );
+    const images = this.o.store.db
+      .prepare('SELECT path FROM dataset_items WHERE dataset_id = ? AND path IS NOT NULL ORDER BY ord')
+      .pluck()
+      .all(datasetId) as string[];
     if (images.length === 0) throw new ApiError('bad_request', `dataset ${datasetId} has no images`);
     return { imagesDir: ds.imagesDir, images };
   }
@@ -127,16 +142,43 @@ export class FeatureService {
     }
   }
 
-  private async run(datasetId: string, m: ReturnType<FeatureService['resolveModel']>, imagesDir: string, images: string[], listeners: Set<FeatureListener>): Promise<ExtractOutcome> {
+  private async run(
+    datasetId: string,
+    m: ReturnType<FeatureService['resolveModel']>,
+    imagesDir: string,
+    images: string[],
+    listeners: Set<FeatureListener>,
+  ): Promise<ExtractOutcome> {
     const outDir = path.join(this.o.dataDir, 'datasets', datasetId, 'features', m.modelHash.slice(0, 16));
     const job: FeatureJob = { kind: 'features', model: m.modelPath, layer: m.layer, imagesDir, images, outDir, batchSize: 8 };
     const total = new Set(images).size;
     let set: FeatureSet | null = null;
     let resumedFrom = 0;
-    const record = (p: { layer: string; dim: number; header: string; rows: number; failed: number; complete: boolean; imagesPerSecond: number | null }): FeatureSet => this.sets.upsert({
-      datasetId, model: m.label, modelPath: m.modelPath, modelHash: m.modelHash, fromRun: m.fromRun, layer: p.layer, defaultLayer: m.layer === undefined,
-      dim: p.dim, rows: p.rows, total, failed: p.failed, complete: p.complete, path: p.header, imagesPerSecond: p.imagesPerSecond,
-    });
+    const record = (p: {
+      layer: string;
+      dim: number;
+      header: string;
+      rows: number;
+      failed: number;
+      complete: boolean;
+      imagesPerSecond: number | null;
+    }): FeatureSet =>
+      this.sets.upsert({
+        datasetId,
+        model: m.label,
+        modelPath: m.modelPath,
+        modelHash: m.modelHash,
+        fromRun: m.fromRun,
+        layer: p.layer,
+        defaultLayer: m.layer === undefined,
+        dim: p.dim,
+        rows: p.rows,
+        total,
+        failed: p.failed,
+        complete: p.complete,
+        path: p.header,
+        imagesPerSecond: p.imagesPerSecond,
+      });
     const engine = new EngineClient(() => this.o.engines.spawn(), { name: 'feature extraction', idleMs: 0, onDead: () => this.engines.delete(engine) });
     this.engines.add(engine);
     const result = await engine.run<FeatureJobResult>(job, (raw) => {
@@ -147,14 +189,24 @@ export class FeatureService {
       const ev: FeatureProgress = { featureSetId: set.id, done: p.done, total: p.total, imagesPerSecond: p.imagesPerSecond };
       this.o.publish?.('features.progress', ev);
       for (const l of listeners) {
-        try { l({ ...ev, layer: p.layer, skipped: p.skipped, failed: p.failed }); } catch { /* a listener's failure is its own */ }
+        try {
+          l({ ...ev, layer: p.layer, skipped: p.skipped, failed: p.failed });
+        } catch {
+          /* a listener's failure is its own */
+        }
       }
     });
     const finalSet = record({
-      layer: result.layer, dim: result.dim, header: result.header, rows: result.rows, failed: result.failed, complete: !result.stopped,
+      layer: result.layer,
+      dim: result.dim,
+      header: result.header,
+      rows: result.rows,
+      failed: result.failed,
+      complete: !result.stopped,
       imagesPerSecond: result.computed > 0 ? result.imagesPerSecond : null,
     });
-    if (result.rows === 0) throw new ApiError('bad_request', `no image of dataset ${datasetId} could be read for features (${result.failed} failed); see ${result.header}`);
+    if (result.rows === 0)
+      throw new ApiError('bad_request', `no image of dataset ${datasetId} could be read for features (${result.failed} failed); see ${result.header}`);
     return { set: finalSet, cached: false, computed: result.computed, resumedFrom, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
   }
 

@@ -24,11 +24,22 @@ function miniRows(): { image: string; lines: string[] }[] {
  * Imports images [from, from + count) of flickr8k-mini (their captions file written to `dir`, the
  * images folder referenced in place) with a seeded split.
  */
-export async function importMiniSubset(host: Host, dir: string, o: { from?: number; count: number; name: string; split?: { seed: number; train: number; validation: number; test: number } }): Promise<{ id: string; images: string[]; report: ImportReport }> {
+export async function importMiniSubset(
+  host: Host,
+  dir: string,
+  o: { from?: number; count: number; name: string; split?: { seed: number; train: number; validation: number; test: number } },
+): Promise<{ id: string; images: string[]; report: ImportReport }> {
   const rows = miniRows().slice(o.from ?? 0, (o.from ?? 0) + o.count);
   const csv = path.join(dir, `${o.name}.csv`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(csv, ['image,caption', ...rows.flatMap((r) => r.lines)].join('\n') + '\n');
-  const report = await host.dispatch('datasets.import', { path: csv, images: MINI_IMAGES, format: 'auto', name: o.name, verify: 'header', split: o.split ? { ...o.split, keepSourceSplits: true } : undefined }) as ImportReport;
+  const report = (await host.dispatch('datasets.import', {
+    path: csv,
+    images: MINI_IMAGES,
+    format: 'auto',
+    name: o.name,
+    verify: 'header',
+    split: o.split ? { ...o.split, keepSourceSplits: true } : undefined,
+  })) as ImportReport;
   return { id: report.dataset.id, images: rows.map((r) => r.image), report };
 }

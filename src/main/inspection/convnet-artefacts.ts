@@ -47,7 +47,8 @@ export class Inspection {
 
   async activations(q: { id: string; imageIndex: number; split: 'test' | 'train'; checkpoint: CheckpointChoice }): Promise<ActivationMaps> {
     const { store } = this.o;
-    if (q.imageIndex >= SPLIT_SIZE[q.split]) throw new ApiError('bad_request', `imageIndex ${q.imageIndex} is outside the MNIST ${q.split} split (0..${SPLIT_SIZE[q.split] - 1})`);
+    if (q.imageIndex >= SPLIT_SIZE[q.split])
+      throw new ApiError('bad_request', `imageIndex ${q.imageIndex} is outside the MNIST ${q.split} split (0..${SPLIT_SIZE[q.split] - 1})`);
     const { file, artefact: ck } = checkpointModelJson(store, q.id, q.checkpoint);
     const checkpointDir = path.dirname(file);
     const meta = ck.meta as unknown as CheckpointMeta;
@@ -72,8 +73,12 @@ export class Inspection {
     if (this.engine && !this.engine.dead) return this.engine;
     try {
       const fresh: EngineClient = new EngineClient(() => this.o.engines.spawn(), {
-        name: 'activation maps', idleMs: INSPECT_IDLE_MS, timeoutMs: ACTIVATIONS_TIMEOUT_MS,
-        onDead: () => { if (this.engine === fresh) this.engine = null; },
+        name: 'activation maps',
+        idleMs: INSPECT_IDLE_MS,
+        timeoutMs: ACTIVATIONS_TIMEOUT_MS,
+        onDead: () => {
+          if (this.engine === fresh) this.engine = null;
+        },
       });
       this.engine = fresh;
     } catch (err) {

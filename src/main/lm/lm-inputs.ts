@@ -78,7 +78,11 @@ function dataDirOf(runDir: string): string {
 }
 
 /** An extractor param: a run id of a ConvNet run, else a model path. */
-export function extractorRequest(ctx: Pick<LmInputsContext, 'store'>, extractor: string, layer: string | undefined): { model?: string; fromRun?: string; layer?: string } {
+export function extractorRequest(
+  ctx: Pick<LmInputsContext, 'store'>,
+  extractor: string,
+  layer: string | undefined,
+): { model?: string; fromRun?: string; layer?: string } {
   const s = extractor.trim();
   if (/^[A-Za-z0-9_-]+$/.test(s) && ctx.store.getRun(s)) return { fromRun: s, layer };
   return { model: s, layer };
@@ -86,25 +90,40 @@ export function extractorRequest(ctx: Pick<LmInputsContext, 'store'>, extractor:
 
 /** The dataset's captions with their image and split, in dataset order. */
 export function datasetCaptionRows(store: Store, datasetId: string): { itemId: number; image: string; split: SplitName; caption: string }[] {
-  return store.db.prepare(`SELECT i.id AS itemId, COALESCE(i.path, i.key) AS image, i.split AS split, c.text AS caption
-    FROM dataset_items i JOIN dataset_captions c ON c.item_id = i.id WHERE i.dataset_id = ? ORDER BY i.ord, c.n`).all(datasetId) as { itemId: number; image: string; split: SplitName; caption: string }[];
+  return store.db
+    .prepare(
+      `SELECT i.id AS itemId, COALESCE(i.path, i.key) AS image, i.split AS split, c.text AS caption
+    FROM dataset_items i JOIN dataset_captions c ON c.item_id = i.id WHERE i.dataset_id = ? ORDER BY i.ord, c.n`,
+    )
+    .all(datasetId) as { itemId: number; image: string; split: SplitName; caption: string }[];
 }
 
 /** Resolves a dataset run's captions and features; logs as it goes; returns the spec the engine gets. */
-export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec: LanguageModelSpec, log: (level: 'info' | 'warn', message: string) => void, onPhase?: (m: Extract<EngineToHost, { type: 'phase' }>) => void): Promise<LanguageModelSpec> {
+export async function resolveLmInputs(
+  ctx: LmInputsContext,
+  runDir: string,
+  spec: LanguageModelSpec,
+  log: (level: 'info' | 'warn', message: string) => void,
+  onPhase?: (m: Extract<EngineToHost, { type: 'phase' }>) => void,
+): Promise<LanguageModelSpec> {
   const p = spec.params;
   const datasetId = p.dataset as string;
   const ds = ctx.datasets.get(datasetId);
   if (!ds) throw new Error(`dataset: no dataset with id ${datasetId} (see mlbl datasets)`);
   const model = spec.preset;
   if (ds.kind === 'classification') throw new Error(`dataset: ${datasetId} (${ds.name}) is a classification dataset; a language model needs captions`);
-  if (ds.kind === 'text' && model !== 'lbl') throw new Error(`dataset: ${datasetId} (${ds.name}) is text-only; ${model} needs images (train lbl on it, or use a captioned dataset)`);
+  if (ds.kind === 'text' && model !== 'lbl')
+    throw new Error(`dataset: ${datasetId} (${ds.name}) is text-only; ${model} needs images (train lbl on it, or use a captioned dataset)`);
 
   const rows = datasetCaptionRows(ctx.store, datasetId);
   if (rows.length === 0) throw new Error(`dataset: ${datasetId} (${ds.name}) has no captions`);
   const splits: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   const seen = new Set<number>();
-  for (const r of rows) if (!seen.has(r.itemId)) { seen.add(r.itemId); splits[r.split]++; }
+  for (const r of rows)
+    if (!seen.has(r.itemId)) {
+      seen.add(r.itemId);
+      splits[r.split]++;
+    }
   if (splits.train === 0) throw new Error(`dataset: ${datasetId} has no training images in its split; re-split it (mlbl datasets / the split editor)`);
   if (splits.validation === 0) throw new Error(`dataset: ${datasetId} has no validation images in its split (early stopping needs them); re-split it`);
   if (splits.test === 0) log('warn', `dataset ${datasetId} has no test images: no held-out evaluation at the end`);
@@ -114,7 +133,10 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
   const captions = path.join(inputsDir, 'captions.csv');
   fs.writeFileSync(`${captions}.tmp`, csvRecords([['image', 'caption', 'split'], ...rows.map((r) => [r.image, r.caption, r.split])]));
   fs.renameSync(`${captions}.tmp`, captions);
-  log('info', `dataset ${datasetId} (${ds.name}): ${seen.size} images, ${rows.length} captions; split by image from the dataset: ${splits.train} train, ${splits.validation} validation, ${splits.test} test`);
+  log(
+    'info',
+    `dataset ${datasetId} (${ds.name}): ${seen.size} images, ${rows.length} captions; split by image from the dataset: ${splits.train} train, ${splits.validation} validation, ${splits.test} test`,
+  );
 
   let features: string | null = p.features ?? null;
   let featureSetId: string | null = null;
@@ -136,12 +158,24 @@ export async function resolveLmInputs(ctx: LmInputsContext, runDir: string, spec
     });
     features = out.set.path;
     featureSetId = out.set.id;
-    log('info', out.cached
-      ? `features: cached set ${out.set.id} (${out.set.model} layer ${out.set.layer}, ${out.set.rows} x ${out.set.dim})`
-      : `features: extracted set ${out.set.id} (${out.set.model} layer ${out.set.layer}, ${out.set.rows} x ${out.set.dim}; ${out.computed} images in ${out.seconds.toFixed(1)} s, ${out.imagesPerSecond.toFixed(1)} images/s)`);
+    log(
+      'info',
+      out.cached
+        ? `features: cached set ${out.set.id} (${out.set.model} layer ${out.set.layer}, ${out.set.rows} x ${out.set.dim})`
+        : `features: extracted set ${out.set.id} (${out.set.model} layer ${out.set.layer}, ${out.set.rows} x ${out.set.dim}; ${out.computed} images in ${out.seconds.toFixed(1)} s, ${out.imagesPerSecond.toFixed(1)} images/s)`,
+    );
     if (out.set.failed > 0) log('warn', `features: ${out.set.failed} images could not be decoded; they are left out`);
   }
-  const inputs: LmInputs = { dataset: datasetId, captions, features, featureSetId, images: seen.size, captionCount: rows.length, splits, resolvedAt: Date.now() };
+  const inputs: LmInputs = {
+    dataset: datasetId,
+    captions,
+    features,
+    featureSetId,
+    images: seen.size,
+    captionCount: rows.length,
+    splits,
+    resolvedAt: Date.now(),
+  };
   const dataDir = dataDirOf(runDir);
   const stored: LmInputs = { ...inputs, captions: toStored(dataDir, captions), features: features === null ? null : toStored(dataDir, features) };
   fs.writeFileSync(path.join(runDir, INPUTS_FILE), JSON.stringify(stored, null, 2));
@@ -153,17 +187,25 @@ export function withLmInputs(base: EngineLauncher, ctx: LmInputsContext): Engine
   return (env) => {
     const proc = base(env);
     const listeners: ((m: EngineToHost) => void)[] = [];
-    const emit = (m: EngineToHost): void => { for (const l of listeners) l(m); };
+    const emit = (m: EngineToHost): void => {
+      for (const l of listeners) l(m);
+    };
     proc.onMessage(emit);
     let preparing = false;
     let cancelled = false;
     const wrapped: EngineProcess = {
-      get pid() { return proc.pid; },
+      get pid() {
+        return proc.pid;
+      },
       send(m) {
         if (m.type === 'start' && needsLmInputs(m.spec)) {
           preparing = true;
-          const log = (level: 'info' | 'warn', message: string): void => { if (!cancelled) emit({ type: 'log', level, message }); };
-          resolveLmInputs(ctx, m.runDir, m.spec, log, (ph) => { if (!cancelled) emit(ph); }).then(
+          const log = (level: 'info' | 'warn', message: string): void => {
+            if (!cancelled) emit({ type: 'log', level, message });
+          };
+          resolveLmInputs(ctx, m.runDir, m.spec, log, (ph) => {
+            if (!cancelled) emit(ph);
+          }).then(
             (spec) => {
               preparing = false;
               if (!cancelled) proc.send({ ...m, spec });
@@ -179,15 +221,26 @@ export function withLmInputs(base: EngineLauncher, ctx: LmInputsContext): Engine
         }
         if ((m.type === 'stop' || m.type === 'pause') && preparing) {
           cancelled = true;
-          emit({ type: 'log', level: 'info', message: 'stopped while resolving the dataset and its features (an extraction in progress goes on and is cached)' });
+          emit({
+            type: 'log',
+            level: 'info',
+            message: 'stopped while resolving the dataset and its features (an extraction in progress goes on and is cached)',
+          });
           proc.kill();
           return;
         }
         proc.send(m);
       },
-      onMessage(cb) { listeners.push(cb); },
-      onExit(cb) { proc.onExit(cb); },
-      kill() { cancelled = true; proc.kill(); },
+      onMessage(cb) {
+        listeners.push(cb);
+      },
+      onExit(cb) {
+        proc.onExit(cb);
+      },
+      kill() {
+        cancelled = true;
+        proc.kill();
+      },
     };
     return wrapped;
   };

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const ds = await importMiniSubset(h, path.join(dataDir, 'src'), { count: 30, name: 'mini30', split: { seed: 3, train: 0.6, validation: 0.2, test: 0.2 } });
   datasetId = ds.id;
   for (const split of ['train', 'validation', 'test'] as const) {
-    const page = await h.dispatch('datasets.items', { id: datasetId, split, limit: 100 }) as ItemsPage;
+    const page = (await h.dispatch('datasets.items', { id: datasetId, split, limit: 100 })) as ItemsPage;
     splitIds[split] = page.items.map((i) => i.id);
     for (const i of page.items) keyOf.set(i.id, i.key);
   }
@@ -46,14 +46,19 @@ afterAll(async () => {
 });
 
 const mlbl = async (...args: string[]): Promise<unknown> => {
-  const { stdout } = await run$(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args, '--json', '--data-dir', dataDir], { cwd: ROOT, maxBuffer: 1 << 24 });
+  const { stdout } = await run$(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args, '--json', '--data-dir', dataDir], {
+    cwd: ROOT,
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
 };
 
 describe('MLBL-B on an imported dataset', () => {
   it('rejects a dataset run without an extractor, and a run with both captions and dataset, naming the param', () => {
     expect(RunSpec.safeParse({ preset: 'mlbl-b', params: { dataset: 'x' } }).error?.issues.map((i) => i.path.join('.'))).toEqual(['params.extractor']);
-    expect(RunSpec.safeParse({ preset: 'lbl', params: { dataset: 'x', captions: 'a.csv' } }).error?.issues[0]?.message).toMatch(/exactly one of captions .* and dataset/);
+    expect(RunSpec.safeParse({ preset: 'lbl', params: { dataset: 'x', captions: 'a.csv' } }).error?.issues[0]?.message).toMatch(
+      /exactly one of captions .* and dataset/,
+    );
     expect(RunSpec.safeParse({ preset: 'lbl', params: {} }).error?.issues[0]?.path).toEqual(['params', 'dataset']);
     expect(RunSpec.safeParse({ preset: 'lbl', params: { dataset: 'x' } }).success).toBe(true);
   });
@@ -64,10 +69,23 @@ describe('MLBL-B on an imported dataset', () => {
     expect(r.error).toMatch(/dataset: no dataset with id nope/);
   }, 60_000);
 
-  it('trains with the dataset\'s captions and split, extracting and caching the features first', async () => {
+  it("trains with the dataset's captions and split, extracting and caching the features first", async () => {
     const spec = RunSpec.parse({
-      preset: 'mlbl-b', name: 'mlbl-b on mini30',
-      params: { dataset: datasetId, extractor: MOBILENET, epochs: 2, K: 32, h: 32, minCount: 1, sampleEvery: 0, evalEvery: 0, evalImages: 6, patience: 0, seed: 2 },
+      preset: 'mlbl-b',
+      name: 'mlbl-b on mini30',
+      params: {
+        dataset: datasetId,
+        extractor: MOBILENET,
+        epochs: 2,
+        K: 32,
+        h: 32,
+        minCount: 1,
+        sampleEvery: 0,
+        evalEvery: 0,
+        evalImages: 6,
+        patience: 0,
+        seed: 2,
+      },
     });
     run = await h.runs.waitFor(h.runs.create(spec).id);
     const logs = h.store.logs(run.id, 200).map((l) => l.message);
@@ -91,13 +109,18 @@ describe('MLBL-B on an imported dataset', () => {
 
     // A second resolution of the same extractor and dataset reuses the cached set.
     const again: string[] = [];
-    const resolved = await resolveLmInputs({ store: h.store, datasets: h.datasets.store, features: h.features }, path.join(dataDir, 'tmp-run'), spec as LanguageModelSpec, (_l, m) => again.push(m));
+    const resolved = await resolveLmInputs(
+      { store: h.store, datasets: h.datasets.store, features: h.features },
+      path.join(dataDir, 'tmp-run'),
+      spec as LanguageModelSpec,
+      (_l, m) => again.push(m),
+    );
     expect(resolved.params.features).toBe(inputs?.features);
     expect(again.some((m) => /^features: cached set/.test(m))).toBe(true);
   }, 240_000);
 
-  it('evaluates the best checkpoint on the dataset\'s test split with mlbl eval (a child process)', async () => {
-    const r = await mlbl('eval', run.id) as EvalReport;
+  it("evaluates the best checkpoint on the dataset's test split with mlbl eval (a child process)", async () => {
+    const r = (await mlbl('eval', run.id)) as EvalReport;
     expect(r).toMatchObject({ runId: run.id, model: 'mlbl-b', dataset: datasetId, split: 'test', images: 6, captions: 30, beam: 3, missingFeatures: 0 });
     expect(r.checkpoint.best).toBe(true);
     // The same checkpoint and split as the trainer's own test evaluation.
@@ -115,18 +138,23 @@ describe('MLBL-B on an imported dataset', () => {
   }, 120_000);
 
   it('lists checkpoints, decodes dataset items and dropped images with probabilities and top-5 alternatives', async () => {
-    const cks = await h.dispatch('runs.checkpoints', { id: run.id }) as CheckpointInfo[];
+    const cks = (await h.dispatch('runs.checkpoints', { id: run.id })) as CheckpointInfo[];
     expect(cks.length).toBeGreaterThanOrEqual(1);
     expect(cks.filter((c) => c.best)).toHaveLength(1);
 
     const [a, b] = splitIds.test as [number, number];
-    const da = await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'greedy' }) as DecodedCaption;
-    const db = await h.dispatch('runs.decode', { id: run.id, itemId: b, method: 'greedy' }) as DecodedCaption;
+    const da = (await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'greedy' })) as DecodedCaption;
+    const db = (await h.dispatch('runs.decode', { id: run.id, itemId: b, method: 'greedy' })) as DecodedCaption;
     for (const d of [da, db]) {
       expect(d.method).toBe('greedy');
       expect(d.checkpoint).toBe(cks.find((c) => c.best)?.id);
       expect(d.words.length).toBeGreaterThan(0);
-      expect(d.text).toBe(d.words.filter((w) => w.word !== '<end>').map((w) => w.word).join(' '));
+      expect(d.text).toBe(
+        d.words
+          .filter((w) => w.word !== '<end>')
+          .map((w) => w.word)
+          .join(' '),
+      );
       for (const [i, w] of d.words.entries()) {
         expect(w.p > 0 && w.p <= 1).toBe(true);
         expect(w.top.length).toBeGreaterThan(0);
@@ -151,15 +179,15 @@ describe('MLBL-B on an imported dataset', () => {
     // The same photo dropped as a data URL: features extracted on the fly give the same caption.
     const file = path.join(MINI_IMAGES, keyOf.get(a) as string);
     const url = `data:image/jpeg;base64,${fs.readFileSync(file).toString('base64')}`;
-    const dropped = await h.dispatch('runs.decode', { id: run.id, image: url, method: 'greedy' }) as DecodedCaption;
+    const dropped = (await h.dispatch('runs.decode', { id: run.id, image: url, method: 'greedy' })) as DecodedCaption;
     expect(dropped.text).toBe(da.text);
     dropped.words.forEach((w, i) => expect(w.p).toBeCloseTo(da.words[i]?.p as number, 4));
 
     // Sampling among the top 1 word is greedy decoding; beam search reports itself.
-    const top1 = await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'sample', temperature: 1.5, topK: 1, seed: 7 }) as DecodedCaption;
+    const top1 = (await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'sample', temperature: 1.5, topK: 1, seed: 7 })) as DecodedCaption;
     expect(top1.method).toBe('sample');
     expect(top1.text).toBe(da.text);
-    const beam = await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'beam', beam: 3 }) as DecodedCaption;
+    const beam = (await h.dispatch('runs.decode', { id: run.id, itemId: a, method: 'beam', beam: 3 })) as DecodedCaption;
     expect(beam.method).toBe('beam');
 
     await expect(h.dispatch('runs.decode', { id: run.id, image: 'data:image/png;base64,AAAA', method: 'greedy' })).rejects.toThrow(/cannot decode/);
@@ -169,7 +197,7 @@ describe('MLBL-B on an imported dataset', () => {
 
   it('retrieves captions for an image and images for a sentence from the requested split', async () => {
     const [a] = splitIds.test as [number];
-    const caps = await h.dispatch('runs.retrieve', { id: run.id, itemId: a, split: 'test', limit: 5 }) as RetrievalHit[];
+    const caps = (await h.dispatch('runs.retrieve', { id: run.id, itemId: a, split: 'test', limit: 5 })) as RetrievalHit[];
     expect(caps).toHaveLength(5);
     for (const hit of caps) {
       expect(splitIds.test).toContain(hit.itemId);
@@ -180,7 +208,7 @@ describe('MLBL-B on an imported dataset', () => {
     expect(caps.map((c) => c.score)).toEqual([...caps.map((c) => c.score)].sort((x, y) => x - y));
 
     const sentence = 'a dog runs through the grass .';
-    const imgs = await h.dispatch('runs.retrieve', { id: run.id, sentence, split: 'validation', limit: 4 }) as RetrievalHit[];
+    const imgs = (await h.dispatch('runs.retrieve', { id: run.id, sentence, split: 'validation', limit: 4 })) as RetrievalHit[];
     expect(imgs).toHaveLength(4);
     for (const hit of imgs) {
       expect(splitIds.validation).toContain(hit.itemId);
@@ -188,19 +216,21 @@ describe('MLBL-B on an imported dataset', () => {
       expect(hit.score).toBeGreaterThan(1);
     }
     expect(imgs.map((c) => c.score)).toEqual([...imgs.map((c) => c.score)].sort((x, y) => x - y));
-    const all = await h.dispatch('runs.retrieve', { id: run.id, sentence, split: 'all', limit: 100 }) as RetrievalHit[];
+    const all = (await h.dispatch('runs.retrieve', { id: run.id, sentence, split: 'all', limit: 100 })) as RetrievalHit[];
     expect(all).toHaveLength(30);
   }, 120_000);
 
-  it('captions image files (features extracted on the fly with the run\'s extractor); mlbl caption checks its options', async () => {
+  it("captions image files (features extracted on the fly with the run's extractor); mlbl caption checks its options", async () => {
     const files = splitIds.test.slice(0, 2).map((id) => path.join(MINI_IMAGES, keyOf.get(id) as string));
     const svc = h.lm;
     const r = await svc.captionFiles(run.id, files, { method: 'greedy', beam: 1, temperature: 1, topK: 0, maxLength: 20, seed: 1 });
     expect(r.map((c) => c.file)).toEqual(files);
-    const viaApi = await h.dispatch('runs.decode', { id: run.id, itemId: splitIds.test[0], method: 'greedy' }) as DecodedCaption;
+    const viaApi = (await h.dispatch('runs.decode', { id: run.id, itemId: splitIds.test[0], method: 'greedy' })) as DecodedCaption;
     expect(r[0]?.caption.text).toBe(viaApi.text);
     expect(r[0]?.caption.method).toBe('greedy');
-    await expect(svc.captionFiles(run.id, ['/nonexistent.jpg'], { method: 'greedy', beam: 1, temperature: 1, topK: 0, maxLength: 20, seed: 1 })).rejects.toThrow(/\/nonexistent.jpg: no such file/);
+    await expect(
+      svc.captionFiles(run.id, ['/nonexistent.jpg'], { method: 'greedy', beam: 1, temperature: 1, topK: 0, maxLength: 20, seed: 1 }),
+    ).rejects.toThrow(/\/nonexistent.jpg: no such file/);
     await expect(cmdCaption([run.id])).rejects.toThrow(/usage: mlbl caption RUN_ID IMAGE/);
     await expect(cmdCaption([run.id, 'a.jpg', '--beam', '2', '--temperature', '1'])).rejects.toThrow(/not both/);
     await expect(cmdCaption([run.id, 'a.jpg', '--top-k', '5'])).rejects.toThrow(/--top-k applies to sampling/);
@@ -208,8 +238,22 @@ describe('MLBL-B on an imported dataset', () => {
 });
 
 describe('LBL on a captions file', () => {
-  it('mlbl eval redoes the run\'s own seeded split: the test perplexity matches the trainer\'s', async () => {
-    const spec = RunSpec.parse({ preset: 'lbl', params: { captions: path.join(MINI_IMAGES, '../captions.csv'), trainLimit: 20, K: 16, epochs: 1, minCount: 1, sampleEvery: 0, evalEvery: 0, evalImages: 2, patience: 0, seed: 4 } });
+  it("mlbl eval redoes the run's own seeded split: the test perplexity matches the trainer's", async () => {
+    const spec = RunSpec.parse({
+      preset: 'lbl',
+      params: {
+        captions: path.join(MINI_IMAGES, '../captions.csv'),
+        trainLimit: 20,
+        K: 16,
+        epochs: 1,
+        minCount: 1,
+        sampleEvery: 0,
+        evalEvery: 0,
+        evalImages: 2,
+        patience: 0,
+        seed: 4,
+      },
+    });
     const lbl = await h.runs.waitFor(h.runs.create(spec).id);
     expect(lbl.error).toBeNull();
     const svc = h.lm;

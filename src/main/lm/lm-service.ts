@@ -10,7 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type CheckpointInfo, type DecodedCaption, type RetrievalHit, type RunRecord } from '../../shared/api';
 import type { SplitName } from '../../shared/dataset-schema';
-import type { LmCaptionSplitResult, LmDecodeJob, LmDecodeResult, LmEvalResult, LmImageInput, LmImageRef, LmRetrieveResult, LmSource } from '../../shared/engine-jobs';
+import type {
+  LmCaptionSplitResult,
+  LmDecodeJob,
+  LmDecodeResult,
+  LmEvalResult,
+  LmImageInput,
+  LmImageRef,
+  LmRetrieveResult,
+  LmSource,
+} from '../../shared/engine-jobs';
 import type { DatasetStore } from '../datasets/dataset-store';
 import type { FeatureService } from '../features/service';
 import type { Store } from '../store/store';
@@ -34,7 +43,11 @@ export interface LmServiceOptions {
   idleMs?: number;
 }
 
-interface CheckpointDir { info: CheckpointInfo; dir: string; valPerplexity: number | null }
+interface CheckpointDir {
+  info: CheckpointInfo;
+  dir: string;
+  valPerplexity: number | null;
+}
 
 export interface EvalReport {
   runId: string;
@@ -43,7 +56,10 @@ export interface EvalReport {
   split: SplitChoice;
   checkpoint: CheckpointInfo;
   perplexity: number;
-  bleu1: number; bleu2: number; bleu3: number; bleu4: number;
+  bleu1: number;
+  bleu2: number;
+  bleu3: number;
+  bleu4: number;
   beam: number;
   retrieval: LmEvalResult['retrieval'];
   images: number;
@@ -53,9 +69,22 @@ export interface EvalReport {
   seconds: number;
 }
 
-export interface DecodeOptions { checkpoint?: string; method: 'greedy' | 'beam' | 'sample'; beam: number; temperature: number; topK: number; maxLength: number; seed: number }
+export interface DecodeOptions {
+  checkpoint?: string;
+  method: 'greedy' | 'beam' | 'sample';
+  beam: number;
+  temperature: number;
+  topK: number;
+  maxLength: number;
+  seed: number;
+}
 
-interface CheckpointFileMeta { config: { model: string }; features: { model: string; layer: string } | null; epoch: number; step: number }
+interface CheckpointFileMeta {
+  config: { model: string };
+  features: { model: string; layer: string } | null;
+  epoch: number;
+  step: number;
+}
 
 export class LmService {
   private readonly engines = new Map<string, EngineClient>();
@@ -90,7 +119,17 @@ export class LmService {
       if (!fs.existsSync(path.join(dir, 'model.json'))) continue;
       const ppl = typeof a.meta.val_perplexity === 'number' ? a.meta.val_perplexity : null;
       const id = path.relative(runDir, dir).split(path.sep).join('/') || '.';
-      out.push({ dir, valPerplexity: ppl, info: { id, label: `${id}: epoch ${a.epoch}${ppl !== null ? `, validation perplexity ${ppl.toFixed(2)}` : ''}`, epoch: a.epoch, step: a.step, best: a.meta.best === true } });
+      out.push({
+        dir,
+        valPerplexity: ppl,
+        info: {
+          id,
+          label: `${id}: epoch ${a.epoch}${ppl !== null ? `, validation perplexity ${ppl.toFixed(2)}` : ''}`,
+          epoch: a.epoch,
+          step: a.step,
+          best: a.meta.best === true,
+        },
+      });
     }
     // The best: flagged by the trainer, else the lowest validation perplexity, else the trainer's `checkpoint/` (its best so far).
     if (out.length && !out.some((c) => c.info.best)) {
@@ -133,12 +172,19 @@ export class LmService {
     }
     for (const [id, other] of this.engines) {
       if (this.engines.size < MAX_WARM) break;
-      if (!other.busy) { other.stop(); this.engines.delete(id); }
+      if (!other.busy) {
+        other.stop();
+        this.engines.delete(id);
+      }
     }
     try {
       const fresh: EngineClient = new EngineClient(() => this.o.engines.spawn(), {
-        name: 'language-model', idleMs: this.o.idleMs ?? INSPECT_IDLE_MS, timeoutMs: 0,
-        onDead: () => { if (this.engines.get(runId) === fresh) this.engines.delete(runId); },
+        name: 'language-model',
+        idleMs: this.o.idleMs ?? INSPECT_IDLE_MS,
+        timeoutMs: 0,
+        onDead: () => {
+          if (this.engines.get(runId) === fresh) this.engines.delete(runId);
+        },
       });
       e = fresh;
     } catch (err) {
@@ -155,7 +201,10 @@ export class LmService {
     if (!timeoutMs) return answer;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { e.stop(); reject(new ApiError('internal', `the language-model engine took longer than ${timeoutMs / 1000} s; it was stopped`)); }, timeoutMs);
+      timer = setTimeout(() => {
+        e.stop();
+        reject(new ApiError('internal', `the language-model engine took longer than ${timeoutMs / 1000} s; it was stopped`));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([answer, limit]);
@@ -204,23 +253,54 @@ export class LmService {
     if (!isLmSpec(run.spec) || !run.spec.params.captions) throw new ApiError('bad_request', `run ${run.id} has no dataset; give one`);
     const p = run.spec.params;
     const exclude = p.excludeImagesOf;
-    return { kind: 'csv', captions: p.captions as string, features: p.features ?? null, seed: p.seed, validationFraction: p.validationFraction, testFraction: p.testFraction, split, ...(exclude ? { excludeImagesOf: exclude } : {}) };
+    return {
+      kind: 'csv',
+      captions: p.captions as string,
+      features: p.features ?? null,
+      seed: p.seed,
+      validationFraction: p.validationFraction,
+      testFraction: p.testFraction,
+      split,
+      ...(exclude ? { excludeImagesOf: exclude } : {}),
+    };
   }
 
   /** Perplexity, BLEU-1..4 (beam) and retrieval of a checkpoint on a dataset split (default: the run's own dataset, test split). */
-  async evaluate(runId: string, o: { dataset?: string; split?: SplitChoice; beam?: number; maxLength?: number; checkpoint?: string } = {}, log?: (m: string) => void): Promise<EvalReport> {
+  async evaluate(
+    runId: string,
+    o: { dataset?: string; split?: SplitChoice; beam?: number; maxLength?: number; checkpoint?: string } = {},
+    log?: (m: string) => void,
+  ): Promise<EvalReport> {
     const run = this.run(runId);
     const ck = this.checkpoint(runId, o.checkpoint ?? 'best');
     const datasetId = o.dataset ?? this.runDataset(run);
     const split = o.split ?? 'test';
     const features = datasetId ? await this.featuresFor(run, datasetId, ck, log) : null;
     const beam = o.beam ?? 3;
-    const r = await this.job<LmEvalResult>(runId, { kind: 'lm-eval', checkpointDir: ck.dir, source: this.source(run, datasetId, split, features), beam, maxLength: o.maxLength ?? 20 }, 0,
-      (p) => log?.(`evaluating: ${(p as { phase: string }).phase}`));
+    const r = await this.job<LmEvalResult>(
+      runId,
+      { kind: 'lm-eval', checkpointDir: ck.dir, source: this.source(run, datasetId, split, features), beam, maxLength: o.maxLength ?? 20 },
+      0,
+      (p) => log?.(`evaluating: ${(p as { phase: string }).phase}`),
+    );
     return {
-      runId, model: r.checkpoint.model, dataset: datasetId, split, checkpoint: ck.info, perplexity: r.perplexity,
-      bleu1: r.bleu[0], bleu2: r.bleu[1], bleu3: r.bleu[2], bleu4: r.bleu[3], beam, retrieval: r.retrieval,
-      images: r.images, captions: r.captions, words: r.words, missingFeatures: r.missingFeatures, seconds: r.seconds,
+      runId,
+      model: r.checkpoint.model,
+      dataset: datasetId,
+      split,
+      checkpoint: ck.info,
+      perplexity: r.perplexity,
+      bleu1: r.bleu[0],
+      bleu2: r.bleu[1],
+      bleu3: r.bleu[2],
+      bleu4: r.bleu[3],
+      beam,
+      retrieval: r.retrieval,
+      images: r.images,
+      captions: r.captions,
+      words: r.words,
+      missingFeatures: r.missingFeatures,
+      seconds: r.seconds,
     };
   }
 
@@ -238,7 +318,17 @@ export class LmService {
   }
 
   private decodeJob(dir: string, images: LmImageInput[], o: DecodeOptions): LmDecodeJob {
-    return { kind: 'lm-decode', checkpointDir: dir, images, method: o.method, beam: o.beam, temperature: o.temperature, topK: o.topK, maxLength: o.maxLength, seed: o.seed };
+    return {
+      kind: 'lm-decode',
+      checkpointDir: dir,
+      images,
+      method: o.method,
+      beam: o.beam,
+      temperature: o.temperature,
+      topK: o.topK,
+      maxLength: o.maxLength,
+      seed: o.seed,
+    };
   }
 
   async decode(q: { id: string; itemId?: number; image?: string } & DecodeOptions): Promise<DecodedCaption> {
@@ -262,7 +352,15 @@ export class LmService {
     const ck = this.checkpoint(runId, o.checkpoint ?? 'best');
     const abs = files.map((f) => path.resolve(f));
     for (const [i, f] of abs.entries()) if (!fs.existsSync(f)) throw new ApiError('bad_request', `${files[i]}: no such file`);
-    const r = await this.job<LmDecodeResult>(runId, this.decodeJob(ck.dir, abs.map((file) => ({ file })), o), Math.max(DECODE_TIMEOUT_MS, 20_000 * files.length));
+    const r = await this.job<LmDecodeResult>(
+      runId,
+      this.decodeJob(
+        ck.dir,
+        abs.map((file) => ({ file })),
+        o,
+      ),
+      Math.max(DECODE_TIMEOUT_MS, 20_000 * files.length),
+    );
     return r.captions.map((c, i) => ({ file: files[i] as string, caption: { ...c, checkpoint: ck.info.id } }));
   }
 
@@ -270,13 +368,22 @@ export class LmService {
   async retrieve(q: { id: string; checkpoint?: string; itemId?: number; sentence?: string; split: SplitChoice; limit: number }): Promise<RetrievalHit[]> {
     const run = this.run(q.id);
     const datasetId = this.runDataset(run);
-    if (!datasetId) throw new ApiError('bad_request', `run ${q.id} was trained on a captions file, not an imported dataset: retrieval ranks a dataset's images and captions (train with dataset=ID)`);
+    if (!datasetId)
+      throw new ApiError(
+        'bad_request',
+        `run ${q.id} was trained on a captions file, not an imported dataset: retrieval ranks a dataset's images and captions (train with dataset=ID)`,
+      );
     const ck = this.checkpoint(q.id, q.checkpoint ?? 'best');
-    if (this.meta(ck.dir).config.model === 'lbl') throw new ApiError('bad_request', `run ${q.id} is an LBL model: it has no image path, so it cannot rank images or captions by image`);
+    if (this.meta(ck.dir).config.model === 'lbl')
+      throw new ApiError('bad_request', `run ${q.id} is an LBL model: it has no image path, so it cannot rank images or captions by image`);
     const features = await this.featuresFor(run, datasetId, ck);
     const images = this.splitImages(datasetId, q.split);
     const query = q.itemId !== undefined ? { image: this.itemInput(run, q.itemId) } : { sentence: q.sentence as string };
-    const r = await this.job<LmRetrieveResult>(q.id, { kind: 'lm-retrieve', checkpointDir: ck.dir, source: { kind: 'images', images, features }, query, limit: q.limit }, DECODE_TIMEOUT_MS);
+    const r = await this.job<LmRetrieveResult>(
+      q.id,
+      { kind: 'lm-retrieve', checkpointDir: ck.dir, source: { kind: 'images', images, features }, query, limit: q.limit },
+      DECODE_TIMEOUT_MS,
+    );
     return r.hits.map((h) => {
       const im = images[h.image] as LmImageRef;
       return { itemId: im.itemId as number, image: im.key, ...(h.caption !== undefined ? { caption: im.captions[h.caption] } : {}), score: h.score };
@@ -284,16 +391,29 @@ export class LmService {
   }
 
   /** Beam-search captions of every image of a split (for exports): dataset runs give item ids, captions-file runs image names. */
-  async captionSplit(runId: string, o: { checkpoint?: string; split: SplitChoice; beam: number; maxLength?: number; dataset?: string }): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }> {
+  async captionSplit(
+    runId: string,
+    o: { checkpoint?: string; split: SplitChoice; beam: number; maxLength?: number; dataset?: string },
+  ): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }> {
     const run = this.run(runId);
     const ck = this.checkpoint(runId, o.checkpoint ?? 'best');
     const datasetId = o.dataset ?? this.runDataset(run);
     const features = datasetId ? await this.featuresFor(run, datasetId, ck) : null;
     const source = this.source(run, datasetId, o.split, features);
-    const r = await this.job<LmCaptionSplitResult>(runId, { kind: 'lm-caption-split', checkpointDir: ck.dir, source, beam: o.beam, maxLength: o.maxLength ?? 20 });
+    const r = await this.job<LmCaptionSplitResult>(runId, {
+      kind: 'lm-caption-split',
+      checkpointDir: ck.dir,
+      source,
+      beam: o.beam,
+      maxLength: o.maxLength ?? 20,
+    });
     return {
       checkpoint: ck.info,
-      captions: r.captions.map((c) => ({ itemId: source.kind === 'images' ? (source.images[c.index]?.itemId ?? null) : null, image: c.image, caption: c.text })),
+      captions: r.captions.map((c) => ({
+        itemId: source.kind === 'images' ? (source.images[c.index]?.itemId ?? null) : null,
+        image: c.image,
+        caption: c.text,
+      })),
     };
   }
 

@@ -40,7 +40,9 @@ beforeAll(async () => {
 describe('damaged checkpoints at resume', () => {
   it('writes a manifest with every file size and sha256', () => {
     for (const r of [twoA, twoB]) expect(fs.existsSync(path.join(ck(r.id, 'epoch-0002'), 'manifest.json'))).toBe(true);
-    const m = JSON.parse(fs.readFileSync(path.join(ck(twoA.id, 'epoch-0002'), 'manifest.json'), 'utf8')) as { files: { name: string; bytes: number; sha256: string }[] };
+    const m = JSON.parse(fs.readFileSync(path.join(ck(twoA.id, 'epoch-0002'), 'manifest.json'), 'utf8')) as {
+      files: { name: string; bytes: number; sha256: string }[];
+    };
     expect(m.files.map((f) => f.name).sort()).toEqual(['model.json', 'optimizer.bin', 'optimizer.json', 'state.json', 'weights.bin']);
     const w = m.files.find((f) => f.name === 'weights.bin');
     expect(w?.bytes).toBe(fs.statSync(path.join(ck(twoA.id, 'epoch-0002'), 'weights.bin')).size);
@@ -57,7 +59,10 @@ describe('damaged checkpoints at resume', () => {
     expect(done.status, done.error ?? '').toBe('completed');
     expect(steps(h.store, twoA.id, 'loss')).toEqual(range(24));
     for (const [key, counts] of stepCounts(h.store, twoA.id)) for (const [step, n] of counts) expect(n, `${key} at step ${step}`).toBe(1);
-    const logs = h.store.logs(twoA.id, 200).map((l) => l.message).join('\n');
+    const logs = h.store
+      .logs(twoA.id, 200)
+      .map((l) => l.message)
+      .join('\n');
     expect(logs).toContain(`checkpoint epoch-0002 is damaged (weights.bin has 94 of ${size} bytes); resuming from epoch-0001`);
     expect(logs).toContain('resuming from the checkpoint at step 8 (epoch 1, checkpoints/epoch-0001)');
     // The resumed run wrote a sound epoch-0002 again.
@@ -88,7 +93,9 @@ describe('damaged checkpoints at resume', () => {
     await h.dispatch('runs.resume', { id: one.id });
     const done = await h.runs.waitFor(one.id);
     expect(done.status).toBe('failed');
-    expect(done.error).toContain(`could not resume: checkpoint epoch-0001 is damaged (weights.bin has 94 of ${size} bytes); no good checkpoint is left. Nothing was deleted: restore the run's folder`);
+    expect(done.error).toContain(
+      `could not resume: checkpoint epoch-0001 is damaged (weights.bin has 94 of ${size} bytes); no good checkpoint is left. Nothing was deleted: restore the run's folder`,
+    );
     expect(h.store.countMetrics(one.id)).toBe(before);
     expect(fs.existsSync(weights)).toBe(true);
     expect(h.store.artefacts(one.id, 'checkpoint')).toHaveLength(1);

@@ -17,11 +17,18 @@ import { lblSpec, lenetSpec, stepCounts, TestHosts, until } from './testing';
 const t = new TestHosts();
 afterAll(() => t.cleanup());
 
-interface Client { ws: WebSocket; events: { event: string; payload: unknown }[]; call(method: string, input: unknown): Promise<unknown> }
+interface Client {
+  ws: WebSocket;
+  events: { event: string; payload: unknown }[];
+  call(method: string, input: unknown): Promise<unknown>;
+}
 
 async function client(port: number, token: string): Promise<Client> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`);
-  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
   const events: Client['events'] = [];
   const pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
   ws.on('message', (d) => {
@@ -31,12 +38,14 @@ async function client(port: number, token: string): Promise<Client> {
   });
   let next = 1;
   return {
-    ws, events,
-    call: (method, input) => new Promise((resolve, reject) => {
-      const id = next++;
-      pending.set(id, (m) => (m.ok ? resolve(m.result) : reject(new Error(m.error?.message))));
-      ws.send(JSON.stringify({ id, method, input }));
-    }),
+    ws,
+    events,
+    call: (method, input) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, (m) => (m.ok ? resolve(m.result) : reject(new Error(m.error?.message))));
+        ws.send(JSON.stringify({ id, method, input }));
+      }),
   };
 }
 
@@ -48,7 +57,10 @@ describe('two runs at once, two UI clients', () => {
       const proc = forkEngine(env);
       let runId = '';
       const send = proc.send.bind(proc);
-      proc.send = (m) => { if (m.type === 'start') runId = m.runId; send(m); };
+      proc.send = (m) => {
+        if (m.type === 'start') runId = m.runId;
+        send(m);
+      };
       proc.onMessage((m: EngineToHost) => {
         if (m.type !== 'metrics') return;
         const list = emitted.get(runId) ?? [];
@@ -84,12 +96,17 @@ describe('two runs at once, two UI clients', () => {
         expect(new Set(sent).size, `${id}: an engine emitted a (key, step) twice`).toBe(sent.length);
         const counts = stepCounts(host.store, id);
         const stored: string[] = [];
-        for (const [key, m] of counts) for (const [step, n] of m) { expect(n).toBe(1); stored.push(`${key}@${step}`); }
+        for (const [key, m] of counts)
+          for (const [step, n] of m) {
+            expect(n).toBe(1);
+            stored.push(`${key}@${step}`);
+          }
         expect(stored.sort()).toEqual([...sent].sort());
         expect(host.store.countMetrics(id)).toBe(sent.length);
         // What each client received as run.metrics events: the same points.
         for (const c of [a, b]) {
-          const seen = c.events.filter((e) => e.event === 'run.metrics' && (e.payload as { runId: string }).runId === id)
+          const seen = c.events
+            .filter((e) => e.event === 'run.metrics' && (e.payload as { runId: string }).runId === id)
             .flatMap((e) => (e.payload as { points: { key: string; step: number }[] }).points.map((p) => `${p.key}@${p.step}`));
           expect(seen.sort()).toEqual([...sent].sort());
         }
@@ -99,7 +116,9 @@ describe('two runs at once, two UI clients', () => {
       expect(b.events.length).toBe(a.events.length);
       expect(b.events).toEqual(a.events);
       expect(total).toBeGreaterThan(100);
-      process.stdout.write(`concurrency: ${JSON.stringify({ runs: 2, clients: 2, emittedPoints: total, storedPoints: host.store.countMetrics(conv.id) + host.store.countMetrics(lm.id), eventsPerClient: a.events.length })}\n`);
+      process.stdout.write(
+        `concurrency: ${JSON.stringify({ runs: 2, clients: 2, emittedPoints: total, storedPoints: host.store.countMetrics(conv.id) + host.store.countMetrics(lm.id), eventsPerClient: a.events.length })}\n`,
+      );
       a.ws.close();
       b.ws.close();
     } finally {

@@ -22,7 +22,8 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const lenet = (over: Record<string, unknown>) => RunSpec.parse({ preset: 'lenet5-mnist', params: { trainLimit: 128, batchSize: 32, validationLimit: 100, testLimit: 200, ...over } });
+const lenet = (over: Record<string, unknown>) =>
+  RunSpec.parse({ preset: 'lenet5-mnist', params: { trainLimit: 128, batchSize: 32, validationLimit: 100, testLimit: 200, ...over } });
 
 describe('ConvNet runs through the API', () => {
   let first = '';
@@ -45,12 +46,24 @@ describe('ConvNet runs through the API', () => {
     expect(b.error).toBeNull();
     expect(b.status).toBe('completed');
     second = b.id;
-    const stepsA = h().store.metricPoints(a.id, 'loss').map((p) => p.step);
-    const stepsB = h().store.metricPoints(b.id, 'loss').map((p) => p.step);
+    const stepsA = h()
+      .store.metricPoints(a.id, 'loss')
+      .map((p) => p.step);
+    const stepsB = h()
+      .store.metricPoints(b.id, 'loss')
+      .map((p) => p.step);
     expect(stepsA).toEqual([0, 1, 2, 3]);
     expect(stepsB).toEqual([4, 5, 6, 7]);
-    expect(h().store.metricPoints(b.id, 'val_accuracy').map((p) => p.epoch)).toEqual([2]);
-    expect(h().store.logs(b.id, 100).some((l) => /resumed from .*next step 4, adam state restored/.test(l.message))).toBe(true);
+    expect(
+      h()
+        .store.metricPoints(b.id, 'val_accuracy')
+        .map((p) => p.epoch),
+    ).toEqual([2]);
+    expect(
+      h()
+        .store.logs(b.id, 100)
+        .some((l) => /resumed from .*next step 4, adam state restored/.test(l.message)),
+    ).toBe(true);
   }, 90_000);
 
   it('answers runs.activations from a checkpoint with a short-lived engine, caches it, and refuses bad requests', async () => {
@@ -61,7 +74,10 @@ describe('ConvNet runs through the API', () => {
     expect(r.checkpoint.epoch).toBe(2);
     expect(r.split).toBe('test');
     expect(r.label).toBe(0); // MNIST test image 3 is a 0
-    expect(r.layers.map((l) => [l.name, l.shape, l.maps.length])).toEqual([['conv2d_1', [28, 28, 6], 6], ['conv2d_2', [10, 10, 16], 16]]);
+    expect(r.layers.map((l) => [l.name, l.shape, l.maps.length])).toEqual([
+      ['conv2d_1', [28, 28, 6], 6],
+      ['conv2d_2', [10, 10, 16], 16],
+    ]);
     expect(r.probabilities.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
     expect(fs.readdirSync(path.join(h().runs.runDir(second), 'activations'))).toEqual([`ckpt-${r.checkpoint.artefactId}-test-3.json`]);
     const t2 = performance.now();
@@ -87,7 +103,12 @@ describe('ConvNet runs through the API', () => {
     const spec = RunSpec.parse({
       preset: 'convnet',
       params: {
-        trainLimit: 128, batchSize: 32, validationLimit: 100, testLimit: 100, epochs: 1, checkpointEvery: 0,
+        trainLimit: 128,
+        batchSize: 32,
+        validationLimit: 100,
+        testLimit: 100,
+        epochs: 1,
+        checkpointEvery: 0,
         stack: [
           { type: 'conv2d', filters: 4, kernel: 3, stride: 2, padding: 1 },
           { type: 'maxPool2d', size: 2 },
@@ -103,7 +124,17 @@ describe('ConvNet runs through the API', () => {
     expect(h().store.artefacts(run.id, 'checkpoint')).toHaveLength(0);
     await expect(h().dispatch('runs.activations', { id: run.id, imageIndex: 0 })).rejects.toMatchObject({ code: 'not_found' });
 
-    const bad = { preset: 'convnet', params: { stack: [{ type: 'conv2d', filters: 2, kernel: 5, stride: 1 }, { type: 'conv2d', filters: 2, kernel: 30 }, { type: 'flatten' }, { type: 'dense', units: 10 }] } };
+    const bad = {
+      preset: 'convnet',
+      params: {
+        stack: [
+          { type: 'conv2d', filters: 2, kernel: 5, stride: 1 },
+          { type: 'conv2d', filters: 2, kernel: 30 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10 },
+        ],
+      },
+    };
     await expect(h().dispatch('runs.create', { spec: bad })).rejects.toThrow(/params\.stack: layer 2 \(conv2d\)/);
     const wrongClasses = { preset: 'convnet', params: { stack: [{ type: 'flatten' }, { type: 'dense', units: 7 }] } };
     await expect(h().dispatch('runs.create', { spec: wrongClasses })).rejects.toThrow(/needs 10 class scores/);

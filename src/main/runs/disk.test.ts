@@ -21,7 +21,11 @@ const mounts: string[] = [];
 afterAll(async () => {
   await t.cleanup();
   for (const m of mounts) {
-    try { execFileSync('umount', [m]); } catch { /* already gone */ }
+    try {
+      execFileSync('umount', [m]);
+    } catch {
+      /* already gone */
+    }
     fs.rmSync(m, { recursive: true, force: true });
   }
 });
@@ -33,18 +37,29 @@ const NOBODY = 65534;
 function mlblAs(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: '/tmp' }, ...(isRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: '/tmp' },
+      ...(isRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.once('exit', (code) => resolve({ code, out }));
   });
 }
 
 function integrity(file: string): string {
   const db = new Database(file, { readonly: true });
-  try { return db.pragma('integrity_check', { simple: true }) as string; } finally { db.close(); }
+  try {
+    return db.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    db.close();
+  }
 }
 
 /** A 3 MB tmpfs (root only); null where mounting is not possible. */
@@ -68,7 +83,10 @@ describe('an unwritable data directory', () => {
     // A database with a run in it, then the folder made read-only.
     const h = t.host({ dataDir: parent, concurrency: 0 });
     const run = h.runs.create(lenetSpec());
-    h.store.insertMetrics(run.id, range(5).map((s) => ({ key: 'loss', step: s, epoch: 0, wallTime: s, value: 1 / (s + 1) })));
+    h.store.insertMetrics(
+      run.id,
+      range(5).map((s) => ({ key: 'loss', step: s, epoch: 0, wallTime: s, value: 1 / (s + 1) })),
+    );
     await t.close(h);
     fs.chmodSync(parent, 0o555);
     fs.chmodSync(path.join(parent, 'workbench.db'), 0o444);
@@ -111,11 +129,17 @@ describe('a full disk during training', () => {
     await t.close(h);
     expect(integrity(path.join(dataDir, 'workbench.db'))).toBe('ok');
     const good = new Set(fs.readdirSync(path.join(dataDir, 'runs', run.id, 'checkpoints')).filter((n) => !n.includes('.partial-')));
-    expect([...good].some((n) => n.startsWith('epoch-')), 'an earlier checkpoint survives').toBe(true);
+    expect(
+      [...good].some((n) => n.startsWith('epoch-')),
+      'an earlier checkpoint survives',
+    ).toBe(true);
 
     // Room again: keep only the newest checkpoint, then resume without the fault.
     const ckRoot = path.join(dataDir, 'runs', run.id, 'checkpoints');
-    const epochs = fs.readdirSync(ckRoot).filter((n) => n.startsWith('epoch-')).sort();
+    const epochs = fs
+      .readdirSync(ckRoot)
+      .filter((n) => n.startsWith('epoch-'))
+      .sort();
     for (const n of epochs.slice(0, -1)) fs.rmSync(path.join(ckRoot, n), { recursive: true });
     h = t.host({ dataDir });
     h.store.db.prepare("UPDATE runs SET spec_json = json_set(spec_json, '$.params.checkpointEvery', 0) WHERE id = ?").run(run.id);
@@ -131,7 +155,10 @@ describe('a database that cannot grow', () => {
     const h = t.host();
     // Earlier history that must survive.
     h.store.createRun({ id: 'before', name: 'before', spec: lenetSpec(), createdAt: 1 });
-    h.store.insertMetrics('before', range(200).map((s) => ({ key: 'loss', step: s, epoch: s / 8, wallTime: s, value: Math.exp(-s / 50) })));
+    h.store.insertMetrics(
+      'before',
+      range(200).map((s) => ({ key: 'loss', step: s, epoch: s / 8, wallTime: s, value: Math.exp(-s / 50) })),
+    );
     h.store.updateRun('before', { status: 'completed', endedAt: 2 });
     const before = h.store.metricPoints('before', 'loss');
     const created = h.runs.create(lenetSpec({ epochs: 8 }));

@@ -25,7 +25,20 @@ const linearStack = [
 describe('divergence', () => {
   it('a ConvNet with a huge learning rate ends diverged at the step where the loss went bad, with no checkpoint of the bad weights', async () => {
     const h = t.host();
-    const spec = RunSpec.parse({ preset: 'convnet', params: { stack: linearStack, epochs: 3, trainLimit: 256, batchSize: 32, validationLimit: 100, testLimit: 100, optimizer: 'sgd', learningRate: 10, lrSchedule: 'none' } });
+    const spec = RunSpec.parse({
+      preset: 'convnet',
+      params: {
+        stack: linearStack,
+        epochs: 3,
+        trainLimit: 256,
+        batchSize: 32,
+        validationLimit: 100,
+        testLimit: 100,
+        optimizer: 'sgd',
+        learningRate: 10,
+        lrSchedule: 'none',
+      },
+    });
     const run = await h.runs.waitFor(h.runs.create(spec).id);
     expect(run.status).toBe('diverged');
     const m = /training diverged at step (\d+): the loss is (NaN|Infinity|-Infinity)/.exec(run.error ?? '');
@@ -40,7 +53,12 @@ describe('divergence', () => {
     const folders = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== 'best.json') : [];
     expect(folders).toHaveLength(checkpoints.length);
     expect(run.summary.diverged_at_step).toBe(at);
-    expect(h.store.logs(run.id, 100).map((l) => l.message).join('\n')).toMatch(/run diverged at step \d+/);
+    expect(
+      h.store
+        .logs(run.id, 100)
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/run diverged at step \d+/);
   });
 
   it('a language model with a huge learning rate ends diverged with the step', async () => {
@@ -87,7 +105,10 @@ describe('pause and resume (language model)', () => {
     await new Promise<void>((resolve) => {
       const off = h.subscribe((e, p) => {
         const ev = p as { runId: string; points: { key: string; step: number }[] };
-        if (e === 'run.metrics' && ev.runId === run.id && ev.points.some((x) => x.key === 'loss' && x.step >= 50)) { off(); resolve(); }
+        if (e === 'run.metrics' && ev.runId === run.id && ev.points.some((x) => x.key === 'loss' && x.step >= 50)) {
+          off();
+          resolve();
+        }
       });
     });
     h.runs.pause(run.id);

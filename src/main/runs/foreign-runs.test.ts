@@ -35,19 +35,30 @@ function tmpDir(): string {
 type Seen = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 
 const pointsOf = (events: Seen[], runId: string, key: string): MetricPoint[] =>
-  events.flatMap((e) => (e.event === 'run.metrics' && e.payload.runId === runId ? e.payload.points.filter((p) => p.key === key).map(({ step, epoch, wallTime, value }) => ({ step, epoch, wallTime, value })) : []));
-const statusesOf = (events: Seen[], runId: string): string[] => events.flatMap((e) => (e.event === 'run.status' && e.payload.id === runId ? [e.payload.status] : []));
-const logsOf = (events: Seen[], runId: string): string[] => events.flatMap((e) => (e.event === 'run.log' && e.payload.runId === runId ? [e.payload.message] : []));
-const forRun = (events: Seen[], runId: string): Seen[] => events.filter((e) => ('id' in e.payload && e.payload.id === runId && e.event !== 'run.artefact') || ('runId' in e.payload && e.payload.runId === runId));
+  events.flatMap((e) =>
+    e.event === 'run.metrics' && e.payload.runId === runId
+      ? e.payload.points.filter((p) => p.key === key).map(({ step, epoch, wallTime, value }) => ({ step, epoch, wallTime, value }))
+      : [],
+  );
+const statusesOf = (events: Seen[], runId: string): string[] =>
+  events.flatMap((e) => (e.event === 'run.status' && e.payload.id === runId ? [e.payload.status] : []));
+const logsOf = (events: Seen[], runId: string): string[] =>
+  events.flatMap((e) => (e.event === 'run.log' && e.payload.runId === runId ? [e.payload.message] : []));
+const forRun = (events: Seen[], runId: string): Seen[] =>
+  events.filter((e) => ('id' in e.payload && e.payload.id === runId && e.event !== 'run.artefact') || ('runId' in e.payload && e.payload.runId === runId));
 
-const pts = (key: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ key, step: from + i, epoch: 0, wallTime: 1000 + from + i, value: (from + i) / 7 }));
+const pts = (key: string, from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ key, step: from + i, epoch: 0, wallTime: 1000 + from + i, value: (from + i) / 7 }));
 
 describe('watchForeignRuns (another connection writing as another process)', () => {
-  it('publishes what the other process stored since the first look, once, and nothing of this host\'s runs', () => {
+  it("publishes what the other process stored since the first look, once, and nothing of this host's runs", () => {
     const dir = tmpDir();
     const other = new Store(dir);
     const mine = new Store(dir);
-    closers.push(() => { other.close(); mine.close(); });
+    closers.push(() => {
+      other.close();
+      mine.close();
+    });
     const spec = lenetSpec();
     const make = (s: Store, id: string, host: string, status: RunRecord['status']): void => {
       s.createRun({ id, name: id, spec, createdAt: Date.now() });
@@ -64,7 +75,12 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     mine.insertMetrics('own', pts('loss', 0, 9));
 
     const events: Seen[] = [];
-    const w = watchForeignRuns({ store: mine, hostId: 'this-host', publish: (event, payload) => events.push({ event, payload } as Seen), intervalMs: 3_600_000 });
+    const w = watchForeignRuns({
+      store: mine,
+      hostId: 'this-host',
+      publish: (event, payload) => events.push({ event, payload } as Seen),
+      intervalMs: 3_600_000,
+    });
     closers.push(() => w.close());
     w.tick();
     expect(events, 'no history on the first look').toEqual([]);
@@ -111,9 +127,20 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     fs.mkdirSync(path.join(runDir, 'checkpoints', 'step-105'), { recursive: true });
     fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'state.json'), JSON.stringify({ steps: 105 }));
     // A sound (if weightless) checkpoint: resume.ts passes over a folder without its model.json as damaged.
-    fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['./weights.bin'], weights: [] }] }));
+    fs.writeFileSync(
+      path.join(runDir, 'checkpoints', 'step-105', 'model.json'),
+      JSON.stringify({ weightsManifest: [{ paths: ['./weights.bin'], weights: [] }] }),
+    );
     fs.writeFileSync(path.join(runDir, 'checkpoints', 'step-105', 'weights.bin'), '');
-    other.insertArtefact({ runId: 'a', kind: 'checkpoint', path: path.join(runDir, 'checkpoints', 'step-105'), step: 105, epoch: 1, meta: { dir: 'checkpoints/step-105', steps: 105 }, createdAt: 3 });
+    other.insertArtefact({
+      runId: 'a',
+      kind: 'checkpoint',
+      path: path.join(runDir, 'checkpoints', 'step-105'),
+      step: 105,
+      epoch: 1,
+      meta: { dir: 'checkpoints/step-105', steps: 105 },
+      createdAt: 3,
+    });
     const late = other.insertArtefact({ runId: 'a', kind: 'filters', path: path.join(runDir, 'f109'), step: 109, epoch: 1, meta: {}, createdAt: 3 });
     other.insertSample({ runId: 'a', step: 108, epoch: 1, kind: 'caption', text: 'before the stop', data: null, createdAt: 3 });
     other.updateRun('a', { status: 'stopped', endedAt: Date.now() });
@@ -124,13 +151,25 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     other.updateRun('a', { status: 'running' });
     const again = pts('loss', 105, 112).map((p) => ({ ...p, wallTime: p.wallTime + 500, value: p.value + 1 }));
     other.insertMetrics('a', again);
-    const reused = other.insertArtefact({ runId: 'a', kind: 'filters', path: path.join(runDir, 'f110'), step: 110, epoch: 1, meta: { again: true }, createdAt: 4 });
-    expect(reused.id, 'the resumed run\'s artefact row reuses a deleted id').toBe(late.id);
+    const reused = other.insertArtefact({
+      runId: 'a',
+      kind: 'filters',
+      path: path.join(runDir, 'f110'),
+      step: 110,
+      epoch: 1,
+      meta: { again: true },
+      createdAt: 4,
+    });
+    expect(reused.id, "the resumed run's artefact row reuses a deleted id").toBe(late.id);
     other.insertSample({ runId: 'a', step: 107, epoch: 1, kind: 'caption', text: 'after the resume', data: null, createdAt: 4 });
     w.tick();
     expect(statusesOf(events, 'a')).toEqual(['stopped', 'queued', 'running']);
     expect(pointsOf(events, 'a', 'loss')).toEqual(again.map(({ key: _k, ...p }) => p));
-    expect(events.filter((e) => e.event === 'run.artefact').map((e) => e.payload.meta)).toEqual([{ dir: 'checkpoints/step-105', steps: 105 }, {}, { again: true }]);
+    expect(events.filter((e) => e.event === 'run.artefact').map((e) => e.payload.meta)).toEqual([
+      { dir: 'checkpoints/step-105', steps: 105 },
+      {},
+      { again: true },
+    ]);
     expect(events.filter((e) => e.event === 'run.sample').map((e) => e.payload.text)).toEqual(['before the stop', 'after the resume']);
     events.length = 0;
     w.tick();
@@ -140,7 +179,10 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     other.insertMetrics('a', pts('loss', 113, 115));
     other.updateRun('a', { status: 'completed', endedAt: Date.now(), summary: { loss: 0.1 } });
     w.tick();
-    expect(events.map((e) => e.event), 'a final status after the data that led to it').toEqual(['run.metrics', 'run.status']);
+    expect(
+      events.map((e) => e.event),
+      'a final status after the data that led to it',
+    ).toEqual(['run.metrics', 'run.status']);
     other.insertLog({ runId: 'a', ts: 3, level: 'info', message: 'run completed' });
     w.tick();
     expect(logsOf(events, 'a')).toEqual(['run completed']);
@@ -167,7 +209,14 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     expect(forRun(events, 'own')).toEqual([]);
 
     // A tick never throws: a failing subscriber, a database this host closed.
-    const failing = watchForeignRuns({ store: mine, hostId: 'this-host', publish: () => { throw new Error('subscriber failed'); }, intervalMs: 3_600_000 });
+    const failing = watchForeignRuns({
+      store: mine,
+      hostId: 'this-host',
+      publish: () => {
+        throw new Error('subscriber failed');
+      },
+      intervalMs: 3_600_000,
+    });
     closers.push(() => failing.close());
     make(other, 'd', 'other-host', 'running');
     expect(() => failing.tick()).not.toThrow();
@@ -180,20 +229,47 @@ describe('watchForeignRuns (another connection writing as another process)', () 
     closers.push(() => store.close());
     for (const [name, stmt] of Object.entries(foreignRunStatements(store.db))) {
       const sql = (stmt as unknown as { source: string }).source;
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array<number>((sql.match(/\?/g) ?? []).length).fill(1)) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array<number>((sql.match(/\?/g) ?? []).length).fill(1)) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('; ');
       expect(plan, name).not.toMatch(/\bSCAN\b/);
       if (/FROM metrics/.test(sql)) expect(plan, name).toMatch(/SEARCH metrics USING PRIMARY KEY \(run_id=\? AND key=\?/);
     }
   });
 });
 
-interface Cli { out: () => string; exit: Promise<number | null> }
+interface Cli {
+  out: () => string;
+  exit: Promise<number | null>;
+}
 
 function train(dataDir: string): Cli {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'train', '--preset', 'lenet5-mnist', '--set', 'epochs=2', '--set', 'trainLimit=1200', '--set', 'validationLimit=300', '--set', 'testLimit=300', '--json', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/mlbl.js'),
+      'train',
+      '--preset',
+      'lenet5-mnist',
+      '--set',
+      'epochs=2',
+      '--set',
+      'trainLimit=1200',
+      '--set',
+      'validationLimit=300',
+      '--set',
+      'testLimit=300',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(child);
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { out: () => out, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
 }
 
@@ -213,7 +289,7 @@ function printed(out: string): { runId: string | undefined; loss: MetricPoint[];
 }
 
 describe('a run trained by another process (real mlbl train) beside an in-process host', () => {
-  it('reaches the host\'s subscribers live: new run, status, every loss point after the first look once, log lines; the host\'s own run is not repeated', async () => {
+  it("reaches the host's subscribers live: new run, status, every loss point after the first look once, log lines; the host's own run is not repeated", async () => {
     const dataDir = tmpDir();
     const host = createHost({ dataDir, transport: 'websocket', concurrency: 0, followOtherProcesses: true });
     closers.push(() => host.close());
@@ -245,14 +321,21 @@ describe('a run trained by another process (real mlbl train) beside an in-proces
     expect(await cli.exit).toBe(0);
     const out = printed(cli.out());
     expect(out.runId).toBe(id);
-    await until(() => statusesOf(events, id).includes('completed') && logsOf(events, id).includes('run completed'), 'the final status and last log line', 15_000);
+    await until(
+      () => statusesOf(events, id).includes('completed') && logsOf(events, id).includes('run completed'),
+      'the final status and last log line',
+      15_000,
+    );
     // Two more looks: nothing is published twice.
     await new Promise((r) => setTimeout(r, 2_500));
 
     // Status: first seen queued or running, then completed, once.
     const statuses = statusesOf(events, id);
     expect(['queued', 'running']).toContain(statuses[0]);
-    expect(statuses.slice(0, -1).every((s) => s === 'queued' || s === 'running'), statuses.join(',')).toBe(true);
+    expect(
+      statuses.slice(0, -1).every((s) => s === 'queued' || s === 'running'),
+      statuses.join(','),
+    ).toBe(true);
     expect(statuses.at(-1)).toBe('completed');
 
     // Loss points: the stored rows after the first look, in order, no duplicates, no gaps, and

@@ -46,7 +46,12 @@ const NEW_RUN_WINDOW_MS = 60_000;
 const TAIL_MS = 10_000;
 
 type Point = MetricPoint & { key: string };
-interface Row { step: number; epoch: number; wallTime: number; value: number | null }
+interface Row {
+  step: number;
+  epoch: number;
+  wallTime: number;
+  value: number | null;
+}
 
 /**
  * Where publishing stands for one run. Each look reads from the cursor row itself onwards: if
@@ -95,7 +100,9 @@ export function foreignRunStatements(db: Db): Statements {
     lastSample: db.prepare('SELECT step, id FROM samples WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT 1'),
     maxSampleAt: db.prepare('SELECT MAX(id) AS m FROM samples WHERE run_id = ? AND step = ?'),
     // New samples come at the cursor's step or later; a range on the (run_id, step) index.
-    samplesFrom: db.prepare('SELECT id, step, epoch, kind, text, data_json FROM samples WHERE run_id = ? AND step >= ? AND (step > ? OR id >= ?) ORDER BY step, id'),
+    samplesFrom: db.prepare(
+      'SELECT id, step, epoch, kind, text, data_json FROM samples WHERE run_id = ? AND step >= ? AND (step > ? OR id >= ?) ORDER BY step, id',
+    ),
     maxArtefact: db.prepare('SELECT MAX(id) AS m FROM artefacts WHERE run_id = ?'),
     artefactsFrom: db.prepare('SELECT id, kind, step, epoch, meta_json, created_at FROM artefacts WHERE run_id = ? AND id >= ? ORDER BY id'),
   };
@@ -137,7 +144,8 @@ export function watchForeignRuns(o: ForeignRunsOptions): ForeignRunsWatcher {
     const sample = s.lastSample.get(run.id) as { step: number; id: number } | undefined;
     const artefact = num(s.maxArtefact.get(run.id));
     return {
-      record: JSON.stringify(run), metrics,
+      record: JSON.stringify(run),
+      metrics,
       logId: num(s.maxLog.get(run.id)) ?? 0,
       sample: sample ? { ...sample, check: true } : { step: Number.MIN_SAFE_INTEGER, id: 0, check: false },
       artefact: artefact === null ? { id: 0, check: false } : { id: artefact, check: true },
@@ -189,7 +197,14 @@ export function watchForeignRuns(o: ForeignRunsOptions): ForeignRunsWatcher {
     if (points.length) out.push(() => publish('run.metrics', { runId, points }));
 
     const cs = c.sample;
-    let samples = s.samplesFrom.all(runId, cs.step, cs.step, cs.id) as { id: number; step: number; epoch: number; kind: string; text: string; data_json: string }[];
+    let samples = s.samplesFrom.all(runId, cs.step, cs.step, cs.id) as {
+      id: number;
+      step: number;
+      epoch: number;
+      kind: string;
+      text: string;
+      data_json: string;
+    }[];
     if (cs.check && samples[0]?.id !== cs.id) return null;
     samples = samples.filter((r) => r.step > cs.step || r.id > cs.id);
     for (const r of samples) {
@@ -202,7 +217,15 @@ export function watchForeignRuns(o: ForeignRunsOptions): ForeignRunsWatcher {
     if (ca.check && artefacts[0]?.id !== ca.id) return null;
     artefacts = artefacts.filter((r) => r.id > ca.id);
     for (const r of artefacts) {
-      const rec: ArtefactRecord = { id: r.id, runId, kind: r.kind, step: r.step, epoch: r.epoch, meta: JSON.parse(r.meta_json) as Record<string, unknown>, createdAt: r.created_at };
+      const rec: ArtefactRecord = {
+        id: r.id,
+        runId,
+        kind: r.kind,
+        step: r.step,
+        epoch: r.epoch,
+        meta: JSON.parse(r.meta_json) as Record<string, unknown>,
+        createdAt: r.created_at,
+      };
       out.push(() => publish('run.artefact', rec));
       c.artefact = { id: r.id, check: true };
     }

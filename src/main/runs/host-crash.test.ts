@@ -9,10 +9,17 @@ import { createHost } from '../host';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function until<T>(get: () => T | undefined | null | false, what: string, ms = 90_000): Promise<T> {
@@ -29,9 +36,15 @@ describe('host killed with SIGKILL mid-run', () => {
   it('leaves an intact database; the orphaned engine exits; on restart the run is interrupted', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-hostkill-'));
     dirs.push(dataDir);
-    const cli = spawn(process.execPath, [path.join(root, 'bin/mlbl.js'), 'train', '--preset', 'lenet5-mnist', '--set', 'epochs=30', '--set', 'trainLimit=2000', '--json', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(
+      process.execPath,
+      [path.join(root, 'bin/mlbl.js'), 'train', '--preset', 'lenet5-mnist', '--set', 'epochs=30', '--set', 'trainLimit=2000', '--json', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
-    cli.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    cli.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise<void>((r) => cli.once('exit', () => r()));
     const dbFile = path.join(dataDir, 'workbench.db');
     const enginePid = await until(() => Number(/engine started on the \w+ backend \(pid (\d+)\)/.exec(out)?.[1]) || null, 'the engine to start');

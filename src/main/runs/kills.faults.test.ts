@@ -26,23 +26,53 @@ const SEED = Number(process.env.MLBL_FAULTS_SEED ?? 8);
 const EPOCHS = 6;
 const STEPS_PER_EPOCH = 8; // 256 images in batches of 32
 // The same spec as lenetSpec({ epochs: EPOCHS }) (testing.ts), for `mlbl train`.
-const TRAIN = ['--preset', 'lenet5-mnist', '--set', `epochs=${EPOCHS}`, '--set', 'trainLimit=256', '--set', 'batchSize=32', '--set', 'validationLimit=100', '--set', 'testLimit=100'];
+const TRAIN = [
+  '--preset',
+  'lenet5-mnist',
+  '--set',
+  `epochs=${EPOCHS}`,
+  '--set',
+  'trainLimit=256',
+  '--set',
+  'batchSize=32',
+  '--set',
+  'validationLimit=100',
+  '--set',
+  'testLimit=100',
+];
 const EPOCH_KEYS = ['val_accuracy', 'val_loss', 'train_accuracy', 'epoch_loss', 'images_per_s', 'learning_rate'];
 
 const t = new TestHosts();
 afterAll(() => t.cleanup());
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-interface Cycle { child: ChildProcess; out: () => string; exited: Promise<number | null> }
+interface Cycle {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+}
 
 function mlbl(args: string[]): Cycle {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, out: () => out, exited };
 }
@@ -69,7 +99,10 @@ describe('random SIGKILLs of hosts and engines during training', () => {
     const t0 = Date.now();
     /** The in-process host used for engine kills (closed before a host child opens the same data directory). */
     let inProc: Host | null = null;
-    const closeInProc = async (): Promise<void> => { if (inProc) await t.close(inProc); inProc = null; };
+    const closeInProc = async (): Promise<void> => {
+      if (inProc) await t.close(inProc);
+      inProc = null;
+    };
 
     while (kills.host + kills.engine < KILLS) {
       // Most kills land while the run trains (after its first loss point of this attempt, within
@@ -82,12 +115,19 @@ describe('random SIGKILLs of hosts and engines during training', () => {
         inProc ??= t.host({ dataDir });
         const h = inProc;
         const id: string = current ?? h.runs.create(lenetSpec({ epochs: EPOCHS })).id;
-        if (!current) { current = id; runs.push(id); } else h.runs.resume(id);
+        if (!current) {
+          current = id;
+          runs.push(id);
+        } else h.runs.resume(id);
         let sawLoss = false;
-        const off = h.subscribe((e, p) => { if (e === 'run.metrics' && (p as { runId: string }).runId === id) sawLoss = true; });
+        const off = h.subscribe((e, p) => {
+          if (e === 'run.metrics' && (p as { runId: string }).runId === id) sawLoss = true;
+        });
         const done = h.runs.waitFor(id);
         let finished = false;
-        void done.then(() => { finished = true; });
+        void done.then(() => {
+          finished = true;
+        });
         const pid = await until(() => h.runs.enginePid(id) ?? (finished ? -1 : 0), 'the engine to start', 120_000);
         if (!early) await until(() => sawLoss || finished, 'the first loss point', 120_000);
         await Promise.race([new Promise((r) => setTimeout(r, delay)), done]);
@@ -118,12 +158,18 @@ describe('random SIGKILLs of hosts and engines during training', () => {
       await closeInProc();
       const c: Cycle = current ? mlbl(['resume', current, '--json', '--data-dir', dataDir]) : mlbl(['train', ...TRAIN, '--json', '--data-dir', dataDir]);
       if (!current) {
-        const created: string = await until<string>(() => /"event":"run\.created","run":\{"id":"([^"]+)"/.exec(c.out())?.[1], 'mlbl train to create its run', 120_000);
+        const created: string = await until<string>(
+          () => /"event":"run\.created","run":\{"id":"([^"]+)"/.exec(c.out())?.[1],
+          'mlbl train to create its run',
+          120_000,
+        );
         current = created;
         runs.push(created);
       }
       let ended = false;
-      void c.exited.then(() => { ended = true; });
+      void c.exited.then(() => {
+        ended = true;
+      });
       const pid = await until(() => enginePids(c.out())[0] ?? (ended ? -1 : 0), 'the engine to start', 120_000);
       if (pid < 0) throw new Error(`the host exited before its engine started:\n${c.out()}`);
       if (!early) await until(() => /"key":"loss"/.test(c.out()) || ended, 'the first loss point', 120_000);
@@ -184,9 +230,18 @@ describe('random SIGKILLs of hosts and engines during training', () => {
       const resumes = db.prepare("SELECT COUNT(*) FROM logs WHERE message LIKE 'resuming from the checkpoint at step %'").pluck().get() as number;
       const startsOver = db.prepare("SELECT COUNT(*) FROM logs WHERE message LIKE 'resuming: no checkpoint was recorded%'").pluck().get() as number;
       const figures = {
-        seed: SEED, kills: kills.host + kills.engine, ...kills, runs: runs.length, completedBetweenKills,
-        resumesFromCheckpoint: resumes, resumesFromScratch: startsOver,
-        metricRows: rows, expectedRows: expected, rowsLost: expected - rows, integrity: 'ok', seconds: Math.round((Date.now() - t0) / 1000),
+        seed: SEED,
+        kills: kills.host + kills.engine,
+        ...kills,
+        runs: runs.length,
+        completedBetweenKills,
+        resumesFromCheckpoint: resumes,
+        resumesFromScratch: startsOver,
+        metricRows: rows,
+        expectedRows: expected,
+        rowsLost: expected - rows,
+        integrity: 'ok',
+        seconds: Math.round((Date.now() - t0) / 1000),
       };
       process.stdout.write(`faults: ${JSON.stringify(figures)}\n`);
       fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });

@@ -28,7 +28,8 @@ beforeAll(async () => {
   const verbs = ['runs on', 'sits on', 'jumps over', 'looks at', 'walks past'];
   const things = ['the grass', 'a red ball', 'the water', 'a wooden fence', 'the snow'];
   const lines = ['image,caption'];
-  for (let i = 0; i < 100; i++) lines.push(`img${Math.floor(i / 5)}.jpg,${subjects[i % 6] as string} ${verbs[(i * 7) % 5] as string} ${things[(i * 3) % 5] as string}`);
+  for (let i = 0; i < 100; i++)
+    lines.push(`img${Math.floor(i / 5)}.jpg,${subjects[i % 6] as string} ${verbs[(i * 7) % 5] as string} ${things[(i * 3) % 5] as string}`);
   const captions = path.join(src, 'captions.csv');
   fs.writeFileSync(captions, lines.join('\n') + '\n');
   spec = lblSpec({ captions, epochs: 3 });
@@ -57,8 +58,13 @@ describe('damaged language-model checkpoints', () => {
     await h.dispatch('runs.resume', { id: failed.id });
     const done = await h.runs.waitFor(failed.id);
     expect(done.status, done.error ?? '').toBe('completed');
-    const logs = h.store.logs(failed.id, 300).map((l) => l.message).join('\n');
-    expect(logs).toContain(`checkpoint step-${String(s2).padStart(7, '0')} is damaged (arrays.bin has 94 of ${size} bytes); resuming from step-${String(s1).padStart(7, '0')}`);
+    const logs = h.store
+      .logs(failed.id, 300)
+      .map((l) => l.message)
+      .join('\n');
+    expect(logs).toContain(
+      `checkpoint step-${String(s2).padStart(7, '0')} is damaged (arrays.bin has 94 of ${size} bytes); resuming from step-${String(s1).padStart(7, '0')}`,
+    );
     expect(logs).toContain(`resuming from the checkpoint at step ${s1}`);
     for (const [key, counts] of stepCounts(h.store, failed.id)) for (const [step, n] of counts) expect(n, `${key} at step ${step}`).toBe(1);
     await t.close(h);
@@ -69,7 +75,12 @@ describe('damaged language-model checkpoints', () => {
     const size = fs.statSync(weights).size;
     fs.truncateSync(weights, 94);
     const damaged = `is damaged (weights.bin has 94 of ${size} bytes)`;
-    const r = await execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'eval', completed.id, '--json', '--data-dir', dataDir], { cwd: ROOT }).then(() => null, (e: { code: number; stderr: string }) => e);
+    const r = await execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'eval', completed.id, '--json', '--data-dir', dataDir], {
+      cwd: ROOT,
+    }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(r?.code).toBe(1);
     expect(r?.stderr).toContain(damaged);
     expect(r?.stderr).not.toMatch(/should have|values but has/);

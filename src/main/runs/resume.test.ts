@@ -49,9 +49,16 @@ describe('pause and resume (ConvNet)', () => {
     const h = t.host();
     const run = h.runs.create(spec);
     const statuses: string[] = [];
-    h.subscribe((e, p) => { if (e === 'run.status' && (p as RunRecord).id === run.id) statuses.push((p as RunRecord).status); });
+    h.subscribe((e, p) => {
+      if (e === 'run.status' && (p as RunRecord).id === run.id) statuses.push((p as RunRecord).status);
+    });
     await new Promise<void>((resolve) => {
-      const off = h.subscribe((e, p) => { if (e === 'run.metrics' && (p as { runId: string }).runId === run.id) { off(); resolve(); } });
+      const off = h.subscribe((e, p) => {
+        if (e === 'run.metrics' && (p as { runId: string }).runId === run.id) {
+          off();
+          resolve();
+        }
+      });
     });
     const asked = (await h.dispatch('runs.pause', { id: run.id })) as RunRecord;
     expect(asked.id).toBe(run.id);
@@ -74,7 +81,10 @@ describe('pause and resume (ConvNet)', () => {
     expect(done.startedAt).toBe(paused.startedAt);
     expectLikeReference(h, run.id);
     expect(done.summary.test_accuracy).toBeCloseTo(reference.test, 6);
-    const logs = h.store.logs(run.id, 200).map((l) => l.message).join('\n');
+    const logs = h.store
+      .logs(run.id, 200)
+      .map((l) => l.message)
+      .join('\n');
     expect(logs).toContain('pause requested');
     expect(logs).toContain(`resuming from the checkpoint at step ${stored.length}`);
     expect(logs).toMatch(/resumed from .*next step/);
@@ -107,7 +117,12 @@ describe('pause and resume (ConvNet)', () => {
       const done = await h.runs.waitFor(r.id);
       expect(done.status, done.error ?? '').toBe('completed');
       expectLikeReference(h, r.id);
-      expect(h.store.logs(r.id, 200).map((l) => l.message).join('\n')).toMatch(/resuming from the checkpoint at step 8 \(epoch 1, checkpoints\/epoch-0001\); deleted what was recorded after it: [1-9]\d* metric points/);
+      expect(
+        h.store
+          .logs(r.id, 200)
+          .map((l) => l.message)
+          .join('\n'),
+      ).toMatch(/resuming from the checkpoint at step 8 \(epoch 1, checkpoints\/epoch-0001\); deleted what was recorded after it: [1-9]\d* metric points/);
     }
   });
 
@@ -117,7 +132,10 @@ describe('pause and resume (ConvNet)', () => {
     const short = lenetSpec({ epochs: 1 });
     h.store.createRun({ id: 'ghost', name: 'ghost', spec: short, createdAt: 1 });
     h.store.updateRun('ghost', { status: 'running', startedAt: 2 });
-    h.store.insertMetrics('ghost', [{ key: 'loss', step: 0, epoch: 0.1, wallTime: 1, value: 99 }, { key: 'loss', step: 1, epoch: 0.2, wallTime: 1, value: 99 }]);
+    h.store.insertMetrics('ghost', [
+      { key: 'loss', step: 0, epoch: 0.1, wallTime: 1, value: 99 },
+      { key: 'loss', step: 1, epoch: 0.2, wallTime: 1, value: 99 },
+    ]);
     fs.mkdirSync(path.join(h.runs.runDir('ghost'), 'checkpoints', 'step-0000002.partial-1'), { recursive: true });
     await t.close(h);
     h = t.host({ dataDir });
@@ -128,17 +146,31 @@ describe('pause and resume (ConvNet)', () => {
     expect(steps(h.store, 'ghost', 'loss')).toEqual(range(8));
     expect(values(h.store, 'ghost', 'loss')).not.toContain(99);
     expect(fs.existsSync(path.join(h.runs.runDir('ghost'), 'checkpoints', 'step-0000002.partial-1'))).toBe(false);
-    expect(h.store.logs('ghost', 50).map((l) => l.message).join('\n')).toMatch(/no checkpoint was recorded, so the run starts over from step 0; deleted what was recorded after it: 2 metric points/);
+    expect(
+      h.store
+        .logs('ghost', 50)
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/no checkpoint was recorded, so the run starts over from step 0; deleted what was recorded after it: 2 metric points/);
 
-    await expect(h.dispatch('runs.resume', { id: 'ghost' })).rejects.toThrow(/run ghost is completed: only paused, stopped, interrupted, failed, diverged runs can be resumed \(a completed run has nothing left to train\)/);
+    await expect(h.dispatch('runs.resume', { id: 'ghost' })).rejects.toThrow(
+      /run ghost is completed: only paused, stopped, interrupted, failed, diverged runs can be resumed \(a completed run has nothing left to train\)/,
+    );
     await expect(h.dispatch('runs.pause', { id: 'ghost' })).rejects.toThrow(/only a queued or running run can be paused/);
     await expect(h.dispatch('runs.resume', { id: 'nope' })).rejects.toThrow(/no run with id nope/);
     await expect(h.dispatch('runs.resume', { id: '../x' })).rejects.toThrow(/input\.id/);
 
     // The same refusals from `mlbl resume`, with exit code 1.
     await t.close(h);
-    const cli = (args: string[]) => execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'resume', ...args, '--data-dir', dataDir]).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
-    expect(await cli(['ghost'])).toEqual({ code: 1, err: expect.stringContaining('mlbl resume: run ghost is completed: only paused, stopped, interrupted, failed, diverged runs can be resumed') });
+    const cli = (args: string[]) =>
+      execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'resume', ...args, '--data-dir', dataDir]).then(
+        () => ({ code: 0, err: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }),
+      );
+    expect(await cli(['ghost'])).toEqual({
+      code: 1,
+      err: expect.stringContaining('mlbl resume: run ghost is completed: only paused, stopped, interrupted, failed, diverged runs can be resumed'),
+    });
     expect(await cli(['nope'])).toEqual({ code: 1, err: expect.stringContaining('no run with id nope') });
     expect(await cli([])).toEqual({ code: 1, err: expect.stringContaining('expected one run id') });
   });

@@ -64,7 +64,10 @@ function stateSteps(dir: string, file: string): number | null {
 
 /** The newest recorded, complete checkpoint of a run; null checkpoint if there is none. */
 export function planResume(store: Store, runId: string, runDir: string): ResumePlan {
-  const rows = store.artefacts(runId).filter((a) => a.kind in STATE_FILES).sort((a, b) => b.id - a.id);
+  const rows = store
+    .artefacts(runId)
+    .filter((a) => a.kind in STATE_FILES)
+    .sort((a, b) => b.id - a.id);
   const rejected: string[] = [];
   const damaged: ResumePlan['damaged'] = [];
   for (const a of rows) {
@@ -81,7 +84,12 @@ export function damageNote(plan: ResumePlan): string | null {
   return plan.checkpoint ? `${what}; resuming from ${path.basename(plan.checkpoint)}` : `${what}; no good checkpoint is left`;
 }
 
-function checkCandidate(a: ArtefactRecord, runDir: string, rejected: string[], damaged: ResumePlan['damaged']): Omit<ResumePlan, 'rejected' | 'damaged'> | null {
+function checkCandidate(
+  a: ArtefactRecord,
+  runDir: string,
+  rejected: string[],
+  damaged: ResumePlan['damaged'],
+): Omit<ResumePlan, 'rejected' | 'damaged'> | null {
   const dir = typeof a.meta.dir === 'string' ? a.meta.dir : null;
   const steps = typeof a.meta.steps === 'number' ? a.meta.steps : null;
   if (dir === null || steps === null) return null; // not a resumable checkpoint (an LM's best-model folder)
@@ -108,7 +116,12 @@ function checkCandidate(a: ArtefactRecord, runDir: string, rejected: string[], d
   return { checkpoint: abs, steps, epoch: a.epoch, artefactId: a.id };
 }
 
-export interface RewindReport { metrics: number; samples: number; artefacts: number; folders: string[] }
+export interface RewindReport {
+  metrics: number;
+  samples: number;
+  artefacts: number;
+  folders: string[];
+}
 
 /**
  * Deletes what the run recorded after the plan's checkpoint (metric points at steps >= plan.steps,
@@ -121,7 +134,9 @@ export function rewindRun(store: Store, runId: string, runDir: string, plan: Res
   const report: RewindReport = { metrics: 0, samples: 0, artefacts: 0, folders: [] };
   db.transaction(() => {
     report.metrics = deleteMetricsFrom(store, runId, S);
-    report.samples = db.prepare(plan.checkpoint ? 'DELETE FROM samples WHERE run_id = ? AND step > ?' : 'DELETE FROM samples WHERE run_id = ? AND step >= ?').run(runId, S).changes;
+    report.samples = db
+      .prepare(plan.checkpoint ? 'DELETE FROM samples WHERE run_id = ? AND step > ?' : 'DELETE FROM samples WHERE run_id = ? AND step >= ?')
+      .run(runId, S).changes;
     report.artefacts = db.prepare('DELETE FROM artefacts WHERE run_id = ? AND id > ?').run(runId, plan.artefactId ?? 0).changes;
   }).immediate();
   if (!plan.checkpoint) {
@@ -134,7 +149,10 @@ export function rewindRun(store: Store, runId: string, runDir: string, plan: Res
     return report;
   }
   // Checkpoints beyond the chosen one (and leftovers of interrupted writes) go.
-  for (const [sub, file] of [['checkpoints', 'state.json'], ['resume', 'resume.json']] as const) {
+  for (const [sub, file] of [
+    ['checkpoints', 'state.json'],
+    ['resume', 'resume.json'],
+  ] as const) {
     const root = path.join(runDir, sub);
     if (!fs.existsSync(root)) continue;
     for (const name of fs.readdirSync(root)) {
@@ -169,9 +187,20 @@ function deleteMetricsFrom(store: Store, runId: string, from: number): number {
   const [b0, b1] = BLOCK_STEPS;
   const n = db.prepare('DELETE FROM metrics WHERE run_id = ? AND step >= ?').run(runId, from).changes;
   if (n === 0) return 0;
-  db.prepare('DELETE FROM metric_blocks WHERE run_id = ? AND ((level = 0 AND block >= ?) OR (level = 1 AND block >= ?))').run(runId, Math.floor(from / b0), Math.floor(from / b1));
+  db.prepare('DELETE FROM metric_blocks WHERE run_id = ? AND ((level = 0 AND block >= ?) OR (level = 1 AND block >= ?))').run(
+    runId,
+    Math.floor(from / b0),
+    Math.floor(from / b1),
+  );
   const lo = Math.floor(from / b1) * b1;
-  const keep = db.prepare('SELECT key, step, epoch, wall_time AS wallTime, value FROM metrics WHERE run_id = ? AND step >= ? AND step < ? ORDER BY key, step').all(runId, lo, from) as { key: string; step: number; epoch: number; wallTime: number; value: number | null }[];
-  if (keep.length) insertMetricBatch(db, runId, keep.map((r): MetricWrite => ({ ...r, value: r.value ?? Number.NaN })));
+  const keep = db
+    .prepare('SELECT key, step, epoch, wall_time AS wallTime, value FROM metrics WHERE run_id = ? AND step >= ? AND step < ? ORDER BY key, step')
+    .all(runId, lo, from) as { key: string; step: number; epoch: number; wallTime: number; value: number | null }[];
+  if (keep.length)
+    insertMetricBatch(
+      db,
+      runId,
+      keep.map((r): MetricWrite => ({ ...r, value: r.value ?? Number.NaN })),
+    );
   return n;
 }

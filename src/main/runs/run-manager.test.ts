@@ -30,13 +30,16 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-const small = (over: Record<string, unknown> = {}) => RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 1, trainLimit: 128, validationLimit: 200, batchSize: 32, ...over } });
+const small = (over: Record<string, unknown> = {}) =>
+  RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 1, trainLimit: 128, validationLimit: 200, batchSize: 32, ...over } });
 
 describe('RunManager with a real engine process', () => {
   it('completes a run and stores its metrics, filters and logs in SQLite', async () => {
     const h = newHost();
     const statuses: string[] = [];
-    h.subscribe((e, p) => { if (e === 'run.status') statuses.push((p as { status: string }).status); });
+    h.subscribe((e, p) => {
+      if (e === 'run.status') statuses.push((p as { status: string }).status);
+    });
     const run = h.runs.create(small({ epochs: 2 }));
     const done = await h.runs.waitFor(run.id);
     expect(done.error).toBeNull();
@@ -78,7 +81,12 @@ describe('RunManager with a real engine process', () => {
     const h = newHost({}, 20_000);
     const run = h.runs.create(small({ epochs: 50, trainLimit: 2000 }));
     await new Promise<void>((resolve) => {
-      const off = h.subscribe((e, p) => { if (e === 'run.metrics' && (p as { runId: string }).runId === run.id) { off(); resolve(); } });
+      const off = h.subscribe((e, p) => {
+        if (e === 'run.metrics' && (p as { runId: string }).runId === run.id) {
+          off();
+          resolve();
+        }
+      });
     });
     h.runs.stop(run.id);
     const done = await h.runs.waitFor(run.id);
@@ -92,7 +100,12 @@ describe('RunManager with a real engine process', () => {
     h2.runs.stop(stuck.id);
     const killed = await h2.runs.waitFor(stuck.id);
     expect(killed.status).toBe('stopped');
-    expect(h2.store.logs(stuck.id, 50).map((l) => l.message).join('\n')).toMatch(/killed/);
+    expect(
+      h2.store
+        .logs(stuck.id, 50)
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/killed/);
   });
 
   it('queues runs one at a time by default and reports queue positions', async () => {
@@ -104,7 +117,7 @@ describe('RunManager with a real engine process', () => {
     const db = await h.runs.waitFor(b.id);
     expect(db.status).toBe('completed');
     const ra = h.runs.get(a.id);
-    expect((ra?.endedAt ?? 0)).toBeLessThanOrEqual(db.startedAt ?? 0);
+    expect(ra?.endedAt ?? 0).toBeLessThanOrEqual(db.startedAt ?? 0);
   });
 
   it('on start-up turns runs left running by a dead host into interrupted', async () => {
@@ -135,7 +148,7 @@ describe('crashes', () => {
     expect(done.error).toMatch(/killed by SIGKILL/);
     const rows = h.store.countMetrics(run.id, 'loss');
     expect(rows).toBeGreaterThanOrEqual(3);
-    expect((h.store.db.pragma('integrity_check', { simple: true }))).toBe('ok');
+    expect(h.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     // The next run goes through on the same host.
     const next = await h.runs.waitFor(h.runs.create(small()).id);
     expect(next.status).toBe('completed');

@@ -122,7 +122,8 @@ export class RunManager {
    */
   pause(id: string): RunRecord {
     const r = this.mustGet(id);
-    if (!this.queue.includes(id) && !this.active.has(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: only a queued or running run can be paused`);
+    if (!this.queue.includes(id) && !this.active.has(id))
+      throw new ApiError('conflict', `run ${id} is ${r.status}: only a queued or running run can be paused`);
     return this.requestEnd(id, 'pause') ?? this.mustGet(id);
   }
 
@@ -134,9 +135,13 @@ export class RunManager {
   resume(id: string): RunRecord {
     if (this.closed) throw new ApiError('conflict', 'the run manager is shut down');
     const r = this.mustGet(id);
-    if (this.active.has(id) || this.queue.includes(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: it is not finished, so there is nothing to resume`);
+    if (this.active.has(id) || this.queue.includes(id))
+      throw new ApiError('conflict', `run ${id} is ${r.status}: it is not finished, so there is nothing to resume`);
     if (!RESUMABLE.includes(r.status)) {
-      throw new ApiError('conflict', `run ${id} is ${r.status}: only ${RESUMABLE.join(', ')} runs can be resumed${r.status === 'completed' ? ' (a completed run has nothing left to train)' : ''}`);
+      throw new ApiError(
+        'conflict',
+        `run ${id} is ${r.status}: only ${RESUMABLE.join(', ')} runs can be resumed${r.status === 'completed' ? ' (a completed run has nothing left to train)' : ''}`,
+      );
     }
     this.unrecorded.delete(id);
     this.store.updateRun(id, { status: 'queued', endedAt: null, error: null, exitCode: null });
@@ -154,7 +159,10 @@ export class RunManager {
     const r = this.store.getRun(id);
     const o = r ? this.otherOwner(r) : null;
     if (r && o) {
-      throw new ApiError('conflict', `run ${id} is ${r.status} in another workbench process (pid ${o.pid}${o.machine !== os.hostname() ? ` on ${o.machine}` : ''}) on this data directory: ${what} it there`);
+      throw new ApiError(
+        'conflict',
+        `run ${id} is ${r.status} in another workbench process (pid ${o.pid}${o.machine !== os.hostname() ? ` on ${o.machine}` : ''}) on this data directory: ${what} it there`,
+      );
     }
   }
 
@@ -257,7 +265,6 @@ export class RunManager {
     if (this.queue.includes(r.id) || this.active.has(r.id)) return null;
     return liveOwner(this.store, r, this.hostId);
   }
-
 
   private pump(): void {
     // Scheduled with setImmediate: the host may have shut down (and closed the store) since.
@@ -391,7 +398,10 @@ export class RunManager {
     if (a.diverged) {
       // Whatever happened next (a stop, an error), a NaN or infinite loss is why this run ended.
       end = { status: 'diverged', error: a.diverged.message, ...(a.outcome ? { summary: a.summary } : {}) };
-      note = { level: 'error', message: `run diverged at step ${a.diverged.step}; it can be resumed from its last good checkpoint, but with the same settings it will likely diverge again (a lower learning rate is the usual fix)` };
+      note = {
+        level: 'error',
+        message: `run diverged at step ${a.diverged.step}; it can be resumed from its last good checkpoint, but with the same settings it will likely diverge again (a lower learning rate is the usual fix)`,
+      };
     } else if (a.outcome && !a.error) {
       end = { status: a.outcome === 'stopped' && a.pauseRequested ? 'paused' : a.outcome, summary: a.summary };
       note = { level: 'info', message: `run ${end.status}` };
@@ -406,7 +416,12 @@ export class RunManager {
       note = { level: 'error', message: `run failed: ${msg} (engine ${how})` };
     }
     this.phases.clear(id);
-    this.safely(id, () => this.store.updateRun(id, { ...end, endedAt: now, exitCode: code }), { status: end.status, error: end.error ?? null, endedAt: now, exitCode: code });
+    this.safely(id, () => this.store.updateRun(id, { ...end, endedAt: now, exitCode: code }), {
+      status: end.status,
+      error: end.error ?? null,
+      endedAt: now,
+      exitCode: code,
+    });
     if (note) this.log(id, note.level, note.message);
     this.emitStatus(id);
     this.resolveWaiters(id);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { checkEngineToHost } from '../../shared/engine-protocol';
 import { RunPhases, secondsLeft } from './run-phases';
 
-const msg = (done: number, total = 1000) => ({ type: 'phase' as const, name: 'features' as const, label: 'Extracting image features', unit: 'images', done, total });
+const msg = (done: number, total = 1000) => ({
+  type: 'phase' as const,
+  name: 'features' as const,
+  label: 'Extracting image features',
+  unit: 'images',
+  done,
+  total,
+});
 
 describe('run phases', () => {
   it('engines may send a phase message; a malformed one is named by field', () => {

@@ -9,7 +9,10 @@ import type { EngineToHost } from '../../shared/engine-protocol';
 
 type PhaseMessage = Extract<EngineToHost, { type: 'phase' }>;
 
-interface Live extends RunPhase { firstDone: number; publishedAt: number }
+interface Live extends RunPhase {
+  firstDone: number;
+  publishedAt: number;
+}
 
 export class RunPhases {
   private readonly live = new Map<string, Live>();
@@ -22,7 +25,17 @@ export class RunPhases {
     const fresh = !cur || cur.name !== m.name || m.done < cur.done;
     const startedAt = fresh ? now : cur.startedAt;
     const firstDone = fresh ? m.done : cur.firstDone;
-    const next: Live = { name: m.name, label: m.label, unit: m.unit, done: m.done, total: m.total, startedAt, firstDone, secondsLeft: secondsLeft(m.done - firstDone, m.total - m.done, now - startedAt), publishedAt: cur && !fresh ? cur.publishedAt : 0 };
+    const next: Live = {
+      name: m.name,
+      label: m.label,
+      unit: m.unit,
+      done: m.done,
+      total: m.total,
+      startedAt,
+      firstDone,
+      secondsLeft: secondsLeft(m.done - firstDone, m.total - m.done, now - startedAt),
+      publishedAt: cur && !fresh ? cur.publishedAt : 0,
+    };
     const publish = fresh || m.done >= m.total || now - next.publishedAt >= this.everyMs;
     if (publish) next.publishedAt = now;
     this.live.set(runId, next);

@@ -21,13 +21,41 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-interface Cli { pid: number; out: () => string; exit: Promise<number | null> }
+interface Cli {
+  pid: number;
+  out: () => string;
+  exit: Promise<number | null>;
+}
 
 function train(dataDir: string, name: string): Cli {
-  const child = spawn(process.execPath, [path.join(root, 'bin/mlbl.js'), 'train', '--preset', 'lenet5-mnist', '--set', `name=${name}`, '--set', 'epochs=2', '--set', 'trainLimit=1200', '--set', 'validationLimit=300', '--set', 'testLimit=300', '--json', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin/mlbl.js'),
+      'train',
+      '--preset',
+      'lenet5-mnist',
+      '--set',
+      `name=${name}`,
+      '--set',
+      'epochs=2',
+      '--set',
+      'trainLimit=1200',
+      '--set',
+      'validationLimit=300',
+      '--set',
+      'testLimit=300',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(child);
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { pid: child.pid as number, out: () => out, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
 }
 
@@ -57,7 +85,9 @@ describe('two workbench processes on one data directory', () => {
       expect(host.runs.get(idA)?.status).toBe('running');
       // The UI learns who runs it (and so disables stop and pause there).
       expect(host.runs.get(idA)?.owner).toEqual({ pid: a.pid, machine: os.hostname() });
-      await expect(host.dispatch('runs.stop', { id: idA })).rejects.toThrow(new RegExp(`run ${idA} is running in another workbench process \\(pid \\d+\\) on this data directory: stop it there`));
+      await expect(host.dispatch('runs.stop', { id: idA })).rejects.toThrow(
+        new RegExp(`run ${idA} is running in another workbench process \\(pid \\d+\\) on this data directory: stop it there`),
+      );
       await expect(host.dispatch('runs.delete', { id: idA })).rejects.toThrow(/in another workbench process/);
 
       // A third process trains at the same time: both write metrics into one database file.
@@ -69,7 +99,10 @@ describe('two workbench processes on one data directory', () => {
       const raw = new Database(path.join(dataDir, 'workbench.db'), { readonly: true });
       try {
         expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
-        for (const [id, cli] of [[idA, a], [idB, b]] as const) {
+        for (const [id, cli] of [
+          [idA, a],
+          [idB, b],
+        ] as const) {
           const run = raw.prepare('SELECT status, error FROM runs WHERE id = ?').get(id) as { status: string; error: string | null };
           expect(run, `run ${id}`).toEqual({ status: 'completed', error: null });
           const sent = emitted(cli.out());

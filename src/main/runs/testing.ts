@@ -59,12 +59,18 @@ export async function until<T>(get: () => T | undefined | null | false, what: st
  * resume), 100 validation and 100 test images.
  */
 export function lenetSpec(over: Record<string, unknown> = {}): RunSpec {
-  return RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 3, trainLimit: 256, batchSize: 32, validationLimit: 100, testLimit: 100, ...over } } satisfies RunSpecInput);
+  return RunSpec.parse({
+    preset: 'lenet5-mnist',
+    params: { epochs: 3, trainLimit: 256, batchSize: 32, validationLimit: 100, testLimit: 100, ...over },
+  } satisfies RunSpecInput);
 }
 
 /** A small LBL run on the Flickr8k-mini captions (text only). */
 export function lblSpec(over: Record<string, unknown> = {}): RunSpec {
-  return RunSpec.parse({ preset: 'lbl', params: { captions: MINI_CAPTIONS, trainLimit: 60, K: 16, epochs: 2, evalEvery: 0, sampleEvery: 40, testAtEnd: false, patience: 0, ...over } } satisfies RunSpecInput);
+  return RunSpec.parse({
+    preset: 'lbl',
+    params: { captions: MINI_CAPTIONS, trainLimit: 60, K: 16, epochs: 2, evalEvery: 0, sampleEvery: 40, testAtEnd: false, patience: 0, ...over },
+  } satisfies RunSpecInput);
 }
 
 /** The steps stored for a metric key, in order. */
@@ -79,7 +85,11 @@ export function values(store: Store, runId: string, key: string): number[] {
 /** Steps per key counted straight from SQLite (duplicates would show as counts above 1). */
 export function stepCounts(store: Store, runId: string): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
-  const rows = store.db.prepare('SELECT key, step, COUNT(*) AS n FROM metrics WHERE run_id = ? GROUP BY key, step').all(runId) as { key: string; step: number; n: number }[];
+  const rows = store.db.prepare('SELECT key, step, COUNT(*) AS n FROM metrics WHERE run_id = ? GROUP BY key, step').all(runId) as {
+    key: string;
+    step: number;
+    n: number;
+  }[];
   for (const r of rows) {
     let m = out.get(r.key);
     if (!m) out.set(r.key, (m = new Map()));

@@ -15,9 +15,19 @@ export interface ApiSocketLimits {
   heartbeatMs: number;
 }
 
-export interface ClientStats { bufferedAmount: number; inFlight: number; paused: boolean }
+export interface ClientStats {
+  bufferedAmount: number;
+  inFlight: number;
+  paused: boolean;
+}
 
-interface Client { ws: WebSocket; inFlight: number; paused: boolean; alive: boolean; stuckAt?: number }
+interface Client {
+  ws: WebSocket;
+  inFlight: number;
+  paused: boolean;
+  alive: boolean;
+  stuckAt?: number;
+}
 
 /**
  * The API clients of one server: each request goes to host.dispatch, each host event to every
@@ -37,8 +47,13 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
 
   const update = (c: Client): void => {
     const over = c.inFlight >= limits.maxInFlight || c.ws.bufferedAmount > limits.pauseAboveBytes;
-    if (over && !c.paused) { c.paused = true; c.ws.pause(); }
-    else if (!over && c.paused && c.ws.readyState === c.ws.OPEN) { c.paused = false; c.ws.resume(); }
+    if (over && !c.paused) {
+      c.paused = true;
+      c.ws.pause();
+    } else if (!over && c.paused && c.ws.readyState === c.ws.OPEN) {
+      c.paused = false;
+      c.ws.resume();
+    }
   };
 
   const send = (c: Client, m: ServerMessage): void => {
@@ -59,7 +74,11 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
       text = JSON.stringify(m);
     } catch (e) {
       if (!('id' in m)) return onError('event serialisation', e);
-      text = JSON.stringify({ id: m.id, ok: false, error: { message: `the reply could not be serialised: ${(e as Error).message}`, code: 'internal' } } satisfies ServerMessage);
+      text = JSON.stringify({
+        id: m.id,
+        ok: false,
+        error: { message: `the reply could not be serialised: ${(e as Error).message}`, code: 'internal' },
+      } satisfies ServerMessage);
     }
     c.ws.send(text, () => update(c));
   };
@@ -68,38 +87,58 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
     for (const c of clients) send(c, { event, payload } as ServerMessage);
   });
 
-  const heartbeat = limits.heartbeatMs > 0 ? setInterval(() => {
-    for (const c of clients) {
-      if (c.paused) {
-        // Its pongs wait behind the requests we are not reading, so they cannot count. Paused for
-        // its unread replies, with none read over a whole period: it is not reading.
-        const buffered = c.ws.bufferedAmount;
-        if (buffered > limits.pauseAboveBytes && c.stuckAt !== undefined && buffered >= c.stuckAt) closeSlow(c);
-        c.stuckAt = buffered > limits.pauseAboveBytes ? buffered : undefined;
-        c.alive = true;
-        continue;
-      }
-      c.stuckAt = undefined;
-      if (!c.alive) { c.ws.terminate(); continue; }
-      c.alive = false;
-      try { c.ws.ping(); } catch { c.ws.terminate(); }
-    }
-  }, limits.heartbeatMs) : undefined;
+  const heartbeat =
+    limits.heartbeatMs > 0
+      ? setInterval(() => {
+          for (const c of clients) {
+            if (c.paused) {
+              // Its pongs wait behind the requests we are not reading, so they cannot count. Paused for
+              // its unread replies, with none read over a whole period: it is not reading.
+              const buffered = c.ws.bufferedAmount;
+              if (buffered > limits.pauseAboveBytes && c.stuckAt !== undefined && buffered >= c.stuckAt) closeSlow(c);
+              c.stuckAt = buffered > limits.pauseAboveBytes ? buffered : undefined;
+              c.alive = true;
+              continue;
+            }
+            c.stuckAt = undefined;
+            if (!c.alive) {
+              c.ws.terminate();
+              continue;
+            }
+            c.alive = false;
+            try {
+              c.ws.ping();
+            } catch {
+              c.ws.terminate();
+            }
+          }
+        }, limits.heartbeatMs)
+      : undefined;
   heartbeat?.unref();
 
   function attach(ws: WebSocket): void {
     const c: Client = { ws, inFlight: 0, paused: false, alive: true };
     clients.add(c);
     ws.on('close', () => clients.delete(c));
-    ws.on('error', () => { clients.delete(c); ws.terminate(); });
-    ws.on('pong', () => { c.alive = true; });
+    ws.on('error', () => {
+      clients.delete(c);
+      ws.terminate();
+    });
+    ws.on('pong', () => {
+      c.alive = true;
+    });
     ws.on('message', (data, isBinary) => {
       c.alive = true;
       let msg: ClientMessage;
       try {
         if (isBinary) throw new Error('binary messages are not accepted');
         const parsed = JSON.parse(data.toString()) as unknown;
-        if (!parsed || typeof parsed !== 'object' || !Number.isSafeInteger((parsed as ClientMessage).id) || typeof (parsed as ClientMessage).method !== 'string') {
+        if (
+          !parsed ||
+          typeof parsed !== 'object' ||
+          !Number.isSafeInteger((parsed as ClientMessage).id) ||
+          typeof (parsed as ClientMessage).method !== 'string'
+        ) {
           throw new Error('a request is {"id": integer, "method": string, "input": ...}');
         }
         msg = parsed as ClientMessage;
@@ -114,10 +153,16 @@ export function apiClients(host: Host, limits: ApiSocketLimits, onError: (where:
       } catch (e) {
         pending = Promise.reject(e);
       }
-      pending.then(
-        (result) => send(c, { id: msg.id, ok: true, result }),
-        (e: unknown) => send(c, { id: msg.id, ok: false, error: toWireError(e) }),
-      ).catch((e: unknown) => onError('reply', e)).finally(() => { c.inFlight--; update(c); });
+      pending
+        .then(
+          (result) => send(c, { id: msg.id, ok: true, result }),
+          (e: unknown) => send(c, { id: msg.id, ok: false, error: toWireError(e) }),
+        )
+        .catch((e: unknown) => onError('reply', e))
+        .finally(() => {
+          c.inFlight--;
+          update(c);
+        });
     });
   }
 

@@ -1,9 +1,7 @@
 // Parsing of what a client sends before any handler runs: the request-target and the token cookie.
 // Every function here returns a result or a reason; none throws, whatever the bytes were.
 
-export type Target =
-  | { ok: true; path: string; query: URLSearchParams }
-  | { ok: false; reason: string };
+export type Target = { ok: true; path: string; query: URLSearchParams } | { ok: false; reason: string };
 
 const MAX_TARGET = 4096;
 

@@ -32,7 +32,9 @@ export function installSafetyNet(o: SafetyNetOptions = {}): () => void {
       fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
       try {
         if (fs.statSync(o.logFile).size > maxLog) fs.renameSync(o.logFile, o.logFile + '.1');
-      } catch { /* no log yet */ }
+      } catch {
+        /* no log yet */
+      }
       fs.appendFileSync(o.logFile, line);
     } catch (e) {
       process.stderr.write(`mlbl serve: could not write ${o.logFile}: ${(e as Error).message}\n`);
@@ -47,7 +49,10 @@ export function installSafetyNet(o: SafetyNetOptions = {}): () => void {
       inWindow = 0;
       suppressed = 0;
     }
-    if (++inWindow > perMinute) { suppressed++; return; }
+    if (++inWindow > perMinute) {
+      suppressed++;
+      return;
+    }
     const what = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
     write(`${t.toISOString()} mlbl serve: ${kind} (kept serving): ${what}\n`);
   };

@@ -32,16 +32,26 @@ afterAll(async () => {
 function randomValue(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 2 ? 6 : 9));
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return Math.floor((r() - 0.5) * 1e9);
-    case 3: return r() < 0.2 ? Number.MAX_SAFE_INTEGER : (r() - 0.5) * 1e6;
-    case 4: return ['', '../../etc/passwd', 'x'.repeat(Math.floor(r() * 5000)), '\u0000\uffff', 'runs.list', 'lenet5-mnist'][Math.floor(r() * 6)];
-    case 5: return undefined;
-    case 6: return Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return Math.floor((r() - 0.5) * 1e9);
+    case 3:
+      return r() < 0.2 ? Number.MAX_SAFE_INTEGER : (r() - 0.5) * 1e6;
+    case 4:
+      return ['', '../../etc/passwd', 'x'.repeat(Math.floor(r() * 5000)), '\u0000\uffff', 'runs.list', 'lenet5-mnist'][Math.floor(r() * 6)];
+    case 5:
+      return undefined;
+    case 6:
+      return Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (const key of ['id', 'spec', 'preset', 'params', 'epochs', 'limit', 'maxPoints', 'keys', 'artefactId', '__proto__', 'constructor'].filter(() => r() < 0.4)) o[key] = randomValue(r, depth + 1);
+      for (const key of ['id', 'spec', 'preset', 'params', 'epochs', 'limit', 'maxPoints', 'keys', 'artefactId', '__proto__', 'constructor'].filter(
+        () => r() < 0.4,
+      ))
+        o[key] = randomValue(r, depth + 1);
       return o;
     }
   }
@@ -50,7 +60,10 @@ function randomValue(r: () => number, depth = 0): unknown {
 describe('WebSocket API fuzz', () => {
   it('answers 600 random and malformed messages with errors and stays up', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
-    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
     const replies = new Map<number, { ok: boolean; error?: { code: string } }>();
     let malformedReplies = 0;
     ws.on('message', (d) => {
@@ -68,7 +81,10 @@ describe('WebSocket API fuzz', () => {
         ws.send(['{', '[]', 'null', '"x"', '{"id":"1"}', '{"method":1}', '\u0000', '{"id":1e999,"method":"runs.list"}'][Math.floor(r() * 8)] as string);
         sentMalformed++;
       } else {
-        const method = r() < 0.8 ? METHOD_NAMES[Math.floor(r() * METHOD_NAMES.length)] : ['', 'runs', 'constructor', '__proto__', 'runs.list.x', 'toString'][Math.floor(r() * 6)];
+        const method =
+          r() < 0.8
+            ? METHOD_NAMES[Math.floor(r() * METHOD_NAMES.length)]
+            : ['', 'runs', 'constructor', '__proto__', 'runs.list.x', 'toString'][Math.floor(r() * 6)];
         ws.send(JSON.stringify({ id: i, method, input: randomValue(r) }));
         sentValid++;
       }
@@ -83,8 +99,14 @@ describe('WebSocket API fuzz', () => {
     ws.close();
     // Still serving, on a fresh connection.
     const ws2 = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
-    await new Promise((res, j) => { ws2.once('open', res); ws2.once('error', j); });
-    const answer = await new Promise<{ ok: boolean }>((res) => { ws2.once('message', (d) => res(JSON.parse(d.toString()) as { ok: boolean })); ws2.send(JSON.stringify({ id: 1, method: 'system.info', input: {} })); });
+    await new Promise((res, j) => {
+      ws2.once('open', res);
+      ws2.once('error', j);
+    });
+    const answer = await new Promise<{ ok: boolean }>((res) => {
+      ws2.once('message', (d) => res(JSON.parse(d.toString()) as { ok: boolean }));
+      ws2.send(JSON.stringify({ id: 1, method: 'system.info', input: {} }));
+    });
     expect(answer.ok).toBe(true);
     ws2.close();
   });

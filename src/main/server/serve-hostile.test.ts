@@ -65,7 +65,11 @@ describe('hostile HTTP at the real server', () => {
     ['a 20 KB header', () => get('/', [`X-Big: ${'a'.repeat(20_000)}`]), 431],
     ['a 100 KB request line', () => get(`/${'a'.repeat(100_000)}`), 431],
     ['binary garbage', () => Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]), 400],
-    ['raw 0xff bytes in the target', () => Buffer.concat([Buffer.from('GET /'), Buffer.from([0xff, 0xfe]), Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1:${P}\r\n\r\n`)]), 400],
+    [
+      'raw 0xff bytes in the target',
+      () => Buffer.concat([Buffer.from('GET /'), Buffer.from([0xff, 0xfe]), Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1:${P}\r\n\r\n`)]),
+      400,
+    ],
     ['a header without a colon', () => `GET / HTTP/1.1\r\nHost: 127.0.0.1:${P}\r\nnonsense\r\n\r\n`, 400],
     ['HTTP/9.9', () => `GET / HTTP/9.9\r\nHost: 127.0.0.1:${P}\r\n\r\n`, 400],
     ['a directory', () => get(`/assets?token=${T}`), 404],
@@ -88,7 +92,13 @@ describe('hostile HTTP at the real server', () => {
   it('survives a client that resets its socket right after a refused upgrade', async () => {
     for (let i = 0; i < 20; i++) {
       await new Promise<void>((resolve) => {
-        const s = net.connect(P, '127.0.0.1', () => { s.write(upgradeRequest(P, '/api', { Cookie: 'mlbl_token=%E0%A4%A' })); setImmediate(() => { s.resetAndDestroy(); resolve(); }); });
+        const s = net.connect(P, '127.0.0.1', () => {
+          s.write(upgradeRequest(P, '/api', { Cookie: 'mlbl_token=%E0%A4%A' }));
+          setImmediate(() => {
+            s.resetAndDestroy();
+            resolve();
+          });
+        });
         s.on('error', () => resolve());
       });
     }
@@ -140,7 +150,7 @@ describe('hostile HTTP at the real server', () => {
 });
 
 describe('WebSocket clients that do not read', () => {
-  it('a client that sends 80 MB of requests and never reads does not grow the host\'s buffers', async () => {
+  it("a client that sends 80 MB of requests and never reads does not grow the host's buffers", async () => {
     const { socket } = await rawWebSocket(P, T);
     // An unknown method's error names it: a 4 KB name makes a 4 KB reply, answered at once.
     const N = 20_000;
@@ -157,7 +167,9 @@ describe('WebSocket clients that do not read', () => {
     // Once it reads, every request is answered: pausing lost nothing.
     const read = frameReader();
     let answered = 0;
-    socket.on('data', (d: Buffer) => { answered += read(d).filter((f) => f.opcode === 1 && f.payload.includes('"code":"unknown_method"')).length; });
+    socket.on('data', (d: Buffer) => {
+      answered += read(d).filter((f) => f.opcode === 1 && f.payload.includes('"code":"unknown_method"')).length;
+    });
     socket.resume();
     const deadline = Date.now() + 60_000;
     while (answered < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -170,16 +182,23 @@ describe('WebSocket clients that do not read', () => {
     const s2 = await serve({ host, port: 0, staticDir: path.join(dir, 'static'), api: { heartbeatMs: 200 } });
     try {
       const { socket } = await rawWebSocket(s2.port, s2.token);
-      const closed = new Promise<number>((r) => { const t0 = Date.now(); socket.once('close', () => r(Date.now() - t0)); });
+      const closed = new Promise<number>((r) => {
+        const t0 = Date.now();
+        socket.once('close', () => r(Date.now() - t0));
+      });
       socket.resume();
       // A real client answers pings by itself and stays.
       const ws = new WebSocket(`ws://127.0.0.1:${s2.port}/api?token=${s2.token}`);
-      await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
       expect(await closed).toBeLessThan(2_000);
       expect(ws.readyState).toBe(WebSocket.OPEN);
       // One that floods and never reads is paused (its pongs cannot be read), then closed with a reason.
       const flood = await rawWebSocket(s2.port, s2.token);
-      for (let i = 0; i < 10_000; i += 500) flood.socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
+      for (let i = 0; i < 10_000; i += 500)
+        flood.socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
       for (let t = 0; t < 100 && !s2.stats().clients.some((c) => c.paused); t++) await new Promise((r) => setTimeout(r, 20));
       expect(s2.stats().clients.some((c) => c.paused)).toBe(true);
       const read = frameReader();
@@ -189,7 +208,12 @@ describe('WebSocket clients that do not read', () => {
       flood.socket.on('data', (d: Buffer) => frames.push(...read(d)));
       flood.socket.resume();
       await floodClosed;
-      expect(frames.find((f) => f.opcode === 8)?.payload.subarray(2).toString()).toMatch(/^not reading/);
+      expect(
+        frames
+          .find((f) => f.opcode === 8)
+          ?.payload.subarray(2)
+          .toString(),
+      ).toMatch(/^not reading/);
       expect(ws.readyState).toBe(WebSocket.OPEN);
       ws.close();
     } finally {
@@ -198,13 +222,21 @@ describe('WebSocket clients that do not read', () => {
   });
 
   it('closes, with a reason, a client whose unread replies pass the limit', async () => {
-    const s2 = await serve({ host, port: 0, staticDir: path.join(dir, 'static'), api: { pauseAboveBytes: 64 << 20, maxInFlight: 1e6, closeAboveBytes: 256 << 10 } });
+    const s2 = await serve({
+      host,
+      port: 0,
+      staticDir: path.join(dir, 'static'),
+      api: { pauseAboveBytes: 64 << 20, maxInFlight: 1e6, closeAboveBytes: 256 << 10 },
+    });
     try {
       const { socket } = await rawWebSocket(s2.port, s2.token);
-      for (let i = 0; i < 2_000; i += 500) socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
+      for (let i = 0; i < 2_000; i += 500)
+        socket.write(Buffer.concat(Array.from({ length: 500 }, (_, k) => textFrame(JSON.stringify({ id: i + k, method: 'x'.repeat(4000), input: {} })))));
       await new Promise((r) => setTimeout(r, 2_000));
       let got = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); });
+      socket.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+      });
       const closed = new Promise((r) => socket.once('close', r));
       socket.resume();
       await closed;

@@ -41,7 +41,10 @@ function call(ws: WebSocket, id: number, method: string, input: unknown): Promis
   return new Promise((resolve) => {
     const onMsg = (d: WebSocket.RawData): void => {
       const m = JSON.parse(d.toString()) as Record<string, unknown>;
-      if (m.id === id) { ws.off('message', onMsg); resolve(m); }
+      if (m.id === id) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
     };
     ws.on('message', onMsg);
     ws.send(JSON.stringify({ id, method, input }));
@@ -77,7 +80,12 @@ describe('mlbl serve', () => {
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     // fetch() will not send a custom Host header; a raw request does, as a rebinding page's would.
     const status = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, headers: { Host: `evil.example:${server.port}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, headers: { Host: `evil.example:${server.port}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
     });
     expect(status).toBe(403);
   });

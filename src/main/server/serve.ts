@@ -28,7 +28,11 @@ export interface ServeOptions {
   onError?: (where: string, e: unknown) => void;
 }
 
-export interface ServerStats { connections: number; refused: number; clients: ClientStats[] }
+export interface ServerStats {
+  connections: number;
+  refused: number;
+  clients: ClientStats[];
+}
 
 export interface Server {
   url: string;
@@ -39,7 +43,8 @@ export interface Server {
 }
 
 const COOKIE = 'mlbl_token';
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const DEFAULT_API: ApiSocketLimits = { maxInFlight: 32, pauseAboveBytes: 1 << 20, closeAboveBytes: 16 << 20, heartbeatMs: 30_000 };
 
 export function defaultStaticDir(): string {
@@ -63,7 +68,11 @@ function staticRoot(dir: string): () => string {
   let real: string | undefined;
   return () => {
     if (real) return real;
-    try { return (real = fs.realpathSync(dir)); } catch { return path.resolve(dir); }
+    try {
+      return (real = fs.realpathSync(dir));
+    } catch {
+      return path.resolve(dir);
+    }
   };
 }
 
@@ -80,7 +89,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
   const staticDir = o.staticDir ?? defaultStaticDir();
   const maxMessage = o.maxMessageBytes ?? 1 << 20;
   const maxConnections = o.maxConnections ?? 256;
-  const onError = o.onError ?? ((where: string, e: unknown) => process.stderr.write(`mlbl serve: ${where}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`));
+  const onError =
+    o.onError ?? ((where: string, e: unknown) => process.stderr.write(`mlbl serve: ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
   const root = staticRoot(staticDir);
   let port = o.port ?? 0;
 
@@ -98,29 +108,37 @@ export async function serve(o: ServeOptions): Promise<Server> {
     if (!hostOk(req)) return deny(res, 403, 'Forbidden: unexpected Host header');
     if (!authed(req, target.query)) return deny(res, 401, 'Unauthorized: open the URL with the ?token=... that `mlbl serve` printed');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed');
-    const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' };
+    const headers: Record<string, string> = {
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': CSP,
+      'X-Frame-Options': 'DENY',
+    };
     if (sameToken(target.query.get('token'), token)) headers['Set-Cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     const rel = target.path === '/' || target.path === '' ? '/index.html' : target.path;
     headers['Cache-Control'] = rel === '/index.html' ? 'no-store' : 'max-age=3600';
-    if (await sendStatic(req, res, root(), rel, headers) === 'sent') return;
+    if ((await sendStatic(req, res, root(), rel, headers)) === 'sent') return;
     if (rel === '/index.html') return deny(res, 500, `The renderer is not built (${staticDir} has no index.html): run npm run build`);
     return deny(res, 404, 'Not found');
   }
 
-  const server = http.createServer({
-    maxHeaderSize: 16 * 1024,
-    headersTimeout: o.headersTimeoutMs ?? 3_000,
-    requestTimeout: 30_000,
-    // Node checks the two timeouts above only this often (default 30 s).
-    connectionsCheckingInterval: 500,
-    keepAliveTimeout: 5_000,
-  }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      onError(`${req.method} request`, e);
-      if (!res.headersSent) deny(res, 500, 'Internal error');
-      else res.destroy();
-    });
-  });
+  const server = http.createServer(
+    {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: o.headersTimeoutMs ?? 3_000,
+      requestTimeout: 30_000,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: 500,
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => {
+      handle(req, res).catch((e: unknown) => {
+        onError(`${req.method} request`, e);
+        if (!res.headersSent) deny(res, 500, 'Internal error');
+        else res.destroy();
+      });
+    },
+  );
   // A socket idle this long (no bytes either way, outside a WebSocket) is closed.
   server.timeout = 120_000;
 
@@ -137,7 +155,9 @@ export async function serve(o: ServeOptions): Promise<Server> {
     if (served >= maxConnections) {
       refused++;
       socket.on('error', () => socket.destroy());
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n\r\nToo many open connections.\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n\r\nToo many open connections.\n',
+      );
       socket.resume();
       setTimeout(() => socket.destroy(), 2_000).unref();
       return;
@@ -175,7 +195,10 @@ export async function serve(o: ServeOptions): Promise<Server> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, bind, () => { server.off('error', reject); resolve(); });
+    server.listen(port, bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   // After listening, an accept failure (EMFILE, ...) is reported, not thrown.
   server.on('error', (e) => onError('server', e));

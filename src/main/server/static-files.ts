@@ -4,8 +4,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
 };
 
 export type StaticResult = 'sent' | 'not_found';
@@ -23,7 +30,11 @@ function inside(root: string, p: string): boolean {
  * 'not_found'. O_NONBLOCK keeps opening a FIFO from parking a thread-pool thread.
  */
 export async function sendStatic(
-  req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, headers: Record<string, string>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  root: string,
+  rel: string,
+  headers: Record<string, string>,
 ): Promise<StaticResult> {
   const file = path.resolve(root, '.' + rel);
   if (!inside(root, file)) return 'not_found';
@@ -76,6 +87,8 @@ export async function sendStatic(
   // The stream owns the handle from here (autoClose); pipeline honours the socket's backpressure
   // and destroys both sides if the client goes away.
   const body = fh.createReadStream({ start: 0, end: stat.size - 1 });
-  await pipeline(body, res).catch(() => { res.destroy(); });
+  await pipeline(body, res).catch(() => {
+    res.destroy();
+  });
   return 'sent';
 }

@@ -3,7 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 
-export interface RawReply { status: number; text: string; closed: boolean; ms: number }
+export interface RawReply {
+  status: number;
+  text: string;
+  closed: boolean;
+  ms: number;
+}
 
 /** Sends `data` and collects the reply until the server closes the socket (or waitMs passes). */
 export function rawRequest(port: number, data: string | Buffer, waitMs = 5_000): Promise<RawReply> {
@@ -29,8 +34,15 @@ export function rawRequest(port: number, data: string | Buffer, waitMs = 5_000):
 
 /** The bytes of a WebSocket upgrade request. */
 export function upgradeRequest(port: number, target: string, headers: Record<string, string> = {}): string {
-  const lines = [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `GET ${target} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    'Sec-WebSocket-Version: 13',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
@@ -38,14 +50,29 @@ export function upgradeRequest(port: number, target: string, headers: Record<str
 export function textFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x81, 0x80 | n]) : n < 65536 ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255]) : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; })()]);
+  const head =
+    n < 126
+      ? Buffer.from([0x81, 0x80 | n])
+      : n < 65536
+        ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255])
+        : Buffer.concat([
+            Buffer.from([0x81, 0x80 | 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(n));
+              return b;
+            })(),
+          ]);
   const mask = randomBytes(4);
   const masked = Buffer.alloc(n);
   for (let i = 0; i < n; i++) masked[i] = (payload[i] as number) ^ (mask[i & 3] as number);
   return Buffer.concat([head, mask, masked]);
 }
 
-export interface Frame { opcode: number; payload: Buffer }
+export interface Frame {
+  opcode: number;
+  payload: Buffer;
+}
 
 /** Server frames (unmasked) in `buf`: opcode and payload of each complete one. */
 export function parseFrames(buf: Buffer): Frame[] {
@@ -70,8 +97,15 @@ function readFrames(buf: Buffer): { frames: Frame[]; used: number } {
     const opcode = (buf[i] as number) & 15;
     let len = (buf[i + 1] as number) & 127;
     let p = i + 2;
-    if (len === 126) { if (p + 2 > buf.length) break; len = buf.readUInt16BE(p); p += 2; }
-    else if (len === 127) { if (p + 8 > buf.length) break; len = Number(buf.readBigUInt64BE(p)); p += 8; }
+    if (len === 126) {
+      if (p + 2 > buf.length) break;
+      len = buf.readUInt16BE(p);
+      p += 2;
+    } else if (len === 127) {
+      if (p + 8 > buf.length) break;
+      len = Number(buf.readBigUInt64BE(p));
+      p += 8;
+    }
     if (p + len > buf.length) break;
     out.push({ opcode, payload: buf.subarray(p, p + len) });
     i = p + len;

@@ -12,7 +12,9 @@ function tmpDir(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const spec = RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 1 } });
 const MIN = 60_000;

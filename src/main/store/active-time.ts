@@ -6,7 +6,10 @@
  */
 import type { RunStatus } from '../../shared/api';
 
-export interface ActiveTime { active_ms: number; running_since: number | null }
+export interface ActiveTime {
+  active_ms: number;
+  running_since: number | null;
+}
 
 /** The columns after a status change at `now` (ms since the epoch); null when nothing changes. */
 export function activeTimeAfter(cur: ActiveTime & { status: RunStatus }, next: RunStatus, now: number): ActiveTime | null {

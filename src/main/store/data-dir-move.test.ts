@@ -28,7 +28,8 @@ afterAll(() => t.cleanup());
 function makeOld(dataDir: string, runIds: string[]): void {
   const db = new Database(path.join(dataDir, 'workbench.db'));
   const abs = (p: string): string => (path.isAbsolute(p) ? p : path.join(dataDir, p));
-  for (const r of db.prepare('SELECT id, path FROM artefacts').all() as { id: number; path: string }[]) db.prepare('UPDATE artefacts SET path = ? WHERE id = ?').run(abs(r.path), r.id);
+  for (const r of db.prepare('SELECT id, path FROM artefacts').all() as { id: number; path: string }[])
+    db.prepare('UPDATE artefacts SET path = ? WHERE id = ?').run(abs(r.path), r.id);
   for (const r of db.prepare('SELECT id, path, model_path FROM feature_sets').all() as { id: string; path: string; model_path: string }[]) {
     db.prepare('UPDATE feature_sets SET path = ?, model_path = ? WHERE id = ?').run(abs(r.path), abs(r.model_path), r.id);
   }
@@ -53,7 +54,14 @@ async function importCaptioned(h: Host, dir: string): Promise<{ id: string }> {
     for (let c = 0; c < 3; c++) lines.push(`im${i}.jpg,${words[(i + c) % words.length] as string}`);
   }
   writeText(path.join(dir, 'captions.csv'), lines.join('\n') + '\n');
-  const report = (await h.dispatch('datasets.import', { path: path.join(dir, 'captions.csv'), images: path.join(dir, 'images'), format: 'auto', name: 'moved10', verify: 'header', split: { seed: 1, train: 0.6, validation: 0.2, test: 0.2, keepSourceSplits: true } })) as ImportReport;
+  const report = (await h.dispatch('datasets.import', {
+    path: path.join(dir, 'captions.csv'),
+    images: path.join(dir, 'images'),
+    format: 'auto',
+    name: 'moved10',
+    verify: 'header',
+    split: { seed: 1, train: 0.6, validation: 0.2, test: 0.2, keepSourceSplits: true },
+  })) as ImportReport;
   return { id: report.dataset.id };
 }
 
@@ -85,7 +93,11 @@ describe('a moved data directory', () => {
     const ds = await importCaptioned(h, sources);
     const lenet = await h.runs.waitFor(h.runs.create(lenetSpec({ epochs: 1, trainLimit: 128 })).id);
     expect(lenet.status, lenet.error ?? '').toBe('completed');
-    const lm = await h.runs.waitFor(h.runs.create(RunSpec.parse({ preset: 'mlbl-b', params: { dataset: ds.id, extractor: lenet.id, epochs: 1, K: 16, evalEvery: 0, testAtEnd: false, patience: 0 } })).id);
+    const lm = await h.runs.waitFor(
+      h.runs.create(
+        RunSpec.parse({ preset: 'mlbl-b', params: { dataset: ds.id, extractor: lenet.id, epochs: 1, K: 16, evalEvery: 0, testAtEnd: false, patience: 0 } }),
+      ).id,
+    );
     expect(lm.status, lm.error ?? '').toBe('completed');
     const setBefore = h.features.list(ds.id);
     expect(setBefore).toHaveLength(1);
@@ -124,13 +136,21 @@ describe('a moved data directory', () => {
     const done: RunRecord = await h.runs.waitFor(failed.id);
     expect(done.status, done.error ?? '').toBe('completed');
     expect(steps(h.store, failed.id, 'loss')).toEqual(range(24));
-    expect(h.store.logs(failed.id, 200).map((l) => l.message).join('\n')).toContain('resuming from the checkpoint at step 8 (epoch 1, checkpoints/epoch-0001)');
+    expect(
+      h.store
+        .logs(failed.id, 200)
+        .map((l) => l.message)
+        .join('\n'),
+    ).toContain('resuming from the checkpoint at step 8 (epoch 1, checkpoints/epoch-0001)');
     await t.close(h);
 
     // `mlbl eval` of the completed LM run, after a second move (rows already relative).
     const c = path.join(t.dir('mlbl-move-c-'), 'again');
     move(b, c);
-    const { stdout } = await execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'eval', lm.id, '--json', '--data-dir', c], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const { stdout } = await execFileAsync(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), 'eval', lm.id, '--json', '--data-dir', c], {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+    });
     const r = JSON.parse(stdout.trim().split('\n').at(-1) as string) as EvalReport;
     expect(r).toMatchObject({ runId: lm.id, dataset: ds.id, split: 'test' });
     expect(Number.isFinite(r.perplexity)).toBe(true);

@@ -51,7 +51,11 @@ export function openReadOnlyDatabase(file: string): Db {
   if (fs.existsSync(file)) {
     try {
       const probe = new Database(file, { readonly: true, fileMustExist: true });
-      try { current = schemaVersion(probe); } finally { probe.close(); }
+      try {
+        current = schemaVersion(probe);
+      } finally {
+        probe.close();
+      }
     } catch (e) {
       throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, { cause: e });
     }

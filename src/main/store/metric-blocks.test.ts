@@ -46,7 +46,9 @@ function backfilled(s: Store): unknown[] {
   const dir = tmpDir();
   const file = path.join(dir, 'workbench.db');
   const old = openDatabase(file, BLOCKS_VERSION - 1);
-  old.prepare('INSERT INTO runs (id, name, preset, spec_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run('r1', 'r', 'lenet5-mnist', JSON.stringify(spec), 'completed', 1);
+  old
+    .prepare('INSERT INTO runs (id, name, preset, spec_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run('r1', 'r', 'lenet5-mnist', JSON.stringify(spec), 'completed', 1);
   const ins = old.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)');
   const rows = s.db.prepare('SELECT run_id, key, step, epoch, wall_time, value FROM metrics').raw(true).all() as unknown[][];
   old.transaction(() => rows.forEach((r) => ins.run(...r)))();
@@ -66,7 +68,10 @@ describe('metric blocks', () => {
     // Batches that end mid-block, of two interleaved keys, as an engine sends them.
     for (let i = 0; i < pts.length; i += 333) {
       const batch = pts.slice(i, i + 333);
-      s.insertMetrics('r1', batch.flatMap((p) => [p, { ...p, key: 'acc', value: p.value / 10 }]));
+      s.insertMetrics(
+        'r1',
+        batch.flatMap((p) => [p, { ...p, key: 'acc', value: p.value / 10 }]),
+      );
     }
     const blocks = dumpBlocks(s);
     expect(blocks.length).toBe(2 * (Math.ceil(5000 / 64) + Math.ceil(5000 / 1024)));
@@ -144,12 +149,23 @@ describe('min-max over pages of raw rows', () => {
   it('keeps exactly the points downsampleMinMax keeps, whatever the page size', () => {
     // 109 points in 11 buckets (maxPoints 44): (total / buckets) * buckets rounds below total, so
     // the last point falls in no bucket; the paged fold must drop it too.
-    const cases: [number, number][] = [[1000, 400], [109, 44], [10_007, 10_004], [5000, 4], [4097, 2000], [300, 7], [1003, 1000]];
+    const cases: [number, number][] = [
+      [1000, 400],
+      [109, 44],
+      [10_007, 10_004],
+      [5000, 4],
+      [4097, 2000],
+      [300, 7],
+      [1003, 1000],
+    ];
     for (const [n, maxPoints] of cases) {
       const pts = series(n, n + maxPoints);
       // A run of NaNs and ties, to exercise which NaN and which tie win.
       for (let i = 50; i < Math.min(n, 60); i++) (pts[i] as MetricWrite).value = Number.NaN;
-      const want = downsampleMinMax(pts.map(({ key: _k, ...p }) => p), maxPoints);
+      const want = downsampleMinMax(
+        pts.map(({ key: _k, ...p }) => p),
+        maxPoints,
+      );
       for (const size of [1, 7, 64, 8192]) {
         const got = minMaxPages(pagesOf(rowsOf(pts), size), n, maxPoints);
         expect(got.seen, `n ${n}`).toBe(n);

@@ -63,8 +63,10 @@ function statements(db: Db): Statements {
   let s = cache.get(db);
   if (s) return s;
   const cols = 'INSERT OR REPLACE INTO metrics (run_id, key, step, epoch, wall_time, value) VALUES ';
-  const pointOf = (order: string) => `(SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = @run AND key = @key AND step BETWEEN @a AND @b ORDER BY ${order} LIMIT 1)`;
-  const blockOf = (order: string) => `(SELECT f_step, f_epoch, f_wall, f_value, lo_step, lo_epoch, lo_wall, lo_value, hi_step, hi_epoch, hi_wall, hi_value, l_step, l_epoch, l_wall, l_value FROM metric_blocks WHERE run_id = @run AND key = @key AND level = 0 AND block BETWEEN @a AND @b ORDER BY ${order} LIMIT 1)`;
+  const pointOf = (order: string) =>
+    `(SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = @run AND key = @key AND step BETWEEN @a AND @b ORDER BY ${order} LIMIT 1)`;
+  const blockOf = (order: string) =>
+    `(SELECT f_step, f_epoch, f_wall, f_value, lo_step, lo_epoch, lo_wall, lo_value, hi_step, hi_epoch, hi_wall, hi_value, l_step, l_epoch, l_wall, l_value FROM metric_blocks WHERE run_id = @run AND key = @key AND level = 0 AND block BETWEEN @a AND @b ORDER BY ${order} LIMIT 1)`;
   s = {
     insertOne: db.prepare(`${cols}(?, ?, ?, ?, ?, ?)`),
     insertMany: db.prepare(cols + Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?)').join(', ')),
@@ -88,13 +90,19 @@ function statements(db: Db): Statements {
     total: db.prepare('SELECT level, COUNT(*) AS blocks, SUM(n) AS n FROM metric_blocks WHERE run_id = ? AND key = ? GROUP BY level ORDER BY level'),
     lastBlock: db.prepare('SELECT l_step FROM metric_blocks WHERE run_id = @run AND key = @key AND level = 0 ORDER BY block DESC LIMIT 1'),
     block: db.prepare(`SELECT n, ${ALL_POINT_COLS} FROM metric_blocks WHERE run_id = @run AND key = @key AND level = 0 AND block = @block`).raw(true),
-    putBlock0: db.prepare(`INSERT OR REPLACE INTO metric_blocks (run_id, key, level, block, n, ${ALL_POINT_COLS}) VALUES (?, ?, 0, ?, ?, ${Array.from({ length: 16 }, () => '?').join(', ')})`),
+    putBlock0: db.prepare(
+      `INSERT OR REPLACE INTO metric_blocks (run_id, key, level, block, n, ${ALL_POINT_COLS}) VALUES (?, ?, 0, ?, ?, ${Array.from({ length: 16 }, () => '?').join(', ')})`,
+    ),
     raw: db.prepare('SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').raw(true),
     // DISTINCT over the primary key as a skip-scan: one index probe per key instead of a scan of every point.
-    keys: db.prepare(`WITH RECURSIVE k(key) AS (
+    keys: db
+      .prepare(
+        `WITH RECURSIVE k(key) AS (
         SELECT (SELECT MIN(key) FROM metrics WHERE run_id = @run)
         UNION ALL SELECT (SELECT MIN(key) FROM metrics WHERE run_id = @run AND key > k.key) FROM k WHERE k.key IS NOT NULL
-      ) SELECT key FROM k WHERE key IS NOT NULL`).pluck(true),
+      ) SELECT key FROM k WHERE key IS NOT NULL`,
+      )
+      .pluck(true),
   };
   cache.set(db, s);
   return s;
@@ -168,7 +176,13 @@ function recomputeBlocks(st: Statements, runId: string, key: string, pts: readon
   return upper;
 }
 
-interface BlockStats { n: number; f: MetricPoint; lo: MetricPoint; hi: MetricPoint; l: MetricPoint }
+interface BlockStats {
+  n: number;
+  f: MetricPoint;
+  lo: MetricPoint;
+  hi: MetricPoint;
+  l: MetricPoint;
+}
 
 /** Folds a later point into a block's stats with the SQL ordering: the first NaN wins the minimum, ties keep the earlier step. */
 function fold(s: BlockStats, p: MetricPoint): void {
@@ -198,7 +212,13 @@ function appendBlocks(st: Statements, runId: string, key: string, pts: readonly 
     write();
     const stored = end !== undefined && block0Of(end) === b ? (st.block.get({ run: runId, key, block: b }) as BlockRow | undefined) : undefined;
     if (stored) {
-      const s: BlockStats = { n: stored[0], f: toPoint(stored as RawRow, 1), lo: toPoint(stored as RawRow, 5), hi: toPoint(stored as RawRow, 9), l: toPoint(stored as RawRow, 13) };
+      const s: BlockStats = {
+        n: stored[0],
+        f: toPoint(stored as RawRow, 1),
+        lo: toPoint(stored as RawRow, 5),
+        hi: toPoint(stored as RawRow, 9),
+        l: toPoint(stored as RawRow, 13),
+      };
       fold(s, p);
       cur = { block: b, s };
     } else {
@@ -215,7 +235,12 @@ export function metricKeyList(db: Db, runId: string): string[] {
 }
 
 export type RawRow = [number, number, number, number | null];
-const toPoint = (r: RawRow, o = 0): MetricPoint => ({ step: r[o] as number, epoch: r[o + 1] as number, wallTime: r[o + 2] as number, value: (r[o + 3] as number | null) ?? Number.NaN });
+const toPoint = (r: RawRow, o = 0): MetricPoint => ({
+  step: r[o] as number,
+  epoch: r[o + 1] as number,
+  wallTime: r[o + 2] as number,
+  value: (r[o + 3] as number | null) ?? Number.NaN,
+});
 
 const pageStatements = new WeakMap<Db, Stmt>();
 
@@ -226,7 +251,11 @@ const pageStatements = new WeakMap<Db, Stmt>();
  */
 export function* metricPages(db: Db, runId: string, key: string, pageRows = 8192): Generator<RawRow[]> {
   let st = pageStatements.get(db);
-  if (!st) pageStatements.set(db, (st = db.prepare('SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step LIMIT ?').raw(true)));
+  if (!st)
+    pageStatements.set(
+      db,
+      (st = db.prepare('SELECT step, epoch, wall_time, value FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step LIMIT ?').raw(true)),
+    );
   let after = Number.NEGATIVE_INFINITY;
   for (;;) {
     const rows = st.all(runId, key, after, pageRows) as RawRow[];
@@ -249,12 +278,24 @@ export function minMaxPages(pages: Iterable<readonly RawRow[]>, total: number, m
   let end = Math.min(total, Math.floor(size));
   let i = 0;
   let open = false;
-  let fI = 0, loI = 0, hiI = 0, lI = 0;
-  let fR: RawRow = [0, 0, 0, null], loR = fR, hiR = fR, lR = fR;
-  let loV = 0, hiV = 0;
+  let fI = 0,
+    loI = 0,
+    hiI = 0,
+    lI = 0;
+  let fR: RawRow = [0, 0, 0, null],
+    loR = fR,
+    hiR = fR,
+    lR = fR;
+  let loV = 0,
+    hiV = 0;
   const emit = (): void => {
     if (!open) return;
-    const idx: [number, RawRow][] = [[fI, fR], [loI, loR], [hiI, hiR], [lI, lR]];
+    const idx: [number, RawRow][] = [
+      [fI, fR],
+      [loI, loR],
+      [hiI, hiR],
+      [lI, lR],
+    ];
     idx.sort((x, y) => x[0] - y[0]);
     let prev = -1;
     for (const [k, r] of idx) {
@@ -283,8 +324,16 @@ export function minMaxPages(pages: Iterable<readonly RawRow[]>, total: number, m
         fR = loR = hiR = r;
         loV = hiV = v;
       } else {
-        if (v < loV || Number.isNaN(v)) { loI = i; loR = r; loV = v; }
-        if (v > hiV) { hiI = i; hiR = r; hiV = v; }
+        if (v < loV || Number.isNaN(v)) {
+          loI = i;
+          loR = r;
+          loV = v;
+        }
+        if (v > hiV) {
+          hiI = i;
+          hiR = r;
+          hiV = v;
+        }
       }
       lI = i;
       lR = r;
@@ -322,7 +371,7 @@ function querySnapshot(db: Db, runId: string, key: string, maxPoints: number, me
   const st = statements(db);
   const levels = st.total.all(runId, key) as { level: number; blocks: number; n: number }[];
   const total = levels[0]?.n ?? 0;
-  const buckets = method === 'lttb' ? maxPoints * LTTB_PRESELECT / 4 : Math.floor(maxPoints / 4);
+  const buckets = method === 'lttb' ? (maxPoints * LTTB_PRESELECT) / 4 : Math.floor(maxPoints / 4);
   if (total <= maxPoints || maxPoints < 4) {
     const points = total === 0 ? [] : rawSeries(db, runId, key);
     return { key, total: points.length, points: method === 'lttb' ? downsampleLttb(points, maxPoints) : downsampleMinMax(points, maxPoints) };

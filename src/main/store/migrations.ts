@@ -262,7 +262,13 @@ export const MIGRATION_CODE: Readonly<Record<number, (db: Db, ctx: { dataDir: st
       const rel = relativeToDataDir(dataDir, a.path, `runs/${a.run_id}/`);
       if (rel !== a.path) setArt.run(rel, a.id);
     }
-    const sets = db.prepare('SELECT id, dataset_id, from_run, path, model_path FROM feature_sets').all() as { id: string; dataset_id: string; from_run: string | null; path: string; model_path: string }[];
+    const sets = db.prepare('SELECT id, dataset_id, from_run, path, model_path FROM feature_sets').all() as {
+      id: string;
+      dataset_id: string;
+      from_run: string | null;
+      path: string;
+      model_path: string;
+    }[];
     const setFs = db.prepare('UPDATE feature_sets SET path = ?, model_path = ? WHERE id = ?');
     for (const f of sets) {
       const p = relativeToDataDir(dataDir, f.path, `datasets/${f.dataset_id}/features/`);

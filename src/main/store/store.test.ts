@@ -15,7 +15,9 @@ function tmpDir(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const spec = RunSpec.parse({ preset: 'lenet5-mnist', params: { epochs: 1 } });
 
@@ -34,7 +36,9 @@ describe('migrations', () => {
     const file = path.join(dir, 'workbench.db');
     const old = openDatabase(file, 1);
     expect(schemaVersion(old)).toBe(1);
-    old.prepare("INSERT INTO runs (id, name, preset, spec_json, status, created_at) VALUES ('r1', 'old run', 'lenet5-mnist', ?, 'completed', 1)").run(JSON.stringify(spec));
+    old
+      .prepare("INSERT INTO runs (id, name, preset, spec_json, status, created_at) VALUES ('r1', 'old run', 'lenet5-mnist', ?, 'completed', 1)")
+      .run(JSON.stringify(spec));
     old.prepare("INSERT INTO metrics VALUES ('r1', 'loss', 0, 0, 0.5, 2.3), ('r1', 'loss', 1, 0, 0.6, 2.1)").run();
     expect(() => old.prepare('SELECT tags_json FROM runs').all()).toThrow();
     old.close();
@@ -70,8 +74,14 @@ describe('Store', () => {
     store.createRun({ id: 'a', name: 'A', spec, createdAt: 10 });
     store.createRun({ id: 'b', name: 'B', spec, createdAt: 20 });
     store.updateRun('a', { status: 'running', startedAt: 11 });
-    store.insertMetrics('a', [{ key: 'loss', step: 0, epoch: 0, wallTime: 1, value: 2 }, { key: 'loss', step: 1, epoch: 0, wallTime: 2, value: 1 }]);
-    store.insertMetrics('a', [{ key: 'loss', step: 1, epoch: 0, wallTime: 2, value: 1 }, { key: 'loss', step: 2, epoch: 0, wallTime: 3, value: Number.NaN }]);
+    store.insertMetrics('a', [
+      { key: 'loss', step: 0, epoch: 0, wallTime: 1, value: 2 },
+      { key: 'loss', step: 1, epoch: 0, wallTime: 2, value: 1 },
+    ]);
+    store.insertMetrics('a', [
+      { key: 'loss', step: 1, epoch: 0, wallTime: 2, value: 1 },
+      { key: 'loss', step: 2, epoch: 0, wallTime: 3, value: Number.NaN },
+    ]);
     expect(store.countMetrics('a', 'loss')).toBe(3);
     expect(Number.isNaN(store.metricPoints('a', 'loss')[2]?.value)).toBe(true);
     expect(store.listRuns().map((r) => r.id)).toEqual(['b', 'a']);
@@ -88,7 +98,11 @@ describe('Store', () => {
     const alive = new Set([100]);
     const pidAlive = (pid: number): boolean => alive.has(pid);
     store.startHost({ id: 'serve', pid: 100, machine: 'm', now: 1_000, pidAlive });
-    for (const [id, at] of [['run', 10], ['wait', 20], ['mine', 30]] as const) {
+    for (const [id, at] of [
+      ['run', 10],
+      ['wait', 20],
+      ['mine', 30],
+    ] as const) {
       store.createRun({ id, name: id, spec, createdAt: at });
       store.setRunHost(id, 'serve');
     }
@@ -109,7 +123,10 @@ describe('Store', () => {
     // A pid that exists but has not refreshed its row for HOST_STALE_MS (a reused pid after a reboot) is gone too.
     store.updateRun('wait', { status: 'running' });
     alive.add(400);
-    expect(store.startHost({ id: 'later', pid: 500, machine: 'm', now: 3_000 + HOST_STALE_MS + 1, pidAlive })).toEqual({ interrupted: ['wait'], queued: ['mine'] });
+    expect(store.startHost({ id: 'later', pid: 500, machine: 'm', now: 3_000 + HOST_STALE_MS + 1, pidAlive })).toEqual({
+      interrupted: ['wait'],
+      queued: ['mine'],
+    });
     store.close();
   });
 
@@ -117,7 +134,8 @@ describe('Store', () => {
     const store = new Store(tmpDir());
     store.createRun({ id: 'a', name: 'A', spec, createdAt: 10 });
     for (let step = 0; step < 30; step += 10) {
-      for (const kind of ['greedy', 'sample']) store.insertSample({ runId: 'a', step, epoch: step / 10, kind, text: `${kind} ${step}`, data: null, createdAt: step });
+      for (const kind of ['greedy', 'sample'])
+        store.insertSample({ runId: 'a', step, epoch: step / 10, kind, text: `${kind} ${step}`, data: null, createdAt: step });
     }
     expect(store.samples('a', 4).map((s) => s.text)).toEqual(['greedy 10', 'sample 10', 'greedy 20', 'sample 20']);
     expect(store.samples('a', 100)).toHaveLength(6);

@@ -9,10 +9,23 @@ import { insertMetricBatch, metricKeyList, querySeries } from './metric-blocks';
 import type { DownsampleMethod } from '../../shared/downsample';
 
 interface RunRow {
-  id: string; name: string; preset: string; spec_json: string; status: RunStatus; created_at: number;
-  started_at: number | null; ended_at: number | null; backend: string | null; seed: number | null;
-  error: string | null; exit_code: number | null; tags_json: string; notes: string; summary_json: string;
-  active_ms: number; running_since: number | null;
+  id: string;
+  name: string;
+  preset: string;
+  spec_json: string;
+  status: RunStatus;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  backend: string | null;
+  seed: number | null;
+  error: string | null;
+  exit_code: number | null;
+  tags_json: string;
+  notes: string;
+  summary_json: string;
+  active_ms: number;
+  running_since: number | null;
 }
 
 export type MetricWrite = MetricPoint & { key: string };
@@ -23,7 +36,10 @@ export class Store {
   readonly file: string;
 
   /** `readonly`: a connection that cannot write (read-only commands; see openReadOnlyDatabase). */
-  constructor(readonly dataDir: string, o: { readonly?: boolean } = {}) {
+  constructor(
+    readonly dataDir: string,
+    o: { readonly?: boolean } = {},
+  ) {
     this.file = path.join(dataDir, 'workbench.db');
     this.db = o.readonly ? openReadOnlyDatabase(this.file) : openDatabase(this.file);
   }
@@ -33,8 +49,12 @@ export class Store {
   }
 
   createRun(r: { id: string; name: string; spec: RunSpec; createdAt: number }): RunRecord {
-    this.db.prepare(`INSERT INTO runs (id, name, preset, spec_json, status, created_at, seed, tags_json)
-      VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(r.id, r.name, r.spec.preset, JSON.stringify(r.spec), r.createdAt, r.spec.params.seed, JSON.stringify(r.spec.tags));
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, name, preset, spec_json, status, created_at, seed, tags_json)
+      VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(r.id, r.name, r.spec.preset, JSON.stringify(r.spec), r.createdAt, r.spec.params.seed, JSON.stringify(r.spec.tags));
     return this.getRun(r.id) as RunRecord;
   }
 
@@ -44,26 +64,59 @@ export class Store {
   }
 
   listRuns(opts: { status?: RunStatus; limit?: number } = {}): RunRecord[] {
-    const rows = (opts.status
-      ? this.db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.status, opts.limit ?? 500)
-      : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.limit ?? 500)) as RunRow[];
+    const rows = (
+      opts.status
+        ? this.db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.status, opts.limit ?? 500)
+        : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(opts.limit ?? 500)
+    ) as RunRow[];
     return rows.map(toRun);
   }
 
   /** `now` times a status change for the run's active time (defaults to the patch's endedAt or startedAt, else the clock). */
-  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number; endedAt: number | null; backend: string; seed: number; error: string | null; exitCode: number | null; summary: Record<string, number> }>, now?: number): RunRecord {
+  updateRun(
+    id: string,
+    patch: Partial<{
+      status: RunStatus;
+      startedAt: number;
+      endedAt: number | null;
+      backend: string;
+      seed: number;
+      error: string | null;
+      exitCode: number | null;
+      summary: Record<string, number>;
+    }>,
+    now?: number,
+  ): RunRecord {
     const cols: string[] = [];
     const vals: unknown[] = [];
     if (patch.status) {
-      const cur = this.db.prepare('SELECT status, active_ms, running_since FROM runs WHERE id = ?').get(id) as Pick<RunRow, 'status' | 'active_ms' | 'running_since'> | undefined;
+      const cur = this.db.prepare('SELECT status, active_ms, running_since FROM runs WHERE id = ?').get(id) as
+        Pick<RunRow, 'status' | 'active_ms' | 'running_since'> | undefined;
       const t = cur && activeTimeAfter(cur, patch.status, now ?? patch.endedAt ?? patch.startedAt ?? Date.now());
-      if (t) { cols.push('active_ms = ?', 'running_since = ?'); vals.push(t.active_ms, t.running_since); }
+      if (t) {
+        cols.push('active_ms = ?', 'running_since = ?');
+        vals.push(t.active_ms, t.running_since);
+      }
     }
-    const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', backend: 'backend', seed: 'seed', error: 'error', exitCode: 'exit_code' };
+    const map: Record<string, string> = {
+      status: 'status',
+      startedAt: 'started_at',
+      endedAt: 'ended_at',
+      backend: 'backend',
+      seed: 'seed',
+      error: 'error',
+      exitCode: 'exit_code',
+    };
     for (const [k, col] of Object.entries(map)) {
-      if (k in patch) { cols.push(`${col} = ?`); vals.push((patch as Record<string, unknown>)[k]); }
+      if (k in patch) {
+        cols.push(`${col} = ?`);
+        vals.push((patch as Record<string, unknown>)[k]);
+      }
     }
-    if (patch.summary) { cols.push('summary_json = ?'); vals.push(JSON.stringify(patch.summary)); }
+    if (patch.summary) {
+      cols.push('summary_json = ?');
+      vals.push(JSON.stringify(patch.summary));
+    }
     if (cols.length) this.db.prepare(`UPDATE runs SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
     return this.getRun(id) as RunRecord;
   }
@@ -72,9 +125,18 @@ export class Store {
   updateRunMeta(id: string, patch: { name?: string; tags?: string[]; notes?: string }): void {
     const cols: string[] = [];
     const vals: unknown[] = [];
-    if (patch.name !== undefined) { cols.push('name = ?'); vals.push(patch.name); }
-    if (patch.tags !== undefined) { cols.push('tags_json = ?'); vals.push(JSON.stringify(patch.tags)); }
-    if (patch.notes !== undefined) { cols.push('notes = ?'); vals.push(patch.notes); }
+    if (patch.name !== undefined) {
+      cols.push('name = ?');
+      vals.push(patch.name);
+    }
+    if (patch.tags !== undefined) {
+      cols.push('tags_json = ?');
+      vals.push(JSON.stringify(patch.tags));
+    }
+    if (patch.notes !== undefined) {
+      cols.push('notes = ?');
+      vals.push(patch.notes);
+    }
     if (cols.length) this.db.prepare(`UPDATE runs SET ${cols.join(', ')} WHERE id = ?`).run(...vals, id);
   }
 
@@ -88,24 +150,38 @@ export class Store {
    * left `queued` (oldest first). Runs of live processes sharing the data directory are left alone.
    */
   startHost(h: { id: string; pid: number; machine: string; now: number; pidAlive?: PidAlive }): { interrupted: string[]; queued: string[] } {
-    return this.db.transaction(() => {
-      registerHost(this.db, h);
-      // Last heartbeats of every process, read before the stale ones are dropped: an interrupted run trained until then.
-      const seenAt = new Map((this.db.prepare('SELECT id, seen_at FROM hosts').all() as { id: string; seen_at: number }[]).map((x) => [x.id, x.seen_at]));
-      const live = liveHostIds(this.db, h.id, h.now, h.machine, h.pidAlive);
-      const orphan = (r: { host_id: string | null }): boolean => r.host_id === null || !live.has(r.host_id);
-      const orphans = (this.db.prepare("SELECT id, host_id, running_since FROM runs WHERE status = 'running'").all() as { id: string; host_id: string | null; running_since: number | null }[]).filter(orphan);
-      const running = orphans.map((r) => r.id);
-      const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, host_id = NULL, error = COALESCE(error, 'the workbench stopped while this run was in progress'), active_ms = active_ms + ?, running_since = NULL WHERE id = ?");
-      for (const r of orphans) {
-        const until = (r.host_id !== null ? seenAt.get(r.host_id) : undefined) ?? r.running_since ?? 0;
-        mark.run(h.now, r.running_since === null ? 0 : Math.max(0, until - r.running_since), r.id);
-      }
-      const queued = (this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string; host_id: string | null }[]).filter(orphan).map((r) => r.id);
-      const claim = this.db.prepare('UPDATE runs SET host_id = ? WHERE id = ?');
-      for (const id of queued) claim.run(h.id, id);
-      return { interrupted: running, queued };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        registerHost(this.db, h);
+        // Last heartbeats of every process, read before the stale ones are dropped: an interrupted run trained until then.
+        const seenAt = new Map((this.db.prepare('SELECT id, seen_at FROM hosts').all() as { id: string; seen_at: number }[]).map((x) => [x.id, x.seen_at]));
+        const live = liveHostIds(this.db, h.id, h.now, h.machine, h.pidAlive);
+        const orphan = (r: { host_id: string | null }): boolean => r.host_id === null || !live.has(r.host_id);
+        const orphans = (
+          this.db.prepare("SELECT id, host_id, running_since FROM runs WHERE status = 'running'").all() as {
+            id: string;
+            host_id: string | null;
+            running_since: number | null;
+          }[]
+        ).filter(orphan);
+        const running = orphans.map((r) => r.id);
+        const mark = this.db.prepare(
+          "UPDATE runs SET status = 'interrupted', ended_at = ?, host_id = NULL, error = COALESCE(error, 'the workbench stopped while this run was in progress'), active_ms = active_ms + ?, running_since = NULL WHERE id = ?",
+        );
+        for (const r of orphans) {
+          const until = (r.host_id !== null ? seenAt.get(r.host_id) : undefined) ?? r.running_since ?? 0;
+          mark.run(h.now, r.running_since === null ? 0 : Math.max(0, until - r.running_since), r.id);
+        }
+        const queued = (
+          this.db.prepare("SELECT id, host_id FROM runs WHERE status = 'queued' ORDER BY created_at, id").all() as { id: string; host_id: string | null }[]
+        )
+          .filter(orphan)
+          .map((r) => r.id);
+        const claim = this.db.prepare('UPDATE runs SET host_id = ? WHERE id = ?');
+        for (const id of queued) claim.run(h.id, id);
+        return { interrupted: running, queued };
+      })
+      .immediate();
   }
 
   touchHost(id: string, now: number): void {
@@ -141,14 +217,22 @@ export class Store {
   }
 
   metricPoints(runId: string, key: string): MetricPoint[] {
-    return (this.db.prepare('SELECT step, epoch, wall_time AS wallTime, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key) as { step: number; epoch: number; wallTime: number; value: number | null }[])
-      .map((r) => ({ ...r, value: r.value ?? Number.NaN }));
+    return (
+      this.db.prepare('SELECT step, epoch, wall_time AS wallTime, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key) as {
+        step: number;
+        epoch: number;
+        wallTime: number;
+        value: number | null;
+      }[]
+    ).map((r) => ({ ...r, value: r.value ?? Number.NaN }));
   }
 
   countMetrics(runId: string, key?: string): number {
-    const row = (key
-      ? this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = ?').get(runId, key)
-      : this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ?').get(runId)) as { n: number };
+    const row = (
+      key
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = ?').get(runId, key)
+        : this.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ?').get(runId)
+    ) as { n: number };
     return row.n;
   }
 
@@ -157,20 +241,33 @@ export class Store {
   }
 
   logs(runId: string, limit: number): LogRecord[] {
-    const rows = this.db.prepare('SELECT run_id AS runId, ts, level, message FROM (SELECT * FROM logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(runId, limit);
+    const rows = this.db
+      .prepare('SELECT run_id AS runId, ts, level, message FROM (SELECT * FROM logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .all(runId, limit);
     return rows as LogRecord[];
   }
 
-  insertArtefact(a: { runId: string; kind: string; path: string; step: number; epoch: number; meta: Record<string, unknown>; createdAt: number }): ArtefactRecord {
-    const info = this.db.prepare('INSERT INTO artefacts (run_id, kind, path, step, epoch, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  insertArtefact(a: {
+    runId: string;
+    kind: string;
+    path: string;
+    step: number;
+    epoch: number;
+    meta: Record<string, unknown>;
+    createdAt: number;
+  }): ArtefactRecord {
+    const info = this.db
+      .prepare('INSERT INTO artefacts (run_id, kind, path, step, epoch, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(a.runId, a.kind, toStored(this.dataDir, a.path), a.step, a.epoch, JSON.stringify(a.meta), a.createdAt);
     return { id: Number(info.lastInsertRowid), runId: a.runId, kind: a.kind, step: a.step, epoch: a.epoch, meta: a.meta, createdAt: a.createdAt };
   }
 
   artefacts(runId: string, kind?: string): ArtefactRecord[] {
-    const rows = (kind
-      ? this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? AND kind = ? ORDER BY id').all(runId, kind)
-      : this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? ORDER BY id').all(runId)) as ArtefactRow[];
+    const rows = (
+      kind
+        ? this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? AND kind = ? ORDER BY id').all(runId, kind)
+        : this.db.prepare('SELECT * FROM artefacts WHERE run_id = ? ORDER BY id').all(runId)
+    ) as ArtefactRow[];
     return rows.map(toArtefact);
   }
 
@@ -184,14 +281,26 @@ export class Store {
   }
 
   insertSample(s: Omit<SampleRecord, 'id'>): void {
-    this.db.prepare('INSERT INTO samples (run_id, step, epoch, kind, text, data_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.db
+      .prepare('INSERT INTO samples (run_id, step, epoch, kind, text, data_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(s.runId, s.step, s.epoch, s.kind, s.text, JSON.stringify(s.data ?? null), s.createdAt);
   }
 
   /** The run's latest `limit` samples, oldest first. */
   samples(runId: string, limit: number): SampleRecord[] {
-    const rows = this.db.prepare('SELECT * FROM (SELECT * FROM samples WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT ?) ORDER BY step, id').all(runId, limit) as { id: number; run_id: string; step: number; epoch: number; kind: string; text: string; data_json: string; created_at: number }[];
-    return rows.map((r) => ({ id: r.id, runId: r.run_id, step: r.step, epoch: r.epoch, kind: r.kind, text: r.text, data: JSON.parse(r.data_json) as unknown, createdAt: r.created_at }));
+    const rows = this.db
+      .prepare('SELECT * FROM (SELECT * FROM samples WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT ?) ORDER BY step, id')
+      .all(runId, limit) as { id: number; run_id: string; step: number; epoch: number; kind: string; text: string; data_json: string; created_at: number }[];
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      step: r.step,
+      epoch: r.epoch,
+      kind: r.kind,
+      text: r.text,
+      data: JSON.parse(r.data_json) as unknown,
+      createdAt: r.created_at,
+    }));
   }
 
   listDatasets(): DatasetRecord[] {
@@ -205,17 +314,44 @@ export class Store {
   }
 
   upsertDataset(d: DatasetRecord): void {
-    this.db.prepare(`INSERT INTO datasets (id, name, kind, source, created_at, stats_json) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, source = excluded.source, stats_json = excluded.stats_json`)
+    this.db
+      .prepare(
+        `INSERT INTO datasets (id, name, kind, source, created_at, stats_json) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, source = excluded.source, stats_json = excluded.stats_json`,
+      )
       .run(d.id, d.name, d.kind, d.source, d.createdAt, JSON.stringify(d.stats));
   }
 }
 
-interface ArtefactRow { id: number; run_id: string; kind: string; path: string; step: number; epoch: number; meta_json: string; created_at: number }
-interface DatasetRow { id: string; name: string; kind: string; source: string; created_at: number; stats_json: string }
+interface ArtefactRow {
+  id: number;
+  run_id: string;
+  kind: string;
+  path: string;
+  step: number;
+  epoch: number;
+  meta_json: string;
+  created_at: number;
+}
+interface DatasetRow {
+  id: string;
+  name: string;
+  kind: string;
+  source: string;
+  created_at: number;
+  stats_json: string;
+}
 
 function toArtefact(r: ArtefactRow): ArtefactRecord {
-  return { id: r.id, runId: r.run_id, kind: r.kind, step: r.step, epoch: r.epoch, meta: JSON.parse(r.meta_json) as Record<string, unknown>, createdAt: r.created_at };
+  return {
+    id: r.id,
+    runId: r.run_id,
+    kind: r.kind,
+    step: r.step,
+    epoch: r.epoch,
+    meta: JSON.parse(r.meta_json) as Record<string, unknown>,
+    createdAt: r.created_at,
+  };
 }
 
 function toDataset(r: DatasetRow): DatasetRecord {
@@ -224,10 +360,23 @@ function toDataset(r: DatasetRow): DatasetRecord {
 
 function toRun(r: RunRow): RunRecord {
   return {
-    id: r.id, name: r.name, preset: r.preset, spec: JSON.parse(r.spec_json) as RunSpec, status: r.status,
-    createdAt: r.created_at, startedAt: r.started_at, endedAt: r.ended_at, backend: r.backend, seed: r.seed,
-    error: r.error, exitCode: r.exit_code, tags: JSON.parse(r.tags_json) as string[], notes: r.notes,
-    summary: JSON.parse(r.summary_json) as Record<string, number>, queuePosition: null,
-    activeMs: r.active_ms, runningSince: r.running_since,
+    id: r.id,
+    name: r.name,
+    preset: r.preset,
+    spec: JSON.parse(r.spec_json) as RunSpec,
+    status: r.status,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    backend: r.backend,
+    seed: r.seed,
+    error: r.error,
+    exitCode: r.exit_code,
+    tags: JSON.parse(r.tags_json) as string[],
+    notes: r.notes,
+    summary: JSON.parse(r.summary_json) as Record<string, number>,
+    queuePosition: null,
+    activeMs: r.active_ms,
+    runningSince: r.running_since,
   };
 }

@@ -30,7 +30,13 @@ async function startServer(port = 0): Promise<{ wss: WebSocketServer; port: numb
 }
 
 function client(port: number, extra: Partial<ConstructorParameters<typeof WsClient>[0]> = {}): WsClient {
-  const c = new WsClient({ url: `ws://127.0.0.1:${port}/api`, createSocket: (url) => new WebSocket(url) as unknown as SocketLike, baseDelayMs: 20, maxDelayMs: 100, ...extra });
+  const c = new WsClient({
+    url: `ws://127.0.0.1:${port}/api`,
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    baseDelayMs: 20,
+    maxDelayMs: 100,
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
@@ -91,7 +97,7 @@ describe('WsClient', () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toMatch(/^runs\.stop: connection lost/);
     await waitFor(c, 'open');
-    await expect(c.api.call('system.info', { })).resolves.toEqual({ echo: {} });
+    await expect(c.api.call('system.info', {})).resolves.toEqual({ echo: {} });
   });
 
   it('reports closed with a reason and the auth probe result when the server is unreachable', async () => {

@@ -137,10 +137,8 @@ export class WsClient implements ApiClient {
     this.probeUnauthorized = options.probeUnauthorized ?? (async () => false);
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
-    const call = <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> =>
-      this.request(method, input) as Promise<MethodOutput<M>>;
-    const on = <E extends EventName>(event: E, handler: (payload: Events[E]) => void): (() => void) =>
-      this.events.on(event, handler as Handler);
+    const call = <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => this.request(method, input) as Promise<MethodOutput<M>>;
+    const on = <E extends EventName>(event: E, handler: (payload: Events[E]) => void): (() => void) => this.events.on(event, handler as Handler);
     this.api = { call, on };
     this.connect();
   }
@@ -258,11 +256,14 @@ export class WsClient implements ApiClient {
       this.connect();
     }, delay);
     if (!wasOpen) {
-      void this.probeUnauthorized().then((unauthorized) => {
-        if (unauthorized && this.state.status === 'closed' && this.state.retryAt === retryAt) {
-          this.setState({ ...this.state, unauthorized: true, reason: 'the server refused the connection (401 Unauthorized)' });
-        }
-      }, () => undefined);
+      void this.probeUnauthorized().then(
+        (unauthorized) => {
+          if (unauthorized && this.state.status === 'closed' && this.state.retryAt === retryAt) {
+            this.setState({ ...this.state, unauthorized: true, reason: 'the server refused the connection (401 Unauthorized)' });
+          }
+        },
+        () => undefined,
+      );
     }
   }
 

@@ -30,7 +30,11 @@ describe('appendPoints', () => {
 
 describe('groupByKey', () => {
   it('splits a pushed batch by metric key', () => {
-    const g = groupByKey([{ key: 'loss', ...pt(1) }, { key: 'val_accuracy', ...pt(1, 0.5) }, { key: 'loss', ...pt(2) }]);
+    const g = groupByKey([
+      { key: 'loss', ...pt(1) },
+      { key: 'val_accuracy', ...pt(1, 0.5) },
+      { key: 'loss', ...pt(2) },
+    ]);
     expect(g.get('loss')?.map((p) => p.step)).toEqual([1, 2]);
     expect(g.get('val_accuracy')?.[0]).toEqual(pt(1, 0.5));
   });

@@ -4,9 +4,37 @@ import type { ApiClient, ConnectionState } from './api-client';
 import { createAppStore } from './store';
 
 const RUN: RunRecord = {
-  id: 'r1', name: 'one', preset: 'lenet5-mnist', status: 'running', createdAt: 1, startedAt: 2, endedAt: null, backend: 'cpu', seed: 1, error: null,
-  exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null,
-  spec: { preset: 'lenet5-mnist', params: { epochs: 2, batchSize: 64, learningRate: 0.001, optimizer: 'adam', trainLimit: 1000, validationLimit: 500, seed: 1, backend: 'auto', lrSchedule: 'cosine', augmentShift: 2 }, tags: [] },
+  id: 'r1',
+  name: 'one',
+  preset: 'lenet5-mnist',
+  status: 'running',
+  createdAt: 1,
+  startedAt: 2,
+  endedAt: null,
+  backend: 'cpu',
+  seed: 1,
+  error: null,
+  exitCode: null,
+  tags: [],
+  notes: '',
+  summary: {},
+  queuePosition: null,
+  spec: {
+    preset: 'lenet5-mnist',
+    params: {
+      epochs: 2,
+      batchSize: 64,
+      learningRate: 0.001,
+      optimizer: 'adam',
+      trainLimit: 1000,
+      validationLimit: 500,
+      seed: 1,
+      backend: 'auto',
+      lrSchedule: 'cosine',
+      augmentShift: 2,
+    },
+    tags: [],
+  },
 };
 
 /** An Api whose answers the test releases by hand, and whose events the test emits. */
@@ -17,7 +45,16 @@ function fakeClient() {
     'system.info': { versions: {}, dataDir: '/d', transport: 'websocket', backends: [], defaultBackend: 'cpu', concurrency: 1 },
     'runs.list': [RUN],
     'runs.get': RUN,
-    'runs.metrics': [{ key: 'loss', total: 2, points: [{ step: 1, epoch: 1, wallTime: 1, value: 2 }, { step: 2, epoch: 1, wallTime: 2, value: 1.5 }] }],
+    'runs.metrics': [
+      {
+        key: 'loss',
+        total: 2,
+        points: [
+          { step: 1, epoch: 1, wallTime: 1, value: 2 },
+          { step: 2, epoch: 1, wallTime: 2, value: 1.5 },
+        ],
+      },
+    ],
     'runs.logs': [{ runId: 'r1', ts: 5, level: 'info', message: 'started' }],
     'runs.artefacts': [{ id: 7, runId: 'r1', kind: 'filters', step: 0, epoch: 0, meta: {}, createdAt: 1 }],
     'runs.update': { ...RUN, name: 'renamed', tags: ['t1'], notes: 'n' },
@@ -43,7 +80,14 @@ function fakeClient() {
     }) as Api['on'],
   };
   const state: ConnectionState = { status: 'open', since: 0 };
-  const client: ApiClient = { api, transport: 'websocket', getConnection: () => state, onConnection: () => () => undefined, reconnectNow: () => undefined, close: () => undefined };
+  const client: ApiClient = {
+    api,
+    transport: 'websocket',
+    getConnection: () => state,
+    onConnection: () => () => undefined,
+    reconnectNow: () => undefined,
+    close: () => undefined,
+  };
   const emit = <E extends EventName>(e: E, p: Events[E]) => handlers.get(e)?.forEach((h) => h(p));
   return { client, emit, gates, calls, setHold: (h: boolean) => (hold = h) };
 }
@@ -68,7 +112,13 @@ describe('app store', () => {
     f.setHold(true);
     const opening = store.getState().openRun('r1');
     expect(store.getState().view).toMatchObject({ runId: 'r1', loaded: false });
-    f.emit('run.metrics', { runId: 'r1', points: [{ key: 'loss', step: 2, epoch: 1, wallTime: 2, value: 1.5 }, { key: 'loss', step: 3, epoch: 1, wallTime: 3, value: 1.2 }] });
+    f.emit('run.metrics', {
+      runId: 'r1',
+      points: [
+        { key: 'loss', step: 2, epoch: 1, wallTime: 2, value: 1.5 },
+        { key: 'loss', step: 3, epoch: 1, wallTime: 3, value: 1.2 },
+      ],
+    });
     f.emit('run.metrics', { runId: 'other', points: [{ key: 'loss', step: 9, epoch: 1, wallTime: 2, value: 9 }] });
     f.emit('run.log', { runId: 'r1', ts: 6, level: 'info', message: 'epoch 1' });
     f.emit('run.artefact', { id: 8, runId: 'r1', kind: 'filters', step: 16, epoch: 1, meta: {}, createdAt: 2 });

@@ -63,7 +63,18 @@ export type AppStore = StoreApi<AppState>;
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function emptyView(runId: string, token: number): RunView {
-  return { runId, token, loaded: false, error: null, series: {}, totals: {}, logs: [], filters: [], snapshots: {}, buffered: { metrics: [], logs: [], artefacts: [] } };
+  return {
+    runId,
+    token,
+    loaded: false,
+    error: null,
+    series: {},
+    totals: {},
+    logs: [],
+    filters: [],
+    snapshots: {},
+    buffered: { metrics: [], logs: [], artefacts: [] },
+  };
 }
 
 function applyMetrics(view: RunView, points: Events['run.metrics']['points']): RunView {
@@ -140,7 +151,17 @@ export function createAppStore(client: ApiClient): AppStore {
           series[s.key] = s.points.slice().sort((a, b) => a.step - b.step);
           totals[s.key] = s.total;
         }
-        let view: RunView = { ...v, loaded: true, series, totals, logs: mergeLogs([], logs.slice().sort((a, b) => a.ts - b.ts)), buffered: { metrics: [], logs: [], artefacts: [] } };
+        let view: RunView = {
+          ...v,
+          loaded: true,
+          series,
+          totals,
+          logs: mergeLogs(
+            [],
+            logs.slice().sort((a, b) => a.ts - b.ts),
+          ),
+          buffered: { metrics: [], logs: [], artefacts: [] },
+        };
         view = applyArtefacts(view, artefacts);
         view = applyMetrics(view, v.buffered.metrics);
         view = { ...applyArtefacts(view, v.buffered.artefacts), logs: mergeLogs(view.logs, v.buffered.logs) };

@@ -41,5 +41,11 @@ export function useQuery<T>(key: string | null, load: () => Promise<T>): QuerySt
   }, [full, connected]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
-  return { data: state.data, fresh: state.key === full && state.error === null, error: state.key === full ? state.error : null, loading: state.key !== full, reload };
+  return {
+    data: state.data,
+    fresh: state.key === full && state.error === null,
+    error: state.key === full ? state.error : null,
+    loading: state.key !== full,
+    reload,
+  };
 }

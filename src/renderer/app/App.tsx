@@ -24,7 +24,15 @@ const Playground = lazy(() => import('../features/playground/Playground').then((
 function Page({ name, children }: { name: string; children: ReactNode }) {
   return (
     <ErrorBoundary page={name}>
-      <Suspense fallback={<p className="muted" data-testid="page-loading">Loading…</p>}>{children}</Suspense>
+      <Suspense
+        fallback={
+          <p className="muted" data-testid="page-loading">
+            Loading…
+          </p>
+        }
+      >
+        {children}
+      </Suspense>
     </ErrorBoundary>
   );
 }
@@ -41,24 +49,64 @@ export function App() {
   }, [key]);
   return (
     <div className="app">
-      <a className="skip-link" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <Header route={route} onHelp={() => setHelp(true)} />
       <ConnectionBanner />
       <main className="main" id="main" tabIndex={-1} key={key}>
-        {route.page === 'runs' && <Page name="the runs list"><RunsList /></Page>}
-        {route.page === 'new' && <Page name="the new-run form"><NewRunForm /></Page>}
-        {route.page === 'run' && <Page name="the run page"><RunPage key={route.id} runId={route.id} /></Page>}
-        {route.page === 'compare' && <Page name="Compare"><ComparePage key={route.ids.join(',')} ids={route.ids} /></Page>}
-        {route.page === 'datasets' && <Page name="the datasets list"><DatasetsList /></Page>}
-        {route.page === 'dataset-import' && <Page name="the import wizard"><ImportWizard /></Page>}
-        {route.page === 'dataset' && <Page name="the dataset page"><DatasetPage key={route.id} route={route} /></Page>}
-        {route.page === 'explore' && <Page name="the explorer"><ExplorePage runId={route.runId} /></Page>}
-        {route.page === 'playground' && <Page name="the playground"><Playground /></Page>}
+        {route.page === 'runs' && (
+          <Page name="the runs list">
+            <RunsList />
+          </Page>
+        )}
+        {route.page === 'new' && (
+          <Page name="the new-run form">
+            <NewRunForm />
+          </Page>
+        )}
+        {route.page === 'run' && (
+          <Page name="the run page">
+            <RunPage key={route.id} runId={route.id} />
+          </Page>
+        )}
+        {route.page === 'compare' && (
+          <Page name="Compare">
+            <ComparePage key={route.ids.join(',')} ids={route.ids} />
+          </Page>
+        )}
+        {route.page === 'datasets' && (
+          <Page name="the datasets list">
+            <DatasetsList />
+          </Page>
+        )}
+        {route.page === 'dataset-import' && (
+          <Page name="the import wizard">
+            <ImportWizard />
+          </Page>
+        )}
+        {route.page === 'dataset' && (
+          <Page name="the dataset page">
+            <DatasetPage key={route.id} route={route} />
+          </Page>
+        )}
+        {route.page === 'explore' && (
+          <Page name="the explorer">
+            <ExplorePage runId={route.runId} />
+          </Page>
+        )}
+        {route.page === 'playground' && (
+          <Page name="the playground">
+            <Playground />
+          </Page>
+        )}
         {route.page === 'not-found' && (
           <section className="panel" data-testid="not-found">
             <h1>Page not found</h1>

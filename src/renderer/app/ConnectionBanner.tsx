@@ -26,7 +26,9 @@ export function ConnectionBanner() {
     <div className="banner banner-error" role="alert" data-testid="connection-banner" data-state="closed">
       <strong>Not connected.</strong> {connection.reason}.{' '}
       {connection.unauthorized && (
-        <>Open the address printed by <code>mlbl serve</code>, which includes <code>?token=…</code>. </>
+        <>
+          Open the address printed by <code>mlbl serve</code>, which includes <code>?token=…</code>.{' '}
+        </>
       )}
       {Number.isFinite(connection.retryAt) && <>Retrying in {wait} s. </>}
       <button type="button" className="btn btn-small" onClick={() => client.reconnectNow()}>

@@ -10,16 +10,28 @@ export function Header({ route, onHelp }: { route: Route; onHelp?: () => void })
   return (
     <header className="header">
       <a className="brand" href={hrefFor.runs()}>
-        <span className="brand-mark" aria-hidden="true">◧</span> MLBL Workbench
+        <span className="brand-mark" aria-hidden="true">
+          ◧
+        </span>{' '}
+        MLBL Workbench
       </a>
       <nav className="nav" aria-label="Main">
-        <a href={hrefFor.runs()} aria-current={route.page === 'runs' || route.page === 'run' || route.page === 'compare' ? 'page' : undefined} data-testid="nav-runs" aria-keyshortcuts="r">
+        <a
+          href={hrefFor.runs()}
+          aria-current={route.page === 'runs' || route.page === 'run' || route.page === 'compare' ? 'page' : undefined}
+          data-testid="nav-runs"
+          aria-keyshortcuts="r"
+        >
           Runs
         </a>
         <a href={hrefFor.newRun()} aria-current={route.page === 'new' ? 'page' : undefined} data-testid="nav-new-run">
           New run
         </a>
-        <a href={hrefFor.datasets()} aria-current={route.page === 'datasets' || route.page === 'dataset' || route.page === 'dataset-import' ? 'page' : undefined} data-testid="nav-datasets">
+        <a
+          href={hrefFor.datasets()}
+          aria-current={route.page === 'datasets' || route.page === 'dataset' || route.page === 'dataset-import' ? 'page' : undefined}
+          data-testid="nav-datasets"
+        >
           Datasets
         </a>
         <a href={hrefFor.playground()} aria-current={route.page === 'playground' ? 'page' : undefined} data-testid="nav-playground">
@@ -48,7 +60,15 @@ export function Header({ route, onHelp }: { route: Route; onHelp?: () => void })
           <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
         </button>
         {onHelp && (
-          <button type="button" className="btn btn-small icon-btn" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" aria-keyshortcuts="?" data-testid="shortcuts-button">
+          <button
+            type="button"
+            className="btn btn-small icon-btn"
+            onClick={onHelp}
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+            aria-keyshortcuts="?"
+            data-testid="shortcuts-button"
+          >
             <span aria-hidden="true">?</span>
           </button>
         )}

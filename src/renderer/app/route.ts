@@ -50,7 +50,10 @@ export function queryString(q: BrowseQuery): string {
 /** Run ids of `?ids=a,b,c` (valid ids only, duplicates dropped, at most 12). */
 export function parseIds(search: string): string[] {
   const raw = new URLSearchParams(search).get('ids') ?? '';
-  const ids = raw.split(',').map((s) => s.trim()).filter((s) => /^[A-Za-z0-9_-]{1,64}$/.test(s));
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^[A-Za-z0-9_-]{1,64}$/.test(s));
   return [...new Set(ids)].slice(0, 12);
 }
 

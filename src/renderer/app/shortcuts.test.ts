@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SHORTCUTS, shortcutFor, type KeyLike } from './shortcuts';
 
-const key = (k: string, over: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, editable: false, dialogOpen: false, ...over });
+const key = (k: string, over: Partial<KeyLike> = {}): KeyLike => ({
+  key: k,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  editable: false,
+  dialogOpen: false,
+  ...over,
+});
 
 describe('shortcutFor', () => {
   it('maps the listed keys to their actions', () => {

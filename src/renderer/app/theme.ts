@@ -20,11 +20,21 @@ export interface ChartColors {
 }
 
 const LIGHT: ChartColors = {
-  main: '#2f6fde', raw: 'rgba(47, 111, 222, 0.28)', alt: '#d9822b', grid: '#e3e6eb', axis: '#5f6b7a', surface: '#ffffff',
+  main: '#2f6fde',
+  raw: 'rgba(47, 111, 222, 0.28)',
+  alt: '#d9822b',
+  grid: '#e3e6eb',
+  axis: '#5f6b7a',
+  surface: '#ffffff',
   series: ['#2f6fde', '#d9822b', '#2e8b57', '#c23b3b', '#7b4fd0', '#0e8a8a', '#b8860b', '#d0479a', '#5b6b7f', '#6b8e23'],
 };
 const DARK: ChartColors = {
-  main: '#6ea1ff', raw: 'rgba(110, 161, 255, 0.3)', alt: '#f0a35e', grid: '#2a303b', axis: '#97a1b0', surface: '#1a1e26',
+  main: '#6ea1ff',
+  raw: 'rgba(110, 161, 255, 0.3)',
+  alt: '#f0a35e',
+  grid: '#2a303b',
+  axis: '#97a1b0',
+  surface: '#1a1e26',
   series: ['#6ea1ff', '#f0a35e', '#5cc98a', '#f07070', '#b18cff', '#4fd1c5', '#e0c050', '#f38bc8', '#a0aec0', '#a3d160'],
 };
 

@@ -7,14 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, type Api, type ExportFile } from '../../shared/api';
 import { pickPath, saveFiles } from './native-dialogs';
 
-const browser: Api = { call: async () => { throw new ApiError('not_available', 'native file dialogs are not available in the browser: type the path'); }, on: () => () => {} };
-const app = (answer: unknown, seen: unknown[][]): Api => ({ call: (async (m: string, i: unknown) => { seen.push([m, i]); return answer; }) as Api['call'], on: () => () => {} });
+const browser: Api = {
+  call: async () => {
+    throw new ApiError('not_available', 'native file dialogs are not available in the browser: type the path');
+  },
+  on: () => () => {},
+};
+const app = (answer: unknown, seen: unknown[][]): Api => ({
+  call: (async (m: string, i: unknown) => {
+    seen.push([m, i]);
+    return answer;
+  }) as Api['call'],
+  on: () => () => {},
+});
 const file: ExportFile = { name: 'metrics.csv', mime: 'text/csv', encoding: 'utf8', content: 'a\n' };
 
 describe('native dialogs with fallbacks', () => {
   it('picks a path in the app, and says "no dialogs" in a browser', async () => {
     const seen: unknown[][] = [];
-    expect(await pickPath(app({ path: '/data/captions.csv' }, seen), 'file', 'Captions file', [{ name: 'Captions', extensions: ['csv', 'txt'] }])).toBe('/data/captions.csv');
+    expect(await pickPath(app({ path: '/data/captions.csv' }, seen), 'file', 'Captions file', [{ name: 'Captions', extensions: ['csv', 'txt'] }])).toBe(
+      '/data/captions.csv',
+    );
     expect(seen).toEqual([['dialog.openPath', { kind: 'file', title: 'Captions file', filters: [{ name: 'Captions', extensions: ['csv', 'txt'] }] }]]);
     expect(await pickPath(app({ path: null }, []), 'folder', 'Images')).toBeNull();
     expect(await pickPath(browser, 'file', 'x')).toBeUndefined();
@@ -25,7 +38,12 @@ describe('native dialogs with fallbacks', () => {
     expect(downloaded).toEqual([]);
     expect(await saveFiles(browser, [file], (f) => downloaded.push(f.name))).toBeNull();
     expect(downloaded).toEqual(['metrics.csv']);
-    const failing: Api = { call: async () => { throw new ApiError('internal', 'disk full'); }, on: () => () => {} };
+    const failing: Api = {
+      call: async () => {
+        throw new ApiError('internal', 'disk full');
+      },
+      on: () => () => {},
+    };
     await expect(saveFiles(failing, [file], () => {})).rejects.toThrow('disk full');
   });
 });

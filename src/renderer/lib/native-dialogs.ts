@@ -8,7 +8,12 @@ import type { Api, ExportFile } from '../../shared/api';
 const notAvailable = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === 'not_available';
 
 /** The path the user picked, null when cancelled, undefined when this transport has no dialogs. */
-export async function pickPath(api: Api, kind: 'file' | 'folder', title: string, filters?: { name: string; extensions: string[] }[]): Promise<string | null | undefined> {
+export async function pickPath(
+  api: Api,
+  kind: 'file' | 'folder',
+  title: string,
+  filters?: { name: string; extensions: string[] }[],
+): Promise<string | null | undefined> {
   try {
     return (await api.call('dialog.openPath', { kind, title, filters })).path;
   } catch (e) {

@@ -33,7 +33,14 @@ export function recordingClient(answers: Answers = {}) {
     }) as Api['on'],
   };
   const state: ConnectionState = { status: 'open', since: 0 };
-  const client: ApiClient = { api, transport: 'websocket', getConnection: () => state, onConnection: () => () => undefined, reconnectNow: () => undefined, close: () => undefined };
+  const client: ApiClient = {
+    api,
+    transport: 'websocket',
+    getConnection: () => state,
+    onConnection: () => () => undefined,
+    reconnectNow: () => undefined,
+    close: () => undefined,
+  };
   const emit = <E extends EventName>(e: E, p: Events[E]) => handlers.get(e)?.forEach((h) => h(p));
   return { client, calls, emit };
 }

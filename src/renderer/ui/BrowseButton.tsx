@@ -6,7 +6,15 @@ import { useState } from 'react';
 import { useApi, useClient } from '../api/context';
 import { pickPath } from '../lib/native-dialogs';
 
-export function BrowseButton(p: { kind: 'file' | 'folder'; title: string; filters?: { name: string; extensions: string[] }[]; onPick: (path: string) => void; disabled?: boolean; testId?: string; label?: string }) {
+export function BrowseButton(p: {
+  kind: 'file' | 'folder';
+  title: string;
+  filters?: { name: string; extensions: string[] }[];
+  onPick: (path: string) => void;
+  disabled?: boolean;
+  testId?: string;
+  label?: string;
+}) {
   const api = useApi();
   const client = useClient();
   const [error, setError] = useState<string | null>(null);

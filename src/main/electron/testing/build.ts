@@ -34,14 +34,20 @@ export async function ensureElectronBuild(): Promise<void> {
   const lock = path.join(ROOT, '.tmp', 'electron-build.lock');
   fs.mkdirSync(path.dirname(lock), { recursive: true });
   for (let i = 0; ; i++) {
-    try { fs.mkdirSync(lock); break; } catch {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
       if (i > 600) throw new Error(`${lock} held for 5 minutes: remove it if no build is running`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
   try {
     if (!stale()) return;
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stderr || r.stdout}`);
   } finally {
     fs.rmdirSync(lock);

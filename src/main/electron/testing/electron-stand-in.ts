@@ -15,7 +15,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const shim = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'parent-port-shim.mjs')).href;
 
 type Handler = (...args: unknown[]) => unknown;
-interface MenuItem { id?: string; label?: string; role?: string; type?: string; submenu?: MenuItem[]; click?: (item: { checked: boolean }) => void; checked?: boolean }
+interface MenuItem {
+  id?: string;
+  label?: string;
+  role?: string;
+  type?: string;
+  submenu?: MenuItem[];
+  click?: (item: { checked: boolean }) => void;
+  checked?: boolean;
+}
 
 /** Everything the bundle did, for the test to read; `userData` and `isPackaged` are set before import. */
 export const recorded = {
@@ -38,16 +46,27 @@ export const recorded = {
 };
 
 export const app = Object.assign(new EventEmitter(), {
-  get isPackaged() { return recorded.isPackaged; },
-  enableSandbox: () => { recorded.sandbox = true; },
+  get isPackaged() {
+    return recorded.isPackaged;
+  },
+  enableSandbox: () => {
+    recorded.sandbox = true;
+  },
   whenReady: () => new Promise<void>((r) => setImmediate(r)),
-  getPath: (name: string) => { if (name !== 'userData') throw new Error(`stand-in app.getPath(${name}) not implemented`); return recorded.userData; },
+  getPath: (name: string) => {
+    if (name !== 'userData') throw new Error(`stand-in app.getPath(${name}) not implemented`);
+    return recorded.userData;
+  },
   getVersion: () => '0.1.0',
   requestSingleInstanceLock: () => true,
   // As Electron: before-quit first, and a listener may prevent the quit.
   quit: () => {
     let prevented = false;
-    app.emit('before-quit', { preventDefault: () => { prevented = true; } });
+    app.emit('before-quit', {
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
     if (!prevented) recorded.quit++;
   },
 });
@@ -57,10 +76,19 @@ class StandInWebContents extends EventEmitter {
   scripts: string[] = [];
   reloads = 0;
   windowOpen: Handler | null = null;
-  send(channel: string, ...args: unknown[]): void { this.sent.push([channel, ...args]); }
-  executeJavaScript(code: string): Promise<unknown> { this.scripts.push(code); return Promise.resolve(undefined); }
-  reload(): void { this.reloads++; }
-  setWindowOpenHandler(h: Handler): void { this.windowOpen = h; }
+  send(channel: string, ...args: unknown[]): void {
+    this.sent.push([channel, ...args]);
+  }
+  executeJavaScript(code: string): Promise<unknown> {
+    this.scripts.push(code);
+    return Promise.resolve(undefined);
+  }
+  reload(): void {
+    this.reloads++;
+  }
+  setWindowOpenHandler(h: Handler): void {
+    this.windowOpen = h;
+  }
 }
 
 export class StandInWindow extends EventEmitter {
@@ -73,21 +101,41 @@ export class StandInWindow extends EventEmitter {
     recorded.windows.push(this);
     app.emit('web-contents-created', {}, this.webContents);
   }
-  loadURL(url: string): Promise<void> { this.url = url; setImmediate(() => this.emit('ready-to-show')); return Promise.resolve(); }
+  loadURL(url: string): Promise<void> {
+    this.url = url;
+    setImmediate(() => this.emit('ready-to-show'));
+    return Promise.resolve();
+  }
   focused = 0;
   show(): void {}
-  focus(): void { this.focused++; }
+  focus(): void {
+    this.focused++;
+  }
   maximize(): void {}
   restore(): void {}
-  isMinimized(): boolean { return false; }
-  isMaximized(): boolean { return false; }
-  isDestroyed(): boolean { return this.destroyed; }
-  getNormalBounds() { return { x: 10, y: 20, width: Number(this.options.width), height: Number(this.options.height) }; }
-  setProgressBar(p: number): void { this.progress.push(p); }
+  isMinimized(): boolean {
+    return false;
+  }
+  isMaximized(): boolean {
+    return false;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  getNormalBounds() {
+    return { x: 10, y: 20, width: Number(this.options.width), height: Number(this.options.height) };
+  }
+  setProgressBar(p: number): void {
+    this.progress.push(p);
+  }
 }
 export { StandInWindow as BrowserWindow };
 
-export const ipcMain = { handle: (channel: string, h: Handler) => { recorded.ipcHandlers.set(channel, h); } };
+export const ipcMain = {
+  handle: (channel: string, h: Handler) => {
+    recorded.ipcHandlers.set(channel, h);
+  },
+};
 
 /** A utility process: a real Node child process with Electron's message API over it. */
 class StandInUtility extends EventEmitter {
@@ -97,17 +145,34 @@ class StandInUtility extends EventEmitter {
     child.on('exit', (code, signal) => this.emit('exit', code ?? (signal ? 1 : 0)));
   }
   // Undefined once the process ended, as Electron's: by exit code or by signal.
-  get pid(): number | undefined { return this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined; }
-  get stderr() { return this.child.stderr; }
-  postMessage(m: unknown): void { if (this.child.connected) this.child.send(m as never); }
-  kill(): boolean { return this.child.kill('SIGTERM'); }
+  get pid(): number | undefined {
+    return this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+  get stderr() {
+    return this.child.stderr;
+  }
+  postMessage(m: unknown): void {
+    if (this.child.connected) this.child.send(m as never);
+  }
+  kill(): boolean {
+    return this.child.kill('SIGTERM');
+  }
 }
 
 export const utilityProcess = {
-  fork(modulePath: string, args: string[] = [], o: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: 'pipe' | 'inherit' | 'ignore' | ('pipe' | 'inherit' | 'ignore')[] } = {}) {
+  fork(
+    modulePath: string,
+    args: string[] = [],
+    o: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: 'pipe' | 'inherit' | 'ignore' | ('pipe' | 'inherit' | 'ignore')[] } = {},
+  ) {
     type Io = 'pipe' | 'inherit' | 'ignore';
     const io: Io[] = typeof o.stdio === 'string' ? ['ignore', o.stdio, o.stdio] : (o.stdio ?? ['ignore', 'inherit', 'inherit']);
-    const child = fork(modulePath, args, { env: o.env ?? process.env, execArgv: ['--import', shim], stdio: ['ignore', io[1] ?? 'inherit', io[2] ?? 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(modulePath, args, {
+      env: o.env ?? process.env,
+      execArgv: ['--import', shim],
+      stdio: ['ignore', io[1] ?? 'inherit', io[2] ?? 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     const u = new StandInUtility(child);
     recorded.forks.push({ modulePath, name: o.serviceName, child: u });
     return u;
@@ -115,39 +180,67 @@ export const utilityProcess = {
 };
 
 export const protocol = {
-  registerSchemesAsPrivileged: (s: unknown[]) => { recorded.privilegedSchemes.push(...s); },
-  handle: (scheme: string, h: (req: { url: string; method?: string }) => Promise<Response>) => { recorded.protocolHandlers.set(scheme, h); },
+  registerSchemesAsPrivileged: (s: unknown[]) => {
+    recorded.privilegedSchemes.push(...s);
+  },
+  handle: (scheme: string, h: (req: { url: string; method?: string }) => Promise<Response>) => {
+    recorded.protocolHandlers.set(scheme, h);
+  },
 };
 
 export const session = {
   defaultSession: {
-    setPermissionRequestHandler: (h: Handler) => { recorded.session.permission = h; },
-    setPermissionCheckHandler: (h: Handler) => { recorded.session.check = h; },
-    webRequest: { onHeadersReceived: (h: Handler) => { recorded.session.headers = h; } },
+    setPermissionRequestHandler: (h: Handler) => {
+      recorded.session.permission = h;
+    },
+    setPermissionCheckHandler: (h: Handler) => {
+      recorded.session.check = h;
+    },
+    webRequest: {
+      onHeadersReceived: (h: Handler) => {
+        recorded.session.headers = h;
+      },
+    },
   },
 };
 
 export const dialog = {
   showOpenDialog: async () => recorded.openDialogAnswers.shift() ?? { canceled: true, filePaths: [] },
   showSaveDialog: async () => ({ canceled: true }),
-  showErrorBox: (_title: string, text: string) => { recorded.errorBoxes.push(text); },
-  showMessageBox: async (...a: unknown[]) => { recorded.messageBoxes.push(a[a.length - 1] as { detail?: string }); return { response: 0 }; },
+  showErrorBox: (_title: string, text: string) => {
+    recorded.errorBoxes.push(text);
+  },
+  showMessageBox: async (...a: unknown[]) => {
+    recorded.messageBoxes.push(a[a.length - 1] as { detail?: string });
+    return { response: 0 };
+  },
 };
 
 export const Menu = {
   buildFromTemplate: (template: MenuItem[]) => ({ template }),
-  setApplicationMenu: (m: { template: MenuItem[] }) => { recorded.menu = m.template; },
+  setApplicationMenu: (m: { template: MenuItem[] }) => {
+    recorded.menu = m.template;
+  },
 };
 
 export class Notification {
-  static isSupported(): boolean { return true; }
+  static isSupported(): boolean {
+    return true;
+  }
   constructor(private readonly o: { title: string; body: string }) {}
-  show(): void { recorded.notifications.push(this.o); }
+  show(): void {
+    recorded.notifications.push(this.o);
+  }
 }
 
 export const shell = {
-  openExternal: async (u: string) => { recorded.opened.push(u); },
-  openPath: async (p: string) => { recorded.opened.push(p); return ''; },
+  openExternal: async (u: string) => {
+    recorded.opened.push(u);
+  },
+  openPath: async (p: string) => {
+    recorded.opened.push(p);
+    return '';
+  },
 };
 
 export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] };

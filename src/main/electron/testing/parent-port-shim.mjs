@@ -5,10 +5,23 @@
 import process from 'node:process';
 
 const listeners = new Set();
-process.on('message', (data) => { for (const l of listeners) l({ data, ports: [] }); });
+process.on('message', (data) => {
+  for (const l of listeners) l({ data, ports: [] });
+});
 process.on('disconnect', () => process.exit(2));
 process.parentPort = {
-  postMessage: (m) => { if (process.connected) process.send(m); },
-  on: (ev, cb) => { if (ev === 'message') listeners.add(cb); },
-  once: (ev, cb) => { if (ev !== 'message') return; const once = (e) => { listeners.delete(once); cb(e); }; listeners.add(once); },
+  postMessage: (m) => {
+    if (process.connected) process.send(m);
+  },
+  on: (ev, cb) => {
+    if (ev === 'message') listeners.add(cb);
+  },
+  once: (ev, cb) => {
+    if (ev !== 'message') return;
+    const once = (e) => {
+      listeners.delete(once);
+      cb(e);
+    };
+    listeners.add(once);
+  },
 };

@@ -38,7 +38,10 @@ export function captionRows(perRun: readonly (SampleImage[] | null)[]): Row[] {
 /** The latest sampled caption of the same validation image from each language-model run. */
 export function CompareCaptions({ runs, colorOf }: { runs: readonly CompareRun[]; colorOf(i: number): string }) {
   const lmIdx = runs.map((r, i) => (r.run && (LM_MODELS as readonly string[]).includes(r.run.preset) ? i : -1)).filter((i) => i >= 0);
-  const rows = useMemo(() => captionRows(runs.map((r) => (r.run && (LM_MODELS as readonly string[]).includes(r.run.preset) ? groupSamples(r.samples) : null))), [runs]);
+  const rows = useMemo(
+    () => captionRows(runs.map((r) => (r.run && (LM_MODELS as readonly string[]).includes(r.run.preset) ? groupSamples(r.samples) : null))),
+    [runs],
+  );
   if (lmIdx.length === 0) return null;
   return (
     <section className="panel-section" aria-labelledby="compare-captions" data-testid="compare-captions">
@@ -66,7 +69,11 @@ export function CompareCaptions({ runs, colorOf }: { runs: readonly CompareRun[]
                 <tr key={row.image} data-testid="compare-caption-row">
                   <th scope="row">
                     <span className="mono small">{row.image}</span>
-                    {row.references[0] && <span className="muted small compare-ref" title={row.references.join('\n')}>ref: {row.references[0]}</span>}
+                    {row.references[0] && (
+                      <span className="muted small compare-ref" title={row.references.join('\n')}>
+                        ref: {row.references[0]}
+                      </span>
+                    )}
                   </th>
                   {lmIdx.map((i) => {
                     const c = row.latest[i];

@@ -9,13 +9,33 @@ afterEach(cleanup);
 
 const run = (id: string, lrSchedule: string) =>
   ({
-    id, name: id, preset: 'lenet5-mnist', status: 'completed', createdAt: 1, startedAt: 2, endedAt: 3, backend: 'cpu', seed: 1, error: null,
-    exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null,
+    id,
+    name: id,
+    preset: 'lenet5-mnist',
+    status: 'completed',
+    createdAt: 1,
+    startedAt: 2,
+    endedAt: 3,
+    backend: 'cpu',
+    seed: 1,
+    error: null,
+    exitCode: null,
+    tags: [],
+    notes: '',
+    summary: {},
+    queuePosition: null,
     spec: { preset: 'lenet5-mnist', params: { epochs: 2, lrSchedule }, tags: [] },
   }) as unknown as RunRecord;
 
 const metrics = (r1: number): MetricSeries[] => [
-  { key: 'val_i2t_r1', total: 2, points: [{ step: 1, epoch: 1, value: r1 / 2, wallTime: 1 }, { step: 2, epoch: 2, value: r1, wallTime: 2 }] },
+  {
+    key: 'val_i2t_r1',
+    total: 2,
+    points: [
+      { step: 1, epoch: 1, value: r1 / 2, wallTime: 1 },
+      { step: 2, epoch: 2, value: r1, wallTime: 2 },
+    ],
+  },
   { key: 'val_t2i_medr', total: 1, points: [{ step: 2, epoch: 2, value: 7, wallTime: 2 }] },
 ];
 
@@ -30,9 +50,15 @@ describe('ComparePage', () => {
     const recall = await waitFor(() => within(table).getByText('Validation image→text recall@1 (higher is better)'));
     const row = recall.closest('tr') as HTMLElement;
     expect(row.getAttribute('data-goal')).toBe('max');
-    expect(within(row).getAllByTestId('final-value').map((c) => c.textContent?.replace(' ★', ''))).toEqual(['20.00%', '30.00%']);
+    expect(
+      within(row)
+        .getAllByTestId('final-value')
+        .map((c) => c.textContent?.replace(' ★', '')),
+    ).toEqual(['20.00%', '30.00%']);
     expect(within(table).getByText('Validation text→image median rank (lower is better)')).toBeTruthy();
-    const option = within(screen.getByTestId('compare-metric')).getByRole('option', { name: 'Validation image→text recall@1 (higher is better)' }) as HTMLOptionElement;
+    const option = within(screen.getByTestId('compare-metric')).getByRole('option', {
+      name: 'Validation image→text recall@1 (higher is better)',
+    }) as HTMLOptionElement;
     expect(option.value).toBe('val_i2t_r1');
     const diff = screen.getByTestId('config-diff-row');
     expect(within(diff).getByRole('rowheader').textContent).toBe('Learning-rate schedule');

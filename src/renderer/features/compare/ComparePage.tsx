@@ -27,7 +27,8 @@ export function ComparePage({ ids }: { ids: string[] }) {
   const colorOf = (i: number) => colors.series[i % colors.series.length] as string;
   const label = (r: CompareRun) => r.run?.name || r.id;
   const series = useMemo<ChartSeries[]>(
-    () => runs.map((r, i) => ({ id: r.id, label: r.run?.name || r.id, color: colors.series[i % colors.series.length] as string, points: r.series[metric] ?? [] })),
+    () =>
+      runs.map((r, i) => ({ id: r.id, label: r.run?.name || r.id, color: colors.series[i % colors.series.length] as string, points: r.series[metric] ?? [] })),
     [runs, metric, colors.series],
   );
 
@@ -45,7 +46,12 @@ export function ComparePage({ ids }: { ids: string[] }) {
   }
 
   const loaded = runs.every((r) => r.loaded);
-  const diff = loaded ? diffSpecs(runs.map((r) => r.run?.spec ?? {}), DIFF_IGNORE) : [];
+  const diff = loaded
+    ? diffSpecs(
+        runs.map((r) => r.run?.spec ?? {}),
+        DIFF_IGNORE,
+      )
+    : [];
 
   return (
     <section className="panel compare-page" data-testid="compare-page" data-loaded={String(loaded)} aria-labelledby="compare-title">
@@ -87,8 +93,21 @@ export function ComparePage({ ids }: { ids: string[] }) {
             </label>
           </ChartControls>
         </div>
-        <figure className="chart-card" data-testid="compare-chart" data-metric={metric} data-series={series.filter((s) => s.points.length).length} data-x-axis={view.xAxis} data-log-scale={String(view.logScale)}>
-          <MetricChart metric={metric} series={series} {...view} height={320} empty={loaded ? `No run has ${metricName(metric).toLowerCase()} values.` : 'Loading…'} />
+        <figure
+          className="chart-card"
+          data-testid="compare-chart"
+          data-metric={metric}
+          data-series={series.filter((s) => s.points.length).length}
+          data-x-axis={view.xAxis}
+          data-log-scale={String(view.logScale)}
+        >
+          <MetricChart
+            metric={metric}
+            series={series}
+            {...view}
+            height={320}
+            empty={loaded ? `No run has ${metricName(metric).toLowerCase()} values.` : 'Loading…'}
+          />
         </figure>
       </section>
 
@@ -173,11 +192,21 @@ export function ComparePage({ ids }: { ids: string[] }) {
                     <tr key={k} data-testid="best-final-row" data-key={k} data-goal={goal ?? ''}>
                       <th scope="row">{metricLabel(k)}</th>
                       {bf.map((x, i) => [
-                        <td key={`${i}-b`} className={`num${wBest === i ? ' best-cell' : ''}`} data-testid="best-value" title={x.best ? `step ${x.best.step}, epoch ${formatMetric('epoch', x.best.epoch, 3)}` : undefined}>
+                        <td
+                          key={`${i}-b`}
+                          className={`num${wBest === i ? ' best-cell' : ''}`}
+                          data-testid="best-value"
+                          title={x.best ? `step ${x.best.step}, epoch ${formatMetric('epoch', x.best.epoch, 3)}` : undefined}
+                        >
                           {x.best ? formatMetric(k, x.best.value) : '—'}
                           {wBest === i && runs.length > 1 && <span aria-label="best of the runs"> ★</span>}
                         </td>,
-                        <td key={`${i}-f`} className={`num${wFinal === i ? ' best-cell' : ''}`} data-testid="final-value" title={x.final ? `step ${x.final.step}` : undefined}>
+                        <td
+                          key={`${i}-f`}
+                          className={`num${wFinal === i ? ' best-cell' : ''}`}
+                          data-testid="final-value"
+                          title={x.final ? `step ${x.final.step}` : undefined}
+                        >
                           {x.final ? formatMetric(k, x.final.value) : '—'}
                         </td>,
                       ])}

@@ -6,8 +6,10 @@ const pts = (...values: number[]): MetricPoint[] => values.map((value, step) => 
 
 describe('metricGoal', () => {
   it('minimises losses, perplexities, errors and ranks; maximises accuracies, BLEU and R@k', () => {
-    for (const k of ['loss', 'val_loss', 'epoch_loss', 'val_perplexity', 'test_perplexity', 'train_perplexity', 'test_error', 'median_rank']) expect(metricGoal(k), k).toBe('min');
-    for (const k of ['val_accuracy', 'train_accuracy', 'test_accuracy', 'test_bleu1', 'bleu4', 'r@1', 'r_at_10', 'recall_at_5', 'top5']) expect(metricGoal(k), k).toBe('max');
+    for (const k of ['loss', 'val_loss', 'epoch_loss', 'val_perplexity', 'test_perplexity', 'train_perplexity', 'test_error', 'median_rank'])
+      expect(metricGoal(k), k).toBe('min');
+    for (const k of ['val_accuracy', 'train_accuracy', 'test_accuracy', 'test_bleu1', 'bleu4', 'r@1', 'r_at_10', 'recall_at_5', 'top5'])
+      expect(metricGoal(k), k).toBe('max');
     for (const k of ['learning_rate', 'momentum', 'images_per_s', 'words_per_s', 'vocabulary']) expect(metricGoal(k), k).toBeNull();
   });
 });

@@ -54,7 +54,11 @@ export function useCompareData(ids: readonly string[]): CompareRun[] {
           }
           setData((d) => ({ ...d, [id]: { id, error: null, loaded: true, series, totals, samples, fetched: run } }));
         } catch (err) {
-          if (live) setData((d) => ({ ...d, [id]: { id, error: err instanceof Error ? err.message : String(err), loaded: true, series: {}, totals: {}, samples: [], fetched: null } }));
+          if (live)
+            setData((d) => ({
+              ...d,
+              [id]: { id, error: err instanceof Error ? err.message : String(err), loaded: true, series: {}, totals: {}, samples: [], fetched: null },
+            }));
         }
       })();
     }
@@ -93,7 +97,15 @@ export function useCompareData(ids: readonly string[]): CompareRun[] {
     () =>
       (key ? key.split(',') : []).map((id) => {
         const d = data[id];
-        return { id, run: records[id] ?? d?.fetched ?? null, error: d?.error ?? null, loaded: d?.loaded ?? false, series: d?.series ?? NO_SERIES, totals: d?.totals ?? NO_TOTALS, samples: d?.samples ?? NO_SAMPLES };
+        return {
+          id,
+          run: records[id] ?? d?.fetched ?? null,
+          error: d?.error ?? null,
+          loaded: d?.loaded ?? false,
+          series: d?.series ?? NO_SERIES,
+          totals: d?.totals ?? NO_TOTALS,
+          samples: d?.samples ?? NO_SAMPLES,
+        };
       }),
     [key, data, records],
   );

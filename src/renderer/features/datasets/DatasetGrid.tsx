@@ -222,7 +222,20 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
   const style: CSSProperties = { transform: `translate(${x}px, ${y}px)`, width: w, height: h };
   if (!item) {
     // One element per placeholder: during a fling most tiles are these, for a frame or two.
-    return <div id={`tile-${index}`} className="tile tile-loading" style={style} role="option" aria-selected={selected} aria-posinset={index + 1} aria-setsize={total} aria-label="Loading" data-testid="grid-tile" data-index={index} />;
+    return (
+      <div
+        id={`tile-${index}`}
+        className="tile tile-loading"
+        style={style}
+        role="option"
+        aria-selected={selected}
+        aria-posinset={index + 1}
+        aria-setsize={total}
+        aria-label="Loading"
+        data-testid="grid-tile"
+        data-index={index}
+      />
+    );
   }
   return (
     <div
@@ -264,15 +277,7 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
             <span className="tile-caption muted">…</span>
           ) : (
             <span className="tile-caption" data-testid="tile-caption">
-              {caption === null
-                ? '—'
-                : highlight(caption, terms).map((r, k) =>
-                    r.hit ? (
-                      <mark key={k}>{r.text}</mark>
-                    ) : (
-                      <span key={k}>{r.text}</span>
-                    ),
-                  )}
+              {caption === null ? '—' : highlight(caption, terms).map((r, k) => (r.hit ? <mark key={k}>{r.text}</mark> : <span key={k}>{r.text}</span>))}
             </span>
           ))}
         {kind === 'classification' && item.className === null && <span className="tile-caption muted">{item.key}</span>}

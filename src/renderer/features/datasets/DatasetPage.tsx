@@ -97,7 +97,12 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
       </dl>
       <nav className="tabs" aria-label="Dataset views" data-testid="dataset-tabs">
         {tabs.map((t) => (
-          <a key={t.tab} href={hrefFor.datasetTab(id, t.tab, t.tab === 'browse' ? query : {})} aria-current={tab === t.tab ? 'page' : undefined} data-testid={`tab-${t.tab}`}>
+          <a
+            key={t.tab}
+            href={hrefFor.datasetTab(id, t.tab, t.tab === 'browse' ? query : {})}
+            aria-current={tab === t.tab ? 'page' : undefined}
+            data-testid={`tab-${t.tab}`}
+          >
             {t.label}
           </a>
         ))}
@@ -213,7 +218,11 @@ function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; 
       )}
       <label className="inline-control">
         Split
-        <select value={query.split ?? ''} onChange={(e) => onQuery({ ...query, split: (e.target.value || undefined) as SplitName | undefined })} data-testid="split-filter">
+        <select
+          value={query.split ?? ''}
+          onChange={(e) => onQuery({ ...query, split: (e.target.value || undefined) as SplitName | undefined })}
+          data-testid="split-filter"
+        >
           <option value="">All splits</option>
           {SPLITS.map((s) => (
             <option key={s} value={s}>

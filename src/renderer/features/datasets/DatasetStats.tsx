@@ -71,8 +71,9 @@ export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
             />
           </label>
           <span data-testid="stats-unk">
-            Words seen fewer than {fmtInt(s.vocabulary.cutoff)} times become <code>&lt;unk&gt;</code>: <strong>{formatPercent(s.vocabulary.unkShare, 2)}</strong> of tokens; the vocabulary keeps{' '}
-            <strong>{fmtInt(s.vocabulary.sizeAtCutoff)}</strong> of {fmtInt(s.vocabulary.size)} words.
+            Words seen fewer than {fmtInt(s.vocabulary.cutoff)} times become <code>&lt;unk&gt;</code>:{' '}
+            <strong>{formatPercent(s.vocabulary.unkShare, 2)}</strong> of tokens; the vocabulary keeps <strong>{fmtInt(s.vocabulary.sizeAtCutoff)}</strong> of{' '}
+            {fmtInt(s.vocabulary.size)} words.
           </span>
         </div>
       )}
@@ -122,10 +123,22 @@ function ClassesChart({ stats }: { stats: DatasetStats }) {
   const many = stats.classes.length > 40;
   const counts = stats.classes.map((c) => c.count);
   return (
-    <ChartCard title="Images per class" testId="chart-classes" points={stats.classes.length} note={many ? `${stats.classes.length} classes, ${fmtInt(Math.min(...counts))}–${fmtInt(Math.max(...counts))} each` : undefined}>
+    <ChartCard
+      title="Images per class"
+      testId="chart-classes"
+      points={stats.classes.length}
+      note={many ? `${stats.classes.length} classes, ${fmtInt(Math.min(...counts))}–${fmtInt(Math.max(...counts))} each` : undefined}
+    >
       <BarChart responsive style={{ width: '100%', height: 260 }} data={stats.classes} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
-        <XAxis dataKey="name" interval={many ? 'preserveStartEnd' : 0} tick={many ? false : undefined} height={many ? 10 : 36} angle={stats.classes.length > 12 ? -35 : 0} textAnchor={stats.classes.length > 12 ? 'end' : 'middle'} />
+        <XAxis
+          dataKey="name"
+          interval={many ? 'preserveStartEnd' : 0}
+          tick={many ? false : undefined}
+          height={many ? 10 : 36}
+          angle={stats.classes.length > 12 ? -35 : 0}
+          textAnchor={stats.classes.length > 12 ? 'end' : 'middle'}
+        />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
         <Tooltip formatter={(v) => [fmtInt(Number(v)), 'images']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
         <Bar dataKey="count" name="images" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
@@ -146,9 +159,21 @@ function HistogramChart({ title, hist, x, testId, mean = false }: { title: strin
           <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
           <XAxis dataKey="value" label={{ value: x, position: 'insideBottomRight', offset: -2 }} height={36} />
           <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
-          <Tooltip formatter={(v) => [fmtInt(Number(v)), 'count']} labelFormatter={(l) => `${String(l)} ${x}`} isAnimationActive={false} cursor={{ fill: colors.grid }} />
-          {mean && <ReferenceLine x={Math.round(hist.mean)} stroke={colors.alt} strokeDasharray="4 3" label={{ value: 'mean', position: 'top', fill: colors.alt, fontSize: 11 }} />}
-            <Bar dataKey="count" name="count" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
+          <Tooltip
+            formatter={(v) => [fmtInt(Number(v)), 'count']}
+            labelFormatter={(l) => `${String(l)} ${x}`}
+            isAnimationActive={false}
+            cursor={{ fill: colors.grid }}
+          />
+          {mean && (
+            <ReferenceLine
+              x={Math.round(hist.mean)}
+              stroke={colors.alt}
+              strokeDasharray="4 3"
+              label={{ value: 'mean', position: 'top', fill: colors.alt, fontSize: 11 }}
+            />
+          )}
+          <Bar dataKey="count" name="count" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
         </BarChart>
       )}
     </ChartCard>
@@ -167,7 +192,11 @@ function UnkChart({ stats }: { stats: DatasetStats }) {
         <XAxis dataKey="cutoff" label={{ value: 'min. count', position: 'insideBottomRight', offset: -2 }} height={36} />
         <YAxis yAxisId="unk" tickFormatter={(n: number) => `${formatNumber(n, 2)}%`} width={52} />
         <YAxis yAxisId="size" orientation="right" tickFormatter={formatCompact} width={48} />
-        <Tooltip formatter={(val, name) => (name === '<unk> share' ? [`${formatNumber(Number(val), 3)}%`, name] : [fmtInt(Number(val)), name])} labelFormatter={(l) => `cutoff ${String(l)}`} isAnimationActive={false} />
+        <Tooltip
+          formatter={(val, name) => (name === '<unk> share' ? [`${formatNumber(Number(val), 3)}%`, name] : [fmtInt(Number(val)), name])}
+          labelFormatter={(l) => `cutoff ${String(l)}`}
+          isAnimationActive={false}
+        />
         <Legend verticalAlign="top" height={24} />
         {onChart && <ReferenceLine yAxisId="unk" x={String(v.cutoff)} stroke={colors.axis} strokeDasharray="4 3" />}
         <Line yAxisId="unk" type="monotone" dataKey="unk" name="<unk> share" stroke={colors.main} strokeWidth={2} dot isAnimationActive={false} />
@@ -183,7 +212,13 @@ function TopWords({ stats }: { stats: DatasetStats }) {
   const rest = stats.vocabulary.top.slice(20);
   return (
     <ChartCard title="Most frequent words" testId="chart-top-words" points={top.length}>
-      <BarChart responsive layout="vertical" style={{ width: '100%', height: Math.max(240, top.length * 18 + 20) }} data={top} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
+      <BarChart
+        responsive
+        layout="vertical"
+        style={{ width: '100%', height: Math.max(240, top.length * 18 + 20) }}
+        data={top}
+        margin={{ top: 4, right: 16, bottom: 4, left: 0 }}
+      >
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} horizontal={false} />
         <XAxis type="number" tickFormatter={formatCompact} />
         <YAxis type="category" dataKey="word" width={70} interval={0} />
@@ -208,12 +243,22 @@ function ImageSizes({ stats }: { stats: DatasetStats }) {
   const { width, height, common, count } = stats.imageSizes;
   const data = sizeBins(width, height, 16);
   return (
-    <ChartCard title="Image sizes" testId="chart-image-sizes" points={data.length} note={`${fmtInt(count)} images; width ${fmtInt(width.min)}–${fmtInt(width.max)}, height ${fmtInt(height.min)}–${fmtInt(height.max)} px`}>
+    <ChartCard
+      title="Image sizes"
+      testId="chart-image-sizes"
+      points={data.length}
+      note={`${fmtInt(count)} images; width ${fmtInt(width.min)}–${fmtInt(width.max)}, height ${fmtInt(height.min)}–${fmtInt(height.max)} px`}
+    >
       <BarChart responsive style={{ width: '100%', height: 220 }} data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
         <XAxis dataKey="label" label={{ value: 'px', position: 'insideBottomRight', offset: -2 }} height={36} />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
-        <Tooltip formatter={(v, n) => [fmtInt(Number(v)), n]} labelFormatter={(l) => `${String(l)} px`} isAnimationActive={false} cursor={{ fill: colors.grid }} />
+        <Tooltip
+          formatter={(v, n) => [fmtInt(Number(v)), n]}
+          labelFormatter={(l) => `${String(l)} px`}
+          isAnimationActive={false}
+          cursor={{ fill: colors.grid }}
+        />
         <Legend verticalAlign="top" height={24} />
         <Bar dataKey="width" name="width" fill={colors.main} isAnimationActive={false} maxBarSize={28} />
         <Bar dataKey="height" name="height" fill={colors.alt} isAnimationActive={false} maxBarSize={28} />

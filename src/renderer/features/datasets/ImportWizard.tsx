@@ -3,7 +3,17 @@ import type { ImportPreview, ImportProgress, ImportReport, SkippedItem } from '.
 import { useApi } from '../../api/context';
 import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, fmtInt, newImportId, plural, previewEstimate, progressPercent } from './dataset-format';
 import { formatDuration } from '../../lib/format';
-import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsOf, sourceKey, sourceOf, type ImportFieldErrors, type ImportFieldName, type ImportFields } from './import-form';
+import {
+  BUILTIN_MNIST_PATH,
+  FORMAT_CHOICES,
+  defaultImportFields,
+  importOptionsOf,
+  sourceKey,
+  sourceOf,
+  type ImportFieldErrors,
+  type ImportFieldName,
+  type ImportFields,
+} from './import-form';
 import { hrefFor } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
@@ -44,7 +54,12 @@ export function ImportWizard() {
 
   const update = <K extends keyof ImportFields>(k: K, v: ImportFields[K]) => {
     setFields((f) => ({ ...f, [k]: v }));
-    const field: ImportFieldName | null = k === 'seed' || k === 'train' || k === 'validation' || k === 'test' ? 'split' : k === 'columnsTouched' || k === 'textOnly' ? null : (k as ImportFieldName);
+    const field: ImportFieldName | null =
+      k === 'seed' || k === 'train' || k === 'validation' || k === 'test'
+        ? 'split'
+        : k === 'columnsTouched' || k === 'textOnly'
+          ? null
+          : (k as ImportFieldName);
     if (field && errors[field]) setErrors((e) => ({ ...e, [field]: undefined }));
   };
 
@@ -157,7 +172,14 @@ export function ImportWizard() {
       </ol>
 
       {locked && <SourceRecap fields={fields} preview={p} />}
-      <form className="form" hidden={locked} onSubmit={(e) => void runPreview(e)} noValidate data-testid="import-form" aria-describedby={errorCount ? 'import-errors' : undefined}>
+      <form
+        className="form"
+        hidden={locked}
+        onSubmit={(e) => void runPreview(e)}
+        noValidate
+        data-testid="import-form"
+        aria-describedby={errorCount ? 'import-errors' : undefined}
+      >
         {errorCount > 0 && (
           <div id="import-errors" className="banner banner-error" role="alert" data-testid="import-form-errors">
             {Object.values(errors).filter(Boolean).join(' · ')}
@@ -165,12 +187,46 @@ export function ImportWizard() {
         )}
         <fieldset className="fieldset" disabled={locked}>
           <legend>Source</legend>
-          <Field label="Path" error={errors.path} hint={<>A captions file (Flickr8k token.txt or CSV, COCO JSON, CSV, JSON lines), a folder of class folders, an MNIST folder, or <code>{BUILTIN_MNIST_PATH}</code>. On the machine running the workbench; files are referenced in place, not copied.</>}>
+          <Field
+            label="Path"
+            error={errors.path}
+            hint={
+              <>
+                A captions file (Flickr8k token.txt or CSV, COCO JSON, CSV, JSON lines), a folder of class folders, an MNIST folder, or{' '}
+                <code>{BUILTIN_MNIST_PATH}</code>. On the machine running the workbench; files are referenced in place, not copied.
+              </>
+            }
+          >
             {(a) => (
               <div className="input-row">
-                <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="/data/flickr8k/captions.csv" value={fields.path} onChange={(e) => update('path', e.target.value)} data-testid="field-path" />
-                <BrowseButton kind="file" label="File…" title="Choose a captions or dataset file" filters={[{ name: 'Captions and datasets', extensions: ['csv', 'txt', 'json', 'jsonl', 'tsv'] }, { name: 'All files', extensions: ['*'] }]} onPick={(v) => update('path', v)} testId="browse-path-file" />
-                <BrowseButton kind="folder" label="Folder…" title="Choose a folder of class folders or an MNIST folder" onPick={(v) => update('path', v)} testId="browse-path-folder" />
+                <input
+                  {...a}
+                  type="text"
+                  spellCheck={false}
+                  autoComplete="off"
+                  placeholder="/data/flickr8k/captions.csv"
+                  value={fields.path}
+                  onChange={(e) => update('path', e.target.value)}
+                  data-testid="field-path"
+                />
+                <BrowseButton
+                  kind="file"
+                  label="File…"
+                  title="Choose a captions or dataset file"
+                  filters={[
+                    { name: 'Captions and datasets', extensions: ['csv', 'txt', 'json', 'jsonl', 'tsv'] },
+                    { name: 'All files', extensions: ['*'] },
+                  ]}
+                  onPick={(v) => update('path', v)}
+                  testId="browse-path-file"
+                />
+                <BrowseButton
+                  kind="folder"
+                  label="Folder…"
+                  title="Choose a folder of class folders or an MNIST folder"
+                  onPick={(v) => update('path', v)}
+                  testId="browse-path-folder"
+                />
                 <button type="button" className="btn btn-small" onClick={() => update('path', BUILTIN_MNIST_PATH)} data-testid="use-mnist">
                   Built-in MNIST
                 </button>
@@ -178,11 +234,31 @@ export function ImportWizard() {
             )}
           </Field>
           <div className="form-grid form-grid-wide">
-            <Field label="Images folder" error={errors.images} hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}>
+            <Field
+              label="Images folder"
+              error={errors.images}
+              hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}
+            >
               {(a) => (
                 <div className="input-row">
-                  <input {...a} type="text" spellCheck={false} autoComplete="off" placeholder="(detect)" disabled={fields.textOnly} value={fields.images} onChange={(e) => update('images', e.target.value)} data-testid="field-images" />
-                  <BrowseButton kind="folder" title="Choose the images folder" disabled={fields.textOnly} onPick={(v) => update('images', v)} testId="browse-images" />
+                  <input
+                    {...a}
+                    type="text"
+                    spellCheck={false}
+                    autoComplete="off"
+                    placeholder="(detect)"
+                    disabled={fields.textOnly}
+                    value={fields.images}
+                    onChange={(e) => update('images', e.target.value)}
+                    data-testid="field-images"
+                  />
+                  <BrowseButton
+                    kind="folder"
+                    title="Choose the images folder"
+                    disabled={fields.textOnly}
+                    onPick={(v) => update('images', v)}
+                    testId="browse-images"
+                  />
                 </div>
               )}
             </Field>
@@ -205,7 +281,17 @@ export function ImportWizard() {
           {columns.length > 0 && (
             <div className="form-grid columns-grid" data-testid="column-pickers" role="group" aria-label="Columns">
               {(['image', 'caption', 'label'] as const).map((c) => (
-                <Field key={c} label={`${c[0]?.toUpperCase()}${c.slice(1)} column`} hint={c === 'image' ? 'The image path or file name.' : c === 'caption' ? 'Captions make an image + caption dataset.' : 'Labels make a classification dataset.'}>
+                <Field
+                  key={c}
+                  label={`${c[0]?.toUpperCase()}${c.slice(1)} column`}
+                  hint={
+                    c === 'image'
+                      ? 'The image path or file name.'
+                      : c === 'caption'
+                        ? 'Captions make an image + caption dataset.'
+                        : 'Labels make a classification dataset.'
+                  }
+                >
                   {(a) => (
                     <select
                       {...a}
@@ -232,19 +318,77 @@ export function ImportWizard() {
           <legend>Dataset</legend>
           <div className="form-grid">
             <Field label="Name" error={errors.name} hint="Optional; shown in the datasets list.">
-              {(a) => <input {...a} type="text" autoComplete="off" maxLength={200} placeholder={p?.suggestedName ?? 'from the source'} value={fields.name} onChange={(e) => update('name', e.target.value)} data-testid="field-name" />}
+              {(a) => (
+                <input
+                  {...a}
+                  type="text"
+                  autoComplete="off"
+                  maxLength={200}
+                  placeholder={p?.suggestedName ?? 'from the source'}
+                  value={fields.name}
+                  onChange={(e) => update('name', e.target.value)}
+                  data-testid="field-name"
+                />
+              )}
             </Field>
             <Field label="Split seed" error={errors.split} hint="Splits are by image, deterministic for a seed.">
-              {(a) => <input {...a} type="number" inputMode="numeric" min={0} step={1} value={fields.seed} onChange={(e) => update('seed', e.target.value)} data-testid="field-seed" />}
+              {(a) => (
+                <input
+                  {...a}
+                  type="number"
+                  inputMode="numeric"
+                  min={0}
+                  step={1}
+                  value={fields.seed}
+                  onChange={(e) => update('seed', e.target.value)}
+                  data-testid="field-seed"
+                />
+              )}
             </Field>
             <Field label="Train fraction">
-              {(a) => <input {...a} type="number" inputMode="decimal" min={0} max={1} step={0.05} value={fields.train} onChange={(e) => update('train', e.target.value)} data-testid="field-train" />}
+              {(a) => (
+                <input
+                  {...a}
+                  type="number"
+                  inputMode="decimal"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={fields.train}
+                  onChange={(e) => update('train', e.target.value)}
+                  data-testid="field-train"
+                />
+              )}
             </Field>
             <Field label="Validation fraction">
-              {(a) => <input {...a} type="number" inputMode="decimal" min={0} max={1} step={0.05} value={fields.validation} onChange={(e) => update('validation', e.target.value)} data-testid="field-validation" />}
+              {(a) => (
+                <input
+                  {...a}
+                  type="number"
+                  inputMode="decimal"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={fields.validation}
+                  onChange={(e) => update('validation', e.target.value)}
+                  data-testid="field-validation"
+                />
+              )}
             </Field>
             <Field label="Test fraction" hint="The three fractions add up to 1.">
-              {(a) => <input {...a} type="number" inputMode="decimal" min={0} max={1} step={0.05} value={fields.test} onChange={(e) => update('test', e.target.value)} data-testid="field-test" />}
+              {(a) => (
+                <input
+                  {...a}
+                  type="number"
+                  inputMode="decimal"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={fields.test}
+                  onChange={(e) => update('test', e.target.value)}
+                  data-testid="field-test"
+                />
+              )}
             </Field>
           </div>
         </fieldset>
@@ -267,7 +411,14 @@ export function ImportWizard() {
       )}
 
       {p && !locked && (
-        <section className="panel-section wizard-preview" aria-labelledby="preview-title" tabIndex={-1} ref={previewRef} data-testid="import-preview" data-stale={stale}>
+        <section
+          className="panel-section wizard-preview"
+          aria-labelledby="preview-title"
+          tabIndex={-1}
+          ref={previewRef}
+          data-testid="import-preview"
+          data-stale={stale}
+        >
           <div className="section-head">
             <h2 id="preview-title">Preview</h2>
             {stale && (
@@ -285,7 +436,13 @@ export function ImportWizard() {
               </a>
               . Importing it again makes a second dataset.
               <label className="check">
-                <input type="checkbox" checked={allowDuplicate} disabled={locked} onChange={(e) => setAllowDuplicate(e.target.checked)} data-testid="allow-duplicate" />
+                <input
+                  type="checkbox"
+                  checked={allowDuplicate}
+                  disabled={locked}
+                  onChange={(e) => setAllowDuplicate(e.target.checked)}
+                  data-testid="allow-duplicate"
+                />
                 Import it again anyway
               </label>
             </div>
@@ -297,11 +454,21 @@ export function ImportWizard() {
               ({p.skipped.length})
             </span>
           </h3>
-          {p.skipped.length === 0 ? <p className="muted small">None in the first rows; the import checks every line and image.</p> : <SkippedTable items={p.skipped} testId="preview-skipped" caption="Skipped in the preview" />}
+          {p.skipped.length === 0 ? (
+            <p className="muted small">None in the first rows; the import checks every line and image.</p>
+          ) : (
+            <SkippedTable items={p.skipped} testId="preview-skipped" caption="Skipped in the preview" />
+          )}
 
           {step === 'preview' && (
             <div className="form-actions wizard-go">
-              <button type="button" className="btn btn-primary" disabled={stale || (p.duplicateOf !== null && !allowDuplicate)} onClick={() => void runImport()} data-testid="import-button">
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={stale || (p.duplicateOf !== null && !allowDuplicate)}
+                onClick={() => void runImport()}
+                data-testid="import-button"
+              >
                 Import {fields.name.trim() || p.suggestedName}
               </button>
               {p.duplicateOf !== null && !allowDuplicate && <span className="muted small">Tick “Import it again anyway” to import a second copy.</span>}
@@ -311,7 +478,12 @@ export function ImportWizard() {
       )}
 
       {importError && (
-        <div className={`banner ${importError.cancelled ? 'banner-warn' : 'banner-error'} wizard-msg`} role="alert" data-testid="import-error" data-cancelled={importError.cancelled}>
+        <div
+          className={`banner ${importError.cancelled ? 'banner-warn' : 'banner-error'} wizard-msg`}
+          role="alert"
+          data-testid="import-error"
+          data-cancelled={importError.cancelled}
+        >
           {importError.cancelled ? (
             <>
               <strong>Import cancelled.</strong> Nothing was written.
@@ -324,10 +496,19 @@ export function ImportWizard() {
         </div>
       )}
 
-      {(importing || (report && progress)) && <ProgressPanel progress={progress} running={importing !== null} cancelling={importing?.cancelling ?? false} onCancel={() => void cancelImport()} />}
+      {(importing || (report && progress)) && (
+        <ProgressPanel progress={progress} running={importing !== null} cancelling={importing?.cancelling ?? false} onCancel={() => void cancelImport()} />
+      )}
 
       {report && (
-        <section className="panel-section" aria-labelledby="summary-title" tabIndex={-1} ref={summaryRef} data-testid="import-summary" data-dataset-id={report.dataset.id}>
+        <section
+          className="panel-section"
+          aria-labelledby="summary-title"
+          tabIndex={-1}
+          ref={summaryRef}
+          data-testid="import-summary"
+          data-dataset-id={report.dataset.id}
+        >
           <ImportSummary report={report} />
           <div className="form-actions">
             <a className="btn btn-primary" href={hrefFor.dataset(report.dataset.id)} data-testid="open-dataset">
@@ -552,7 +733,17 @@ function ImageCheck({ state }: { state: 'ok' | 'missing' | 'undecodable' | 'none
   );
 }
 
-function ProgressPanel({ progress, running, cancelling, onCancel }: { progress: ImportProgress | null; running: boolean; cancelling: boolean; onCancel(): void }) {
+function ProgressPanel({
+  progress,
+  running,
+  cancelling,
+  onCancel,
+}: {
+  progress: ImportProgress | null;
+  running: boolean;
+  cancelling: boolean;
+  onCancel(): void;
+}) {
   const pct = progressPercent(progress);
   const phase = progress ? PHASE_LABELS[progress.phase] : 'Starting';
   const detail = progress && progress.total !== null && progress.phase !== 'scan' ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : null;

@@ -96,13 +96,37 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
           {index !== undefined && total !== null ? `${fmtInt(index + 1)} of ${fmtInt(total)}` : ''}
         </span>
         <div className="item-nav">
-          <button type="button" className="btn btn-small" onClick={() => void go(-1)} disabled={!hasPrev} aria-label="Previous item" aria-keyshortcuts="ArrowLeft" data-testid="item-prev">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void go(-1)}
+            disabled={!hasPrev}
+            aria-label="Previous item"
+            aria-keyshortcuts="ArrowLeft"
+            data-testid="item-prev"
+          >
             <span aria-hidden="true">←</span> Previous
           </button>
-          <button type="button" className="btn btn-small" onClick={() => void go(1)} disabled={!hasNext} aria-label="Next item" aria-keyshortcuts="ArrowRight" data-testid="item-next">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void go(1)}
+            disabled={!hasNext}
+            aria-label="Next item"
+            aria-keyshortcuts="ArrowRight"
+            data-testid="item-next"
+          >
             Next <span aria-hidden="true">→</span>
           </button>
-          <button type="button" className="btn btn-small" onClick={onClose} aria-label="Close item view" aria-keyshortcuts="Escape" data-testid="item-close" autoFocus>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={onClose}
+            aria-label="Close item view"
+            aria-keyshortcuts="Escape"
+            data-testid="item-close"
+            autoFocus
+          >
             <span aria-hidden="true">✕</span> Close
           </button>
         </div>
@@ -132,7 +156,10 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
               alt={d?.caption ?? d?.className ?? d?.key ?? ''}
               width={large.width}
               height={large.height}
-              className={large.width < 128 && large.height < 128 ? 'pixelated' : undefined} data-testid="item-image" data-size={`${large.width}x${large.height}`} />
+              className={large.width < 128 && large.height < 128 ? 'pixelated' : undefined}
+              data-testid="item-image"
+              data-size={`${large.width}x${large.height}`}
+            />
           ) : small ? (
             <img src={small.dataUrl} alt="" className="item-image-placeholder" width={small.width} height={small.height} />
           ) : big.error ? (

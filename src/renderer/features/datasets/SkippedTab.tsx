@@ -42,7 +42,8 @@ export function SkippedTab({ dataset }: { dataset: DatasetSummary }) {
       {total > 0 && (
         <>
           <p className="muted">
-            {fmtInt(total)} input{total === 1 ? ' was' : 's were'} skipped at import (showing {fmtInt(items.length)}). The source was not changed; fix the files and import again to include them.
+            {fmtInt(total)} input{total === 1 ? ' was' : 's were'} skipped at import (showing {fmtInt(items.length)}). The source was not changed; fix the files
+            and import again to include them.
           </p>
           <SkippedTable items={items} testId="dataset-skipped-list" caption="Skipped inputs" />
           {items.length < total && (

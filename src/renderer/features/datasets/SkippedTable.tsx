@@ -39,7 +39,12 @@ export function SkippedTable({ items, testId = 'skipped-list', caption }: { item
 /** Counts of skipped inputs per reason. */
 export function SkipReasons({ byReason, testId = 'skips-by-reason' }: { byReason: Partial<Record<SkipReason, number>>; testId?: string }) {
   const entries = (Object.entries(byReason) as [SkipReason, number][]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  if (!entries.length) return <p className="ok" data-testid={testId} data-total={0}>Nothing was skipped.</p>;
+  if (!entries.length)
+    return (
+      <p className="ok" data-testid={testId} data-total={0}>
+        Nothing was skipped.
+      </p>
+    );
   return (
     <ul className="reason-list" data-testid={testId} data-total={entries.reduce((a, [, n]) => a + n, 0)}>
       {entries.map(([r, n]) => (

@@ -7,13 +7,24 @@ import { useApi } from '../../api/context';
 export function SplitEditor({ dataset, onChanged }: { dataset: DatasetSummary; onChanged(d: DatasetSummary): void }) {
   const api = useApi();
   const [open, setOpen] = useState(false);
-  const [f, setF] = useState(() => ({ seed: String(dataset.split.seed), train: String(dataset.split.train), validation: String(dataset.split.validation), test: String(dataset.split.test) }));
+  const [f, setF] = useState(() => ({
+    seed: String(dataset.split.seed),
+    train: String(dataset.split.train),
+    validation: String(dataset.split.validation),
+    test: String(dataset.split.test),
+  }));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = SplitSpec.safeParse({ seed: Number(f.seed), train: Number(f.train), validation: Number(f.validation), test: Number(f.test), keepSourceSplits: dataset.split.keepSourceSplits });
+    const r = SplitSpec.safeParse({
+      seed: Number(f.seed),
+      train: Number(f.train),
+      validation: Number(f.validation),
+      test: Number(f.test),
+      keepSourceSplits: dataset.split.keepSourceSplits,
+    });
     if (!r.success) {
       setError(r.error.issues.map((i) => `${i.path.join('.') || 'split'}: ${i.message}`).join('; '));
       return;
@@ -42,7 +53,15 @@ export function SplitEditor({ dataset, onChanged }: { dataset: DatasetSummary; o
       {(['seed', 'train', 'validation', 'test'] as const).map((k) => (
         <label key={k} className="inline-control">
           {k}
-          <input type="number" step={k === 'seed' ? 1 : 0.05} min={0} max={k === 'seed' ? undefined : 1} value={f[k]} onChange={(e) => setF((s) => ({ ...s, [k]: e.target.value }))} data-testid={`split-${k}`} />
+          <input
+            type="number"
+            step={k === 'seed' ? 1 : 0.05}
+            min={0}
+            max={k === 'seed' ? undefined : 1}
+            value={f[k]}
+            onChange={(e) => setF((s) => ({ ...s, [k]: e.target.value }))}
+            data-testid={`split-${k}`}
+          />
         </label>
       ))}
       <button type="submit" className="btn btn-small btn-primary" disabled={busy}>

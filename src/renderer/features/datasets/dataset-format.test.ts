@@ -11,13 +11,29 @@ describe('dataset helpers', () => {
     expect(captionMatches('Two dogs play .', searchTerms('dog*'))).toBe(true);
     expect(captionMatches('A dog and a ball', searchTerms('ball DOG'))).toBe(true);
     expect(captionMatches('A dog', searchTerms('dog ball'))).toBe(false);
-    expect(highlight('A Dog runs', searchTerms('dog'))).toEqual([{ text: 'A ', hit: false }, { text: 'Dog', hit: true }, { text: ' runs', hit: false }]);
+    expect(highlight('A Dog runs', searchTerms('dog'))).toEqual([
+      { text: 'A ', hit: false },
+      { text: 'Dog', hit: true },
+      { text: ' runs', hit: false },
+    ]);
   });
 
   it('estimates captions from the lines of a CSV (minus its header)', () => {
     const p = {
-      detected: { format: 'flickr8k', kind: 'captions', file: '/x/captions.csv', imagesDir: '/x/images', columns: { image: 'image', caption: 'caption' }, reason: '' },
-      availableColumns: ['image', 'caption'], rows: [], skipped: [], estimate: { lines: 4001, images: 800, classes: [] }, duplicateOf: null, suggestedName: 'x',
+      detected: {
+        format: 'flickr8k',
+        kind: 'captions',
+        file: '/x/captions.csv',
+        imagesDir: '/x/images',
+        columns: { image: 'image', caption: 'caption' },
+        reason: '',
+      },
+      availableColumns: ['image', 'caption'],
+      rows: [],
+      skipped: [],
+      estimate: { lines: 4001, images: 800, classes: [] },
+      duplicateOf: null,
+      suggestedName: 'x',
     } as ImportPreview;
     expect(previewEstimate(p)).toMatchObject({ images: 800, records: 4000, recordWord: 'captions' });
     const token = { ...p, availableColumns: [], detected: { ...p.detected, file: '/x/Flickr8k.token.txt' } } as ImportPreview;
@@ -40,7 +56,13 @@ describe('dataset helpers', () => {
   it('routes the dataset pages, keeping the browse query', () => {
     expect(parseHash('#/datasets')).toEqual({ page: 'datasets' });
     expect(parseHash('#/datasets/import')).toEqual({ page: 'dataset-import' });
-    expect(parseHash('#/datasets/ds-1?q=dog&split=train')).toEqual({ page: 'dataset', id: 'ds-1', tab: 'browse', query: { search: 'dog', split: 'train' }, itemId: null });
+    expect(parseHash('#/datasets/ds-1?q=dog&split=train')).toEqual({
+      page: 'dataset',
+      id: 'ds-1',
+      tab: 'browse',
+      query: { search: 'dog', split: 'train' },
+      itemId: null,
+    });
     expect(parseHash('#/datasets/ds-1/stats')).toMatchObject({ tab: 'stats' });
     expect(parseHash('#/datasets/ds-1/items/42?class=cat')).toMatchObject({ page: 'dataset', itemId: 42, query: { label: 'cat' } });
     expect(parseHash('#/datasets/ds-1?split=bogus')).toMatchObject({ query: {} });
@@ -60,6 +82,9 @@ describe('import form', () => {
     expect(importOptionsOf({ ...g, train: '0.7' }, false)).toMatchObject({ ok: false, errors: { split: expect.stringMatching(/must be 1/) } });
     expect(importOptionsOf({ ...g, seed: 'x' }, false)).toMatchObject({ ok: false, errors: { split: 'Split seed: enter a number' } });
     const ok = importOptionsOf({ ...g, name: 'mine', columnsTouched: true, columns: { image: 'image', caption: '', label: 'class' } }, true);
-    expect(ok).toMatchObject({ ok: true, options: { name: 'mine', allowDuplicate: true, columns: { image: 'image', label: 'class' }, split: { seed: 1, train: 0.8 } } });
+    expect(ok).toMatchObject({
+      ok: true,
+      options: { name: 'mine', allowDuplicate: true, columns: { image: 'image', label: 'class' }, split: { seed: 1, train: 0.8 } },
+    });
   });
 });

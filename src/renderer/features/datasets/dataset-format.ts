@@ -1,5 +1,14 @@
 /** Words and small computations for the dataset pages (pure; unit-tested). */
-import type { DatasetCounts, DatasetFormat, DatasetKind, ImportPhase, ImportPreview, ImportProgress, SkipReason, SplitName } from '../../../shared/dataset-schema';
+import type {
+  DatasetCounts,
+  DatasetFormat,
+  DatasetKind,
+  ImportPhase,
+  ImportPreview,
+  ImportProgress,
+  SkipReason,
+  SplitName,
+} from '../../../shared/dataset-schema';
 import { tokenize } from '../../../shared/tokenize';
 
 export const KIND_LABELS: Record<DatasetKind, string> = {
@@ -59,7 +68,12 @@ export function splitSummary(counts: DatasetCounts): string {
 }
 
 /** What a preview says about the size of the source: images found and captions (or labelled rows) to read. */
-export function previewEstimate(p: ImportPreview): { images: number | null; records: number | null; recordWord: 'captions' | 'rows' | 'images'; classes: number } {
+export function previewEstimate(p: ImportPreview): {
+  images: number | null;
+  records: number | null;
+  recordWord: 'captions' | 'rows' | 'images';
+  classes: number;
+} {
   const d = p.detected;
   const classes = p.estimate.classes.length;
   if (d.format === 'folders' || d.format === 'mnist') return { images: p.estimate.images, records: null, recordWord: 'images', classes };
@@ -128,7 +142,12 @@ export function highlight(caption: string, terms: readonly SearchTerm[]): { text
 /** Column names listed in a preview error ("... (columns: a, b, c); choose one"), for the pickers. */
 export function columnsFromError(message: string | null): string[] {
   const m = message ? /\(columns: ([^)]*)\)/.exec(message) : null;
-  return m?.[1] ? m[1].split(', ').map((c) => c.trim()).filter(Boolean) : [];
+  return m?.[1]
+    ? m[1]
+        .split(', ')
+        .map((c) => c.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** A new client-side import id (the progress events carry it). */

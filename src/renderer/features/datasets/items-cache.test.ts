@@ -7,8 +7,18 @@ const N = 100_000;
 
 function item(i: number): DatasetItem {
   return {
-    id: i + 1, datasetId: 'd', index: i, key: `img${i}.jpg`, label: null, className: null, split: 'train', width: 32, height: 32, hasImage: true,
-    caption: i % 2 === 0 ? `a dog number ${i}` : `a cat number ${i}`, captionCount: 2,
+    id: i + 1,
+    datasetId: 'd',
+    index: i,
+    key: `img${i}.jpg`,
+    label: null,
+    className: null,
+    split: 'train',
+    width: 32,
+    height: 32,
+    hasImage: true,
+    caption: i % 2 === 0 ? `a dog number ${i}` : `a cat number ${i}`,
+    captionCount: 2,
   };
 }
 
@@ -22,17 +32,31 @@ function fakeApi() {
       const q = input as ItemsQuery;
       const all = q.search ? Array.from({ length: 1000 }, (_, i) => item(i)) : null;
       const total = all ? all.length : N;
-      const items = all ? all.slice(q.offset, q.offset + q.limit) : Array.from({ length: Math.max(0, Math.min(q.limit, N - q.offset)) }, (_, k) => item(q.offset + k));
+      const items = all
+        ? all.slice(q.offset, q.offset + q.limit)
+        : Array.from({ length: Math.max(0, Math.min(q.limit, N - q.offset)) }, (_, k) => item(q.offset + k));
       return { total, offset: q.offset, items };
     }
     if (method === 'datasets.thumbnails') {
       const { itemIds } = input as { itemIds: number[] };
-      return { thumbnails: itemIds.filter((id) => id % 10 !== 0).map((id) => ({ itemId: id, dataUrl: 'data:,', width: 8, height: 8 })), missing: itemIds.filter((id) => id % 10 === 0) };
+      return {
+        thumbnails: itemIds.filter((id) => id % 10 !== 0).map((id) => ({ itemId: id, dataUrl: 'data:,', width: 8, height: 8 })),
+        missing: itemIds.filter((id) => id % 10 === 0),
+      };
     }
     if (method === 'datasets.item') {
       const { itemId } = input as { itemId: number };
       const base = item(itemId - 1);
-      const d: DatasetItemDetail = { ...base, captions: [{ n: 0, text: base.caption as string, tokens: [] }, { n: 1, text: 'the dog sleeps', tokens: [] }], imageFormat: 'jpeg', bytes: 1, origin: { file: 'x', lines: [] } };
+      const d: DatasetItemDetail = {
+        ...base,
+        captions: [
+          { n: 0, text: base.caption as string, tokens: [] },
+          { n: 1, text: 'the dog sleeps', tokens: [] },
+        ],
+        imageFormat: 'jpeg',
+        bytes: 1,
+        origin: { file: 'x', lines: [] },
+      };
       return d;
     }
     throw new Error(`unexpected ${method}`);

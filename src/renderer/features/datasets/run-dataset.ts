@@ -11,9 +11,16 @@ import { useQuery } from '../../api/use-query';
 
 export const isLmRun = (run: Pick<RunRecord, 'preset'>): boolean => (LM_MODELS as readonly string[]).includes(run.preset);
 
-interface LmParamsView { dataset?: string; captions?: string }
+interface LmParamsView {
+  dataset?: string;
+  captions?: string;
+}
 
-const norm = (p: string): string => p.replace(/\\/g, '/').replace(/\/{2,}/g, '/').replace(/(^|\/)\.\//g, '$1');
+const norm = (p: string): string =>
+  p
+    .replace(/\\/g, '/')
+    .replace(/\/{2,}/g, '/')
+    .replace(/(^|\/)\.\//g, '$1');
 
 /** The dataset a run reads: params.dataset, else the dataset imported from the run's captions file. */
 export function runDatasetId(run: RunRecord, datasets: readonly DatasetSummary[]): string | null {
@@ -21,7 +28,9 @@ export function runDatasetId(run: RunRecord, datasets: readonly DatasetSummary[]
   if (p.dataset) return p.dataset;
   if (!p.captions) return null;
   const want = norm(p.captions);
-  const hit = datasets.find((d) => norm(d.source) === want) ?? datasets.find((d) => want.endsWith(`/${norm(d.source).replace(/^\//, '')}`) || norm(d.source).endsWith(`/${want.replace(/^\.?\//, '')}`));
+  const hit =
+    datasets.find((d) => norm(d.source) === want) ??
+    datasets.find((d) => want.endsWith(`/${norm(d.source).replace(/^\//, '')}`) || norm(d.source).endsWith(`/${want.replace(/^\.?\//, '')}`));
   return hit?.id ?? null;
 }
 
@@ -69,10 +78,14 @@ export function useKeyIndex(datasetId: string | null): Map<string, number> | nul
     if (!datasetId) return;
     let live = true;
     datasetKeyIndex(api, datasetId).then(
-      (map) => { if (live) setIndex({ id: datasetId, map }); },
+      (map) => {
+        if (live) setIndex({ id: datasetId, map });
+      },
       () => {},
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [api, datasetId]);
   return index && index.id === datasetId ? index.map : null;
 }
@@ -95,7 +108,9 @@ export function useThumbnails(itemIds: readonly number[], size = 160): Map<numbe
       },
       () => {},
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
     // itemIds is summarised by `key`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, key, size]);

@@ -14,7 +14,16 @@ import { isLmRun, useRunDataset } from '../datasets/run-dataset';
 import { CaptionWords } from './CaptionWords';
 import { ImagePicker } from './ImagePicker';
 import { RetrievalPanel } from './RetrievalPanel';
-import { DEFAULT_SETTINGS, LIMITS, decodeRequest, requestKey, type DecodeMethod, type DecodeRequest, type DecoderSettings, type ImageChoice } from './explore-state';
+import {
+  DEFAULT_SETTINGS,
+  LIMITS,
+  decodeRequest,
+  requestKey,
+  type DecodeMethod,
+  type DecodeRequest,
+  type DecoderSettings,
+  type ImageChoice,
+} from './explore-state';
 
 /** Slider moves wait this long for the next move before a request goes out. */
 export const DEBOUNCE_MS = 250;
@@ -31,7 +40,13 @@ function useDebounced<T>(value: T, ms: number): T {
 export function ExplorePage({ runId }: { runId: string | null }) {
   const runs = useApp((s) => s.runs);
   const runsLoaded = useApp((s) => s.runsLoaded);
-  const lmRuns = useMemo(() => Object.values(runs).filter(isLmRun).sort((a, b) => b.createdAt - a.createdAt), [runs]);
+  const lmRuns = useMemo(
+    () =>
+      Object.values(runs)
+        .filter(isLmRun)
+        .sort((a, b) => b.createdAt - a.createdAt),
+    [runs],
+  );
   const run = runId ? (runs[runId] ?? null) : null;
 
   return (
@@ -41,7 +56,12 @@ export function ExplorePage({ runId }: { runId: string | null }) {
         <div className="spacer" />
         <label className="inline-control">
           Run
-          <select value={runId ?? ''} onChange={(e) => replaceHash(hrefFor.explore(e.target.value || null))} data-testid="explore-run" aria-label="Language-model run">
+          <select
+            value={runId ?? ''}
+            onChange={(e) => replaceHash(hrefFor.explore(e.target.value || null))}
+            data-testid="explore-run"
+            aria-label="Language-model run"
+          >
             <option value="">{lmRuns.length ? 'Choose a language-model run' : 'No language-model run yet'}</option>
             {lmRuns.map((r) => (
               <option key={r.id} value={r.id}>
@@ -137,18 +157,57 @@ function Explorer({ run }: { run: RunRecord }) {
               <legend className="sr-only">Decoding method</legend>
               {(['greedy', 'beam', 'sample'] as DecodeMethod[]).map((m) => (
                 <label key={m} className="check">
-                  <input type="radio" name="decode-method" value={m} checked={method === m} onChange={() => set('method', m)} data-testid={`method-${m}`} /> {m === 'sample' ? 'sampling' : m === 'beam' ? 'beam search' : 'greedy'}
+                  <input type="radio" name="decode-method" value={m} checked={method === m} onChange={() => set('method', m)} data-testid={`method-${m}`} />{' '}
+                  {m === 'sample' ? 'sampling' : m === 'beam' ? 'beam search' : 'greedy'}
                 </label>
               ))}
             </fieldset>
           </div>
           {checkpoints.error && <p className="muted small">Checkpoints could not be listed ({checkpoints.error}); decoding uses the best one.</p>}
           <div className="sliders">
-            <Slider label="Temperature" value={settings.temperature} {...LIMITS.temperature} disabled={method !== 'sample'} hint="sampling only" onChange={(v) => set('temperature', v)} testId="slider-temperature" format={(v) => v.toFixed(2)} />
-            <Slider label="Top-k" value={settings.topK} {...LIMITS.topK} disabled={method !== 'sample'} hint="sampling only; 0 = all words" onChange={(v) => set('topK', v)} testId="slider-topk" format={(v) => (v === 0 ? 'all' : String(v))} />
-            <Slider label="Beam width" value={settings.beam} {...LIMITS.beam} disabled={method !== 'beam'} hint="beam search only" onChange={(v) => set('beam', v)} testId="slider-beam" format={String} />
+            <Slider
+              label="Temperature"
+              value={settings.temperature}
+              {...LIMITS.temperature}
+              disabled={method !== 'sample'}
+              hint="sampling only"
+              onChange={(v) => set('temperature', v)}
+              testId="slider-temperature"
+              format={(v) => v.toFixed(2)}
+            />
+            <Slider
+              label="Top-k"
+              value={settings.topK}
+              {...LIMITS.topK}
+              disabled={method !== 'sample'}
+              hint="sampling only; 0 = all words"
+              onChange={(v) => set('topK', v)}
+              testId="slider-topk"
+              format={(v) => (v === 0 ? 'all' : String(v))}
+            />
+            <Slider
+              label="Beam width"
+              value={settings.beam}
+              {...LIMITS.beam}
+              disabled={method !== 'beam'}
+              hint="beam search only"
+              onChange={(v) => set('beam', v)}
+              testId="slider-beam"
+              format={String}
+            />
           </div>
-          <div className="decoded" data-testid="decoded" aria-live="polite" aria-busy={pending !== null} data-pending={pending !== null} data-stale={stale} data-method={shown?.request.method ?? ''} data-temperature={shown?.request.temperature ?? ''} data-beam={shown?.request.beam ?? ''} data-topk={shown?.request.topK ?? ''}>
+          <div
+            className="decoded"
+            data-testid="decoded"
+            aria-live="polite"
+            aria-busy={pending !== null}
+            data-pending={pending !== null}
+            data-stale={stale}
+            data-method={shown?.request.method ?? ''}
+            data-temperature={shown?.request.temperature ?? ''}
+            data-beam={shown?.request.beam ?? ''}
+            data-topk={shown?.request.topK ?? ''}
+          >
             {!image ? (
               <p className="muted">Pick an image to caption it.</p>
             ) : error && error.key === key ? (
@@ -164,7 +223,8 @@ function Explorer({ run }: { run: RunRecord }) {
                     : shown.request.method === 'beam'
                       ? `beam search, width ${shown.request.beam}`
                       : 'greedy'}{' '}
-                  · checkpoint: {shown.caption.checkpoint} · log p {formatNumber(shown.caption.logProb, 4)} · {Math.round(shown.ms)} ms{stale || pending ? ' · updating…' : ''}
+                  · checkpoint: {shown.caption.checkpoint} · log p {formatNumber(shown.caption.logProb, 4)} · {Math.round(shown.ms)} ms
+                  {stale || pending ? ' · updating…' : ''}
                 </p>
               </>
             ) : (
@@ -178,13 +238,46 @@ function Explorer({ run }: { run: RunRecord }) {
   );
 }
 
-function Slider({ label, value, min, max, step, disabled, hint, onChange, testId, format }: { label: string; value: number; min: number; max: number; step: number; disabled: boolean; hint: string; onChange(v: number): void; testId: string; format(v: number): string }) {
+function Slider({
+  label,
+  value,
+  min,
+  max,
+  step,
+  disabled,
+  hint,
+  onChange,
+  testId,
+  format,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  disabled: boolean;
+  hint: string;
+  onChange(v: number): void;
+  testId: string;
+  format(v: number): string;
+}) {
   return (
     <label className={`slider${disabled ? ' slider-disabled' : ''}`}>
       <span className="slider-label">
         {label} <output className="mono">{format(value)}</output>
       </span>
-      <input type="range" min={min} max={max} step={step} value={value} disabled={disabled} onChange={(e) => onChange(Number(e.target.value))} aria-label={label} aria-valuetext={format(value)} data-testid={testId} />
+      <input
+        type="range"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        disabled={disabled}
+        onChange={(e) => onChange(Number(e.target.value))}
+        aria-label={label}
+        aria-valuetext={format(value)}
+        data-testid={testId}
+      />
       <span className="muted small">{hint}</span>
     </label>
   );

@@ -16,9 +16,14 @@ export function ImagePicker({ datasetId, value, onChange }: { datasetId: string 
   const [dragging, setDragging] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  const items = useQuery<ItemsPage>(datasetId ? `items:${datasetId}:${page}` : null, () => api.call('datasets.items', { id: datasetId as string, split: 'test', offset: page * PAGE, limit: PAGE }));
+  const items = useQuery<ItemsPage>(datasetId ? `items:${datasetId}:${page}` : null, () =>
+    api.call('datasets.items', { id: datasetId as string, split: 'test', offset: page * PAGE, limit: PAGE }),
+  );
   const list = items.data?.items ?? [];
-  const thumbs = useThumbnails(list.map((it) => it.id), 128);
+  const thumbs = useThumbnails(
+    list.map((it) => it.id),
+    128,
+  );
   const total = items.data?.total ?? 0;
 
   const readFile = (file: File | undefined) => {
@@ -63,7 +68,15 @@ export function ImagePicker({ datasetId, value, onChange }: { datasetId: string 
             choose a file
           </button>
         </span>
-        <input ref={input} type="file" accept="image/*" className="sr-only" aria-label="Image file to caption" data-testid="image-file" onChange={(e) => readFile(e.target.files?.[0])} />
+        <input
+          ref={input}
+          type="file"
+          accept="image/*"
+          className="sr-only"
+          aria-label="Image file to caption"
+          data-testid="image-file"
+          onChange={(e) => readFile(e.target.files?.[0])}
+        />
       </div>
       {fileError && (
         <p className="error-text" role="alert">

@@ -14,12 +14,19 @@ import type { ImageChoice } from './explore-state';
 export function RetrievalPanel({ runId, checkpoint, image }: { runId: string; checkpoint: string; image: ImageChoice | null }) {
   const api = useApi();
   const itemId = image?.kind === 'item' ? image.itemId : null;
-  const byImage = useQuery<RetrievalHit[]>(itemId !== null ? `retrieve-image:${runId}:${checkpoint}:${itemId}` : null, () => api.call('runs.retrieve', { id: runId, checkpoint, itemId: itemId as number, split: 'test', limit: 10 }));
+  const byImage = useQuery<RetrievalHit[]>(itemId !== null ? `retrieve-image:${runId}:${checkpoint}:${itemId}` : null, () =>
+    api.call('runs.retrieve', { id: runId, checkpoint, itemId: itemId as number, split: 'test', limit: 10 }),
+  );
   const [sentence, setSentence] = useState('');
   const [asked, setAsked] = useState<string | null>(null);
-  const bySentence = useQuery<RetrievalHit[]>(asked ? `retrieve-sentence:${runId}:${checkpoint}:${asked}` : null, () => api.call('runs.retrieve', { id: runId, checkpoint, sentence: asked as string, split: 'test', limit: 10 }));
+  const bySentence = useQuery<RetrievalHit[]>(asked ? `retrieve-sentence:${runId}:${checkpoint}:${asked}` : null, () =>
+    api.call('runs.retrieve', { id: runId, checkpoint, sentence: asked as string, split: 'test', limit: 10 }),
+  );
   const hits = bySentence.data && bySentence.fresh ? bySentence.data : [];
-  const thumbs = useThumbnails(hits.map((h) => h.itemId), 128);
+  const thumbs = useThumbnails(
+    hits.map((h) => h.itemId),
+    128,
+  );
 
   const onAsk = (e: FormEvent) => {
     e.preventDefault();
@@ -54,7 +61,15 @@ export function RetrievalPanel({ runId, checkpoint, image }: { runId: string; ch
         <div>
           <h3 className="subhead">Images for a sentence</h3>
           <form className="input-row" onSubmit={onAsk}>
-            <input type="search" value={sentence} onChange={(e) => setSentence(e.target.value)} placeholder="a dog runs through the grass" aria-label="Sentence to find images for" maxLength={2000} data-testid="retrieve-sentence" />
+            <input
+              type="search"
+              value={sentence}
+              onChange={(e) => setSentence(e.target.value)}
+              placeholder="a dog runs through the grass"
+              aria-label="Sentence to find images for"
+              maxLength={2000}
+              data-testid="retrieve-sentence"
+            />
             <button type="submit" className="btn" data-testid="retrieve-sentence-go">
               Find images
             </button>

@@ -5,9 +5,31 @@ describe('caption explorer requests', () => {
   const item = { kind: 'item', itemId: 12, label: 'a.jpg' } as const;
 
   it('sends only the settings the method uses', () => {
-    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'beam', beam: 5, temperature: 2 })).toEqual({ id: 'r1', checkpoint: 'best', method: 'beam', maxLength: 20, itemId: 12, beam: 5 });
-    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'sample', temperature: 1.2345, topK: 7 })).toEqual({ id: 'r1', checkpoint: 'best', method: 'sample', maxLength: 20, itemId: 12, temperature: 1.23, topK: 7, seed: 1 });
-    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'greedy', beam: 9 })).toEqual({ id: 'r1', checkpoint: 'best', method: 'greedy', maxLength: 20, itemId: 12 });
+    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'beam', beam: 5, temperature: 2 })).toEqual({
+      id: 'r1',
+      checkpoint: 'best',
+      method: 'beam',
+      maxLength: 20,
+      itemId: 12,
+      beam: 5,
+    });
+    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'sample', temperature: 1.2345, topK: 7 })).toEqual({
+      id: 'r1',
+      checkpoint: 'best',
+      method: 'sample',
+      maxLength: 20,
+      itemId: 12,
+      temperature: 1.23,
+      topK: 7,
+      seed: 1,
+    });
+    expect(decodeRequest('r1', item, { ...DEFAULT_SETTINGS, method: 'greedy', beam: 9 })).toEqual({
+      id: 'r1',
+      checkpoint: 'best',
+      method: 'greedy',
+      maxLength: 20,
+      itemId: 12,
+    });
     const file = decodeRequest('r1', { kind: 'file', dataUrl: 'data:image/png;base64,AAAA', name: 'x.png' }, DEFAULT_SETTINGS);
     expect(file.image).toBe('data:image/png;base64,AAAA');
     expect(file.itemId).toBeUndefined();

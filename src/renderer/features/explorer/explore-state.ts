@@ -26,7 +26,13 @@ export const LIMITS = { temperature: { min: 0.1, max: 3, step: 0.05 }, topK: { m
 export type DecodeRequest = MethodInput<'runs.decode'>;
 
 export function decodeRequest(runId: string, image: ImageChoice, s: DecoderSettings): DecodeRequest {
-  const base = { id: runId, checkpoint: s.checkpoint, method: s.method, maxLength: s.maxLength, ...(image.kind === 'item' ? { itemId: image.itemId } : { image: image.dataUrl }) };
+  const base = {
+    id: runId,
+    checkpoint: s.checkpoint,
+    method: s.method,
+    maxLength: s.maxLength,
+    ...(image.kind === 'item' ? { itemId: image.itemId } : { image: image.dataUrl }),
+  };
   if (s.method === 'sample') return { ...base, temperature: roundTo(s.temperature, 2), topK: s.topK, seed: s.seed };
   if (s.method === 'beam') return { ...base, beam: s.beam };
   return base;

@@ -7,8 +7,14 @@ import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
 import {
-  TRAINING_HINTS, TRAINING_LABELS, buildConvNetSpec, defaultTrainingFields, visibleTrainingFields,
-  type TrainingErrors, type TrainingField, type TrainingFields,
+  TRAINING_HINTS,
+  TRAINING_LABELS,
+  buildConvNetSpec,
+  defaultTrainingFields,
+  visibleTrainingFields,
+  type TrainingErrors,
+  type TrainingField,
+  type TrainingFields,
 } from './training-form';
 import { FormField, type ControlProps } from '../../ui/FormField';
 import { LayerStackEditor } from './LayerStackEditor';
@@ -87,9 +93,19 @@ export function ConvNetRunForm() {
     }
   };
 
-  const text = (key: StringField, inputMode: 'numeric' | 'decimal' = 'numeric') => (p: ControlProps) => (
-    <input {...p} type="text" inputMode={inputMode} autoComplete="off" value={fields[key]} onChange={(e) => set(key, e.target.value)} onBlur={() => touch(key)} />
-  );
+  const text =
+    (key: StringField, inputMode: 'numeric' | 'decimal' = 'numeric') =>
+    (p: ControlProps) => (
+      <input
+        {...p}
+        type="text"
+        inputMode={inputMode}
+        autoComplete="off"
+        value={fields[key]}
+        onChange={(e) => set(key, e.target.value)}
+        onBlur={() => touch(key)}
+      />
+    );
   const field = (key: TrainingField, control: (p: ControlProps) => ReactNode) =>
     visible.has(key) ? (
       <FormField key={key} name={key} label={TRAINING_LABELS[key]} error={shown[key]} hint={TRAINING_HINTS[key]}>
@@ -101,7 +117,14 @@ export function ConvNetRunForm() {
   const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
 
   return (
-    <form ref={formRef} className="form convnet-form" onSubmit={onSubmit} noValidate data-testid="new-run-form" aria-describedby={errorCount ? 'form-errors' : undefined}>
+    <form
+      ref={formRef}
+      className="form convnet-form"
+      onSubmit={onSubmit}
+      noValidate
+      data-testid="new-run-form"
+      aria-describedby={errorCount ? 'form-errors' : undefined}
+    >
       {errorCount > 0 && (
         <div id="form-errors" className="banner banner-error" role="alert" data-testid="form-errors">
           Fix {errorCount === 1 ? 'this field' : `these ${errorCount} fields`}:{' '}
@@ -148,7 +171,8 @@ export function ConvNetRunForm() {
           {misfit && designed && (
             <>
               {' '}
-              Designed for {shapeToString(designed)} input; {DATASET_LABELS[dataset]} is {shapeToString(ds.inputShape)}, so the inspector shows where it stops fitting: shrink or remove that layer to train it here.
+              Designed for {shapeToString(designed)} input; {DATASET_LABELS[dataset]} is {shapeToString(ds.inputShape)}, so the inspector shows where it stops
+              fitting: shrink or remove that layer to train it here.
             </>
           )}
         </p>
@@ -160,7 +184,18 @@ export function ConvNetRunForm() {
 
       <fieldset className="form-section">
         <legend>Training</legend>
-        {field('name', (p) => <input {...p} type="text" autoComplete="off" maxLength={220} placeholder="e.g. lenet-baseline" value={fields.name} onChange={(e) => set('name', e.target.value)} onBlur={() => touch('name')} />)}
+        {field('name', (p) => (
+          <input
+            {...p}
+            type="text"
+            autoComplete="off"
+            maxLength={220}
+            placeholder="e.g. lenet-baseline"
+            value={fields.name}
+            onChange={(e) => set('name', e.target.value)}
+            onBlur={() => touch('name')}
+          />
+        ))}
         <div className="form-grid">
           {field('epochs', text('epochs'))}
           {field('batchSize', text('batchSize'))}
@@ -252,7 +287,13 @@ export function ConvNetRunForm() {
         </p>
       )}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={submitting || blocker !== null} aria-describedby={blocker ? 'submit-reason' : undefined} data-testid="submit-run">
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={submitting || blocker !== null}
+          aria-describedby={blocker ? 'submit-reason' : undefined}
+          data-testid="submit-run"
+        >
           {submitting ? 'Starting…' : 'Start run'}
         </button>
         <button
@@ -277,7 +318,12 @@ export function ConvNetRunForm() {
           </span>
         )}
       </div>
-      <p id="submit-reason" className={blocker ? 'error-text submit-reason' : 'sr-only'} aria-live="polite" data-testid={blocker ? 'submit-blocked' : undefined}>
+      <p
+        id="submit-reason"
+        className={blocker ? 'error-text submit-reason' : 'sr-only'}
+        aria-live="polite"
+        data-testid={blocker ? 'submit-blocked' : undefined}
+      >
         {blocker ? `Cannot start yet: ${blocker}.` : ''}
       </p>
     </form>

@@ -1,8 +1,23 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { LAYER_TYPES, type LayerType } from '../../../shared/layer-spec';
 import {
-  CONV_ACTIVATIONS, DENSE_ACTIVATIONS, DRAFT_FIELD_LABELS, FIELDS_BY_TYPE, LAYER_TYPE_LABELS, is2d, isConv, isPool, moveDraft, newDraft, removeDraft, retype,
-  type DraftField, type LayerDraft, type PaddingMode, type RowReport, type StackReport,
+  CONV_ACTIVATIONS,
+  DENSE_ACTIVATIONS,
+  DRAFT_FIELD_LABELS,
+  FIELDS_BY_TYPE,
+  LAYER_TYPE_LABELS,
+  is2d,
+  isConv,
+  isPool,
+  moveDraft,
+  newDraft,
+  removeDraft,
+  retype,
+  type DraftField,
+  type LayerDraft,
+  type PaddingMode,
+  type RowReport,
+  type StackReport,
 } from './stack-form';
 import { shapeToString } from '../../../shared/conv-shapes';
 
@@ -45,7 +60,11 @@ export function LayerStackEditor({ drafts, report, onChange, nextId }: Props) {
 
   return (
     <div className="stack-editor">
-      {drafts.length === 0 && <p className="muted stack-empty" data-testid="stack-empty">No layers yet: add the first one below, or start from a preset.</p>}
+      {drafts.length === 0 && (
+        <p className="muted stack-empty" data-testid="stack-empty">
+          No layers yet: add the first one below, or start from a preset.
+        </p>
+      )}
       <ol className="layer-list" ref={listRef} aria-label="Layers">
         {drafts.map((d, i) => (
           <LayerRow
@@ -102,7 +121,12 @@ function LayerRow({ draft: d, row, count, onPatch, onRetype, onMove, onRemove }:
   const hasError = Boolean(row?.shapeError) || Object.keys(row?.fieldErrors ?? {}).length > 0;
   const out = row?.info ? shapeToString(row.info.outputShape) : null;
   return (
-    <li className={`layer-row${hasError ? ' layer-row-invalid' : ''}${row?.blocked ? ' layer-row-blocked' : ''}`} data-testid={`layer-row-${index}`} data-type={d.type} aria-labelledby={`layer-${d.id}-title`}>
+    <li
+      className={`layer-row${hasError ? ' layer-row-invalid' : ''}${row?.blocked ? ' layer-row-blocked' : ''}`}
+      data-testid={`layer-row-${index}`}
+      data-type={d.type}
+      aria-labelledby={`layer-${d.id}-title`}
+    >
       <div className="layer-head">
         <span className="layer-no" aria-hidden="true">
           {n}
@@ -114,7 +138,13 @@ function LayerRow({ draft: d, row, count, onPatch, onRetype, onMove, onRemove }:
         <label className="sr-only" htmlFor={`layer-${d.id}-type`}>
           Layer {n} type
         </label>
-        <select id={`layer-${d.id}-type`} className="layer-type" value={d.type} onChange={(e) => onRetype(e.target.value as LayerType)} data-testid={`layer-${index}-type`}>
+        <select
+          id={`layer-${d.id}-type`}
+          className="layer-type"
+          value={d.type}
+          onChange={(e) => onRetype(e.target.value as LayerType)}
+          data-testid={`layer-${index}-type`}
+        >
           {LAYER_TYPES.map((t) => (
             <option key={t} value={t}>
               {LAYER_TYPE_LABELS[t]}
@@ -125,20 +155,52 @@ function LayerRow({ draft: d, row, count, onPatch, onRetype, onMove, onRemove }:
           {out ? `→ ${out}` : ''}
         </span>
         <span className="spacer" />
-        <button type="button" id={`layer-${d.id}-up`} className="btn btn-small" onClick={() => onMove(-1)} disabled={index === 0} aria-label={`Move layer ${n} up`} title="Move up">
+        <button
+          type="button"
+          id={`layer-${d.id}-up`}
+          className="btn btn-small"
+          onClick={() => onMove(-1)}
+          disabled={index === 0}
+          aria-label={`Move layer ${n} up`}
+          title="Move up"
+        >
           ↑
         </button>
-        <button type="button" id={`layer-${d.id}-down`} className="btn btn-small" onClick={() => onMove(1)} disabled={index === count - 1} aria-label={`Move layer ${n} down`} title="Move down">
+        <button
+          type="button"
+          id={`layer-${d.id}-down`}
+          className="btn btn-small"
+          onClick={() => onMove(1)}
+          disabled={index === count - 1}
+          aria-label={`Move layer ${n} down`}
+          title="Move down"
+        >
           ↓
         </button>
-        <button type="button" className="btn btn-small btn-danger" onClick={onRemove} aria-label={`Remove layer ${n}`} title="Remove" data-testid={`layer-${index}-remove`}>
+        <button
+          type="button"
+          className="btn btn-small btn-danger"
+          onClick={onRemove}
+          aria-label={`Remove layer ${n}`}
+          title="Remove"
+          data-testid={`layer-${index}-remove`}
+        >
           ✕
         </button>
       </div>
       {fields.length > 0 && (
         <div className="layer-fields">
           {fields.map((f) => (
-            <LayerField key={f} draft={d} field={f} n={n} index={index} error={row?.fieldErrors[f]} shapeErrorId={row?.shapeError ? shapeErrorId : undefined} onPatch={onPatch} />
+            <LayerField
+              key={f}
+              draft={d}
+              field={f}
+              n={n}
+              index={index}
+              error={row?.fieldErrors[f]}
+              shapeErrorId={row?.shapeError ? shapeErrorId : undefined}
+              onPatch={onPatch}
+            />
           ))}
         </div>
       )}

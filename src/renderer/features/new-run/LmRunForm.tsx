@@ -6,7 +6,18 @@ import { useApi, useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { useQuery } from '../../api/use-query';
-import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, validateLmForm, visibleFields, type LmErrors, type LmField, type LmFields } from './lm-form';
+import {
+  LM_LABELS,
+  LM_PRESETS,
+  MODEL_LABELS,
+  defaultLr,
+  lmDefaults,
+  validateLmForm,
+  visibleFields,
+  type LmErrors,
+  type LmField,
+  type LmFields,
+} from './lm-form';
 
 const HINTS: Partial<Record<LmField, string>> = {
   name: 'Optional; shown in the runs list.',
@@ -49,10 +60,27 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const formRef = useRef<HTMLFormElement>(null);
 
   const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
-  const captioned = useMemo(() => (datasets.data ?? []).filter((d) => d.kind === 'captions' || (d.kind === 'text' && fields.model === 'lbl')), [datasets.data, fields.model]);
-  const featureSets = useQuery<FeatureSetRecord[]>(fields.source === 'dataset' && fields.dataset ? `features:${fields.dataset}` : null, () => api.call('features.list', { datasetId: fields.dataset }));
-  const lmRuns = useMemo(() => Object.values(runs).filter((r) => (LM_PRESETS as readonly string[]).includes(r.preset) && (r.status === 'completed' || r.status === 'stopped')).sort((a, b) => b.createdAt - a.createdAt), [runs]);
-  const convnetRuns = useMemo(() => Object.values(runs).filter((r) => (r.preset === 'lenet5-mnist' || r.preset === 'convnet') && r.status === 'completed').sort((a, b) => b.createdAt - a.createdAt), [runs]);
+  const captioned = useMemo(
+    () => (datasets.data ?? []).filter((d) => d.kind === 'captions' || (d.kind === 'text' && fields.model === 'lbl')),
+    [datasets.data, fields.model],
+  );
+  const featureSets = useQuery<FeatureSetRecord[]>(fields.source === 'dataset' && fields.dataset ? `features:${fields.dataset}` : null, () =>
+    api.call('features.list', { datasetId: fields.dataset }),
+  );
+  const lmRuns = useMemo(
+    () =>
+      Object.values(runs)
+        .filter((r) => (LM_PRESETS as readonly string[]).includes(r.preset) && (r.status === 'completed' || r.status === 'stopped'))
+        .sort((a, b) => b.createdAt - a.createdAt),
+    [runs],
+  );
+  const convnetRuns = useMemo(
+    () =>
+      Object.values(runs)
+        .filter((r) => (r.preset === 'lenet5-mnist' || r.preset === 'convnet') && r.status === 'completed')
+        .sort((a, b) => b.createdAt - a.createdAt),
+    [runs],
+  );
   const visible = visibleFields(fields);
 
   const update = <K extends LmField>(key: K, value: LmFields[K]) => {
@@ -92,7 +120,18 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
       </Field>
     ) : null;
   const num = (name: LmField, o: { min?: number; max?: number; step?: number | 'any' } = {}) =>
-    field(name, (p) => <input {...p} type="number" inputMode="numeric" min={o.min} max={o.max} step={o.step ?? 1} value={String(fields[name])} onChange={(e) => update(name, e.target.value as never)} />);
+    field(name, (p) => (
+      <input
+        {...p}
+        type="number"
+        inputMode="numeric"
+        min={o.min}
+        max={o.max}
+        step={o.step ?? 1}
+        value={String(fields[name])}
+        onChange={(e) => update(name, e.target.value as never)}
+      />
+    ));
 
   return (
     <div className="lm-form" data-testid="lm-run-form">
@@ -107,7 +146,17 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
             .
           </div>
         )}
-        {field('name', (p) => <input {...p} type="text" autoComplete="off" maxLength={220} placeholder="e.g. mlbl-b-flickr8k" value={fields.name} onChange={(e) => update('name', e.target.value)} />)}
+        {field('name', (p) => (
+          <input
+            {...p}
+            type="text"
+            autoComplete="off"
+            maxLength={220}
+            placeholder="e.g. mlbl-b-flickr8k"
+            value={fields.name}
+            onChange={(e) => update('name', e.target.value)}
+          />
+        ))}
         {field('model', (p) => (
           <select {...p} value={fields.model} onChange={(e) => update('model', e.target.value as LmModelName)}>
             {LM_PRESETS.map((m) => (
@@ -129,7 +178,9 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
             ))}
             {field('dataset', (p) => (
               <select {...p} value={fields.dataset} onChange={(e) => update('dataset', e.target.value)}>
-                <option value="">{datasets.loading && !datasets.data ? 'Loading…' : captioned.length ? 'Choose a dataset' : 'No captioned dataset imported'}</option>
+                <option value="">
+                  {datasets.loading && !datasets.data ? 'Loading…' : captioned.length ? 'Choose a dataset' : 'No captioned dataset imported'}
+                </option>
                 {captioned.map((d) => (
                   <option key={d.id} value={d.id}>
                     {d.name} ({d.counts.images} images, {d.counts.captions} captions)
@@ -138,11 +189,24 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               </select>
             ))}
             {field('captions', (p) => (
-                <div className="input-row">
-                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/captions.csv" value={fields.captions} onChange={(e) => update('captions', e.target.value)} />
-                  <BrowseButton kind="file" title="Choose a captions file" filters={[{ name: 'Captions', extensions: ['csv', 'txt', 'json', 'jsonl'] }]} onPick={(v) => update('captions', v)} testId="browse-captions" />
-                </div>
-              ))}
+              <div className="input-row">
+                <input
+                  {...p}
+                  type="text"
+                  autoComplete="off"
+                  placeholder="/path/to/captions.csv"
+                  value={fields.captions}
+                  onChange={(e) => update('captions', e.target.value)}
+                />
+                <BrowseButton
+                  kind="file"
+                  title="Choose a captions file"
+                  filters={[{ name: 'Captions', extensions: ['csv', 'txt', 'json', 'jsonl'] }]}
+                  onPick={(v) => update('captions', v)}
+                  testId="browse-captions"
+                />
+              </div>
+            ))}
           </div>
           {datasets.error && <p className="error-text">Datasets could not be listed: {datasets.error}</p>}
           {fields.source === 'dataset' && !datasets.loading && captioned.length === 0 && (
@@ -165,8 +229,21 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               ))}
               {field('extractor', (p) => (
                 <div className="input-row">
-                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/model.json" value={fields.extractor} onChange={(e) => update('extractor', e.target.value)} />
-                  <BrowseButton kind="file" title="Choose a TF.js layers model (model.json)" filters={[{ name: 'TF.js model', extensions: ['json'] }]} onPick={(v) => update('extractor', v)} testId="browse-extractor" />
+                  <input
+                    {...p}
+                    type="text"
+                    autoComplete="off"
+                    placeholder="/path/to/model.json"
+                    value={fields.extractor}
+                    onChange={(e) => update('extractor', e.target.value)}
+                  />
+                  <BrowseButton
+                    kind="file"
+                    title="Choose a TF.js layers model (model.json)"
+                    filters={[{ name: 'TF.js model', extensions: ['json'] }]}
+                    onPick={(v) => update('extractor', v)}
+                    testId="browse-extractor"
+                  />
                 </div>
               ))}
               {field('extractorRun', (p) => (
@@ -179,11 +256,33 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                   ))}
                 </select>
               ))}
-              {field('extractorLayer', (p) => <input {...p} type="text" autoComplete="off" placeholder="default layer" value={fields.extractorLayer} onChange={(e) => update('extractorLayer', e.target.value)} />)}
+              {field('extractorLayer', (p) => (
+                <input
+                  {...p}
+                  type="text"
+                  autoComplete="off"
+                  placeholder="default layer"
+                  value={fields.extractorLayer}
+                  onChange={(e) => update('extractorLayer', e.target.value)}
+                />
+              ))}
               {field('features', (p) => (
                 <div className="input-row">
-                  <input {...p} type="text" autoComplete="off" placeholder="/path/to/features.json" value={fields.features} onChange={(e) => update('features', e.target.value)} />
-                  <BrowseButton kind="file" title="Choose a feature file" filters={[{ name: 'Features', extensions: ['json'] }]} onPick={(v) => update('features', v)} testId="browse-features" />
+                  <input
+                    {...p}
+                    type="text"
+                    autoComplete="off"
+                    placeholder="/path/to/features.json"
+                    value={fields.features}
+                    onChange={(e) => update('features', e.target.value)}
+                  />
+                  <BrowseButton
+                    kind="file"
+                    title="Choose a feature file"
+                    filters={[{ name: 'Features', extensions: ['json'] }]}
+                    onPick={(v) => update('features', v)}
+                    testId="browse-features"
+                  />
                 </div>
               ))}
             </div>
@@ -192,7 +291,11 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                 {featureSets.error ? (
                   <p className="muted small">Cached feature sets cannot be listed: {featureSets.error}</p>
                 ) : (featureSets.data ?? []).length === 0 ? (
-                  <p className="muted small">{featureSets.loading ? 'Looking for cached feature sets…' : 'No cached feature set for this dataset yet: the run extracts one (progress in its log).'}</p>
+                  <p className="muted small">
+                    {featureSets.loading
+                      ? 'Looking for cached feature sets…'
+                      : 'No cached feature set for this dataset yet: the run extracts one (progress in its log).'}
+                  </p>
                 ) : (
                   <>
                     <p className="muted small">Cached feature sets of this dataset (reused without extracting again):</p>
@@ -245,7 +348,16 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
                 ))}
               </select>
             ))}
-            {field('lr', (p) => <input {...p} type="text" inputMode="decimal" placeholder={String(defaultLr(fields.model, fields.recipe))} value={fields.lr} onChange={(e) => update('lr', e.target.value)} />)}
+            {field('lr', (p) => (
+              <input
+                {...p}
+                type="text"
+                inputMode="decimal"
+                placeholder={String(defaultLr(fields.model, fields.recipe))}
+                value={fields.lr}
+                onChange={(e) => update('lr', e.target.value)}
+              />
+            ))}
             {num('lrDecay', { min: 0, max: 1, step: 'any' })}
             {num('dropout', { min: 0, max: 0.9, step: 'any' })}
             {num('epochs', { min: 1, max: 1000 })}
@@ -263,7 +375,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               ))}
             </select>
           ))}
-          {fields.recipe === 'sgd' && <p className="muted small">Momentum 0.5 → 0.9 over 20 epochs, learning rate × {fields.lrDecay || '?'} per epoch, weight decay 1e-4 on words, 1e-5 on context and image matrices; the summed batch gradient, early stopping on validation perplexity.</p>}
+          {fields.recipe === 'sgd' && (
+            <p className="muted small">
+              Momentum 0.5 → 0.9 over 20 epochs, learning rate × {fields.lrDecay || '?'} per epoch, weight decay 1e-4 on words, 1e-5 on context and image
+              matrices; the summed batch gradient, early stopping on validation perplexity.
+            </p>
+          )}
         </fieldset>
 
         <details className="fieldset-details">

@@ -41,7 +41,14 @@ export function NewRunForm() {
         </span>
         {RUN_FAMILIES.map((f) => (
           <label key={f.id} className={`seg${f.id === family?.id ? ' seg-on' : ''}`}>
-            <input type="radio" name="runFamily" value={f.id} checked={f.id === family?.id} onChange={() => setFamilyId(f.id)} data-testid={`run-family-${f.id}`} />
+            <input
+              type="radio"
+              name="runFamily"
+              value={f.id}
+              checked={f.id === family?.id}
+              onChange={() => setFamilyId(f.id)}
+              data-testid={`run-family-${f.id}`}
+            />
             {f.label}
           </label>
         ))}

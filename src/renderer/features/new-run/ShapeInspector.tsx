@@ -57,7 +57,11 @@ export function ShapeInspector({ report, inputLabel, caption = 'Shape inspector'
           {rows.map((r) => {
             const bad = Object.keys(r.fieldErrors).length > 0;
             return (
-              <tr key={r.id} className={r.shapeError || bad ? 'inspector-bad' : r.blocked ? 'inspector-blocked' : undefined} data-testid={`inspector-row-${r.index}`}>
+              <tr
+                key={r.id}
+                className={r.shapeError || bad ? 'inspector-bad' : r.blocked ? 'inspector-blocked' : undefined}
+                data-testid={`inspector-row-${r.index}`}
+              >
                 <td className="muted">{r.index + 1}</td>
                 <th scope="row" title={LAYER_TYPE_LABELS[r.type]}>
                   <span className="mono">{r.name}</span>

@@ -11,7 +11,18 @@ describe('language-model run form', () => {
     expect(v.spec.preset).toBe('mlbl-b');
     expect(v.spec.name).toBe('my run');
     const p = v.spec.params as Record<string, unknown>;
-    expect(p).toMatchObject({ dataset: 'ds1', extractor: '/models/mobilenet', optimizer: 'sgd', contextSize: 5, K: 100, h: 256, batchSize: 20, epochs: 100, minCount: 2, patience: 5 });
+    expect(p).toMatchObject({
+      dataset: 'ds1',
+      extractor: '/models/mobilenet',
+      optimizer: 'sgd',
+      contextSize: 5,
+      K: 100,
+      h: 256,
+      batchSize: 20,
+      epochs: 100,
+      minCount: 2,
+      patience: 5,
+    });
     expect(p.lr).toBeUndefined();
     expect(p.captions).toBeUndefined();
   });

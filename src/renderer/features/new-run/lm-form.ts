@@ -84,10 +84,29 @@ export const LM_LABELS: Record<LmField, string> = {
   backend: 'Backend',
 };
 
-export const MODEL_LABELS: Record<LmModelName, string> = { lbl: 'LBL (text only)', 'mlbl-b': 'MLBL-B (additive image bias)', 'mlbl-f': 'MLBL-F (factored, image-gated)' };
+export const MODEL_LABELS: Record<LmModelName, string> = {
+  lbl: 'LBL (text only)',
+  'mlbl-b': 'MLBL-B (additive image bias)',
+  'mlbl-f': 'MLBL-F (factored, image-gated)',
+};
 
 /** Numeric fields that must be given (lr may be empty: the recipe's default). */
-const REQUIRED_NUMBERS: LmField[] = ['contextSize', 'K', 'lrDecay', 'dropout', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'];
+const REQUIRED_NUMBERS: LmField[] = [
+  'contextSize',
+  'K',
+  'lrDecay',
+  'dropout',
+  'epochs',
+  'batchSize',
+  'minCount',
+  'patience',
+  'seed',
+  'trainLimit',
+  'evalImages',
+  'evalEvery',
+  'sampleEvery',
+  'beam',
+];
 
 export function lmDefaults(model: LmModelName = 'mlbl-b'): LmFields {
   const d = LmParams.parse({ model, captions: 'x' });
@@ -163,7 +182,26 @@ export function lmParams(f: LmFields): Record<string, unknown> {
   put('extractorLayer', 'extractorLayer');
   put('features', 'features');
   put('init', 'init');
-  for (const k of ['contextSize', 'K', 'h', 'factors', 'lr', 'lrDecay', 'dropout', 'epochs', 'batchSize', 'minCount', 'patience', 'seed', 'trainLimit', 'evalImages', 'evalEvery', 'sampleEvery', 'beam'] as const) put(k, k);
+  for (const k of [
+    'contextSize',
+    'K',
+    'h',
+    'factors',
+    'lr',
+    'lrDecay',
+    'dropout',
+    'epochs',
+    'batchSize',
+    'minCount',
+    'patience',
+    'seed',
+    'trainLimit',
+    'evalImages',
+    'evalEvery',
+    'sampleEvery',
+    'beam',
+  ] as const)
+    put(k, k);
   p.optimizer = f.recipe;
   p.backend = f.backend;
   return p;
@@ -172,7 +210,8 @@ export function lmParams(f: LmFields): Record<string, unknown> {
 /** The form field a params key is entered in. */
 function fieldOf(key: string, f: LmFields): LmField | null {
   if (key === 'optimizer') return 'recipe';
-  if (key === 'extractor') return f.model === 'lbl' ? null : f.extractorKind === 'run' ? 'extractorRun' : f.extractorKind === 'features' ? 'features' : 'extractor';
+  if (key === 'extractor')
+    return f.model === 'lbl' ? null : f.extractorKind === 'run' ? 'extractorRun' : f.extractorKind === 'features' ? 'features' : 'extractor';
   if (key === 'dataset' || key === 'captions') return f.source === 'dataset' ? 'dataset' : 'captions';
   if (key === 'features') return f.extractorKind === 'features' ? 'features' : f.extractorKind === 'run' ? 'extractorRun' : 'extractor';
   return key in LM_LABELS ? (key as LmField) : null;
@@ -206,7 +245,8 @@ export function validateLmForm(f: LmFields): LmValidation {
     if (f.extractorKind === 'model' && f.extractor.trim() === '') set('extractor', 'give a TF.js model (model.json or its folder)');
     if (f.extractorKind === 'run' && f.extractorRun.trim() === '') set('extractorRun', 'choose a ConvNet run');
     if (f.extractorKind === 'features' && f.features.trim() === '') set('features', 'give a feature file or choose a cached feature set');
-    if (f.source === 'captions' && f.extractorKind !== 'features') set('extractorKind', 'with a captions CSV the image features come from a feature file; use a dataset to extract them');
+    if (f.source === 'captions' && f.extractorKind !== 'features')
+      set('extractorKind', 'with a captions CSV the image features come from a feature file; use a dataset to extract them');
   }
   // MLBL-F starts W_fx, W_hf from a rank-F factorisation of R (K columns): F may not exceed K.
   if (f.model === 'mlbl-f' && Number(f.factors) > Number(f.K)) set('factors', `must be at most K (${f.K})`);
@@ -215,7 +255,7 @@ export function validateLmForm(f: LmFields): LmValidation {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const p = issue.path.map(String);
-      const field = p[0] === 'params' ? fieldOf(p[1] ?? '', f) : (p[0] as LmField | undefined) ?? null;
+      const field = p[0] === 'params' ? fieldOf(p[1] ?? '', f) : ((p[0] as LmField | undefined) ?? null);
       if (field && field in LM_LABELS) set(field, humanize(issue.message));
       else set('name', `${p.join('.') || 'spec'}: ${issue.message}`);
     }

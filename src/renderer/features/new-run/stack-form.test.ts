@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ALEXNET_SMALL, LENET5, LayerStackSchema } from '../../../shared/layer-spec';
 import {
-  draftFromLayer, draftToInput, inspectDrafts, inspectForDataset, insertDraft, moveDraft, newDraft, parseDraft, removeDraft, retype, sameStack,
+  draftFromLayer,
+  draftToInput,
+  inspectDrafts,
+  inspectForDataset,
+  insertDraft,
+  moveDraft,
+  newDraft,
+  parseDraft,
+  removeDraft,
+  retype,
+  sameStack,
   type LayerDraft,
 } from './stack-form';
 
@@ -23,7 +33,11 @@ describe('drafts and the shared schema', () => {
   });
 
   it('reads "5x3" as [height, width] for 2-D layers and an empty pool stride as "the pool size"', () => {
-    expect(draftToInput(draft('conv2d', { kernel: '5x3', stride: '2 × 1', paddingMode: 'zeros', paddingZeros: '2' }))).toMatchObject({ kernel: [5, 3], stride: [2, 1], padding: 2 });
+    expect(draftToInput(draft('conv2d', { kernel: '5x3', stride: '2 × 1', paddingMode: 'zeros', paddingZeros: '2' }))).toMatchObject({
+      kernel: [5, 3],
+      stride: [2, 1],
+      padding: 2,
+    });
     const pool = parseDraft(draft('maxPool2d', { size: '3', stride: '' }));
     expect(pool.ok && pool.layer).toEqual({ type: 'maxPool2d', size: 3, padding: 'valid' });
     const pool2 = parseDraft(draft('avgPool2d', { size: '3', stride: '2', paddingMode: 'same' }));
@@ -131,7 +145,10 @@ describe('the live inspector over drafts', () => {
 
   it('says what is missing at the end: the class scores', () => {
     const r = inspectForDataset('mnist', [draft('conv2d', { filters: '5', kernel: '5' })]);
-    expect(r.problem).toEqual({ layerIndex: null, message: "the stack's output is 24x24x5, but the dataset needs 10 class scores: end with flatten and a dense layer of 10 units" });
+    expect(r.problem).toEqual({
+      layerIndex: null,
+      message: "the stack's output is 24x24x5, but the dataset needs 10 class scores: end with flatten and a dense layer of 10 units",
+    });
     expect(inspectForDataset('mnist', []).problem?.message).toMatch(/empty/);
     const dense = inspectForDataset('mnist', [draft('dense', { units: '10' })]);
     expect(dense.problem?.message).toBe('layer 1 (dense): needs a flat input (a vector), got 28x28x1; add a flatten layer before it');
@@ -147,7 +164,17 @@ describe('the live inspector over drafts', () => {
   });
 
   it('names layers like the built model', () => {
-    const r = inspectForDataset('mnist', fromStack(LayerStackSchema.parse([{ type: 'conv2d', filters: 2, kernel: 3 }, { type: 'conv2d', filters: 2, kernel: 3 }, { type: 'flatten' }, { type: 'dense', units: 10 }])));
+    const r = inspectForDataset(
+      'mnist',
+      fromStack(
+        LayerStackSchema.parse([
+          { type: 'conv2d', filters: 2, kernel: 3 },
+          { type: 'conv2d', filters: 2, kernel: 3 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10 },
+        ]),
+      ),
+    );
     expect(r.rows.map((x) => x.name)).toEqual(['conv2d_1', 'conv2d_2', 'flatten_1', 'dense_1']);
   });
 });

@@ -6,10 +6,7 @@
  */
 import { checkStack, shapeToString, type LayerShapeInfo, type StackTotals } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, type ConvNetDatasetName } from '../../../shared/convnet-spec';
-import {
-  LAYER_TYPES, LayerSpecSchema, layerNames, pair,
-  type LayerSpec, type LayerStack, type LayerType,
-} from '../../../shared/layer-spec';
+import { LAYER_TYPES, LayerSpecSchema, layerNames, pair, type LayerSpec, type LayerStack, type LayerType } from '../../../shared/layer-spec';
 
 export type PaddingMode = 'valid' | 'same' | 'zeros';
 
@@ -224,7 +221,17 @@ function issueMessage(issue: Issue): string {
 
 function fieldOf(issue: Issue): DraftField | null {
   const key = issue.path[0];
-  if (key === 'filters' || key === 'kernel' || key === 'stride' || key === 'padding' || key === 'activation' || key === 'size' || key === 'units' || key === 'rate') return key;
+  if (
+    key === 'filters' ||
+    key === 'kernel' ||
+    key === 'stride' ||
+    key === 'padding' ||
+    key === 'activation' ||
+    key === 'size' ||
+    key === 'units' ||
+    key === 'rate'
+  )
+    return key;
   return null;
 }
 

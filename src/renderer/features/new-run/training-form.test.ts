@@ -4,7 +4,12 @@ import { ConvNetParams, LeNet5MnistParams } from '../../../shared/run-spec';
 import { LENET5, LayerStackSchema } from '../../../shared/layer-spec';
 import { buildConvNetSpec, defaultTrainingFields, presetFor, visibleTrainingFields } from './training-form';
 
-const small = LayerStackSchema.parse([{ type: 'conv2d', filters: 5, kernel: 5 }, { type: 'maxPool2d', size: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }]);
+const small = LayerStackSchema.parse([
+  { type: 'conv2d', filters: 5, kernel: 5 },
+  { type: 'maxPool2d', size: 2 },
+  { type: 'flatten' },
+  { type: 'dense', units: 10 },
+]);
 
 /** The options a submitted spec runs with, as the engine resolves them. */
 function runsWith(spec: { preset: string; params: unknown }) {
@@ -18,14 +23,19 @@ describe('buildConvNetSpec', () => {
     const fields = defaultTrainingFields();
     expect(fields.lrSchedule).toBe('cosine');
     expect(fields.augmentShift).toBe('2');
-    for (const [stack, preset] of [[LENET5, 'lenet5-mnist'], [small, 'convnet']] as const) {
+    for (const [stack, preset] of [
+      [LENET5, 'lenet5-mnist'],
+      [small, 'convnet'],
+    ] as const) {
       for (const f of [fields, { ...fields, lrSchedule: 'none' as const, augmentShift: '0' }]) {
         const b = buildConvNetSpec(f, stack, 'mnist');
         if (!b.ok) throw new Error(JSON.stringify(b.errors));
         expect(b.preset).toBe(preset);
         const used = runsWith(b.spec);
         expect({ schedule: used.lrSchedule, shift: used.augmentShift, lrMin: used.lrMin }).toEqual({
-          schedule: f.lrSchedule, shift: Number(f.augmentShift), lrMin: Number(f.lrMin),
+          schedule: f.lrSchedule,
+          shift: Number(f.augmentShift),
+          lrMin: Number(f.lrMin),
         });
       }
     }
@@ -42,13 +52,37 @@ describe('buildConvNetSpec', () => {
   });
 
   it('submits any other stack as convnet, and the options that differ from the defaults', () => {
-    const f = { ...defaultTrainingFields(), optimizer: 'sgd' as const, momentum: '0.8', lrSchedule: 'step' as const, lrStepEpochs: '2', lrGamma: '0.5', weightDecay: '0.0005', augmentShift: '2', validationSplit: '0.1', patience: '3', testLimit: '200' };
+    const f = {
+      ...defaultTrainingFields(),
+      optimizer: 'sgd' as const,
+      momentum: '0.8',
+      lrSchedule: 'step' as const,
+      lrStepEpochs: '2',
+      lrGamma: '0.5',
+      weightDecay: '0.0005',
+      augmentShift: '2',
+      validationSplit: '0.1',
+      patience: '3',
+      testLimit: '200',
+    };
     const b = buildConvNetSpec(f, small, 'mnist');
     expect(b.ok).toBe(true);
     if (!b.ok) return;
     expect(b.preset).toBe('convnet');
     expect(b.spec.preset).toBe('convnet');
-    expect(b.spec.params).toMatchObject({ dataset: 'mnist', optimizer: 'sgd', momentum: 0.8, lrSchedule: 'step', lrStepEpochs: 2, lrGamma: 0.5, weightDecay: 0.0005, augmentShift: 2, validationSplit: 0.1, patience: 3, testLimit: 200 });
+    expect(b.spec.params).toMatchObject({
+      dataset: 'mnist',
+      optimizer: 'sgd',
+      momentum: 0.8,
+      lrSchedule: 'step',
+      lrStepEpochs: 2,
+      lrGamma: 0.5,
+      weightDecay: 0.0005,
+      augmentShift: 2,
+      validationSplit: 0.1,
+      patience: 3,
+      testLimit: 200,
+    });
     // validationLimit is not used with a split: the form hides it and the schema default applies.
     expect(ConvNetParams.safeParse(b.spec.params).success).toBe(true);
     expect((b.spec.params as { stack: unknown }).stack).toEqual(small);
@@ -65,7 +99,11 @@ describe('buildConvNetSpec', () => {
   });
 
   it('names every bad field, in form order', () => {
-    const b = buildConvNetSpec({ ...defaultTrainingFields(), seed: '', epochs: '0', learningRate: 'abc', batchSize: '2.5', weightDecay: '2', name: 'x'.repeat(201) }, small, 'mnist');
+    const b = buildConvNetSpec(
+      { ...defaultTrainingFields(), seed: '', epochs: '0', learningRate: 'abc', batchSize: '2.5', weightDecay: '2', name: 'x'.repeat(201) },
+      small,
+      'mnist',
+    );
     expect(b.ok).toBe(false);
     if (b.ok) return;
     expect(b.errors).toEqual({

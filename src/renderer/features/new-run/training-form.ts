@@ -4,7 +4,15 @@
  * from stack-form.ts. An unmodified LeNet-5 on MNIST is submitted as the `lenet5-mnist` preset
  * (the CLI's preset, same numbers as in the README); any other stack as `convnet`.
  */
-import { CONVNET_DATASETS, TRAINING_DEFAULTS, resolveTrainingOptions, type ConvNetDatasetName, type LrScheduleName, type MonitorName, type OptimizerName } from '../../../shared/convnet-spec';
+import {
+  CONVNET_DATASETS,
+  TRAINING_DEFAULTS,
+  resolveTrainingOptions,
+  type ConvNetDatasetName,
+  type LrScheduleName,
+  type MonitorName,
+  type OptimizerName,
+} from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
 import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
 import { humanize, sameStack } from './stack-form';
@@ -87,14 +95,39 @@ export const TRAINING_HINTS: Partial<Record<TrainingField, string>> = {
 };
 
 const NUMERIC: readonly TrainingField[] = [
-  'epochs', 'batchSize', 'learningRate', 'momentum', 'lrStepEpochs', 'lrGamma', 'lrMin', 'weightDecay', 'trainLimit',
-  'validationSplit', 'validationLimit', 'testLimit', 'seed', 'augmentShift', 'patience', 'checkpointEvery',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'momentum',
+  'lrStepEpochs',
+  'lrGamma',
+  'lrMin',
+  'weightDecay',
+  'trainLimit',
+  'validationSplit',
+  'validationLimit',
+  'testLimit',
+  'seed',
+  'augmentShift',
+  'patience',
+  'checkpointEvery',
 ];
 
 /** The training options (convnet-spec.ts) this form sets; left out of the spec when they keep their default. */
 const OPTION_FIELDS = [
-  'momentum', 'lrSchedule', 'lrStepEpochs', 'lrGamma', 'lrMin', 'weightDecay', 'augmentShift', 'augmentFlip',
-  'validationSplit', 'patience', 'monitor', 'checkpointEvery', 'testLimit',
+  'momentum',
+  'lrSchedule',
+  'lrStepEpochs',
+  'lrGamma',
+  'lrMin',
+  'weightDecay',
+  'augmentShift',
+  'augmentFlip',
+  'validationSplit',
+  'patience',
+  'monitor',
+  'checkpointEvery',
+  'testLimit',
 ] as const satisfies readonly (TrainingField & keyof typeof TRAINING_DEFAULTS)[];
 
 /**
@@ -150,9 +183,7 @@ export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
   return all;
 }
 
-export type BuiltSpec =
-  | { ok: true; spec: RunSpec; preset: 'lenet5-mnist' | 'convnet' }
-  | { ok: false; errors: TrainingErrors; stackError: string | null };
+export type BuiltSpec = { ok: true; spec: RunSpec; preset: 'lenet5-mnist' | 'convnet' } | { ok: false; errors: TrainingErrors; stackError: string | null };
 
 /** The preset a stack is submitted as: the unmodified LeNet-5 on MNIST is `lenet5-mnist`. */
 export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName): 'lenet5-mnist' | 'convnet' {

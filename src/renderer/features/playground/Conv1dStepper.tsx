@@ -20,7 +20,14 @@ interface Computed {
 }
 
 /** Parses the 1-D controls (stride and padding through the shared conv1d schema), sizes the output with the inspector, convolves. */
-export function computeStepper(inputText: string, kernelText: string, biasText: string, strideText: string, paddingMode: PaddingMode, zerosText: string): Computed {
+export function computeStepper(
+  inputText: string,
+  kernelText: string,
+  biasText: string,
+  strideText: string,
+  paddingMode: PaddingMode,
+  zerosText: string,
+): Computed {
   const input = parseRow(inputText, 32);
   const kernel = parseRow(kernelText, 9);
   const bias = num(biasText);
@@ -63,7 +70,10 @@ export function Conv1dStepper() {
   const [stepPicked, setStep] = useState(0);
   const [showAll, setShowAll] = useState(false);
 
-  const c = useMemo(() => computeStepper(inputText, kernelText, biasText, strideText, paddingMode, zerosText), [inputText, kernelText, biasText, strideText, paddingMode, zerosText]);
+  const c = useMemo(
+    () => computeStepper(inputText, kernelText, biasText, strideText, paddingMode, zerosText),
+    [inputText, kernelText, biasText, strideText, paddingMode, zerosText],
+  );
   const r = c.result;
   const steps = r?.steps.length ?? 0;
   const step = Math.min(stepPicked, Math.max(0, steps - 1));
@@ -74,7 +84,17 @@ export function Conv1dStepper() {
   const field = (id: string, label: string, value: string, set: (v: string) => void, error: string | null, testId: string, wide = false) => (
     <div className={`field${error ? ' field-invalid' : ''}${wide ? ' field-wide' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} type="text" className="mono" spellCheck={false} value={value} onChange={(e) => set(e.target.value)} aria-invalid={Boolean(error)} aria-describedby={error ? `${id}-error` : undefined} data-testid={testId} />
+      <input
+        id={id}
+        type="text"
+        className="mono"
+        spellCheck={false}
+        value={value}
+        onChange={(e) => set(e.target.value)}
+        aria-invalid={Boolean(error)}
+        aria-describedby={error ? `${id}-error` : undefined}
+        data-testid={testId}
+      />
       {error && (
         <p className="field-error" id={`${id}-error`}>
           {error}
@@ -100,7 +120,16 @@ export function Conv1dStepper() {
               <option value="zeros">zeros per side</option>
             </select>
             {paddingMode === 'zeros' && (
-              <input type="text" inputMode="numeric" className="padding-zeros" aria-label="Zeros per side (1-D)" value={zerosText} onChange={(e) => setZerosText(e.target.value)} aria-invalid={Boolean(c.paddingError)} data-testid="stepper-zeros" />
+              <input
+                type="text"
+                inputMode="numeric"
+                className="padding-zeros"
+                aria-label="Zeros per side (1-D)"
+                value={zerosText}
+                onChange={(e) => setZerosText(e.target.value)}
+                aria-invalid={Boolean(c.paddingError)}
+                data-testid="stepper-zeros"
+              />
             )}
           </span>
           {c.paddingError && <p className="field-error">{c.paddingError}</p>}
@@ -115,7 +144,10 @@ export function Conv1dStepper() {
       {r && cur && (
         <>
           <p className="pg-size">
-            Output length <strong className="mono" data-testid="stepper-output-size">{r.output.length}</strong>{' '}
+            Output length{' '}
+            <strong className="mono" data-testid="stepper-output-size">
+              {r.output.length}
+            </strong>{' '}
             <span className="muted small">(inspector: {axisFormula(r.plan, c.padding)})</span>
           </p>
           <div className="stepper-controls">
@@ -126,9 +158,25 @@ export function Conv1dStepper() {
               <span>
                 Step <strong data-testid="stepper-step">{step + 1}</strong> of {steps}
               </span>
-              <input type="range" min={0} max={steps - 1} step={1} value={step} onChange={(e) => setStep(Number(e.target.value))} aria-label="Output step" aria-valuetext={`output ${step + 1} of ${steps}`} disabled={steps < 2} />
+              <input
+                type="range"
+                min={0}
+                max={steps - 1}
+                step={1}
+                value={step}
+                onChange={(e) => setStep(Number(e.target.value))}
+                aria-label="Output step"
+                aria-valuetext={`output ${step + 1} of ${steps}`}
+                disabled={steps < 2}
+              />
             </label>
-            <button type="button" className="btn" onClick={() => setStep(Math.min(steps - 1, step + 1))} disabled={step >= steps - 1} data-testid="stepper-next">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => setStep(Math.min(steps - 1, step + 1))}
+              disabled={step >= steps - 1}
+              data-testid="stepper-next"
+            >
               Next step →
             </button>
             <label className="inline-control">
@@ -142,7 +190,11 @@ export function Conv1dStepper() {
               {r.padded.map((cell, i) => {
                 const inWindow = i >= cur.start && i < cur.start + k;
                 return (
-                  <span key={i} className={`s-cell${cell.source === null ? ' s-pad' : ''}${inWindow ? ' s-win' : ''}`} title={cell.source === null ? 'padding zero' : `input ${cell.source}`}>
+                  <span
+                    key={i}
+                    className={`s-cell${cell.source === null ? ' s-pad' : ''}${inWindow ? ' s-win' : ''}`}
+                    title={cell.source === null ? 'padding zero' : `input ${cell.source}`}
+                  >
                     {fmt(cell.value)}
                   </span>
                 );
@@ -171,10 +223,12 @@ export function Conv1dStepper() {
           </p>
           <ul className="stepper-notes small">
             <li>
-              <strong>Weight sharing:</strong> the same {k} weights{bias !== 0 ? ' and bias' : ''} are used at every step: {k} + 1 parameters, however long the row is.
+              <strong>Weight sharing:</strong> the same {k} weights{bias !== 0 ? ' and bias' : ''} are used at every step: {k} + 1 parameters, however long the
+              row is.
             </li>
             <li>
-              <strong>Stride {r.plan.stride}:</strong> the window moves {r.plan.stride} cell{r.plan.stride === 1 ? '' : 's'} per step; this window starts at cell {cur.start} of the padded row.
+              <strong>Stride {r.plan.stride}:</strong> the window moves {r.plan.stride} cell{r.plan.stride === 1 ? '' : 's'} per step; this window starts at
+              cell {cur.start} of the padded row.
             </li>
             <li>
               <strong>Zero padding:</strong>{' '}

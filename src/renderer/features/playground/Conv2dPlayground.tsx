@@ -94,12 +94,19 @@ export function Conv2dPlayground() {
   const [selected, setSelected] = useState<{ row: number; col: number } | null>(null);
 
   const input: Grid | null = source === 'square' ? SQUARE : source === 'edge' ? EDGE : source === 'draw' ? drawn : (picked?.grid ?? null);
-  const computed = useMemo(() => computePlayground(input, kernelText, strideText, paddingMode, zerosText), [input, kernelText, strideText, paddingMode, zerosText]);
+  const computed = useMemo(
+    () => computePlayground(input, kernelText, strideText, paddingMode, zerosText),
+    [input, kernelText, strideText, paddingMode, zerosText],
+  );
   const { kernel, kernelError, strideError, paddingError } = computed;
 
   const result = computed.result;
   const zoom = input ? zoomFor(input.height, input.width, FRAME_PX) : 1;
-  const sel = result ? (selected && selected.row < result.height && selected.col < result.width ? selected : { row: Math.floor(result.height / 2), col: Math.floor(result.width / 2) }) : null;
+  const sel = result
+    ? selected && selected.row < result.height && selected.col < result.width
+      ? selected
+      : { row: Math.floor(result.height / 2), col: Math.floor(result.width / 2) }
+    : null;
   const rf = result && sel ? receptiveField(result, sel.row, sel.col) : null;
   const [lo, hi] = result ? valueRange(result.values) : [0, 0];
 
@@ -112,7 +119,14 @@ export function Conv2dPlayground() {
           <div className="preset-picker" role="radiogroup" aria-label="Image source">
             {SOURCES.map((s) => (
               <label key={s.id} className={`seg${source === s.id ? ' seg-on' : ''}`}>
-                <input type="radio" name="pgSource" value={s.id} checked={source === s.id} onChange={() => setSource(s.id)} data-testid={`playground-source-${s.id}`} />
+                <input
+                  type="radio"
+                  name="pgSource"
+                  value={s.id}
+                  checked={source === s.id}
+                  onChange={() => setSource(s.id)}
+                  data-testid={`playground-source-${s.id}`}
+                />
                 {s.label}
               </label>
             ))}
@@ -124,7 +138,15 @@ export function Conv2dPlayground() {
           <legend>Kernel</legend>
           <div className="kernel-presets" role="group" aria-label="Kernel presets">
             {KERNEL_PRESETS.map((p) => (
-              <button key={p.id} type="button" className={`btn btn-small${kernelText === p.text ? ' seg-on' : ''}`} onClick={() => setKernelText(p.text)} title={p.description} aria-pressed={kernelText === p.text} data-testid={`kernel-preset-${p.id}`}>
+              <button
+                key={p.id}
+                type="button"
+                className={`btn btn-small${kernelText === p.text ? ' seg-on' : ''}`}
+                onClick={() => setKernelText(p.text)}
+                title={p.description}
+                aria-pressed={kernelText === p.text}
+                data-testid={`kernel-preset-${p.id}`}
+              >
                 {p.label}
               </button>
             ))}
@@ -148,13 +170,23 @@ export function Conv2dPlayground() {
               </p>
             )}
             <p className="field-hint" id="pg-kernel-hint">
-              Rows separated by <code>;</code> or new lines, e.g. <code>[1 0 -1; 2 0 -2; 1 0 -1]</code>; fractions like <code>1/9</code> work. Not flipped: ConvNet layers compute this cross-correlation.
+              Rows separated by <code>;</code> or new lines, e.g. <code>[1 0 -1; 2 0 -2; 1 0 -1]</code>; fractions like <code>1/9</code> work. Not flipped:
+              ConvNet layers compute this cross-correlation.
             </p>
           </div>
           <div className="pg-row">
             <div className={`field${strideError ? ' field-invalid' : ''}`}>
               <label htmlFor="pg-stride">Stride</label>
-              <input id="pg-stride" type="text" inputMode="numeric" value={strideText} onChange={(e) => setStrideText(e.target.value)} aria-invalid={Boolean(strideError)} aria-describedby={strideError ? 'pg-stride-error' : undefined} data-testid="playground-stride" />
+              <input
+                id="pg-stride"
+                type="text"
+                inputMode="numeric"
+                value={strideText}
+                onChange={(e) => setStrideText(e.target.value)}
+                aria-invalid={Boolean(strideError)}
+                aria-describedby={strideError ? 'pg-stride-error' : undefined}
+                data-testid="playground-stride"
+              />
               {strideError && (
                 <p className="field-error" id="pg-stride-error">
                   {strideError}
@@ -170,7 +202,17 @@ export function Conv2dPlayground() {
                   <option value="zeros">zeros per side</option>
                 </select>
                 {paddingMode === 'zeros' && (
-                  <input type="text" inputMode="numeric" className="padding-zeros" aria-label="Zeros per side" value={zerosText} onChange={(e) => setZerosText(e.target.value)} aria-invalid={Boolean(paddingError)} aria-describedby={paddingError ? 'pg-padding-error' : undefined} data-testid="playground-zeros" />
+                  <input
+                    type="text"
+                    inputMode="numeric"
+                    className="padding-zeros"
+                    aria-label="Zeros per side"
+                    value={zerosText}
+                    onChange={(e) => setZerosText(e.target.value)}
+                    aria-invalid={Boolean(paddingError)}
+                    aria-describedby={paddingError ? 'pg-padding-error' : undefined}
+                    data-testid="playground-zeros"
+                  />
                 )}
               </span>
               {paddingError && (
@@ -204,7 +246,8 @@ export function Conv2dPlayground() {
             </strong>
             <span className="muted small">
               {' '}
-              (inspector: {shapeToString([input.height, input.width, 1])} → {computed.shape ? shapeToString(computed.shape) : ''}; rows {axisFormula(result.rows, computed.padding)}
+              (inspector: {shapeToString([input.height, input.width, 1])} → {computed.shape ? shapeToString(computed.shape) : ''}; rows{' '}
+              {axisFormula(result.rows, computed.padding)}
               {result.cols.input !== result.rows.input || result.cols.kernel !== result.rows.kernel || result.cols.stride !== result.rows.stride
                 ? `; columns ${axisFormula(result.cols, computed.padding)}`
                 : ''}
@@ -227,18 +270,31 @@ export function Conv2dPlayground() {
                 paddingRight: (result?.cols.padAfter ?? 0) * zoom,
               }}
             >
-              <MapCanvas values={input.values} height={input.height} width={input.width} colouring="unit" zoom={zoom} label={`Input image, ${input.height} by ${input.width}`} testId="playground-input" />
+              <MapCanvas
+                values={input.values}
+                height={input.height}
+                width={input.width}
+                colouring="unit"
+                zoom={zoom}
+                label={`Input image, ${input.height} by ${input.width}`}
+                testId="playground-input"
+              />
               {rf && result && (
                 <span
                   className="pg-window"
                   aria-hidden="true"
-                  style={{ left: (rf.left + result.cols.padBefore) * zoom, top: (rf.top + result.rows.padBefore) * zoom, width: rf.width * zoom, height: rf.height * zoom }}
+                  style={{
+                    left: (rf.left + result.cols.padBefore) * zoom,
+                    top: (rf.top + result.rows.padBefore) * zoom,
+                    width: rf.width * zoom,
+                    height: rf.height * zoom,
+                  }}
                 />
               )}
             </div>
             <figcaption className="small muted">
               Input{source === 'dataset' && picked ? `: ${picked.caption}` : ''}
-              {result && (result.rows.padBefore + result.rows.padAfter + result.cols.padBefore + result.cols.padAfter > 0) ? ' · hatched: zero padding' : ''}
+              {result && result.rows.padBefore + result.rows.padAfter + result.cols.padBefore + result.cols.padAfter > 0 ? ' · hatched: zero padding' : ''}
             </figcaption>
           </figure>
           {result && sel && (
@@ -262,14 +318,37 @@ export function Conv2dPlayground() {
               </figcaption>
             </figure>
           )}
-          {result && sel && rf && kernel.ok && <WindowDetail input={input} kernel={kernel.matrix} rf={rf} value={result.values[sel.row * result.width + sel.col] ?? 0} row={sel.row} col={sel.col} />}
+          {result && sel && rf && kernel.ok && (
+            <WindowDetail
+              input={input}
+              kernel={kernel.matrix}
+              rf={rf}
+              value={result.values[sel.row * result.width + sel.col] ?? 0}
+              row={sel.row}
+              col={sel.col}
+            />
+          )}
         </div>
       )}
     </section>
   );
 }
 
-function WindowDetail({ input, kernel, rf, value, row, col }: { input: Grid; kernel: Grid; rf: { top: number; left: number; height: number; width: number }; value: number; row: number; col: number }) {
+function WindowDetail({
+  input,
+  kernel,
+  rf,
+  value,
+  row,
+  col,
+}: {
+  input: Grid;
+  kernel: Grid;
+  rf: { top: number; left: number; height: number; width: number };
+  value: number;
+  row: number;
+  col: number;
+}) {
   const cells: { v: number; w: number; pad: boolean }[][] = [];
   let pads = 0;
   for (let a = 0; a < rf.height; a++) {
@@ -287,7 +366,10 @@ function WindowDetail({ input, kernel, rf, value, row, col }: { input: Grid; ker
   return (
     <div className="pg-detail" data-testid="playground-detail">
       <p>
-        Output (<span className="mono">{row}</span>, <span className="mono">{col}</span>) = <strong className="mono" data-testid="playground-cell-value">{fmt(value)}</strong>
+        Output (<span className="mono">{row}</span>, <span className="mono">{col}</span>) ={' '}
+        <strong className="mono" data-testid="playground-cell-value">
+          {fmt(value)}
+        </strong>
       </p>
       <p className="muted small">
         The {rf.height}×{rf.width} window at rows {rf.top}…{rf.top + rf.height - 1}, columns {rf.left}…{rf.left + rf.width - 1} of the input

@@ -32,7 +32,15 @@ export function DrawPad({ grid, onChange }: { grid: Grid; onChange(update: (g: G
 
   return (
     <div className="draw-pad">
-      <div className="draw-surface" onPointerDown={onDown} onPointerMove={onMove} onPointerUp={onUp} onPointerCancel={onUp} data-testid="draw-pad" style={{ width: grid.width * ZOOM, height: grid.height * ZOOM }}>
+      <div
+        className="draw-surface"
+        onPointerDown={onDown}
+        onPointerMove={onMove}
+        onPointerUp={onUp}
+        onPointerCancel={onUp}
+        data-testid="draw-pad"
+        style={{ width: grid.width * ZOOM, height: grid.height * ZOOM }}
+      >
         <MapCanvas values={grid.values} height={grid.height} width={grid.width} colouring="unit" zoom={ZOOM} label="Drawing pad, 28 by 28 pixels" />
       </div>
       <div className="draw-actions">

@@ -55,7 +55,13 @@ export function MapCanvas({ values, height, width, colouring, zoom, label, class
       data-testid={testId}
       tabIndex={onCell ? 0 : undefined}
       onPointerDown={onCell ? (e) => onCell(...cellAt(e)) : undefined}
-      onPointerMove={onCell ? (e) => { if (e.buttons || e.pointerType === 'mouse') onCell(...cellAt(e)); } : undefined}
+      onPointerMove={
+        onCell
+          ? (e) => {
+              if (e.buttons || e.pointerType === 'mouse') onCell(...cellAt(e));
+            }
+          : undefined
+      }
       onKeyDown={onCell ? onKeyDown : undefined}
     />
   );

@@ -7,8 +7,8 @@ export function Playground() {
     <section className="panel playground" aria-labelledby="playground-title" data-testid="playground-page">
       <h1 id="playground-title">Convolution playground</h1>
       <p className="muted">
-        A kernel slides over the input with a stride; each output is the sum of the values under it times its weights. Zero padding adds a border of zeros first. Output sizes come from the
-        same shape inspector as the new-run form: <code>floor((W − K + 2P) / S) + 1</code> per side.
+        A kernel slides over the input with a stride; each output is the sum of the values under it times its weights. Zero padding adds a border of zeros
+        first. Output sizes come from the same shape inspector as the new-run form: <code>floor((W − K + 2P) / S) + 1</code> per side.
       </p>
       <Conv2dPlayground />
       <Conv1dStepper />

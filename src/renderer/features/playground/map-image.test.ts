@@ -6,7 +6,13 @@ const pixels = (a: Uint8ClampedArray) => Array.from({ length: a.length / 4 }, (_
 
 describe('mapToRgba', () => {
   it("'unit' reads values as grey levels in [0, 1], clamped", () => {
-    expect(pixels(mapToRgba([0, 0.5, 1, 2, -1], 'unit'))).toEqual([[0, 0, 0, 255], [128, 128, 128, 255], [255, 255, 255, 255], [255, 255, 255, 255], [0, 0, 0, 255]]);
+    expect(pixels(mapToRgba([0, 0.5, 1, 2, -1], 'unit'))).toEqual([
+      [0, 0, 0, 255],
+      [128, 128, 128, 255],
+      [255, 255, 255, 255],
+      [255, 255, 255, 255],
+      [0, 0, 0, 255],
+    ]);
   });
 
   it("'range' stretches min..max to black..white; a flat map is mid grey", () => {

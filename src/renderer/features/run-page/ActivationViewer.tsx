@@ -134,17 +134,28 @@ export function ActivationViewer({ runId, checkpoints }: { runId: string; checkp
 
 function ActivationMapsView({ maps, stale }: { maps: ActivationMaps; stale: boolean }) {
   const [h, w, c] = [maps.image.shape[0] ?? 1, maps.image.shape[1] ?? 1, maps.image.shape[2] ?? 1];
-  const grey = c === 1 ? maps.image.values : Array.from({ length: h * w }, (_, i) => {
-    let s = 0;
-    for (let k = 0; k < c; k++) s += maps.image.values[i * c + k] ?? 0;
-    return s / c;
-  });
+  const grey =
+    c === 1
+      ? maps.image.values
+      : Array.from({ length: h * w }, (_, i) => {
+          let s = 0;
+          for (let k = 0; k < c; k++) s += maps.image.values[i * c + k] ?? 0;
+          return s / c;
+        });
   const correct = maps.label === maps.prediction;
   const top = maps.probabilities[maps.prediction] ?? 0;
   return (
     <div className={`activations${stale ? ' stale' : ''}`} data-testid="activations" data-layers={maps.layers.length} data-image-index={maps.imageIndex}>
       <div className="activation-input">
-        <MapCanvas values={grey} height={h} width={w} colouring="unit" zoom={zoomFor(h, w, 112)} label={`${maps.split} image ${maps.imageIndex}, label ${maps.label}`} testId="activation-image" />
+        <MapCanvas
+          values={grey}
+          height={h}
+          width={w}
+          colouring="unit"
+          zoom={zoomFor(h, w, 112)}
+          label={`${maps.split} image ${maps.imageIndex}, label ${maps.label}`}
+          testId="activation-image"
+        />
         <div>
           <p className="activation-verdict">
             Image <strong>{maps.imageIndex}</strong> of the {maps.split} split · label <strong data-testid="activation-label">{maps.label}</strong> · predicted{' '}
@@ -177,13 +188,20 @@ function ActivationMapsView({ maps, stale }: { maps: ActivationMaps; stale: bool
         return (
           <div key={layer.name} className="activation-layer" data-testid={`activation-layer-${layer.name}`} data-maps={layer.maps.length}>
             <h3 className="subhead">
-              <span className="mono">{layer.name}</span> <span className="muted small">· {layer.shape.join('×')} · {layer.maps.length} maps{dead ? ` · ${dead} constant (dead)` : ''}</span>
+              <span className="mono">{layer.name}</span>{' '}
+              <span className="muted small">
+                · {layer.shape.join('×')} · {layer.maps.length} maps{dead ? ` · ${dead} constant (dead)` : ''}
+              </span>
             </h3>
             <div className="map-grid">
               {layer.maps.map((values, k) => {
                 const [lo, hi] = layer.ranges[k] ?? [0, 0];
                 return (
-                  <figure key={k} className={`map-cell${lo === hi ? ' map-dead' : ''}`} title={`map ${k + 1}: raw range ${lo.toPrecision(3)} … ${hi.toPrecision(3)}`}>
+                  <figure
+                    key={k}
+                    className={`map-cell${lo === hi ? ' map-dead' : ''}`}
+                    title={`map ${k + 1}: raw range ${lo.toPrecision(3)} … ${hi.toPrecision(3)}`}
+                  >
                     <MapCanvas values={values} height={lh} width={lw} colouring="unit" zoom={zoom} label={`${layer.name} map ${k + 1}`} />
                     <figcaption className="small muted">{k + 1}</figcaption>
                   </figure>

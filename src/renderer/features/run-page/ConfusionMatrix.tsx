@@ -9,7 +9,9 @@ import { useQuery } from '../../api/use-query';
 export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {
   const api = useApi();
   const latest = artefacts.at(-1);
-  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () => api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }));
+  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () =>
+    api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }),
+  );
   if (!latest) return null;
   return (
     <section className="panel-section" aria-labelledby="confusion-title" data-testid="confusion-panel">
@@ -17,7 +19,8 @@ export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts:
         <h2 id="confusion-title">Confusion matrix</h2>
         {q.data && (
           <span className="muted small" data-testid="confusion-summary">
-            test split · {q.data.count.toLocaleString('en-US')} images · accuracy <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
+            test split · {q.data.count.toLocaleString('en-US')} images · accuracy{' '}
+            <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
           </span>
         )}
       </div>

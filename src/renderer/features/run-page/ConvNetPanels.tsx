@@ -57,7 +57,15 @@ function ConvNetRunPanels({ run, filters, snapshots }: Props) {
 function Architecture({ run }: { run: RunRecord }) {
   const report = useMemo(() => {
     const s = runStack(run);
-    return s ? { ...s, report: inspectForDataset(s.dataset, s.stack.map((l, i) => draftFromLayer(l, i + 1))) } : null;
+    return s
+      ? {
+          ...s,
+          report: inspectForDataset(
+            s.dataset,
+            s.stack.map((l, i) => draftFromLayer(l, i + 1)),
+          ),
+        }
+      : null;
   }, [run]);
   if (!report) return null;
   const { dataset, report: r } = report;
@@ -69,10 +77,16 @@ function Architecture({ run }: { run: RunRecord }) {
             Architecture
           </h2>{' '}
           <span className="muted small">
-            {r.rows.length} layers · {r.totals.params.toLocaleString('en-US')} parameters · {r.totals.multiplyAdds.toLocaleString('en-US')} multiply-adds per image
+            {r.rows.length} layers · {r.totals.params.toLocaleString('en-US')} parameters · {r.totals.multiplyAdds.toLocaleString('en-US')} multiply-adds per
+            image
           </span>
         </summary>
-        <ShapeInspector report={r} inputLabel={`${dataset.toUpperCase()} ${shapeToString(CONVNET_DATASETS[dataset].inputShape)}`} caption="Layers" testId="run-inspector" />
+        <ShapeInspector
+          report={r}
+          inputLabel={`${dataset.toUpperCase()} ${shapeToString(CONVNET_DATASETS[dataset].inputShape)}`}
+          caption="Layers"
+          testId="run-inspector"
+        />
         {r.problem && <p className="error-text">{r.problem.message}</p>}
       </details>
     </section>

@@ -79,7 +79,21 @@ function FilterGrid({ snapshot }: { snapshot: FilterSnapshot }) {
   );
 }
 
-function FilterCanvas({ index, values, kh, kw, channels, scale }: { index: number; values: number[]; kh: number; kw: number; channels: number; scale: number }) {
+function FilterCanvas({
+  index,
+  values,
+  kh,
+  kw,
+  channels,
+  scale,
+}: {
+  index: number;
+  values: number[];
+  kh: number;
+  kw: number;
+  channels: number;
+  scale: number;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -109,7 +123,15 @@ function FilterCanvas({ index, values, kh, kw, channels, scale }: { index: numbe
   }, [values, kh, kw, channels]);
   return (
     <figure className="filter-cell">
-      <canvas ref={ref} width={kw} height={kh} className="filter-canvas" style={{ width: kw * scale, height: kh * scale }} role="img" aria-label={`Filter ${index + 1}`} />
+      <canvas
+        ref={ref}
+        width={kw}
+        height={kh}
+        className="filter-canvas"
+        style={{ width: kw * scale, height: kh * scale }}
+        role="img"
+        aria-label={`Filter ${index + 1}`}
+      />
       <figcaption className="small muted">{index + 1}</figcaption>
     </figure>
   );

@@ -34,7 +34,21 @@ export function LmPanels({ run }: { run: RunRecord }) {
 const BLEU_COLORS = ['#2f6fde', '#2e8b57', '#d9822b', '#c23b3b'];
 
 /** Per-epoch metrics through the shared MetricChart (x = epoch, no smoothing), with a legend. */
-function EpochChart({ title, testId, metric, series, empty, logToggle = false }: { title: string; testId: string; metric: string; series: ChartSeries[]; empty: string; logToggle?: boolean }) {
+function EpochChart({
+  title,
+  testId,
+  metric,
+  series,
+  empty,
+  logToggle = false,
+}: {
+  title: string;
+  testId: string;
+  metric: string;
+  series: ChartSeries[];
+  empty: string;
+  logToggle?: boolean;
+}) {
   const id = useId();
   const [log, setLog] = useState(false);
   const present = series.filter((s) => s.points.length > 0);
@@ -81,7 +95,11 @@ function LmCurves({ run }: { run: RunRecord }) {
     <section className="panel-section lm-curves" aria-label="Language-model metrics" data-testid="lm-curves">
       <div className="stats">
         {stat('Validation perplexity', lastVal ?? s.val_perplexity, 'stat-val-perplexity')}
-        {stat('Best validation perplexity', s.best_val_perplexity ?? (pts('val_perplexity').length ? Math.min(...pts('val_perplexity').map((p) => p.value)) : undefined), 'stat-best-perplexity')}
+        {stat(
+          'Best validation perplexity',
+          s.best_val_perplexity ?? (pts('val_perplexity').length ? Math.min(...pts('val_perplexity').map((p) => p.value)) : undefined),
+          'stat-best-perplexity',
+        )}
         {stat('Test perplexity', s.test_perplexity, 'stat-test-perplexity')}
         {stat('Test BLEU-4', s.test_bleu4, 'stat-test-bleu4')}
         {stat('Vocabulary', s.vocabulary, 'stat-vocabulary')}
@@ -110,13 +128,19 @@ function LmCurves({ run }: { run: RunRecord }) {
   );
 }
 
-const recordKey = (r: SampleLike): string => `${r.step}|${r.kind}|${String((r.data as { slot?: unknown } | null)?.slot ?? '')}|${String((r.data as { image?: unknown } | null)?.image ?? '')}`;
+const recordKey = (r: SampleLike): string =>
+  `${r.step}|${r.kind}|${String((r.data as { slot?: unknown } | null)?.slot ?? '')}|${String((r.data as { image?: unknown } | null)?.image ?? '')}`;
 
 /** Sample records of the run: the stored ones, then live `run.sample` events. */
 function useSamples(runId: string): { records: SampleLike[]; error: string | null; loaded: boolean } {
   const api = useApi();
   const connected = useApp((s) => s.connection.status === 'open');
-  const [state, setState] = useState<{ runId: string; records: SampleLike[]; error: string | null; loaded: boolean }>({ runId, records: [], error: null, loaded: false });
+  const [state, setState] = useState<{ runId: string; records: SampleLike[]; error: string | null; loaded: boolean }>({
+    runId,
+    records: [],
+    error: null,
+    loaded: false,
+  });
 
   useEffect(() => {
     let live = true;
@@ -167,11 +191,20 @@ function CaptionsPanel({ run }: { run: RunRecord }) {
   const ds = useRunDataset(run);
   const index = useKeyIndex(ds.datasetId);
   const itemIds = useMemo(() => images.map((im) => im.itemId ?? (index ? matchItemKey(im.image, index) : null)), [images, index]);
-  const thumbs = useThumbnails(itemIds.filter((x): x is number => x !== null), 160);
+  const thumbs = useThumbnails(
+    itemIds.filter((x): x is number => x !== null),
+    160,
+  );
   const lastStep = images.reduce((m, im) => Math.max(m, im.steps.at(-1)?.step ?? -1), -1);
 
   return (
-    <section className="panel-section captions-panel" aria-labelledby="captions-title" data-testid="captions-panel" data-images={images.length} data-last-step={lastStep}>
+    <section
+      className="panel-section captions-panel"
+      aria-labelledby="captions-title"
+      data-testid="captions-panel"
+      data-images={images.length}
+      data-last-step={lastStep}
+    >
       <div className="section-head">
         <h2 id="captions-title">Captions</h2>
         <span className="muted small">
@@ -191,7 +224,9 @@ function CaptionsPanel({ run }: { run: RunRecord }) {
           Sampled captions could not be loaded: {error}
         </p>
       )}
-      {ds.datasetId === null && !ds.loading && images.length > 0 && <p className="muted small">No thumbnails: the run’s captions file is not an imported dataset.</p>}
+      {ds.datasetId === null && !ds.loading && images.length > 0 && (
+        <p className="muted small">No thumbnails: the run’s captions file is not an imported dataset.</p>
+      )}
       <div className="caption-cards">
         {images.map((im, i) => (
           <CaptionCard key={im.image || im.slot} image={im} thumb={itemIds[i] !== null ? thumbs.get(itemIds[i] as number) : undefined} />
@@ -209,7 +244,11 @@ function CaptionCard({ image, thumb }: { image: SampleImage; thumb: string | und
   return (
     <article className="caption-card" data-testid="caption-card" data-image={image.image} data-steps={image.steps.length}>
       <div className="caption-card-head">
-        {thumb ? <img className="caption-thumb" src={thumb} alt={`Validation image ${image.image}`} data-testid="caption-thumb" /> : <div className="caption-thumb caption-thumb-missing" aria-hidden="true" />}
+        {thumb ? (
+          <img className="caption-thumb" src={thumb} alt={`Validation image ${image.image}`} data-testid="caption-thumb" />
+        ) : (
+          <div className="caption-thumb caption-thumb-missing" aria-hidden="true" />
+        )}
         <div className="caption-card-main">
           <div className="mono small ellipsis" title={image.image}>
             {image.image}
@@ -288,5 +327,7 @@ function CaptionText({ c }: { c: SampledCaption | null }) {
 /** When BLEU first shows, in the run's own numbers (evalEvery 0: only at the end). */
 function bleuEmpty(params: RunRecord['spec']['params']): string {
   const every = 'evalEvery' in params && typeof params.evalEvery === 'number' ? params.evalEvery : 0;
-  return every > 0 ? `BLEU is measured every ${every} ${every === 1 ? 'epoch' : 'epochs'} and at the end of training.` : 'BLEU is measured at the end of training.';
+  return every > 0
+    ? `BLEU is measured every ${every} ${every === 1 ? 'epoch' : 'epochs'} and at the end of training.`
+    : 'BLEU is measured at the end of training.';
 }

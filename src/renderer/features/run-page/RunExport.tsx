@@ -40,7 +40,8 @@ export function RunExport({ run }: { run: RunRecord }) {
       // The app's save dialog; in a browser, downloads.
       const saved = await saveFiles(api, files, downloadFile);
       if (saved && !saved.length) setStatus({ ok: true, text: 'Not saved (cancelled)' });
-      else setStatus({ ok: true, text: `Saved ${saved ? saved.join(', ') : files.map((f: ExportFile) => `${f.name} (${formatBytes(fileSize(f))})`).join(', ')}` });
+      else
+        setStatus({ ok: true, text: `Saved ${saved ? saved.join(', ') : files.map((f: ExportFile) => `${f.name} (${formatBytes(fileSize(f))})`).join(', ')}` });
     } catch (err) {
       setStatus({ ok: false, text: `${label} failed: ${err instanceof Error ? err.message : String(err)}` });
     } finally {
@@ -59,7 +60,12 @@ export function RunExport({ run }: { run: RunRecord }) {
           <span className="export-what">Captions</span>
           <label className="inline-control">
             Format
-            <select value={format} onChange={(e) => setFormat(e.target.value as CaptionFormat)} data-testid="export-caption-format" aria-label="Caption export format">
+            <select
+              value={format}
+              onChange={(e) => setFormat(e.target.value as CaptionFormat)}
+              data-testid="export-caption-format"
+              aria-label="Caption export format"
+            >
               {(Object.keys(FORMAT_LABELS) as CaptionFormat[]).map((f) => (
                 <option key={f} value={f}>
                   {FORMAT_LABELS[f]}
@@ -91,7 +97,18 @@ export function RunExport({ run }: { run: RunRecord }) {
           </label>
           <label className="inline-control">
             Beam
-            <input type="number" min={1} max={20} step={1} value={beam} onChange={(e) => setBeam(e.target.value)} className="input-narrow" aria-label="Beam width for exported captions" aria-invalid={!beamOk} data-testid="export-beam" />
+            <input
+              type="number"
+              min={1}
+              max={20}
+              step={1}
+              value={beam}
+              onChange={(e) => setBeam(e.target.value)}
+              className="input-narrow"
+              aria-label="Beam width for exported captions"
+              aria-invalid={!beamOk}
+              data-testid="export-beam"
+            />
           </label>
           <button
             type="button"
@@ -107,18 +124,41 @@ export function RunExport({ run }: { run: RunRecord }) {
       )}
       <div className="export-row" role="group" aria-label="Export metrics and model">
         <span className="export-what">Metrics</span>
-        <button type="button" className="btn" disabled={busy !== null} data-testid="export-metrics-csv" onClick={() => void go('Metrics export', { what: 'metrics', id: run.id, format: 'csv' })}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy !== null}
+          data-testid="export-metrics-csv"
+          onClick={() => void go('Metrics export', { what: 'metrics', id: run.id, format: 'csv' })}
+        >
           CSV (long format)
         </button>
-        <button type="button" className="btn" disabled={busy !== null} data-testid="export-metrics-json" onClick={() => void go('Metrics export', { what: 'metrics', id: run.id, format: 'json' })}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy !== null}
+          data-testid="export-metrics-json"
+          onClick={() => void go('Metrics export', { what: 'metrics', id: run.id, format: 'json' })}
+        >
           JSON
         </button>
         <span className="export-what">Model</span>
-        <button type="button" className="btn" disabled={busy !== null || !haveCheckpoint} data-testid="export-model" onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best' })}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy !== null || !haveCheckpoint}
+          data-testid="export-model"
+          onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best' })}
+        >
           {busy === 'Model export' ? 'Exporting…' : 'TF.js layers model'}
         </button>
       </div>
-      {lm && <p className="muted small">Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is a TF.js layers model (model.json, weights.bin) with the vocabulary beside it.</p>}
+      {lm && (
+        <p className="muted small">
+          Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is a TF.js layers model (model.json,
+          weights.bin) with the vocabulary beside it.
+        </p>
+      )}
       {status && (
         <p className={status.ok ? 'muted small' : 'error-text'} role={status.ok ? 'status' : 'alert'} data-testid="export-status" data-ok={status.ok}>
           {status.text}

@@ -60,13 +60,36 @@ export function RunHeader({ run }: { run: RunRecord }) {
         )}
         <div className="spacer" />
         <div className="run-controls" role="group" aria-label="Run controls">
-          <button type="button" className="btn" disabled={run.status !== 'running' || owner !== null || busy !== null} title={elsewhere} aria-label="Pause run" data-testid="pause-run" onClick={() => void act('pause')}>
+          <button
+            type="button"
+            className="btn"
+            disabled={run.status !== 'running' || owner !== null || busy !== null}
+            title={elsewhere}
+            aria-label="Pause run"
+            data-testid="pause-run"
+            onClick={() => void act('pause')}
+          >
             {busy === 'pause' ? 'Pausing…' : 'Pause'}
           </button>
-          <button type="button" className="btn" disabled={!RESUMABLE.has(run.status) || busy !== null} aria-label="Resume run" data-testid="resume-run" onClick={() => void act('resume')}>
+          <button
+            type="button"
+            className="btn"
+            disabled={!RESUMABLE.has(run.status) || busy !== null}
+            aria-label="Resume run"
+            data-testid="resume-run"
+            onClick={() => void act('resume')}
+          >
             {busy === 'resume' ? 'Resuming…' : 'Resume'}
           </button>
-          <button type="button" className="btn btn-danger" disabled={!active || owner !== null || busy !== null} title={elsewhere} aria-label="Stop run" data-testid="stop-run" onClick={() => void act('stop')}>
+          <button
+            type="button"
+            className="btn btn-danger"
+            disabled={!active || owner !== null || busy !== null}
+            title={elsewhere}
+            aria-label="Stop run"
+            data-testid="stop-run"
+            onClick={() => void act('stop')}
+          >
             {busy === 'stop' ? 'Stopping…' : 'Stop'}
           </button>
           <button type="button" className="btn" onClick={() => setEditing(true)} aria-label="Edit name, tags and notes" data-testid="edit-run">
@@ -76,7 +99,8 @@ export function RunHeader({ run }: { run: RunRecord }) {
       </div>
       {owner && (
         <p className="muted small" data-testid="run-owner">
-          Trained by another workbench process on this data directory (pid {owner.pid} on {owner.machine}): its progress shows here live; stop or pause it there.
+          Trained by another workbench process on this data directory (pid {owner.pid} on {owner.machine}): its progress shows here live; stop or pause it
+          there.
         </p>
       )}
       {actionError && actionError.status === run.status && (

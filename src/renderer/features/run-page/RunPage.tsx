@@ -84,7 +84,14 @@ export function RunPage({ runId }: { runId: string }) {
         ) : (
           <Stat label="Images / s" value={formatNumber(last(series.images_per_s) ?? run.summary.images_per_s, 3)} testId="stat-images-per-s" />
         )}
-        <Stat label="Learning rate" value={formatNumber(last(series.learning_rate) ?? run.summary.learning_rate ?? ('learningRate' in run.spec.params ? run.spec.params.learningRate : run.spec.params.lr), 3)} testId="stat-learning-rate" />
+        <Stat
+          label="Learning rate"
+          value={formatNumber(
+            last(series.learning_rate) ?? run.summary.learning_rate ?? ('learningRate' in run.spec.params ? run.spec.params.learningRate : run.spec.params.lr),
+            3,
+          )}
+          testId="stat-learning-rate"
+        />
       </div>
       <RunCharts run={run} series={series} totals={view?.totals ?? {}} downsample={downsample} onDownsample={(m) => void setDownsample(m)} />
       {/* ConvNet panels */}

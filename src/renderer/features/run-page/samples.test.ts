@@ -3,7 +3,11 @@ import { captionBleu, groupSamples, matchItemKey, type SampleLike } from './samp
 
 const refs = ['A dog runs on the grass .', 'A brown dog is running .'];
 const rec = (step: number, kind: string, text: string, image = 'a.jpg', slot = 0, extra: Record<string, unknown> = {}): SampleLike => ({
-  step, epoch: step / 10, kind, text, data: { image, slot, references: refs, words: text.split(' ').map((w) => ({ word: w, p: 0.5, top: [] })), logProb: -3, ...extra },
+  step,
+  epoch: step / 10,
+  kind,
+  text,
+  data: { image, slot, references: refs, words: text.split(' ').map((w) => ({ word: w, p: 0.5, top: [] })), logProb: -3, ...extra },
 });
 
 describe('captions panel samples', () => {
@@ -38,7 +42,10 @@ describe('captions panel samples', () => {
   });
 
   it('finds an image among dataset keys by its name or base name', () => {
-    const keys = new Map([['x/1.jpg', 7], ['2.jpg', 9]]);
+    const keys = new Map([
+      ['x/1.jpg', 7],
+      ['2.jpg', 9],
+    ]);
     expect(matchItemKey('x/1.jpg', keys)).toBe(7);
     expect(matchItemKey('/data/flickr/2.jpg', keys)).toBe(9);
     expect(matchItemKey('3.jpg', keys)).toBeNull();

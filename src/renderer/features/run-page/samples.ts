@@ -8,9 +8,19 @@ import type { CaptionWord } from '../../../shared/api';
 import { corpusBleu } from '../../../shared/bleu';
 import { tokenize } from '../../../shared/tokenize';
 
-export interface SampleLike { step: number; epoch: number; kind: string; text: string; data: unknown }
+export interface SampleLike {
+  step: number;
+  epoch: number;
+  kind: string;
+  text: string;
+  data: unknown;
+}
 
-export interface SampledCaption { text: string; words: CaptionWord[]; logProb: number | null }
+export interface SampledCaption {
+  text: string;
+  words: CaptionWord[];
+  logProb: number | null;
+}
 
 export interface SampleStep {
   step: number;
@@ -30,7 +40,14 @@ export interface SampleImage {
   steps: SampleStep[];
 }
 
-interface SampleData { image?: unknown; slot?: unknown; itemId?: unknown; references?: unknown; words?: unknown; logProb?: unknown }
+interface SampleData {
+  image?: unknown;
+  slot?: unknown;
+  itemId?: unknown;
+  references?: unknown;
+  words?: unknown;
+  logProb?: unknown;
+}
 
 const KINDS: Record<string, 'greedy' | 'sample'> = { 'caption-greedy': 'greedy', 'caption-sample': 'sample' };
 
@@ -64,7 +81,8 @@ export function groupSamples(records: readonly SampleLike[]): SampleImage[] {
       stepsOf.set(key, new Map());
     }
     if (typeof d.itemId === 'number') im.itemId = d.itemId;
-    if (Array.isArray(d.references) && d.references.length > im.references.length) im.references = d.references.filter((x): x is string => typeof x === 'string');
+    if (Array.isArray(d.references) && d.references.length > im.references.length)
+      im.references = d.references.filter((x): x is string => typeof x === 'string');
     const byStep = stepsOf.get(key) as Map<number, SampleStep>;
     let st = byStep.get(r.step);
     if (!st) {

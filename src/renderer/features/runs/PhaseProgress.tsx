@@ -9,7 +9,13 @@ export function PhaseProgress({ phase, compact = false }: { phase: RunPhase | nu
   if (!phase) return null;
   const pct = Math.round(phaseFraction(phase) * 100);
   return (
-    <div className={compact ? 'phase-progress phase-compact' : 'phase-progress'} data-testid="run-phase" data-phase={phase.name} data-done={phase.done} data-total={phase.total}>
+    <div
+      className={compact ? 'phase-progress phase-compact' : 'phase-progress'}
+      data-testid="run-phase"
+      data-phase={phase.name}
+      data-done={phase.done}
+      data-total={phase.total}
+    >
       <span className={compact ? 'small' : ''}>{phase.label}</span>
       <progress max={phase.total || 1} value={phase.done} aria-label={`${phase.label}: ${pct}%`} />
       <span className="muted small" data-testid="run-phase-count">

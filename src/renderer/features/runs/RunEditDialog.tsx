@@ -65,7 +65,15 @@ export function RunEditDialog({ run, onClose }: Props) {
         <p className="muted small mono">{run.id}</p>
         <div className="field">
           <label htmlFor={`${id}-name`}>Run name</label>
-          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} aria-invalid={nameError ? true : undefined} aria-describedby={nameError ? `${id}-name-err` : undefined} data-testid="edit-run-name" />
+          <input
+            id={`${id}-name`}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={200}
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? `${id}-name-err` : undefined}
+            data-testid="edit-run-name"
+          />
           {nameError && (
             <p id={`${id}-name-err`} className="error-text small" role="alert">
               {nameError}
@@ -74,7 +82,15 @@ export function RunEditDialog({ run, onClose }: Props) {
         </div>
         <div className="field">
           <label htmlFor={`${id}-tags`}>Tags</label>
-          <input id={`${id}-tags`} value={tags} onChange={(e) => setTags(e.target.value)} placeholder="baseline, lr-sweep" aria-describedby={`${id}-tags-help`} aria-invalid={parsed.error ? true : undefined} data-testid="edit-run-tags" />
+          <input
+            id={`${id}-tags`}
+            value={tags}
+            onChange={(e) => setTags(e.target.value)}
+            placeholder="baseline, lr-sweep"
+            aria-describedby={`${id}-tags-help`}
+            aria-invalid={parsed.error ? true : undefined}
+            data-testid="edit-run-tags"
+          />
           <p id={`${id}-tags-help`} className={parsed.error ? 'error-text small' : 'muted small'} role={parsed.error ? 'alert' : undefined}>
             {parsed.error ?? 'Comma-separated; up to 20 tags of at most 50 characters.'}
           </p>

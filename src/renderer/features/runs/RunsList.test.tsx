@@ -8,8 +8,21 @@ import { RunsList } from './RunsList';
 afterEach(cleanup);
 
 const RUN = {
-  id: 'r1', name: 'captions run', preset: 'mlbl-b', status: 'completed', createdAt: 1, startedAt: 2, endedAt: 3, backend: 'cpu', seed: 1, error: null,
-  exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null,
+  id: 'r1',
+  name: 'captions run',
+  preset: 'mlbl-b',
+  status: 'completed',
+  createdAt: 1,
+  startedAt: 2,
+  endedAt: 3,
+  backend: 'cpu',
+  seed: 1,
+  error: null,
+  exitCode: null,
+  tags: [],
+  notes: '',
+  summary: {},
+  queuePosition: null,
   spec: { preset: 'mlbl-b', params: { dataset: 'ds-mxb0s8o5-36eafd' }, tags: [] },
 } as unknown as RunRecord;
 

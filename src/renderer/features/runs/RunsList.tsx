@@ -29,7 +29,15 @@ export function RunsList() {
   const all = useMemo(() => Object.values(runsById), [runsById]);
   const f = useMemo(() => facets(all), [all]);
   const datasetNames = useDatasetNames();
-  const shown = useMemo(() => sortRuns(all.filter((r) => matchesFilter(r, filter)), sort, now), [all, filter, sort, now]);
+  const shown = useMemo(
+    () =>
+      sortRuns(
+        all.filter((r) => matchesFilter(r, filter)),
+        sort,
+        now,
+      ),
+    [all, filter, sort, now],
+  );
   // Ticked runs that still exist (a run deleted elsewhere drops out).
   const selected = useMemo(() => selectedAll.filter((id) => runsById[id]), [selectedAll, runsById]);
   const filtered = filter.search || filter.status || filter.preset || filter.dataset || filter.tag;
@@ -67,7 +75,13 @@ export function RunsList() {
         >
           Compare{selected.length ? ` (${selected.length})` : ''}
         </button>
-        <button type="button" className="btn btn-danger" disabled={selected.length === 0} onClick={() => setDeleting(selected.map((id) => runsById[id]).filter((r): r is RunRecord => !!r))} data-testid="delete-selected">
+        <button
+          type="button"
+          className="btn btn-danger"
+          disabled={selected.length === 0}
+          onClick={() => setDeleting(selected.map((id) => runsById[id]).filter((r): r is RunRecord => !!r))}
+          data-testid="delete-selected"
+        >
           Delete{selected.length ? ` (${selected.length})` : ''}
         </button>
         <a className="btn btn-primary" href={hrefFor.newRun()} data-testid="new-run-link" aria-keyshortcuts="n" title="New run (n)">
@@ -93,9 +107,22 @@ export function RunsList() {
           data-shortcut="search"
           data-testid="runs-search"
         />
-        <FilterSelect label="Status" value={filter.status} options={RUN_STATUSES.filter((s) => f.statuses.includes(s) || s === filter.status)} onChange={(v) => setFilter({ status: v as typeof filter.status })} testId="filter-status" />
+        <FilterSelect
+          label="Status"
+          value={filter.status}
+          options={RUN_STATUSES.filter((s) => f.statuses.includes(s) || s === filter.status)}
+          onChange={(v) => setFilter({ status: v as typeof filter.status })}
+          testId="filter-status"
+        />
         <FilterSelect label="Model" value={filter.preset} options={f.presets} onChange={(v) => setFilter({ preset: v })} testId="filter-preset" />
-        <FilterSelect label="Dataset" value={filter.dataset} options={f.datasets} labelOf={(id) => datasetLabel(id, datasetNames)} onChange={(v) => setFilter({ dataset: v })} testId="filter-dataset" />
+        <FilterSelect
+          label="Dataset"
+          value={filter.dataset}
+          options={f.datasets}
+          labelOf={(id) => datasetLabel(id, datasetNames)}
+          onChange={(v) => setFilter({ dataset: v })}
+          testId="filter-dataset"
+        />
         <FilterSelect label="Tag" value={filter.tag} options={f.tags} onChange={(v) => setFilter({ tag: v })} testId="filter-tag" />
         {filtered && (
           <button type="button" className="btn btn-link" onClick={clearFilter} data-testid="clear-filters">
@@ -156,7 +183,8 @@ export function RunsList() {
         <p>
           {deleting && deleting.length === 1 ? (
             <>
-              <strong>{deleting[0]?.name || deleting[0]?.id}</strong> and everything it recorded (metrics, logs, checkpoints) will be removed. A running run is stopped first.
+              <strong>{deleting[0]?.name || deleting[0]?.id}</strong> and everything it recorded (metrics, logs, checkpoints) will be removed. A running run is
+              stopped first.
             </>
           ) : (
             <>The selected runs and everything they recorded (metrics, logs, checkpoints) will be removed. Running runs are stopped first.</>
@@ -174,7 +202,21 @@ export function RunsList() {
   );
 }
 
-function FilterSelect({ label, value, options, labelOf = (o) => o, onChange, testId }: { label: string; value: string; options: readonly string[]; labelOf?: (o: string) => string; onChange(v: string): void; testId: string }) {
+function FilterSelect({
+  label,
+  value,
+  options,
+  labelOf = (o) => o,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  labelOf?: (o: string) => string;
+  onChange(v: string): void;
+  testId: string;
+}) {
   const opts = value && !options.includes(value) ? [value, ...options] : options;
   return (
     <label className="inline-control">

@@ -66,8 +66,19 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
             {columns.map((c) => {
               const active = sort.column === c.id;
               return (
-                <th key={c.id} scope="col" className={c.numeric ? 'num' : undefined} aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
-                  <button type="button" className="rt-sort" onClick={() => onSort(c.id)} data-testid={`sort-${c.id}`} aria-label={`Sort by ${c.label}${active ? (sort.dir === 'asc' ? ', ascending' : ', descending') : ''}`}>
+                <th
+                  key={c.id}
+                  scope="col"
+                  className={c.numeric ? 'num' : undefined}
+                  aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+                >
+                  <button
+                    type="button"
+                    className="rt-sort"
+                    onClick={() => onSort(c.id)}
+                    data-testid={`sort-${c.id}`}
+                    aria-label={`Sort by ${c.label}${active ? (sort.dir === 'asc' ? ', ascending' : ', descending') : ''}`}
+                  >
                     {c.label}
                     <span className="rt-sort-mark" aria-hidden="true">
                       {active ? (sort.dir === 'asc' ? '▲' : '▼') : '↕'}
@@ -83,7 +94,18 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
         </thead>
         <tbody>
           {runs.map((r) => (
-            <RunRow key={r.id} run={r} checked={selected.includes(r.id)} onToggle={onToggle} onEdit={onEdit} onDelete={onDelete} onTag={onTag} now={now} perplexity={perplexity} datasetNames={datasetNames} />
+            <RunRow
+              key={r.id}
+              run={r}
+              checked={selected.includes(r.id)}
+              onToggle={onToggle}
+              onEdit={onEdit}
+              onDelete={onDelete}
+              onTag={onTag}
+              now={now}
+              perplexity={perplexity}
+              datasetNames={datasetNames}
+            />
           ))}
         </tbody>
       </table>
@@ -118,7 +140,15 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
         {run.tags.length > 0 && (
           <span className="rt-tags" data-testid="run-tags">
             {run.tags.map((t) => (
-              <button key={t} type="button" className="chip rt-tag" onClick={() => onTag(t)} title={`Show only runs tagged ${t}`} aria-label={`Filter by tag ${t}`} data-testid="run-tag">
+              <button
+                key={t}
+                type="button"
+                className="chip rt-tag"
+                onClick={() => onTag(t)}
+                title={`Show only runs tagged ${t}`}
+                aria-label={`Filter by tag ${t}`}
+                data-testid="run-tag"
+              >
                 {t}
               </button>
             ))}
@@ -142,7 +172,13 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
       </td>
       <td>{run.preset}</td>
       <td className="rt-dataset">
-        {dataset ? <span className="rt-ellipsis"><DatasetName value={dataset} names={datasetNames} /></span> : <span className="muted">—</span>}
+        {dataset ? (
+          <span className="rt-ellipsis">
+            <DatasetName value={dataset} names={datasetNames} />
+          </span>
+        ) : (
+          <span className="muted">—</span>
+        )}
       </td>
       <td data-testid="run-backend">{run.backend ?? <span className="muted">—</span>}</td>
       <td className="rt-created">

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { RunPhase } from '../../../shared/api';
 import { phaseCount, phaseFraction, phaseTimeLeft } from './phase-text';
 
-const phase = (over: Partial<RunPhase>): RunPhase => ({ name: 'features', label: 'Extracting image features', unit: 'images', done: 1234, total: 8091, startedAt: 0, secondsLeft: 130, ...over });
+const phase = (over: Partial<RunPhase>): RunPhase => ({
+  name: 'features',
+  label: 'Extracting image features',
+  unit: 'images',
+  done: 1234,
+  total: 8091,
+  startedAt: 0,
+  secondsLeft: 130,
+  ...over,
+});
 
 describe('phase text', () => {
   it('says the count, the time left and the fraction done', () => {

@@ -3,9 +3,23 @@ import type { RunRecord } from '../../../shared/api';
 import { runDuration } from './run-filters';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
-  id: 'r', name: 'r', preset: 'lenet5-mnist', spec: { preset: 'lenet5-mnist', name: 'r', tags: [], params: {} } as unknown as RunRecord['spec'],
-  status: 'completed', createdAt: 0, startedAt: 1_000, endedAt: 1_000 + 19 * 60_000, backend: null, seed: null,
-  error: null, exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null, ...over,
+  id: 'r',
+  name: 'r',
+  preset: 'lenet5-mnist',
+  spec: { preset: 'lenet5-mnist', name: 'r', tags: [], params: {} } as unknown as RunRecord['spec'],
+  status: 'completed',
+  createdAt: 0,
+  startedAt: 1_000,
+  endedAt: 1_000 + 19 * 60_000,
+  backend: null,
+  seed: null,
+  error: null,
+  exitCode: null,
+  tags: [],
+  notes: '',
+  summary: {},
+  queuePosition: null,
+  ...over,
 });
 
 describe('runDuration', () => {

@@ -9,15 +9,39 @@ const lmCsv = RunSpec.parse({ preset: 'lbl', params: { captions: '/data/flickr/c
 
 function run(id: string, over: Partial<RunRecord> = {}): RunRecord {
   return {
-    id, name: id, preset: 'lenet5-mnist', spec: lenet, status: 'completed', createdAt: 0, startedAt: null, endedAt: null, backend: 'wasm', seed: 1,
-    error: null, exitCode: null, tags: [], notes: '', summary: {}, queuePosition: null, ...over,
+    id,
+    name: id,
+    preset: 'lenet5-mnist',
+    spec: lenet,
+    status: 'completed',
+    createdAt: 0,
+    startedAt: null,
+    endedAt: null,
+    backend: 'wasm',
+    seed: 1,
+    error: null,
+    exitCode: null,
+    tags: [],
+    notes: '',
+    summary: {},
+    queuePosition: null,
+    ...over,
   };
 }
 
 const runs = [
   run('a', { name: 'baseline lr', createdAt: 3, tags: ['sweep'], summary: { val_accuracy: 0.97, loss: 0.1 }, startedAt: 10, endedAt: 70 }),
   run('b', { name: 'Bigger batch', createdAt: 2, status: 'failed', summary: { val_accuracy: 0.91 }, backend: null, notes: 'OOM on batch 4096' }),
-  run('c', { name: 'captions', preset: 'mlbl-b', spec: lm, createdAt: 1, status: 'running', tags: ['lm', 'sweep'], summary: { val_perplexity: 30 }, startedAt: 5 }),
+  run('c', {
+    name: 'captions',
+    preset: 'mlbl-b',
+    spec: lm,
+    createdAt: 1,
+    status: 'running',
+    tags: ['lm', 'sweep'],
+    summary: { val_perplexity: 30 },
+    startedAt: 5,
+  }),
   run('d', { name: 'text only', preset: 'lbl', spec: lmCsv, createdAt: 4, status: 'queued', queuePosition: 1 }),
 ];
 
@@ -61,7 +85,12 @@ describe('sortRuns', () => {
 
 describe('facets and tags', () => {
   it('lists the values each filter can take', () => {
-    expect(facets(runs)).toEqual({ statuses: ['completed', 'failed', 'queued', 'running'], presets: ['lbl', 'lenet5-mnist', 'mlbl-b'], datasets: ['flickr/captions.csv', 'flickr8k-mini', 'mnist'], tags: ['lm', 'sweep'] });
+    expect(facets(runs)).toEqual({
+      statuses: ['completed', 'failed', 'queued', 'running'],
+      presets: ['lbl', 'lenet5-mnist', 'mlbl-b'],
+      datasets: ['flickr/captions.csv', 'flickr8k-mini', 'mnist'],
+      tags: ['lm', 'sweep'],
+    });
   });
   it('parses comma-separated tags and names a bad one', () => {
     expect(parseTags(' a, b ,, a ')).toEqual({ tags: ['a', 'b'], error: null });

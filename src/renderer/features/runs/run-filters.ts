@@ -49,13 +49,20 @@ export function matchesFilter(run: RunRecord, f: RunFilter): boolean {
 
 function sortValue(run: RunRecord, column: SortColumn, now: number): string | number | null {
   switch (column) {
-    case 'name': return (run.name || run.id).toLowerCase();
-    case 'status': return run.status;
-    case 'preset': return run.preset;
-    case 'dataset': return runDataset(run).toLowerCase();
-    case 'backend': return run.backend;
-    case 'created': return run.createdAt;
-    case 'duration': return runDuration(run, now);
+    case 'name':
+      return (run.name || run.id).toLowerCase();
+    case 'status':
+      return run.status;
+    case 'preset':
+      return run.preset;
+    case 'dataset':
+      return runDataset(run).toLowerCase();
+    case 'backend':
+      return run.backend;
+    case 'created':
+      return run.createdAt;
+    case 'duration':
+      return runDuration(run, now);
     default: {
       const v = run.summary[column];
       return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -81,7 +88,7 @@ export function sortRuns(runs: readonly RunRecord[], sort: Sort, now = Date.now(
 
 /** The values each filter can take, from the runs there are. */
 export function facets(runs: readonly RunRecord[]): { statuses: RunStatus[]; presets: string[]; datasets: string[]; tags: string[] } {
-  const uniq = <T,>(xs: T[]) => [...new Set(xs)].sort();
+  const uniq = <T>(xs: T[]) => [...new Set(xs)].sort();
   return {
     statuses: uniq(runs.map((r) => r.status)),
     presets: uniq(runs.map((r) => r.preset)),
@@ -92,7 +99,14 @@ export function facets(runs: readonly RunRecord[]): { statuses: RunStatus[]; pre
 
 /** Tags typed as `a, b c` (comma-separated); trimmed, duplicates dropped. Errors name the bad tag. */
 export function parseTags(input: string): { tags: string[]; error: string | null } {
-  const tags = [...new Set(input.split(',').map((t) => t.trim()).filter(Boolean))];
+  const tags = [
+    ...new Set(
+      input
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
   const long = tags.find((t) => t.length > 50);
   if (long) return { tags, error: `Tag "${long.slice(0, 20)}…" is longer than 50 characters` };
   if (tags.length > 20) return { tags, error: `At most 20 tags (${tags.length} given)` };

@@ -18,6 +18,9 @@ export const useRunsTable = create<TableState>()((set) => ({
   // A new column sorts descending for numbers and dates, ascending for text; the same column flips.
   sortBy: (column) =>
     set((s) => ({
-      sort: s.sort.column === column ? { column, dir: s.sort.dir === 'asc' ? 'desc' : 'asc' } : { column, dir: ['name', 'status', 'preset', 'dataset', 'backend'].includes(column) ? 'asc' : 'desc' },
+      sort:
+        s.sort.column === column
+          ? { column, dir: s.sort.dir === 'asc' ? 'desc' : 'asc' }
+          : { column, dir: ['name', 'status', 'preset', 'dataset', 'backend'].includes(column) ? 'asc' : 'desc' },
     })),
 }));

@@ -43,7 +43,16 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
   return (
     <LineChart responsive style={{ width: '100%', height }} data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }} accessibilityLayer>
       <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
-      <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => formatX(xAxis, v)} allowDecimals={xAxis !== 'step'} label={{ value: X_LABEL[xAxis], position: 'insideBottomRight', offset: -2 }} height={36} stroke={colors.axis} />
+      <XAxis
+        dataKey="x"
+        type="number"
+        domain={['dataMin', 'dataMax']}
+        tickFormatter={(v: number) => formatX(xAxis, v)}
+        allowDecimals={xAxis !== 'step'}
+        label={{ value: X_LABEL[xAxis], position: 'insideBottomRight', offset: -2 }}
+        height={36}
+        stroke={colors.axis}
+      />
       <YAxis
         type="number"
         scale={logScale ? 'log' : 'auto'}
@@ -59,9 +68,24 @@ export function MetricChart({ metric, series, xAxis, smoothing, logScale, height
         labelFormatter={(l) => `${X_LABEL[xAxis]} ${formatX(xAxis, Number(l))}`}
         formatter={(v, name) => [formatMetric(metric, typeof v === 'number' ? v : Number(v)), String(name)]}
       />
-      {series.map((s, i) => !perEpoch[i] && (
-        <Line key={`r${s.id}`} type="linear" dataKey={`r${i}`} name={series.length > 1 ? `${label(i)} (raw)` : 'raw'} className="line-raw" stroke={faint(s.color)} dot={false} activeDot={false} isAnimationActive={false} strokeWidth={1} connectNulls />
-      ))}
+      {series.map(
+        (s, i) =>
+          !perEpoch[i] && (
+            <Line
+              key={`r${s.id}`}
+              type="linear"
+              dataKey={`r${i}`}
+              name={series.length > 1 ? `${label(i)} (raw)` : 'raw'}
+              className="line-raw"
+              stroke={faint(s.color)}
+              dot={false}
+              activeDot={false}
+              isAnimationActive={false}
+              strokeWidth={1}
+              connectNulls
+            />
+          ),
+      )}
       {series.map((s, i) => (
         <Line
           key={`s${s.id}`}

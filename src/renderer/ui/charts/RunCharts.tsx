@@ -34,7 +34,12 @@ export function RunCharts({ run, series, totals, downsample, onDownsample }: Pro
         <ChartControls view={view} onChange={setView}>
           <label className="inline-control">
             Downsampling
-            <select value={downsample} onChange={(e) => onDownsample(e.target.value as 'minmax' | 'lttb')} aria-label="Downsampling" data-testid="chart-downsample">
+            <select
+              value={downsample}
+              onChange={(e) => onDownsample(e.target.value as 'minmax' | 'lttb')}
+              aria-label="Downsampling"
+              data-testid="chart-downsample"
+            >
               <option value="minmax">min-max (keeps spikes)</option>
               <option value="lttb">LTTB (keeps shape)</option>
             </select>
@@ -43,7 +48,15 @@ export function RunCharts({ run, series, totals, downsample, onDownsample }: Pro
       </div>
       <div className="charts">
         <ChartSlot testId="loss-chart" title="Chart 1" keys={keys} preferred={['loss']} series={series} totals={totals} view={view} />
-        <ChartSlot testId="accuracy-chart" title="Chart 2" keys={keys} preferred={lm ? ['val_perplexity', 'val_loss'] : ['val_accuracy', 'val_loss']} series={series} totals={totals} view={view} />
+        <ChartSlot
+          testId="accuracy-chart"
+          title="Chart 2"
+          keys={keys}
+          preferred={lm ? ['val_perplexity', 'val_loss'] : ['val_accuracy', 'val_loss']}
+          series={series}
+          totals={totals}
+          view={view}
+        />
       </div>
     </section>
   );
@@ -71,7 +84,16 @@ function ChartSlot({ testId, title, keys, preferred, series, totals, view }: Slo
   const chartSeries = useMemo<ChartSeries[]>(() => [{ id: metric, label: metricName(metric), color: colors.main, points }], [metric, points, colors.main]);
   const last = points.length ? points[points.length - 1]?.value : undefined;
   return (
-    <figure className="chart-card" data-testid={testId} data-metric={metric} data-points={points.length} data-total={total} data-x-axis={view.xAxis} data-log-scale={String(view.logScale)} data-smoothing={view.smoothing}>
+    <figure
+      className="chart-card"
+      data-testid={testId}
+      data-metric={metric}
+      data-points={points.length}
+      data-total={total}
+      data-x-axis={view.xAxis}
+      data-log-scale={String(view.logScale)}
+      data-smoothing={view.smoothing}
+    >
       <figcaption className="chart-head">
         <label className="chart-title" htmlFor={`${id}-key`}>
           <span className="sr-only">{title}: metric</span>

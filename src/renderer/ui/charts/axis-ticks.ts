@@ -57,7 +57,9 @@ export function yAxisFormat(metric: string, yMin: number | null, yMax: number | 
       return pct ? `${s}%` : s;
     };
   }
-  const samples = logScale ? [yMin ?? 1, yMax ?? 1] : Array.from({ length: TICKS + 2 }, (_, i) => (yMin ?? 0) + (((yMax ?? 1) - (yMin ?? 0)) * (i - 1)) / (TICKS - 1));
+  const samples = logScale
+    ? [yMin ?? 1, yMax ?? 1]
+    : Array.from({ length: TICKS + 2 }, (_, i) => (yMin ?? 0) + (((yMax ?? 1) - (yMin ?? 0)) * (i - 1)) / (TICKS - 1));
   const longest = Math.max(...samples.map((v) => format(v).length));
   return { format, width: Math.max(40, longest * CHAR_PX + PAD_PX) };
 }

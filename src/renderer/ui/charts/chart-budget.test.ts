@@ -4,8 +4,15 @@ import { buildRows, type ChartSeries } from './chart-data';
 import { CHART_POINT_BUDGET, capSeries } from './chart-budget';
 
 const run = (i: number, n: number): ChartSeries => ({
-  id: `r${i}`, label: `r${i}`, color: '#000000',
-  points: Array.from({ length: n }, (_, k): MetricPoint => ({ step: k, epoch: k / 100, wallTime: k * 0.37 + i * 0.011, value: Math.sin(k / 50) + (k === 777 ? 50 : 0) })),
+  id: `r${i}`,
+  label: `r${i}`,
+  color: '#000000',
+  points: Array.from({ length: n }, (_, k): MetricPoint => ({
+    step: k,
+    epoch: k / 100,
+    wallTime: k * 0.37 + i * 0.011,
+    value: Math.sin(k / 50) + (k === 777 ? 50 : 0),
+  })),
 });
 
 describe('capSeries', () => {

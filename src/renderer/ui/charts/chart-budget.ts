@@ -18,5 +18,15 @@ export const CHART_POINT_BUDGET = 2_400;
 export function capSeries(series: readonly ChartSeries[], budget = series.length > 1 ? CHART_POINT_BUDGET : SINGLE_SERIES_BUDGET): readonly ChartSeries[] {
   const share = Math.max(64, Math.floor(budget / Math.max(1, series.length)));
   if (series.every((s) => s.points.length <= share)) return series;
-  return series.map((s) => (s.points.length <= share ? s : { ...s, points: downsampleMinMax([...s.points].sort((a, b) => a.step - b.step), share) }));
+  return series.map((s) =>
+    s.points.length <= share
+      ? s
+      : {
+          ...s,
+          points: downsampleMinMax(
+            [...s.points].sort((a, b) => a.step - b.step),
+            share,
+          ),
+        },
+  );
 }

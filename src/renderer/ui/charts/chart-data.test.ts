@@ -4,7 +4,8 @@ import { emaSmooth } from '../../../shared/downsample';
 import { buildRows, flatDomain, formatMetric, formatX, logDomain } from './chart-data';
 import { isFractionMetric } from '../../lib/labels';
 
-const pts = (values: number[], wall = (i: number) => i * 2): MetricPoint[] => values.map((value, i) => ({ step: i * 10, epoch: (i + 1) / values.length, wallTime: wall(i), value }));
+const pts = (values: number[], wall = (i: number) => i * 2): MetricPoint[] =>
+  values.map((value, i) => ({ step: i * 10, epoch: (i + 1) / values.length, wallTime: wall(i), value }));
 
 describe('buildRows', () => {
   it('puts one series on the chosen x-axis with its EMA beside the raw values', () => {
@@ -13,14 +14,27 @@ describe('buildRows', () => {
     const smooth = emaSmooth([4, 2, 3, 1], 0.5);
     expect(rows).toEqual(p.map((q, i) => ({ x: q.step, r0: q.value, s0: smooth[i] })));
     expect([yMin, yMax]).toEqual([1, 4]);
-    expect(buildRows([{ id: 'a', label: 'a', color: '#000000', points: p }], 'epoch', 0, false).rows.map((r) => [r.x, r.s0])).toEqual([[0.25, 4], [0.5, 2], [0.75, 3], [1, 1]]);
+    expect(buildRows([{ id: 'a', label: 'a', color: '#000000', points: p }], 'epoch', 0, false).rows.map((r) => [r.x, r.s0])).toEqual([
+      [0.25, 4],
+      [0.5, 2],
+      [0.75, 3],
+      [1, 1],
+    ]);
     expect(buildRows([{ id: 'a', label: 'a', color: '#000000', points: p }], 'wall', 0, false).rows.map((r) => r.x)).toEqual([0, 2, 4, 6]);
   });
 
   it('merges runs with different x values, leaving gaps (null) where a run has no point', () => {
     const a = pts([1, 2], (i) => i);
     const b = pts([5, 6], (i) => i + 0.5);
-    const { rows } = buildRows([{ id: 'a', label: 'a', color: '#000000', points: a }, { id: 'b', label: 'b', color: '#111111', points: b }], 'wall', 0, false);
+    const { rows } = buildRows(
+      [
+        { id: 'a', label: 'a', color: '#000000', points: a },
+        { id: 'b', label: 'b', color: '#111111', points: b },
+      ],
+      'wall',
+      0,
+      false,
+    );
     expect(rows).toEqual([
       { x: 0, r0: 1, s0: 1, r1: null, s1: null },
       { x: 0.5, r0: null, s0: null, r1: 5, s1: 5 },

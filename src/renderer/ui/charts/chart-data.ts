@@ -32,7 +32,12 @@ export function xOf(p: MetricPoint, mode: XAxisMode): number {
  * per-epoch series are drawn raw (smoothing would bend a 1397 -> 27 perplexity curve toward 530).
  * With `logScale`, values <= 0 become gaps too. Returns the y-range of what is drawn.
  */
-export function buildRows(series: readonly ChartSeries[], mode: XAxisMode, smoothing: number, logScale: boolean): { rows: ChartRow[]; yMin: number | null; yMax: number | null } {
+export function buildRows(
+  series: readonly ChartSeries[],
+  mode: XAxisMode,
+  smoothing: number,
+  logScale: boolean,
+): { rows: ChartRow[]; yMin: number | null; yMax: number | null } {
   const byX = new Map<number, ChartRow>();
   let yMin = Number.POSITIVE_INFINITY;
   let yMax = Number.NEGATIVE_INFINITY;

@@ -8,7 +8,12 @@ import { isPerEpochSeries, smoothingFor } from './series-kind';
 const PPL = [1397, 41, 33, 29, 27.1];
 const perEpoch: MetricPoint[] = PPL.map((value, e) => ({ step: e * 50, epoch: e, wallTime: e * 30, value }));
 /** A training loss: ten steps per epoch over two epochs. */
-const perStep: MetricPoint[] = Array.from({ length: 20 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 10, wallTime: i, value: 5 - i * 0.2 + (i % 2 ? 0.5 : -0.5) }));
+const perStep: MetricPoint[] = Array.from({ length: 20 }, (_, i) => ({
+  step: i + 1,
+  epoch: (i + 1) / 10,
+  wallTime: i,
+  value: 5 - i * 0.2 + (i % 2 ? 0.5 : -0.5),
+}));
 
 describe('isPerEpochSeries', () => {
   it('tells one point per epoch from many points per epoch', () => {
@@ -41,7 +46,12 @@ describe('buildRows with smoothing 0.6', () => {
     expect(drawn.map((r) => r.s0)).toEqual(PPL);
     expect(drawn.map((r) => r.r0)).toEqual(PPL);
     const smoothedLoss = rows.filter((r) => r.s1 !== null).map((r) => r.s1);
-    expect(smoothedLoss).toEqual(emaSmooth(perStep.map((p) => p.value), 0.6));
+    expect(smoothedLoss).toEqual(
+      emaSmooth(
+        perStep.map((p) => p.value),
+        0.6,
+      ),
+    );
     expect(smoothedLoss).not.toEqual(perStep.map((p) => p.value));
   });
 });
