@@ -294,16 +294,14 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     ];
     const skippedOf = async (testId: string) =>
       (
-        await page
-          .locator(`[data-testid="${testId}"] [data-testid="skipped-row"]`)
-          .evaluateAll((rows) =>
-            rows.map((r) => ({
-              line: r.getAttribute('data-line'),
-              reason: r.getAttribute('data-reason'),
-              file: r.getAttribute('data-file'),
-              where: r.querySelector('[data-testid="skipped-where"]')?.textContent ?? '',
-            })),
-          )
+        await page.locator(`[data-testid="${testId}"] [data-testid="skipped-row"]`).evaluateAll((rows) =>
+          rows.map((r) => ({
+            line: r.getAttribute('data-line'),
+            reason: r.getAttribute('data-reason'),
+            file: r.getAttribute('data-file'),
+            where: r.querySelector('[data-testid="skipped-where"]')?.textContent ?? '',
+          })),
+        )
       ).sort((a, b) => Number(a.line) - Number(b.line));
 
     await openWizard();
