@@ -35,7 +35,7 @@ const NOBODY = 65534;
 
 /** Runs the real CLI (as `nobody` when we are root, so permissions apply); resolves with its exit code and output. */
 function mlblAs(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/mlbl.js'), ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,6 +49,8 @@ function mlblAs(args: string[]): Promise<{ code: number | null; out: string }> {
     child.stderr.on('data', (d: Buffer) => {
       out += d.toString();
     });
+    // `nobody` must be able to run this Node (e.g. not one installed under root's 0700 home).
+    child.once('error', (e) => reject(new Error(`cannot run ${process.execPath} as nobody: ${e.message}`)));
     child.once('exit', (code) => resolve({ code, out }));
   });
 }
