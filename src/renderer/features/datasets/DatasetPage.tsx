@@ -1,12 +1,12 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import { SPLITS, type SplitName } from '../../../shared/dataset-schema';
-import { useApi, useApp } from '../../api/context';
+import { useApp } from '../../api/context';
 import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS, fmtInt, plural } from './dataset-format';
 import { formatDateTime } from '../../lib/format';
-import { ItemsCache } from './items-cache';
+import { useDatasetItems, type DatasetItems } from './use-dataset-items';
 import { hrefFor, navigate, replaceHash, type BrowseQuery, type DatasetTab, type Route } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { DatasetGrid } from './DatasetGrid';
 import { DatasetStatsView } from './DatasetStats';
 import { ItemView } from './ItemView';
@@ -16,9 +16,8 @@ import { SplitEditor } from './SplitEditor';
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
-  const api = useApi();
   const { id, tab, query } = route;
-  const info = useQuery(`dataset:${id}`, () => api.call('datasets.get', { id }));
+  const info = useApiQuery('datasets.get', { id });
   const [override, setOverride] = useState<DatasetSummary | null>(null);
   const ds = override ?? info.data;
 
@@ -115,19 +114,19 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
 }
 
 function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query: BrowseQuery; itemId: number | null }) {
-  const api = useApi();
   const id = dataset.id;
   const qkey = JSON.stringify([id, query.search ?? '', query.label ?? '', query.split ?? '']);
-  // One cache per query; an old one simply stops being read (its late answers land nowhere visible).
-  const cache = useMemo(() => new ItemsCache(api.call, id, query), [qkey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const cache = useDatasetItems(id, query);
   const [sel, setSel] = useState<{ key: string; index: number }>({ key: qkey, index: 0 });
   const selected = sel.key === qkey ? sel.index : 0;
   const openedHere = useRef(false);
   const connected = useApp((s) => s.connection.status === 'open');
   // Pages that failed while the connection was down are asked again once it is back.
+  const failed = cache.error !== null;
+  const retry = cache.retry;
   useEffect(() => {
-    if (connected && cache.error) cache.retry();
-  }, [connected, cache]);
+    if (connected && failed) retry();
+  }, [connected, failed, retry]);
 
   const setQuery = (q: BrowseQuery) => replaceHash(hrefFor.dataset(id, q));
 
@@ -151,7 +150,7 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
   return (
     <div className="browse" data-testid="browse-view">
       <Toolbar dataset={dataset} query={query} cache={cache} onQuery={setQuery} />
-      <DatasetGrid key={qkey} cache={cache} kind={dataset.kind} selected={selected} onSelect={(index) => setSel({ key: qkey, index })} onOpen={open} />
+      <DatasetGrid key={qkey} items={cache} kind={dataset.kind} selected={selected} onSelect={(index) => setSel({ key: qkey, index })} onOpen={open} />
       {itemId !== null && (
         <ItemView
           key="item-view"
@@ -170,7 +169,7 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
   );
 }
 
-function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; query: BrowseQuery; cache: ItemsCache; onQuery(q: BrowseQuery): void }) {
+function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; query: BrowseQuery; cache: DatasetItems; onQuery(q: BrowseQuery): void }) {
   const [text, setText] = useState(query.search ?? '');
   const captioned = dataset.kind !== 'classification';
   const latest = useRef({ query, onQuery });
@@ -239,16 +238,11 @@ function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; 
   );
 }
 
-function ResultCount({ cache, all, filtered }: { cache: ItemsCache; all: number; filtered: boolean }) {
-  const total = useCacheTotal(cache);
+function ResultCount({ cache, all, filtered }: { cache: DatasetItems; all: number; filtered: boolean }) {
+  const total = cache.total;
   return (
     <span className="result-count" role="status" aria-live="polite" data-testid="result-count" data-total={total ?? ''}>
       {total === null ? 'Loading…' : filtered ? `${fmtInt(total)} of ${plural(all, 'item')}` : plural(total, 'item')}
     </span>
   );
-}
-
-function useCacheTotal(cache: ItemsCache): number | null {
-  useSyncExternalStore(cache.subscribe, cache.getVersion);
-  return cache.total;
 }

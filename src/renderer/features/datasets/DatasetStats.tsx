@@ -2,24 +2,22 @@ import { useState, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetSummary } from '../../../shared/api';
 import type { DatasetStats, Histogram } from '../../../shared/dataset-schema';
-import { useApi } from '../../api/context';
 import { fmtInt } from './dataset-format';
 import { formatCompact, formatNumber, formatPercent } from '../../lib/format';
 import { useChartColors } from '../../app/theme';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { SkipReasons } from './SkippedTable';
 import { formatImageSize } from '../../lib/labels';
 
 const CUTOFFS = [1, 2, 3, 5, 10, 20, 50];
 
 export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
-  const api = useApi();
   const [cutoffText, setCutoffText] = useState('5');
   const parsed = Number(cutoffText);
   const cutoff = Number.isInteger(parsed) && parsed >= 1 && parsed <= 1_000_000 ? parsed : null;
   const [lastCutoff, setLastCutoff] = useState(5);
   const effective = cutoff ?? lastCutoff;
-  const stats = useQuery(`stats:${dataset.id}:${effective}`, () => api.call('datasets.stats', { id: dataset.id, cutoff: effective, top: 50 }));
+  const stats = useApiQuery('datasets.stats', { id: dataset.id, cutoff: effective, top: 50 });
   const s = stats.data;
 
   if (!s) {

@@ -5,12 +5,12 @@ import { useApi } from '../../api/context';
 import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, fmtInt, plural, progressPercent, splitSummary } from './dataset-format';
 import { formatDateTime } from '../../lib/format';
 import { hrefFor } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 
 export function DatasetsList() {
   const api = useApi();
-  const list = useQuery('datasets.list', () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', {});
   const [toDelete, setToDelete] = useState<DatasetSummary | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);

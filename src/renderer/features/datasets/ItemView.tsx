@@ -1,13 +1,12 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
-import { useApi } from '../../api/context';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { SPLIT_LABELS, fmtInt, formatBytes, highlight } from './dataset-format';
-import type { ItemsCache } from './items-cache';
+import type { DatasetItems } from './use-dataset-items';
 import type { BrowseQuery } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { formatImageSize } from '../../lib/labels';
 
 interface Props {
-  cache: ItemsCache;
+  cache: DatasetItems;
   datasetId: string;
   itemId: number;
   query: BrowseQuery;
@@ -19,16 +18,14 @@ const LARGE = 512;
 
 /** One item, over the grid: the large image, every caption, the metadata. ←/→ previous/next, Esc closes. */
 export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate }: Props) {
-  const api = useApi();
-  useSyncExternalStore(cache.subscribe, cache.getVersion);
   const ref = useRef<HTMLDialogElement>(null);
   const [navError, setNavError] = useState<string | null>(null);
-  const detail = useQuery(`item:${itemId}`, () => api.call('datasets.item', { itemId }));
+  const detail = useApiQuery('datasets.item', { itemId });
   const fetched = detail.fresh ? detail.data : null;
   // Item ids are global: a hand-edited URL may name another dataset's item.
   const foreign = fetched !== null && fetched.datasetId !== datasetId;
   const d = foreign ? null : fetched;
-  const big = useQuery(d?.hasImage ? `large:${itemId}` : null, () => api.call('datasets.thumbnail', { itemId, size: LARGE }));
+  const big = useApiQuery('datasets.thumbnail', d?.hasImage ? { itemId, size: LARGE } : null);
   const large = big.fresh ? big.data : null;
   const small = cache.thumbnail(itemId);
 

@@ -3,7 +3,7 @@ import type { DatasetSummary } from '../../../shared/api';
 import type { SkippedItem } from '../../../shared/dataset-schema';
 import { useApi } from '../../api/context';
 import { fmtInt } from './dataset-format';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { SkippedTable } from './SkippedTable';
 
 const PAGE = 500;
@@ -11,7 +11,7 @@ const PAGE = 500;
 /** Everything the import skipped, with file, line and reason, a page at a time. */
 export function SkippedTab({ dataset }: { dataset: DatasetSummary }) {
   const api = useApi();
-  const first = useQuery(`skipped:${dataset.id}`, () => api.call('datasets.skipped', { id: dataset.id, offset: 0, limit: PAGE }));
+  const first = useApiQuery('datasets.skipped', { id: dataset.id, offset: 0, limit: PAGE });
   const [more, setMore] = useState<SkippedItem[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -5,11 +5,11 @@
  * ways beside it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CheckpointInfo, DecodedCaption, RunRecord } from '../../../shared/api';
+import type { DecodedCaption, RunRecord } from '../../../shared/api';
 import { useApi, useApp } from '../../api/context';
 import { formatNumber } from '../../lib/format';
 import { hrefFor, replaceHash } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { isLmRun, useRunDataset } from '../datasets/run-dataset';
 import { CaptionWords } from './CaptionWords';
 import { ImagePicker } from './ImagePicker';
@@ -98,7 +98,7 @@ function Explorer({ run }: { run: RunRecord }) {
   const ds = useRunDataset(run);
   const [image, setImage] = useState<ImageChoice | null>(null);
   const [settings, setSettings] = useState<DecoderSettings>(DEFAULT_SETTINGS);
-  const checkpoints = useQuery<CheckpointInfo[]>(`checkpoints:${run.id}:${run.status}`, () => api.call('runs.checkpoints', { id: run.id }));
+  const checkpoints = useApiQuery('runs.checkpoints', { id: run.id });
   const debounced = useDebounced(settings, DEBOUNCE_MS);
   const request = useMemo<DecodeRequest | null>(() => (image ? decodeRequest(run.id, image, debounced) : null), [run.id, image, debounced]);
   const key = request ? requestKey(request) : null;

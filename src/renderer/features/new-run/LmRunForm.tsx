@@ -1,13 +1,12 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import type { DatasetSummary, FeatureSetRecord } from '../../../shared/api';
 import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
 import type { LmModelName } from '../../../shared/lm-spec';
-import { useApi, useApp, useAppActions } from '../../api/context';
+import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
 
@@ -42,7 +41,6 @@ const resolver = zodResolver(lmFormSchema);
 
 /** The new-run form of the language models (LBL, MLBL-B, MLBL-F): react-hook-form over lm-schema.ts. */
 export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelName }) {
-  const api = useApi();
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
   const runs = useApp((s) => s.runs);
@@ -51,14 +49,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const fields = useWatch({ control: form.control }) as LmFields;
   const [submitError, setSubmitError] = useState<string | null>(null);
 
-  const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
+  const datasets = useApiQuery('datasets.list', {});
   const captioned = useMemo(
     () => (datasets.data ?? []).filter((d) => d.kind === 'captions' || (d.kind === 'text' && fields.model === 'lbl')),
     [datasets.data, fields.model],
   );
-  const featureSets = useQuery<FeatureSetRecord[]>(fields.source === 'dataset' && fields.dataset ? `features:${fields.dataset}` : null, () =>
-    api.call('features.list', { datasetId: fields.dataset }),
-  );
+  const featureSets = useApiQuery('features.list', fields.source === 'dataset' && fields.dataset ? { datasetId: fields.dataset } : null);
   const lmRuns = useMemo(
     () =>
       Object.values(runs)

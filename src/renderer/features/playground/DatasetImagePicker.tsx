@@ -3,7 +3,7 @@ import type { DatasetSummary } from '../../../shared/api';
 import type { Grid } from '../../../shared/convolve';
 import { useApi } from '../../api/context';
 import { hrefFor } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery, useLoaderQuery } from '../../api/queries';
 
 const SIZES = [28, 32, 64, 96, 128] as const;
 
@@ -44,7 +44,7 @@ function parseIndex(text: string, count: number): { value: number | null; error:
 /** `onImage` should be stable (a state setter): it is called whenever the picked image changes. */
 export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | null): void }) {
   const api = useApi();
-  const list = useQuery('playground-datasets', () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', {});
   const withImages = (list.data ?? []).filter((d) => d.counts.images > 0);
   const [datasetId, setDatasetId] = useState<string>('');
   const [indexText, setIndexText] = useState('0');
@@ -54,7 +54,7 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
   const index = ds ? parseIndex(indexText, ds.counts.items) : { value: null, error: null };
 
   const key = ds && index.value !== null ? `pick:${ds.id}:${index.value}:${size}` : null;
-  const img = useQuery(key, async () => {
+  const img = useLoaderQuery(key ? [key] : null, async () => {
     const d = ds as DatasetSummary;
     const page = await api.call('datasets.items', { id: d.id, offset: index.value as number, limit: 1 });
     const item = page.items[0];

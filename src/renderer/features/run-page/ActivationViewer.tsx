@@ -3,7 +3,7 @@ import type { ArtefactRecord } from '../../../shared/api';
 import { activationsQueryFields, type ActivationMaps, type CheckpointChoice } from '../../../shared/convnet-spec';
 import { useApi } from '../../api/context';
 import { formatPercent } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { useLoaderQuery } from '../../api/queries';
 import { MapCanvas } from '../playground/MapCanvas';
 import { zoomFor } from '../playground/map-image';
 
@@ -38,7 +38,7 @@ export function ActivationViewer({ runId, checkpoints }: { runId: string; checkp
   const checkpoint: CheckpointChoice = choice === 'best' || choice === 'last' ? choice : Number(choice);
 
   const key = shown ? `act:${runId}:${shown.split}:${shown.index}:${String(shown.checkpoint)}` : null;
-  const q = useQuery(key, () => {
+  const q = useLoaderQuery(key ? [key] : null, () => {
     const s = shown as NonNullable<typeof shown>;
     return api.call('runs.activations', { id: runId, imageIndex: s.index, split: s.split, checkpoint: s.checkpoint });
   });

@@ -1,17 +1,13 @@
 import type { CSSProperties } from 'react';
 import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
-import { useApi } from '../../api/context';
 import { formatNumber, formatPercent } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 
 /** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
 export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {
-  const api = useApi();
   const latest = artefacts.at(-1);
-  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () =>
-    api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }),
-  );
+  const q = useApiQuery('runs.confusion', latest ? { id: runId, artefactId: latest.id } : null);
   if (!latest) return null;
   return (
     <section className="panel-section" aria-labelledby="confusion-title" data-testid="confusion-panel">

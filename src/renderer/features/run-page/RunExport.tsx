@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
-import type { CheckpointInfo, ExportFile, MethodInput, RunRecord } from '../../../shared/api';
+import type { ExportFile, MethodInput, RunRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { saveFiles } from '../../lib/native-dialogs';
 import { downloadFile, fileSize } from './download';
 
@@ -29,7 +29,7 @@ export function RunExport({ run }: { run: RunRecord }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
   // The checkpoint list changes when the run writes one; reload with the artefact count.
-  const checkpoints = useQuery<CheckpointInfo[]>(lm ? `checkpoints:${run.id}:${run.status}` : null, () => api.call('runs.checkpoints', { id: run.id }));
+  const checkpoints = useApiQuery('runs.checkpoints', lm ? { id: run.id } : null);
   const haveCheckpoint = run.status !== 'queued';
 
   const go = async (label: string, req: ExportRequest) => {
