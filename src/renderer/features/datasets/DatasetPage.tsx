@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import { SPLITS, type SplitName } from '../../../shared/dataset-schema';
 import { useApp } from '../../api/context';
-import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS, fmtInt, plural } from './dataset-format';
-import { formatDateTime } from '../../lib/format';
+import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS } from './dataset-format';
+import { formatDateTime, formatInt, plural } from '../../lib/format';
 import { useDatasetItems, type DatasetItems } from './use-dataset-items';
 import { hrefFor, navigate, replaceHash, type BrowseQuery, type DatasetTab, type Route } from '../../app/route';
 import { useApiQuery } from '../../api/queries';
@@ -41,7 +41,7 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
   const tabs: { tab: DatasetTab; label: string }[] = [
     { tab: 'browse', label: 'Browse' },
     { tab: 'stats', label: 'Stats' },
-    { tab: 'skipped', label: `Skipped (${fmtInt(ds.counts.skipped)})` },
+    { tab: 'skipped', label: `Skipped (${formatInt(ds.counts.skipped)})` },
   ];
 
   return (
@@ -60,24 +60,24 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
         {ds.kind !== 'text' && (
           <div>
             <dt>Images</dt>
-            <dd data-testid="dataset-images">{fmtInt(ds.counts.images)}</dd>
+            <dd data-testid="dataset-images">{formatInt(ds.counts.images)}</dd>
           </div>
         )}
         {ds.kind !== 'classification' ? (
           <div>
             <dt>Captions</dt>
-            <dd data-testid="dataset-captions">{fmtInt(ds.counts.captions)}</dd>
+            <dd data-testid="dataset-captions">{formatInt(ds.counts.captions)}</dd>
           </div>
         ) : (
           <div>
             <dt>Classes</dt>
-            <dd>{fmtInt(ds.counts.classes)}</dd>
+            <dd>{formatInt(ds.counts.classes)}</dd>
           </div>
         )}
         <div>
           <dt>Split (train / val. / test)</dt>
           <dd className="mono" data-testid="dataset-split">
-            {fmtInt(ds.counts.splits.train)} / {fmtInt(ds.counts.splits.validation)} / {fmtInt(ds.counts.splits.test)}
+            {formatInt(ds.counts.splits.train)} / {formatInt(ds.counts.splits.validation)} / {formatInt(ds.counts.splits.test)}
             <SplitEditor dataset={ds} onChanged={setOverride} />
           </dd>
         </div>
@@ -225,7 +225,7 @@ function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; 
           <option value="">All splits</option>
           {SPLITS.map((s) => (
             <option key={s} value={s}>
-              {SPLIT_LABELS[s]} ({fmtInt(dataset.counts.splits[s])})
+              {SPLIT_LABELS[s]} ({formatInt(dataset.counts.splits[s])})
             </option>
           ))}
         </select>
@@ -242,7 +242,7 @@ function ResultCount({ cache, all, filtered }: { cache: DatasetItems; all: numbe
   const total = cache.total;
   return (
     <span className="result-count" role="status" aria-live="polite" data-testid="result-count" data-total={total ?? ''}>
-      {total === null ? 'Loading…' : filtered ? `${fmtInt(total)} of ${plural(all, 'item')}` : plural(total, 'item')}
+      {total === null ? 'Loading…' : filtered ? `${formatInt(total)} of ${plural(all, 'item')}` : plural(total, 'item')}
     </span>
   );
 }

@@ -1,9 +1,9 @@
+import { formatBytes, formatImageSize, formatInt } from '../../lib/format';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { SPLIT_LABELS, fmtInt, formatBytes, highlight } from './dataset-format';
+import { SPLIT_LABELS, highlight } from './dataset-format';
 import type { DatasetItems } from './use-dataset-items';
 import type { BrowseQuery } from '../../app/route';
 import { useApiQuery } from '../../api/queries';
-import { formatImageSize } from '../../lib/labels';
 
 interface Props {
   cache: DatasetItems;
@@ -90,7 +90,7 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
           {d ? d.key : foreign ? `Item ${itemId}` : 'Loading…'}
         </h2>
         <span className="muted small" data-testid="item-position">
-          {index !== undefined && total !== null ? `${fmtInt(index + 1)} of ${fmtInt(total)}` : ''}
+          {index !== undefined && total !== null ? `${formatInt(index + 1)} of ${formatInt(total)}` : ''}
         </span>
         <div className="item-nav">
           <button
@@ -219,7 +219,7 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
                   {d.origin.lines.length > 0 && `: line${d.origin.lines.length > 1 ? 's' : ''} ${d.origin.lines.join(', ')}`}
                 </dd>
                 <dt>Dataset index</dt>
-                <dd className="mono">{fmtInt(d.index)}</dd>
+                <dd className="mono">{formatInt(d.index)}</dd>
                 <dt>Item id</dt>
                 <dd className="mono">{d.id}</dd>
               </dl>

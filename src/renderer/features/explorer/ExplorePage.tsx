@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DecodedCaption, RunRecord } from '../../../shared/api';
 import { useApi, useApp } from '../../api/context';
-import { formatNumber } from '../../lib/format';
+import { formatFixed, formatNumber } from '../../lib/format';
 import { hrefFor, replaceHash } from '../../app/route';
 import { useApiQuery } from '../../api/queries';
 import { isLmRun, useRunDataset } from '../datasets/run-dataset';
@@ -173,7 +173,7 @@ function Explorer({ run }: { run: RunRecord }) {
               hint="sampling only"
               onChange={(v) => set('temperature', v)}
               testId="slider-temperature"
-              format={(v) => v.toFixed(2)}
+              format={(v) => formatFixed(v, 2)}
             />
             <Slider
               label="Top-k"
@@ -219,7 +219,7 @@ function Explorer({ run }: { run: RunRecord }) {
                 <CaptionWords words={shown.caption.words} />
                 <p className="muted small" data-testid="decode-params">
                   {shown.request.method === 'sample'
-                    ? `sampled at temperature ${shown.request.temperature?.toFixed(2)}, top-k ${shown.request.topK || 'all'}, seed ${shown.request.seed}`
+                    ? `sampled at temperature ${formatFixed(shown.request.temperature, 2)}, top-k ${shown.request.topK || 'all'}, seed ${shown.request.seed}`
                     : shown.request.method === 'beam'
                       ? `beam search, width ${shown.request.beam}`
                       : 'greedy'}{' '}

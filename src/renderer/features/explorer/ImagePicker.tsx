@@ -1,3 +1,4 @@
+import { formatBytes } from '../../lib/format';
 import { useRef, useState, type DragEvent } from 'react';
 import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
@@ -29,7 +30,7 @@ export function ImagePicker({ datasetId, value, onChange }: { datasetId: string 
       return;
     }
     if (file.size > MAX_FILE_BYTES) {
-      setFileError(`${file.name}: ${(file.size / 1048576).toFixed(1)} MB is too large (at most ${MAX_FILE_BYTES / 1048576} MB)`);
+      setFileError(`${file.name}: ${formatBytes(file.size)} is too large (at most ${formatBytes(MAX_FILE_BYTES)})`);
       return;
     }
     const reader = new FileReader();

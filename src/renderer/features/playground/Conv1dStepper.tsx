@@ -1,3 +1,4 @@
+import { formatNumber } from '../../lib/format';
 import { useMemo, useState, type CSSProperties } from 'react';
 import { checkStack } from '../../../shared/conv-shapes';
 import { convolve1d, parseRow, type Conv1dResult } from '../../../shared/convolve';
@@ -6,7 +7,7 @@ import { humanize } from '../../ui/form/zod-messages';
 import { num, type PaddingMode } from '../new-run/stack-form';
 import { axisFormula } from './Conv2dPlayground';
 
-const fmt = (v: number): string => String(Number(v.toPrecision(4)));
+const fmt = (v: number): string => formatNumber(v, 4);
 const paren = (v: number): string => (v < 0 ? `(${fmt(v)})` : fmt(v));
 
 interface Computed {

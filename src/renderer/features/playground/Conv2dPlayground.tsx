@@ -1,3 +1,4 @@
+import { formatImageSize, formatNumber } from '../../lib/format';
 import { useMemo, useState } from 'react';
 import { checkStack, shapeToString } from '../../../shared/conv-shapes';
 import { KERNEL_PRESETS, convolve2d, parseMatrix, receptiveField, valueRange, type AxisPlan, type Grid } from '../../../shared/convolve';
@@ -9,7 +10,6 @@ import { DrawPad } from './DrawPad';
 import { MapCanvas } from './MapCanvas';
 import { zoomFor } from './map-image';
 import { brightSquare, sampleSeven, stepEdge } from './playground-images';
-import { formatImageSize } from '../../lib/labels';
 
 type Source = 'square' | 'edge' | 'draw' | 'dataset';
 const SOURCES: { id: Source; label: string }[] = [
@@ -23,7 +23,7 @@ const EDGE = stepEdge(28);
 const FRAME_PX = 252;
 const DETAIL_MAX = 7;
 
-const fmt = (v: number): string => String(Number(v.toPrecision(3)));
+const fmt = (v: number): string => formatNumber(v, 3);
 
 /** "floor((28 − 3 + 2×0) / 1) + 1 = 26" or "ceil(28 / 2) = 14" for one axis. */
 export function axisFormula(p: AxisPlan, padding: Conv2dSpec['padding']): string {

@@ -1,3 +1,4 @@
+import { formatInt } from '../../lib/format';
 import { useEffect, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import type { Grid } from '../../../shared/convolve';
@@ -87,7 +88,7 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
         <select id="pg-dataset" value={ds?.id ?? ''} onChange={(e) => setDatasetId(e.target.value)} data-testid="playground-dataset">
           {withImages.map((d) => (
             <option key={d.id} value={d.id}>
-              {d.name} ({d.counts.images.toLocaleString('en-US')} images)
+              {d.name} ({formatInt(d.counts.images)} images)
             </option>
           ))}
         </select>

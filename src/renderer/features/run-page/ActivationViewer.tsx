@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { ArtefactRecord } from '../../../shared/api';
 import { activationsQueryFields, type ActivationMaps, type CheckpointChoice } from '../../../shared/convnet-spec';
 import { useApi } from '../../api/context';
-import { formatPercent } from '../../lib/format';
+import { formatNumber, formatPercent } from '../../lib/format';
 import { useLoaderQuery } from '../../api/queries';
 import { MapCanvas } from '../playground/MapCanvas';
 import { zoomFor } from '../playground/map-image';
@@ -200,7 +200,7 @@ function ActivationMapsView({ maps, stale }: { maps: ActivationMaps; stale: bool
                   <figure
                     key={k}
                     className={`map-cell${lo === hi ? ' map-dead' : ''}`}
-                    title={`map ${k + 1}: raw range ${lo.toPrecision(3)} … ${hi.toPrecision(3)}`}
+                    title={`map ${k + 1}: raw range ${formatNumber(lo, 3)} … ${formatNumber(hi, 3)}`}
                   >
                     <MapCanvas values={values} height={lh} width={lw} colouring="unit" zoom={zoom} label={`${layer.name} map ${k + 1}`} />
                     <figcaption className="small muted">{k + 1}</figcaption>

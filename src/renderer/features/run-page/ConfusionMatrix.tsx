@@ -1,7 +1,7 @@
 import type { CSSProperties } from 'react';
 import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
-import { formatNumber, formatPercent } from '../../lib/format';
+import { formatInt, formatNumber, formatPercent } from '../../lib/format';
 import { useApiQuery } from '../../api/queries';
 
 /** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
@@ -15,8 +15,8 @@ export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts:
         <h2 id="confusion-title">Confusion matrix</h2>
         {q.data && (
           <span className="muted small" data-testid="confusion-summary">
-            test split · {q.data.count.toLocaleString('en-US')} images · accuracy{' '}
-            <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
+            test split · {formatInt(q.data.count)} images · accuracy <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> ·
+            loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
           </span>
         )}
       </div>

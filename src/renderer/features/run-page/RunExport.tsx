@@ -1,3 +1,4 @@
+import { formatBytes } from '../../lib/format';
 import { useId, useState } from 'react';
 import type { ExportFile, MethodInput, RunRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
@@ -11,8 +12,6 @@ type CaptionFormat = 'csv' | 'jsonl' | 'coco';
 type Split = 'test' | 'validation' | 'train' | 'all';
 
 const FORMAT_LABELS: Record<CaptionFormat, string> = { csv: 'CSV (image,caption)', jsonl: 'JSONL', coco: 'COCO results JSON' };
-
-const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} kB` : `${n} B`);
 
 /**
  * Export buttons of the run page: captions of a split (language-model runs), metrics (CSV long
