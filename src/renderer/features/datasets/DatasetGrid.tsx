@@ -1,7 +1,8 @@
 import { memo, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { DatasetItem, DatasetKind, Thumbnail } from '../../../shared/dataset-schema';
-import { highlight, type SearchTerm } from './dataset-format';
+import type { SearchTerm } from './dataset-format';
+import { TileCaption } from './TileCaption';
 import type { DatasetItems } from './use-dataset-items';
 
 interface Props {
@@ -282,13 +283,7 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
           </span>
         )}
         {kind !== 'classification' &&
-          (captionState === 'loading' ? (
-            <span className="tile-caption muted">…</span>
-          ) : (
-            <span className="tile-caption" data-testid="tile-caption">
-              {caption === null ? '—' : highlight(caption, terms).map((r, k) => (r.hit ? <mark key={k}>{r.text}</mark> : <span key={k}>{r.text}</span>))}
-            </span>
-          ))}
+          (captionState === 'loading' ? <span className="tile-caption muted">…</span> : <TileCaption caption={caption} terms={terms} />)}
         {kind === 'classification' && item.className === null && <span className="tile-caption muted">{item.key}</span>}
       </div>
     </div>

@@ -127,6 +127,21 @@ export function highlight(caption: string, terms: readonly SearchTerm[]): { text
   return out;
 }
 
+/**
+ * The part of a caption a two-line tile can show with its first matching word in it: when the
+ * match sits further in than `lead` characters, the caption starts a few words before it, after
+ * an ellipsis (a clamped tile would otherwise hide exactly the words searched for).
+ */
+export function matchSnippet(caption: string, terms: readonly SearchTerm[], lead = 24): string {
+  const runs = highlight(caption, terms);
+  const first = runs.findIndex((r) => r.hit);
+  if (first < 0) return caption;
+  const at = runs.slice(0, first).reduce((n, r) => n + r.text.length, 0);
+  if (at <= lead) return caption;
+  const from = caption.lastIndexOf(' ', at - lead);
+  return `…${caption.slice(from < 0 ? at - lead : from + 1)}`;
+}
+
 /** Column names listed in a preview error ("... (columns: a, b, c); choose one"), for the pickers. */
 export function columnsFromError(message: string | null): string[] {
   const m = message ? /\(columns: ([^)]*)\)/.exec(message) : null;
