@@ -253,6 +253,7 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
       className={`tile${selected ? ' tile-selected' : ''}`}
       style={style}
       role="option"
+      tabIndex={-1}
       aria-selected={selected}
       aria-posinset={index + 1}
       aria-setsize={total}

@@ -130,6 +130,20 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
 
   const setQuery = (q: BrowseQuery) => replaceHash(hrefFor.dataset(id, q));
 
+  // When the item view closes, focus goes back to the tile of the item it showed last (the dialog
+  // is gone, and the focus with it: it would fall to the page body), else to the grid.
+  const viewOpen = useRef(false);
+  useEffect(() => {
+    if (itemId !== null) {
+      viewOpen.current = true;
+      return;
+    }
+    if (!viewOpen.current) return;
+    viewOpen.current = false;
+    const target = document.getElementById(`tile-${selected}`) ?? document.querySelector<HTMLElement>('[data-testid="dataset-grid"]');
+    target?.focus();
+  }, [itemId, selected]);
+
   const open = (index: number) => {
     const it = cache.itemAt(index);
     if (!it) return;
