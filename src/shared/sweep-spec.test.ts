@@ -78,7 +78,7 @@ describe('sweep specs', () => {
   });
 
   it('picks the best run by the last value of a metric, in either direction, passing over runs without it', () => {
-    const runs = [
+    const runs: { id: string; summary: Record<string, number> }[] = [
       { id: 'a', summary: { val_accuracy: 0.9 } },
       { id: 'b', summary: {} },
       { id: 'c', summary: { val_accuracy: 0.95 } },
