@@ -47,7 +47,8 @@ let jobSeq = 0;
 
 export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
   const redis = connectRedis(deps.url, 'mlbl-coordinator');
-  const queue = new Queue(QUEUE_NAME, { connection: redis.duplicate() });
+  const queueConnection = redis.duplicate();
+  const queue = new Queue(QUEUE_NAME, { connection: queueConnection });
   const readers = new Set<Redis>();
   let closed = false;
 
@@ -180,6 +181,8 @@ export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
       closed = true;
       for (const r of readers) r.disconnect();
       await queue.close();
+      // BullMQ leaves a connection it was given open: ours are closed here, or the process would not exit.
+      queueConnection.disconnect();
       redis.disconnect();
     },
   };

@@ -45,6 +45,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const launcher = o.launcher ?? forkEngine;
   const redis = connectRedis(o.url, `mlbl-worker-${name}`);
   const active = new Map<string, EngineProcess>();
+  /** Runs whose job lock this worker lost: their end is not reported (the job is someone else's now). */
+  const lost = new Set<string>();
   fs.mkdirSync(path.join(o.dataDir, 'runs'), { recursive: true });
 
   const sub = redis.duplicate();
@@ -125,12 +127,14 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       proc.onExit((code, signal, stderrTail) => {
         chain = chain
           .then(() =>
-            xadd({
-              type: 'exit',
-              code,
-              signal,
-              stderrTail: failed ? `the worker could not put the engine's messages on the queue: ${failed.message}` : stderrTail,
-            }),
+            lost.delete(runId)
+              ? undefined
+              : xadd({
+                  type: 'exit',
+                  code,
+                  signal,
+                  stderrTail: failed ? `the worker could not put the engine's messages on the queue: ${failed.message}` : stderrTail,
+                }),
           )
           .catch((e: Error) => log(`run ${runId}: could not report the end: ${e.message}`))
           .finally(() => resolve());
@@ -145,8 +149,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     log(`run ${runId}: done`);
   };
 
+  const workerConnection = redis.duplicate();
   const worker = new Worker<RunJob>(QUEUE_NAME, processor, {
-    connection: redis.duplicate(),
+    connection: workerConnection,
     concurrency: o.concurrency,
     lockDuration: o.lockMs ?? 30_000,
     stalledInterval: o.lockMs ?? 30_000,
@@ -155,14 +160,29 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     autorun: true,
   });
   worker.on('error', (e) => log(`worker ${name}: ${e.message}`));
+  // A job whose lock this worker could not renew (a long pause, a lost connection) may already be
+  // another worker's: its engine stops here, and anything it still wrote is dropped by the coordinator.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) {
+      const runId = id.slice(0, id.lastIndexOf('.'));
+      const p = active.get(runId);
+      if (p) {
+        log(`run ${runId}: lost the job's lock; stopping its engine here (another worker resumes it)`);
+        lost.add(runId);
+        p.kill();
+      }
+    }
+  });
   await worker.waitUntilReady();
   log(`worker ${name} on ${redactUrl(o.url)}: ${o.concurrency} at a time, run folders in ${o.dataDir}`);
   return {
     name,
     async close() {
       for (const p of active.values()) p.kill();
-      await worker.close(true);
-      await sub.quit().catch(() => {});
+      // Bounded: with the Redis gone, BullMQ's close would wait for it indefinitely.
+      await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+      sub.disconnect();
+      workerConnection.disconnect();
       redis.disconnect();
     },
   };
