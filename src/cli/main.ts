@@ -14,7 +14,7 @@ import { WORKER_USAGE, cmdWorker } from './worker-command';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
-  mlbl serve [--host 127.0.0.1] [--port N] [--data-dir DIR]
+  mlbl serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--queue redis://HOST:PORT]
       serve the workbench UI and API; prints http://HOST:PORT/?token=...
   mlbl train --preset lenet5-mnist [--set key=value ...] [--data-dir DIR] [--json]
       train in the foreground (keys: name, epochs, batchSize, learningRate, optimizer,
