@@ -20,8 +20,12 @@ function listFiles(root: string, rel: string): string[] {
   return fs.readdirSync(abs).flatMap((n) => listFiles(root, path.join(rel, n)));
 }
 
-/** Stores a run folder's file or folder `rel` in Redis; returns the relative paths stored. */
-export async function putFiles(redis: Redis, runId: string, runDir: string, rel: string): Promise<string[]> {
+/**
+ * Stores a run folder's file or folder `rel` in Redis. The files are read and their writes queued
+ * on the connection at once (so a command issued next on the same connection comes after them);
+ * `written` settles when Redis has them.
+ */
+export function stageFiles(redis: Redis, runId: string, runDir: string, rel: string): { files: string[]; written: Promise<unknown> } {
   const root = path.resolve(runDir);
   if (!path.resolve(root, rel).startsWith(root + path.sep)) throw new Error(`${rel} leaves the run folder`);
   const files = listFiles(root, rel).filter((f) => !f.includes('.partial-'));
@@ -32,7 +36,13 @@ export async function putFiles(redis: Redis, runId: string, runDir: string, rel:
     multi.set(keys.files(runId, f), buf);
   }
   if (fs.statSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory()) multi.set(keys.files(runId, `${rel}/`), JSON.stringify(files));
-  await multi.exec();
+  return { files, written: multi.exec() };
+}
+
+/** stageFiles, awaited: the relative paths stored. */
+export async function putFiles(redis: Redis, runId: string, runDir: string, rel: string): Promise<string[]> {
+  const { files, written } = stageFiles(redis, runId, runDir, rel);
+  await written;
   return files;
 }
 

@@ -12,10 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
-import type { EngineToHost } from '../../shared/engine-protocol';
 import { RunSpec, formatZodError } from '../../shared/run-spec';
 import { forkEngine, type EngineLauncher, type EngineProcess } from '../engines/engine-process';
-import { getFolder, putFiles } from './files';
+import { getFolder, stageFiles } from './files';
 import { connectRedis, redactUrl } from './queue-url';
 import { keys, QUEUE_NAME, type ControlMessage, type RunJob, type StreamMessage } from './wire';
 
@@ -102,26 +101,29 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     const proc = launcher(o.engineEnv);
     active.set(runId, proc);
+    // Messages go out in order without waiting for each reply: one connection keeps Redis's order,
+    // so a checkpoint's files are stored before its message, and its message before `latest` moves.
     let chain: Promise<unknown> = Promise.resolve();
     let failed: Error | null = null;
-    const forward = async (m: EngineToHost): Promise<void> => {
-      if (m.type === 'artefact') {
-        const rel = typeof m.meta.dir === 'string' ? m.meta.dir : m.file;
-        const files = await putFiles(redis, runId, runDir, rel);
-        await xadd({ type: 'engine', msg: m, files });
-        // Only after its message is on the stream: a takeover resumes from a checkpoint the coordinator records.
-        if ((m.kind === 'checkpoint' || m.kind === 'resume') && typeof m.meta.dir === 'string') await redis.set(keys.latest(runId), m.meta.dir);
-        return;
-      }
-      await xadd({ type: 'engine', msg: m });
+    const track = (p: Promise<unknown>): void => {
+      chain = Promise.all([chain, p]).catch((e: Error) => {
+        failed ??= e;
+        proc.kill();
+      });
     };
     proc.onMessage((m) => {
-      chain = chain
-        .then(() => forward(m))
-        .catch((e: Error) => {
-          failed ??= e;
-          proc.kill();
-        });
+      try {
+        if (m.type === 'artefact') {
+          const rel = typeof m.meta.dir === 'string' ? m.meta.dir : m.file;
+          const { files, written } = stageFiles(redis, runId, runDir, rel);
+          track(written);
+          track(xadd({ type: 'engine', msg: m, files }));
+          // Only after its message is on the stream: a takeover resumes from a checkpoint the coordinator records.
+          if ((m.kind === 'checkpoint' || m.kind === 'resume') && typeof m.meta.dir === 'string') track(redis.set(keys.latest(runId), m.meta.dir));
+        } else track(xadd({ type: 'engine', msg: m }));
+      } catch (e) {
+        track(Promise.reject(e as Error));
+      }
     });
     const done = new Promise<void>((resolve) => {
       proc.onExit((code, signal, stderrTail) => {
