@@ -24,6 +24,7 @@ import { benchDataset } from './dataset';
 import { benchImportBomb } from './import-bomb';
 import { benchExportLatency, EXPORT_LATENCY_DEFAULTS } from './export-latency';
 import { benchMetrics, METRICS_DEFAULTS } from './metrics';
+import { benchQueue, QUEUE_DEFAULTS } from './queue';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
 import { defaultPeersDir, runPeer, type PeerResult } from './peers';
@@ -85,7 +86,8 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown argument ${k}`);
   }
   for (const o of a.only)
-    if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency'].includes(o)) throw new Error(`--only: unknown benchmark ${o}`);
+    if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency', 'queue'].includes(o))
+      throw new Error(`--only: unknown benchmark ${o}`);
   if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
 }
@@ -232,6 +234,25 @@ async function main(): Promise<void> {
       load_avg_after: os.loadavg().map((l) => round(l, 2)),
     };
     emit(out, args.out);
+    return;
+  }
+  if (!training && args.only.has('queue')) {
+    // Issue 15: the job queue's overhead against a local run, and the coordinator's storing rate from 8 remote runs; alone.
+    if (args.only.size > 1) throw new Error('--only queue runs alone (it times training runs)');
+    const o = args.quick ? { ...QUEUE_DEFAULTS, trainLimit: 1_000, rounds: 1 } : QUEUE_DEFAULTS;
+    say(`queue benchmark: LeNet-5 on ${o.trainLimit} images x 2 epochs, local vs queue, ${o.rounds} rounds; ${o.remoteRuns} synthetic remote runs`);
+    emit(
+      {
+        bench: 'queue',
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        load_avg_before: os.loadavg().map((l) => round(l, 2)),
+        ...(await benchQueue(o, say)),
+        load_avg_after: os.loadavg().map((l) => round(l, 2)),
+      },
+      args.out,
+    );
     return;
   }
   if (!training && args.only.has('export-latency')) {

@@ -9,10 +9,12 @@ import { RESUME_USAGE, cmdResume } from './resume-command';
 import { LM_USAGE, cmdCaption, cmdEval, cmdFeatures } from './lm-commands';
 import { EXPORT_USAGE, cmdExport } from './export-commands';
 import { cmdServe } from './serve-command';
+import { SWEEP_USAGE, cmdSweep } from './sweep-command';
+import { WORKER_USAGE, cmdWorker } from './worker-command';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
-  mlbl serve [--host 127.0.0.1] [--port N] [--data-dir DIR]
+  mlbl serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--queue redis://HOST:PORT]
       serve the workbench UI and API; prints http://HOST:PORT/?token=...
   mlbl train --preset lenet5-mnist [--set key=value ...] [--data-dir DIR] [--json]
       train in the foreground (keys: name, epochs, batchSize, learningRate, optimizer,
@@ -31,6 +33,8 @@ const USAGE = `mlbl: MLBL Workbench from the command line
       come from extractor= (a TF.js model.json or a ConvNet run; extractorLayer=NAME), extracted
       once per (model, layer, dataset) and cached
 ${RESUME_USAGE}
+${SWEEP_USAGE}
+${WORKER_USAGE}
   mlbl runs [--json] [--data-dir DIR]      list runs
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
 ${DATASETS_USAGE}
@@ -49,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdTrain(rest);
       case 'resume':
         return await cmdResume(rest);
+      case 'sweep':
+        return await cmdSweep(rest);
+      case 'worker':
+        return await cmdWorker(rest);
       case 'runs':
         return await cmdRuns(rest);
       case 'info':

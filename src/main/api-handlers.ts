@@ -22,6 +22,7 @@ import type { RunManager } from './runs/run-manager';
 import type { RunView } from './runs/run-view';
 import { rowsToRead } from './store/metric-blocks';
 import type { Store } from './store/store';
+import type { SweepService } from './sweeps/sweep-service';
 import { systemInfo } from './system-info';
 
 /** The services the handlers call, each built once by the composition root (host.ts). */
@@ -36,6 +37,7 @@ export interface HandlerContext {
   inspection: Inspection;
   /** Worker threads for exports and large metric queries. */
   offloop: OffLoop;
+  sweeps: SweepService;
 }
 
 /** A metric query that reads more rows than this runs in a worker (about 20 ms of reading here). */
@@ -124,6 +126,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'dialog.saveFiles': () => {
       throw new ApiError('not_available', 'native save dialogs are not available in the browser: the files download instead');
     },
+    'sweeps.create': ({ spec }) => ctx.sweeps.create(spec),
+    'sweeps.list': () => ctx.sweeps.list(),
+    'sweeps.get': ({ id }) => ctx.sweeps.mustGet(id),
     'system.info': () => systemInfo({ dataDir: ctx.dataDir, transport: ctx.transport, concurrency: runs.concurrency }),
   };
 }

@@ -9,6 +9,7 @@ import { toWireError } from '../shared/api-wire';
 import { relayedEngineLauncher } from './electron/engine-relay';
 import type { HostToMain, MainToHost } from './electron/host-protocol';
 import { createHost, type Host } from './host';
+import { resolveQueueUrl } from './queue/queue-url';
 import { installSafetyNet } from './server/safety-net';
 
 interface ParentPort {
@@ -31,7 +32,8 @@ function init(dataDir: string): void {
   removeNet?.();
   removeNet = installSafetyNet({ logFile: path.join(dataDir, 'logs', 'host-errors.log') });
   try {
-    host = createHost({ dataDir, transport: 'ipc', followOtherProcesses: true, launcher: engines.launcher });
+    // MLBL_QUEUE: the app's runs go to `mlbl worker` processes through that Redis (main/queue).
+    host = createHost({ dataDir, transport: 'ipc', followOtherProcesses: true, launcher: engines.launcher, queue: resolveQueueUrl() });
   } catch (e) {
     post({ type: 'failed', message: `cannot open the data folder ${dataDir}: ${(e as Error).message}` });
     return;

@@ -24,7 +24,11 @@ import { LmService } from './lm/lm-service';
 import { watchForeignRuns } from './runs/foreign-runs';
 import { RunManager } from './runs/run-manager';
 import { RunView } from './runs/run-view';
+import { remoteLauncher } from './queue/remote-launcher';
+import { rewindForTakeover } from './queue/takeover';
+import { runFolder } from './store/data-paths';
 import { Store } from './store/store';
+import { SweepService } from './sweeps/sweep-service';
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -38,6 +42,7 @@ export interface Host {
   lm: LmService;
   /** Worker threads for exports and large metric queries (closed with the host). */
   offloop: OffLoop;
+  sweeps: SweepService;
   dataDir: string;
   dispatch: Dispatch;
   /** Every event of every run goes to every subscriber (UI clients filter what they show). */
@@ -54,6 +59,8 @@ export interface HostOptions {
   stopGraceMs?: number;
   /** Publish the runs other workbench processes train on this data directory (foreign-runs.ts): for hosts that serve a UI. */
   followOtherProcesses?: boolean;
+  /** A Redis URL (queue/): new runs become BullMQ jobs for `mlbl worker` processes instead of local engines. */
+  queue?: string;
 }
 
 /** Subscribers of the host's events; a listener that throws is reported and the others still hear. */
@@ -88,15 +95,33 @@ export function createHost(o: HostOptions): Host {
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir, publish });
   const features = new FeatureService({ store, datasets: datasets.store, engines, dataDir, publish });
   // Language-model runs on a dataset get their captions and features resolved before the engine starts.
-  const runLauncher = withLmInputs(launcher, { store, datasets: datasets.store, features });
-  const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
+  // With a queue, the run queue's "engines" are BullMQ jobs trained by workers; this host stays their owner and stores their events.
+  const remote = o.queue
+    ? remoteLauncher({
+        url: o.queue,
+        runDir: (id) => runFolder(dataDir, id),
+        onWorker: (id, name) => {
+          store.setRunWorker(id, name);
+          runs.emitStatus(id);
+        },
+        onTakeover: (id, checkpoint, worker) => {
+          const rec = { runId: id, ts: Date.now(), level: 'warn' as const, message: rewindForTakeover(store, id, runFolder(dataDir, id), checkpoint, worker) };
+          store.insertLog(rec);
+          publish('run.log', rec);
+        },
+      })
+    : null;
+  const runLauncher = withLmInputs(remote?.launcher ?? launcher, { store, datasets: datasets.store, features });
+  // Remote runs wait in the job queue, not here: the workers' own concurrency decides how many train at once.
+  const concurrency = remote ? 10_000 : (o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1));
   const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   const lm = new LmService({ store, datasets: datasets.store, features, engines });
   const offloop = new OffLoop();
   const inspection = new Inspection({ store, engines });
+  const sweeps = new SweepService({ store, runs });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
-  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, dataDir, transport }));
+  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, sweeps, dataDir, transport }));
   return {
     store,
     runs,
@@ -104,6 +129,7 @@ export function createHost(o: HostOptions): Host {
     features,
     lm,
     offloop,
+    sweeps,
     dataDir,
     dispatch,
     subscribe: events.subscribe,
@@ -113,6 +139,7 @@ export function createHost(o: HostOptions): Host {
       await offloop.close();
       lm.close();
       await runs.shutdown();
+      await remote?.close();
       features.close();
       await datasets.close();
       engines.close();

@@ -7,6 +7,7 @@ import type { RunPhase } from './run-phase';
 import { z } from 'zod';
 import type { EVENT_NAMES } from './api-wire';
 import { RunSpec } from './run-spec';
+import { SweepSpec } from './sweep-spec';
 import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
 import {
   DatasetId,
@@ -65,6 +66,10 @@ export interface RunRecord {
    * when the answering process owns the run or the run is not active.
    */
   owner?: { pid: number; machine: string } | null;
+  /** The sweep that made this run (sweeps.get), or null. */
+  sweepId?: string | null;
+  /** The queue worker (`mlbl worker --name`) that trained this run; null for a run trained by its own host. */
+  worker?: string | null;
 }
 
 export interface MetricPoint {
@@ -179,6 +184,26 @@ export interface ExportFile {
   mime: string;
   encoding: 'utf8' | 'base64';
   content: string;
+}
+
+/** A sweep: its spec, its runs' ids and statuses, and its best run by its metric (last values). */
+export interface SweepRecord {
+  id: string;
+  name: string;
+  preset: string;
+  spec: SweepSpec;
+  createdAt: number;
+  runIds: string[];
+  /** Runs by status. */
+  counts: Partial<Record<RunStatus, number>>;
+  /** The swept parameter names (grid keys, then range keys): the hyperparameter columns. */
+  swept: string[];
+  metric: string;
+  goal: 'max' | 'min';
+  best: { id: string; value: number } | null;
+}
+export interface SweepDetail extends SweepRecord {
+  runs: RunRecord[];
 }
 
 const RunId = z
@@ -309,6 +334,10 @@ export const methods = {
   ).returns<{ thumbnails: Thumbnail[]; missing: number[] }>(),
   'datasets.split': method(z.strictObject({ id: DatasetId, split: SplitSpec })).returns<DatasetSummary>(),
   'datasets.delete': method(z.strictObject({ id: DatasetId })).returns<{ deleted: boolean }>(),
+  // Sweeps: a base spec plus a grid and/or seeded random draws (sweep-spec.ts); create queues every run.
+  'sweeps.create': method(z.strictObject({ spec: SweepSpec })).returns<SweepDetail>(),
+  'sweeps.list': method(z.strictObject({}).default({})).returns<SweepRecord[]>(),
+  'sweeps.get': method(z.strictObject({ id: z.string().min(1).max(64) })).returns<SweepDetail>(),
   'system.info': method(z.strictObject({}).default({})).returns<SystemInfo>(),
   // Native dialogs, answered by the desktop app's main process; elsewhere (a browser) they fail with
   // code not_available and the page falls back to a typed path or a download.

@@ -90,11 +90,16 @@ export class RunManager {
     return runFolder(this.opts.dataDir, id);
   }
 
-  create(spec: RunSpec): RunRecord {
+  /** Queues a new run; `sweepId` groups it with the other runs of a sweep (sweeps/). */
+  create(spec: RunSpec, opts: { sweepId?: string } = {}): RunRecord {
     if (this.closed) throw new Error('the run manager is shut down');
     const id = newRunId();
     const name = spec.name?.trim() || `${spec.preset} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
-    const run = this.store.createRun({ id, name, spec, createdAt: Date.now() });
+    let run = this.store.createRun({ id, name, spec, createdAt: Date.now() });
+    if (opts.sweepId) {
+      this.store.setRunSweep(id, opts.sweepId);
+      run = this.store.getRun(id) as RunRecord;
+    }
     this.store.setRunHost(id, this.hostId);
     this.queue.push(id);
     this.emitStatus(id);

@@ -249,6 +249,20 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE runs SET active_ms = MAX(0, ended_at - started_at) WHERE started_at IS NOT NULL AND ended_at IS NOT NULL;
   UPDATE runs SET running_since = started_at WHERE status = 'running' AND started_at IS NOT NULL;
   `,
+  // 9: sweeps (a base spec and the grid/draws that made its runs, sweeps/sweep-service.ts), the
+  // sweep a run belongs to, and the queue worker that trained a remote run (queue/).
+  `
+  CREATE TABLE sweeps (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    preset TEXT NOT NULL,
+    spec_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  ALTER TABLE runs ADD COLUMN sweep_id TEXT REFERENCES sweeps(id) ON DELETE SET NULL;
+  ALTER TABLE runs ADD COLUMN worker TEXT;
+  CREATE INDEX runs_sweep ON runs(sweep_id);
+  `,
 ];
 
 /** What a migration does in code after its SQL (same transaction), by the version it brings the database to. */

@@ -26,6 +26,8 @@ interface RunRow {
   summary_json: string;
   active_ms: number;
   running_since: number | null;
+  sweep_id?: string | null;
+  worker?: string | null;
 }
 
 export type MetricWrite = MetricPoint & { key: string };
@@ -196,6 +198,15 @@ export class Store {
   runHost(runId: string): HostRow | null {
     const row = this.db.prepare('SELECT host_id FROM runs WHERE id = ?').get(runId) as { host_id: string | null } | undefined;
     return row?.host_id ? getHost(this.db, row.host_id) : null;
+  }
+
+  setRunSweep(runId: string, sweepId: string): void {
+    this.db.prepare('UPDATE runs SET sweep_id = ? WHERE id = ?').run(sweepId, runId);
+  }
+
+  /** The queue worker (its --name) that trains or trained a remote run (queue/). */
+  setRunWorker(runId: string, worker: string): void {
+    this.db.prepare('UPDATE runs SET worker = ? WHERE id = ?').run(worker, runId);
   }
 
   setRunHost(runId: string, hostId: string | null): void {
@@ -378,5 +389,7 @@ function toRun(r: RunRow): RunRecord {
     queuePosition: null,
     activeMs: r.active_ms,
     runningSince: r.running_since,
+    sweepId: r.sweep_id ?? null,
+    worker: r.worker ?? null,
   };
 }
