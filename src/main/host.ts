@@ -20,6 +20,7 @@ import { OffLoop } from './exports/offloop';
 import { FeatureService } from './features/service';
 import { Inspection } from './inspection/convnet-artefacts';
 import { withLmInputs } from './lm/lm-inputs';
+import { withClassifierInputs } from './classifier/classifier-inputs';
 import { LmService } from './lm/lm-service';
 import { watchForeignRuns } from './runs/foreign-runs';
 import { RunManager } from './runs/run-manager';
@@ -88,7 +89,8 @@ export function createHost(o: HostOptions): Host {
   const datasets = new DatasetService({ db: store.db, dbFile: store.file, dataDir, publish });
   const features = new FeatureService({ store, datasets: datasets.store, engines, dataDir, publish });
   // Language-model runs on a dataset get their captions and features resolved before the engine starts.
-  const runLauncher = withLmInputs(launcher, { store, datasets: datasets.store, features });
+  // ... and ConvNet runs on an imported dataset its labelled images and split.
+  const runLauncher = withClassifierInputs(withLmInputs(launcher, { store, datasets: datasets.store, features }), { store, datasets: datasets.store, dataDir });
   const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
   const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   const lm = new LmService({ store, datasets: datasets.store, features, engines });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { BackendRequest } from './backend-request';
 import { LmParams, LM_MODELS, lmInputIssues } from './lm-spec';
-import { ConvNetDatasetName, LrScheduleName, StackParamSchema, stackProblem, trainingOptionFields } from './convnet-spec';
+import { ConvNetDatasetParam, defaultInputFor, isBuiltinDataset, LrScheduleName, StackParamSchema, stackProblem, trainingOptionFields } from './convnet-spec';
+import { InputShapeParam, parseInputShape, inputShapeArray, ResizeMode } from './image-input';
 import { LENET5 } from './layer-spec';
 
 export { BackendRequest };
@@ -43,12 +44,30 @@ export const LeNet5MnistParams = ConvNetTrainingParams.extend({
 export type LeNet5MnistParams = z.infer<typeof LeNet5MnistParams>;
 export type ConvNetTrainingParams = z.infer<typeof ConvNetTrainingParams>;
 
-/** The convnet preset: the LeNet-5 training options on a layer stack of the user's (checked by the shape inspector). */
+/**
+ * The convnet preset: the LeNet-5 training options on a layer stack of the user's (checked by the
+ * shape inspector), on the built-in MNIST or an imported classification dataset (`dataset=ID`,
+ * its own train/validation/test split) at a chosen input shape. On a dataset, the last dense
+ * layer is sized to the dataset's classes when the run starts.
+ */
 export const ConvNetParams = ConvNetTrainingParams.extend({
-  dataset: ConvNetDatasetName.default('mnist'),
+  dataset: ConvNetDatasetParam.default('mnist'),
   stack: StackParamSchema.default(LENET5),
+  /** H x W x C (C 1 = grey, 3 = RGB); default 28x28x1 for the built-in MNIST, 64x64x3 for a dataset. */
+  input: InputShapeParam.optional(),
+  /** How an image of another aspect ratio becomes H x W (dataset runs). */
+  resize: ResizeMode.default('stretch'),
+  /** Subtract each channel's mean and divide by its standard deviation, both measured on the training split (dataset runs). */
+  normalize: z.preprocess((v) => (typeof v === 'string' ? !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase()) : v), z.boolean()).default(true),
 }).superRefine((p, ctx) => {
-  const problem = stackProblem(p.stack, p.dataset);
+  if (isBuiltinDataset(p.dataset) && p.input !== undefined && p.input !== defaultInputFor('mnist'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['input'],
+      message: `the built-in mnist is 28x28x1; import it (mlbl import builtin:mnist) to train it at ${p.input}`,
+    });
+  const shape = inputShapeArray(parseInputShape(p.input ?? defaultInputFor(p.dataset)));
+  const problem = stackProblem(p.stack, p.dataset, shape, isBuiltinDataset(p.dataset) ? 10 : null);
   if (problem) ctx.addIssue({ code: 'custom', path: ['stack'], message: problem });
 });
 export type ConvNetParams = z.infer<typeof ConvNetParams>;
