@@ -21,6 +21,7 @@ import { FeatureService } from './features/service';
 import { Inspection } from './inspection/convnet-artefacts';
 import { withLmInputs } from './lm/lm-inputs';
 import { withClassifierInputs } from './classifier/classifier-inputs';
+import { ClassifierService } from './classifier/classifier-service';
 import { LmService } from './lm/lm-service';
 import { watchForeignRuns } from './runs/foreign-runs';
 import { RunManager } from './runs/run-manager';
@@ -96,9 +97,11 @@ export function createHost(o: HostOptions): Host {
   const lm = new LmService({ store, datasets: datasets.store, features, engines });
   const offloop = new OffLoop();
   const inspection = new Inspection({ store, engines });
+  // ConvNet classifiers after training: evaluation on a dataset's split, prediction for images.
+  const classifier = new ClassifierService({ store, datasets: datasets.store, engines, dataDir });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
-  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, dataDir, transport }));
+  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, classifier, offloop, dataDir, transport }));
   return {
     store,
     runs,
@@ -111,6 +114,7 @@ export function createHost(o: HostOptions): Host {
     subscribe: events.subscribe,
     async close() {
       foreign?.close();
+      classifier.close();
       inspection.close();
       await offloop.close();
       lm.close();

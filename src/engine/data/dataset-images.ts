@@ -39,14 +39,14 @@ export interface DecodedImages {
 
 const FIT: Record<ResizeMode, 'fill' | 'cover' | 'contain'> = { stretch: 'fill', crop: 'cover', pad: 'contain' };
 
-/** One image (a file, or raw grey pixels) to H x W x C bytes. */
+/** One image (a file, its bytes, or raw pixels) to H x W x C bytes. */
 export async function decodeToShape(
-  input: string | { raw: Uint8Array; width: number; height: number; channels: 1 | 3 },
+  input: string | Buffer | { raw: Uint8Array; width: number; height: number; channels: 1 | 3 },
   shape: InputShape,
   resize: ResizeMode,
 ): Promise<Uint8Array> {
   let img =
-    typeof input === 'string'
+    typeof input === 'string' || Buffer.isBuffer(input)
       ? sharp(input, { failOn: 'error', limitInputPixels: MAX_PIXELS }).rotate()
       : sharp(Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength), {
           raw: { width: input.width, height: input.height, channels: input.channels },
