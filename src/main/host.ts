@@ -91,7 +91,12 @@ export function createHost(o: HostOptions): Host {
   const features = new FeatureService({ store, datasets: datasets.store, engines, dataDir, publish });
   // Language-model runs on a dataset get their captions and features resolved before the engine starts.
   // ... and ConvNet runs on an imported dataset its labelled images and split.
-  const runLauncher = withClassifierInputs(withLmInputs(launcher, { store, datasets: datasets.store, features }), { store, datasets: datasets.store, dataDir });
+  const runLauncher = withClassifierInputs(withLmInputs(launcher, { store, datasets: datasets.store, features }), {
+    store,
+    datasets: datasets.store,
+    dataDir,
+    features,
+  });
   const concurrency = o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1);
   const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
   const lm = new LmService({ store, datasets: datasets.store, features, engines });

@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CLASSIFIER_INPUTS_FILE, type ClassifierInputs, type ClassifierItem } from '../../shared/image-input';
 import type { SplitName } from '../../shared/dataset-schema';
-import type { RunSpec } from '../../shared/run-spec';
+import type { RunSpec, TransferSpec } from '../../shared/run-spec';
+import type { FeatureService } from '../features/service';
 import type { DatasetStore } from '../datasets/dataset-store';
 import type { EngineLauncher, EngineProcess } from '../engines/engine-process';
 import type { Store } from '../store/store';
@@ -22,11 +23,48 @@ export interface ClassifierInputsContext {
   store: Store;
   datasets: DatasetStore;
   dataDir: string;
+  /** Transfer runs: the backbone's cached features of the dataset. */
+  features?: FeatureService;
 }
 
-/** A convnet run on an imported dataset (the built-in `mnist` needs nothing resolved). */
+/** A convnet run on an imported dataset (the built-in `mnist` needs nothing resolved), or a transfer run. */
 export function needsClassifierInputs(spec: RunSpec): boolean {
-  return spec.preset === 'convnet' && spec.params.dataset !== 'mnist';
+  return (spec.preset === 'convnet' && spec.params.dataset !== 'mnist') || spec.preset === 'transfer';
+}
+
+/** What a transfer run's engine reads besides the classifier inputs: the backbone's feature file. */
+export interface TransferInputs {
+  features: string;
+  featureSetId: string;
+  model: string;
+  layer: string;
+  dim: number;
+}
+export const TRANSFER_INPUTS_FILE = 'transfer-inputs.json';
+
+/** Extracts (or finds cached) the backbone's features of the dataset; logs as it goes. */
+async function resolveTransfer(ctx: ClassifierInputsContext, spec: TransferSpec, runDir: string, log: (m: EngineToHost) => void): Promise<void> {
+  if (!ctx.features) throw new Error('transfer: this host has no feature service');
+  const p = spec.params;
+  const b = p.backbone.trim();
+  const req = /^[A-Za-z0-9_-]+$/.test(b) && ctx.store.getRun(b) ? { fromRun: b } : { model: b };
+  let last = 0;
+  const out = await ctx.features.extract({ datasetId: p.dataset, ...req, ...(p.layer ? { layer: p.layer } : {}) }, (pr) => {
+    log({ type: 'phase', name: 'features', label: 'Extracting backbone features', unit: 'images', done: pr.done, total: pr.total });
+    if (Date.now() - last > 5000 || pr.done === pr.total) {
+      last = Date.now();
+      log({ type: 'log', level: 'info', message: `features (${pr.layer}): ${pr.done}/${pr.total} images` });
+    }
+  });
+  log({
+    type: 'log',
+    level: 'info',
+    message: out.cached
+      ? `backbone features: cached set ${out.set.id} (${out.set.model} layer ${out.set.layer}, ${out.set.rows} x ${out.set.dim})`
+      : `backbone features: extracted set ${out.set.id} (${out.set.rows} x ${out.set.dim}; ${out.computed} images in ${out.seconds.toFixed(1)} s, ${out.imagesPerSecond.toFixed(1)} images/s)`,
+  });
+  const t: TransferInputs = { features: out.set.path, featureSetId: out.set.id, model: out.set.model, layer: out.set.layer, dim: out.set.dim };
+  fs.writeFileSync(path.join(runDir, TRANSFER_INPUTS_FILE), JSON.stringify(t));
 }
 
 export class DatasetInputError extends Error {}
@@ -74,6 +112,12 @@ export function withClassifierInputs(base: EngineLauncher, ctx: ClassifierInputs
     proc.onMessage((m) => {
       for (const l of listeners) l(m);
     });
+    const fail = (e: unknown): void => {
+      for (const l of listeners) l({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      proc.kill();
+    };
+    let preparing = false;
+    let cancelled = false;
     const wrapped: EngineProcess = {
       get pid() {
         return proc.pid;
@@ -84,10 +128,33 @@ export function withClassifierInputs(base: EngineLauncher, ctx: ClassifierInputs
             const inputs = resolveClassifierInputs(ctx, (m.spec.params as { dataset: string }).dataset);
             writeClassifierInputs(m.runDir, inputs);
           } catch (e) {
-            for (const l of listeners) l({ type: 'error', message: (e as Error).message });
-            proc.kill();
+            fail(e);
             return;
           }
+          if (m.spec.preset === 'transfer') {
+            // The features come first (an engine of the feature service extracts them); the run's engine waits.
+            preparing = true;
+            resolveTransfer(ctx, m.spec, m.runDir, (msg) => {
+              if (!cancelled) for (const l of listeners) l(msg);
+            }).then(
+              () => {
+                preparing = false;
+                if (!cancelled) proc.send(m);
+              },
+              (e: unknown) => {
+                preparing = false;
+                if (!cancelled) fail(e);
+              },
+            );
+            return;
+          }
+        }
+        if ((m.type === 'stop' || m.type === 'pause') && preparing) {
+          cancelled = true;
+          for (const l of listeners)
+            l({ type: 'log', level: 'info', message: 'stopped while extracting the backbone features (the extraction goes on and is cached)' });
+          proc.kill();
+          return;
         }
         proc.send(m);
       },
@@ -98,6 +165,7 @@ export function withClassifierInputs(base: EngineLauncher, ctx: ClassifierInputs
         proc.onExit(cb);
       },
       kill() {
+        cancelled = true;
         proc.kill();
       },
     };
