@@ -5,6 +5,7 @@ import { resolveDataDir } from '../main/data-dir';
 import { createHost, type Host } from '../main/host';
 import { toRecord } from '../main/features/feature-sets';
 import type { EvalReport, SplitChoice } from '../main/lm/lm-service';
+import { classifierEval, isClassifierRun } from './classifier-commands';
 
 export const LM_USAGE = `  mlbl features (--from-run ID | --model PATH/model.json) [--layer NAME] --dataset ID [--json] [--data-dir DIR]
       image features of every image of a dataset from a TF.js layers model (default layer: its
@@ -165,6 +166,9 @@ export async function cmdEval(args: string[]): Promise<number> {
   const beam = intOption('beam', values.beam, 1, 50) as number;
   const maxLength = intOption('max-length', values['max-length'], 1, 100);
   return withHost(values['data-dir'], async (host) => {
+    // A ConvNet run: accuracy, per-class scores and the confusion matrix (runs.evalClassifier).
+    if (isClassifierRun(host, runId))
+      return classifierEval(host, runId, { dataset: values.dataset, split: values.split, checkpoint: values.checkpoint, json: values.json });
     const tty = !values.json && process.stderr.isTTY;
     const r = await host.lm.evaluate(
       runId,

@@ -11,6 +11,7 @@ import { EXPORT_USAGE, cmdExport } from './export-commands';
 import { cmdServe } from './serve-command';
 import { SWEEP_USAGE, cmdSweep } from './sweep-command';
 import { WORKER_USAGE, cmdWorker } from './worker-command';
+import { CLASSIFIER_USAGE, cmdInspect, cmdPredict } from './classifier-commands';
 
 const USAGE = `mlbl: MLBL Workbench from the command line
 
@@ -23,6 +24,11 @@ const USAGE = `mlbl: MLBL Workbench from the command line
       lrSchedule=none|step|cosine, lrStepEpochs, lrGamma, lrMin, weightDecay, augmentShift,
       augmentFlip, validationSplit, patience, monitor=val_loss|val_accuracy, checkpointEvery,
       resumeFrom=RUN_ID|DIR, testLimit
+  mlbl train --preset convnet --set dataset=ID [--set input=64x64x3] [--set stack=lenet5|alexnetSmall|JSON] [--set key=value ...]
+      a ConvNet on an imported classification dataset (class folders, image,label CSV/JSONL, MNIST)
+      and its own split; resize=stretch|crop|pad, normalize=true|false (per channel, from the
+      training split), augmentCrop, augmentBrightness, augmentContrast; the last dense layer is
+      sized to the dataset's classes; decoded images are cached per dataset and input shape
   mlbl train --preset lbl|mlbl-b|mlbl-f --set captions=CSV [--set features=FILE] [--set key=value ...]
       language models of Kiros et al. 2014 on an image,caption CSV (keys: contextSize, K, h,
       factors, minCount, optimizer=sgd|adam, lr, epochs, batchSize, patience, seed, trainLimit, ...)
@@ -39,6 +45,7 @@ ${WORKER_USAGE}
   mlbl info [--json] [--data-dir DIR]      versions, data directory, compute backends
 ${DATASETS_USAGE}
 ${LM_USAGE}
+${CLASSIFIER_USAGE}
 ${EXPORT_USAGE}
 
 The data directory defaults to MLBL_DATA_DIR, else the app's userData folder.`;
@@ -71,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdEval(rest);
       case 'caption':
         return await cmdCaption(rest);
+      case 'predict':
+        return await cmdPredict(rest);
+      case 'inspect':
+        return cmdInspect(rest);
       case 'export':
         return await cmdExport(rest);
       case undefined:

@@ -8,6 +8,7 @@ import type { HostToEngine } from '../shared/engine-protocol';
 import { selectBackend } from './backend';
 import type { Channel } from './channel';
 import { runFeatureJob } from './features/main-extract';
+import { runClassifierEvalJob, runClassifierPredictJob } from './inspect/classifier';
 import { runCaptionSplitJob, runDecodeJob, runEvalJob, runRetrieveJob } from './lm/serve';
 
 let backend: Promise<unknown> | null = null;
@@ -24,6 +25,10 @@ function dispatch(job: EngineJob, progress: (p: unknown) => void): Promise<unkno
       return runRetrieveJob(job);
     case 'lm-caption-split':
       return runCaptionSplitJob(job);
+    case 'classifier-eval':
+      return runClassifierEvalJob(job, progress);
+    case 'classifier-predict':
+      return runClassifierPredictJob(job);
     default:
       return Promise.reject(new Error(`unknown job ${(job as { kind: string }).kind}`));
   }

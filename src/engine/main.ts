@@ -5,6 +5,8 @@ import { parentChannel } from './channel';
 import { trainConvNetMnist, trainLenet5Mnist, type TrainContext } from './train/lenet5-mnist';
 import type { RunSpec } from '../shared/run-spec';
 import { trainLanguageModel } from './lm/train';
+import { trainConvNetDataset } from './train/convnet-dataset';
+import { trainTransfer } from './train/transfer';
 import { computeActivations } from './inspect/activations';
 import { runJob } from './jobs';
 
@@ -78,7 +80,10 @@ function train(spec: RunSpec, ctx: TrainContext): Promise<{ outcome: 'completed'
     case 'lenet5-mnist':
       return trainLenet5Mnist(spec.params, ctx);
     case 'convnet':
-      return trainConvNetMnist(spec.params, ctx);
+      // The built-in MNIST straight from its idx files; an imported dataset through the host's resolved inputs.
+      return spec.params.dataset === 'mnist' ? trainConvNetMnist(spec.params, ctx) : trainConvNetDataset(spec.params, ctx);
+    case 'transfer':
+      return trainTransfer(spec.params, ctx);
     case 'lbl':
     case 'mlbl-b':
     case 'mlbl-f':

@@ -17,6 +17,7 @@ import { seriesResult, type OffLoop } from './exports/offloop';
 import { toRecord } from './features/feature-sets';
 import type { FeatureService } from './features/service';
 import type { Inspection } from './inspection/convnet-artefacts';
+import type { ClassifierService } from './classifier/classifier-service';
 import type { LmService } from './lm/lm-service';
 import type { RunManager } from './runs/run-manager';
 import type { RunView } from './runs/run-view';
@@ -35,6 +36,7 @@ export interface HandlerContext {
   features: FeatureService;
   lm: LmService;
   inspection: Inspection;
+  classifier: ClassifierService;
   /** Worker threads for exports and large metric queries. */
   offloop: OffLoop;
   sweeps: SweepService;
@@ -46,7 +48,7 @@ export const OFFLOAD_ROWS = 20_000;
 type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 
 export function createHandlers(ctx: HandlerContext): Handlers {
-  const { store, runs, datasets, features, lm, inspection, offloop } = ctx;
+  const { store, runs, datasets, features, lm, inspection, classifier, offloop } = ctx;
   const mustRun = (id: string) => {
     const r = runs.get(id);
     if (!r) throw new ApiError('not_found', `no run with id ${id}`);
@@ -92,6 +94,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     'runs.confusion': ({ id, artefactId }) => (mustRun(id), inspection.confusion(id, artefactId)),
     'runs.activations': (q) => (mustRun(q.id), inspection.activations(q)),
+    'runs.evalClassifier': (q) => (mustRun(q.id), classifier.evaluate(q)),
+    'runs.predict': (q) => (mustRun(q.id), classifier.predict(q)),
     // Declared in the contract; each is replaced by its implementation (see the open issues).
     // Name, tags (trimmed, duplicates dropped, order kept) and notes; nothing else of a run is editable.
     'runs.update': ({ id, name, tags, notes }) => {

@@ -20,6 +20,8 @@ import { OffLoop } from './exports/offloop';
 import { FeatureService } from './features/service';
 import { Inspection } from './inspection/convnet-artefacts';
 import { withLmInputs } from './lm/lm-inputs';
+import { withClassifierInputs } from './classifier/classifier-inputs';
+import { ClassifierService } from './classifier/classifier-service';
 import { LmService } from './lm/lm-service';
 import { watchForeignRuns } from './runs/foreign-runs';
 import { RunManager } from './runs/run-manager';
@@ -111,7 +113,13 @@ export function createHost(o: HostOptions): Host {
         },
       })
     : null;
-  const runLauncher = withLmInputs(remote?.launcher ?? launcher, { store, datasets: datasets.store, features });
+  // ... and ConvNet runs on an imported dataset its labelled images and split.
+  const runLauncher = withClassifierInputs(withLmInputs(remote?.launcher ?? launcher, { store, datasets: datasets.store, features }), {
+    store,
+    datasets: datasets.store,
+    dataDir,
+    features,
+  });
   // Remote runs wait in the job queue, not here: the workers' own concurrency decides how many train at once.
   const concurrency = remote ? 10_000 : (o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1));
   const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
@@ -119,9 +127,11 @@ export function createHost(o: HostOptions): Host {
   const offloop = new OffLoop();
   const inspection = new Inspection({ store, engines });
   const sweeps = new SweepService({ store, runs });
+  // ConvNet classifiers after training: evaluation on a dataset's split, prediction for images.
+  const classifier = new ClassifierService({ store, datasets: datasets.store, engines, dataDir });
   // Runs another workbench process on this data directory owns: their events, read from SQLite.
   const foreign = o.followOtherProcesses ? watchForeignRuns({ store, hostId: runs.hostId, publish, decorate: (r) => runs.decorate(r) }) : null;
-  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, offloop, sweeps, dataDir, transport }));
+  const dispatch = createDispatch(createHandlers({ store, runs, datasets, features, lm, inspection, classifier, offloop, sweeps, dataDir, transport }));
   return {
     store,
     runs,
@@ -135,6 +145,7 @@ export function createHost(o: HostOptions): Host {
     subscribe: events.subscribe,
     async close() {
       foreign?.close();
+      classifier.close();
       inspection.close();
       await offloop.close();
       lm.close();

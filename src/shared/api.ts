@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { EVENT_NAMES } from './api-wire';
 import { RunSpec } from './run-spec';
 import { SweepSpec } from './sweep-spec';
-import { activationsQueryFields, type ActivationMaps, type ConfusionReport } from './convnet-spec';
+import { activationsQueryFields, CheckpointChoice, type ActivationMaps, type ConfusionReport } from './convnet-spec';
+import { EvalSplit, type ClassifierEvaluation, type Prediction } from './classifier-metrics';
 import {
   DatasetId,
   ImportOptions,
@@ -206,6 +207,15 @@ export interface SweepDetail extends SweepRecord {
   runs: RunRecord[];
 }
 
+/** What runs.predict answers. */
+export interface ClassifierPredictions {
+  runId: string;
+  checkpoint: { artefactId: number; epoch: number };
+  labels: string[];
+  inputShape: number[];
+  predictions: Prediction[];
+}
+
 const RunId = z
   .string()
   .min(1)
@@ -240,6 +250,23 @@ export const methods = {
   // ConvNet runs: the test confusion matrix (latest unless artefactId), and activation maps of every conv layer for one MNIST image from a checkpoint (computed on demand by a short-lived engine process).
   'runs.confusion': method(z.strictObject({ id: RunId, artefactId: z.number().int().positive().optional() })).returns<ConfusionReport>(),
   'runs.activations': method(z.strictObject({ id: RunId, ...activationsQueryFields })).returns<ActivationMaps>(),
+  // ConvNet classifiers: accuracy, per-class precision/recall/F1, the confusion matrix and the mistakes on a dataset's split (its labels mapped onto the run's by name).
+  'runs.evalClassifier': method(
+    z.strictObject({ id: RunId, datasetId: DatasetId.optional(), split: EvalSplit.default('test'), checkpoint: CheckpointChoice.default('best') }),
+  ).returns<ClassifierEvaluation>(),
+  // Top-k labels with probabilities and a saliency map (input gradient) for image files on the host's machine or dropped images (data URLs).
+  'runs.predict': method(
+    z
+      .strictObject({
+        id: RunId,
+        files: z.array(z.string().min(1).max(4096)).min(1).max(100).optional(),
+        images: z.array(z.string().min(1).max(30_000_000)).min(1).max(20).optional(),
+        topK: z.number().int().min(1).max(1000).default(3),
+        saliency: z.boolean().default(true),
+        checkpoint: CheckpointChoice.default('best'),
+      })
+      .refine((q) => (q.files === undefined) !== (q.images === undefined), { message: 'give exactly one of files and images', path: ['files'] }),
+  ).returns<ClassifierPredictions>(),
   'runs.update': method(
     z.strictObject({
       id: RunId,

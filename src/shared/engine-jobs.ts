@@ -179,4 +179,33 @@ export interface LmCaptionSplitResult {
   missingFeatures: number;
 }
 
-export type EngineJob = FeatureJob | LmEvalJob | LmDecodeJob | LmRetrieveJob | LmCaptionSplitJob;
+/**
+ * Evaluate a classifier checkpoint on the images of a ClassifierInputs file the host wrote
+ * (items already of the chosen split, labels already mapped onto the run's classes).
+ */
+export interface ClassifierEvalJob {
+  kind: 'classifier-eval';
+  checkpointDir: string;
+  inputsFile: string;
+}
+
+export interface ClassifierEvalResult {
+  count: number;
+  accuracy: number;
+  loss: number;
+  labels: string[];
+  confusion: number[][];
+  failed: number;
+  mistakes: import('./classifier-metrics').Mistake[];
+}
+
+/** Top-k labels (and a saliency map) for image files or bytes. */
+export interface ClassifierPredictJob {
+  kind: 'classifier-predict';
+  checkpointDir: string;
+  images: { name: string; file?: string; base64?: string }[];
+  topK: number;
+  saliency: boolean;
+}
+
+export type EngineJob = FeatureJob | LmEvalJob | LmDecodeJob | LmRetrieveJob | LmCaptionSplitJob | ClassifierEvalJob | ClassifierPredictJob;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { BackendRequest } from './backend-request';
 import { LmParams, LM_MODELS, lmInputIssues } from './lm-spec';
-import { ConvNetDatasetName, LrScheduleName, StackParamSchema, stackProblem, trainingOptionFields } from './convnet-spec';
+import { ConvNetDatasetParam, defaultInputFor, isBuiltinDataset, LrScheduleName, StackParamSchema, stackProblem, trainingOptionFields } from './convnet-spec';
+import { InputShapeParam, parseInputShape, inputShapeArray, ResizeMode } from './image-input';
 import { LENET5 } from './layer-spec';
 
 export { BackendRequest };
@@ -43,15 +44,66 @@ export const LeNet5MnistParams = ConvNetTrainingParams.extend({
 export type LeNet5MnistParams = z.infer<typeof LeNet5MnistParams>;
 export type ConvNetTrainingParams = z.infer<typeof ConvNetTrainingParams>;
 
-/** The convnet preset: the LeNet-5 training options on a layer stack of the user's (checked by the shape inspector). */
+/**
+ * The convnet preset: the LeNet-5 training options on a layer stack of the user's (checked by the
+ * shape inspector), on the built-in MNIST or an imported classification dataset (`dataset=ID`,
+ * its own train/validation/test split) at a chosen input shape. On a dataset, the last dense
+ * layer is sized to the dataset's classes when the run starts.
+ */
 export const ConvNetParams = ConvNetTrainingParams.extend({
-  dataset: ConvNetDatasetName.default('mnist'),
+  dataset: ConvNetDatasetParam.default('mnist'),
   stack: StackParamSchema.default(LENET5),
+  /** H x W x C (C 1 = grey, 3 = RGB); default 28x28x1 for the built-in MNIST, 64x64x3 for a dataset. */
+  input: InputShapeParam.optional(),
+  /** How an image of another aspect ratio becomes H x W (dataset runs). */
+  resize: ResizeMode.default('stretch'),
+  /** Subtract each channel's mean and divide by its standard deviation, both measured on the training split (dataset runs). */
+  normalize: z.preprocess((v) => (typeof v === 'string' ? !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase()) : v), z.boolean()).default(true),
 }).superRefine((p, ctx) => {
-  const problem = stackProblem(p.stack, p.dataset);
+  if (isBuiltinDataset(p.dataset) && p.input !== undefined && p.input !== defaultInputFor('mnist'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['input'],
+      message: `the built-in mnist is 28x28x1; import it (mlbl import builtin:mnist) to train it at ${p.input}`,
+    });
+  const shape = inputShapeArray(parseInputShape(p.input ?? defaultInputFor(p.dataset)));
+  const problem = stackProblem(p.stack, p.dataset, shape, isBuiltinDataset(p.dataset) ? 10 : null);
   if (problem) ctx.addIssue({ code: 'custom', path: ['stack'], message: problem });
 });
 export type ConvNetParams = z.infer<typeof ConvNetParams>;
+
+/**
+ * Transfer learning: a pretrained backbone (a TF.js layers model on disk, or a ConvNet run) kept
+ * frozen; its features of every image of the dataset are extracted once and cached (feature sets),
+ * and a new classification head (softmax regression, or one hidden layer) is trained on them with
+ * the dataset's own split. Features are standardised with the training split's mean and std.
+ * Defaults chosen on the validation split of flickr8k-mini's labels-dog.csv (README).
+ */
+export const TransferParams = z.strictObject({
+  dataset: ConvNetDatasetParam,
+  /** model.json (or its folder) of a TF.js layers model, or a ConvNet run id. */
+  backbone: z.string().trim().min(1).max(4096),
+  /** The backbone layer whose activations are the features (default: its pooled penultimate layer). */
+  layer: z.string().trim().min(1).max(200).optional(),
+  /** Hidden units of the head (0 = softmax regression on the features). */
+  hidden: z.coerce.number().int().min(0).max(4096).default(0),
+  dropout: z.coerce.number().min(0).lt(1).default(0),
+  epochs: z.coerce.number().int().min(1).max(1000).default(100),
+  batchSize: z.coerce.number().int().min(1).max(4096).default(32),
+  learningRate: z.coerce.number().positive().max(10).default(0.001),
+  /** L2 penalty on the head's kernels, added to the loss. */
+  l2: z.coerce.number().min(0).max(10).default(0.01),
+  /** Stop after this many epochs without a lower validation loss (the best epoch's head is kept); 0 = off. */
+  patience: z.coerce.number().int().min(0).max(1000).default(10),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
+  backend: BackendRequest.default('auto'),
+});
+export type TransferParams = z.infer<typeof TransferParams>;
 
 const common = {
   name: z.string().trim().max(200).optional(),
@@ -60,23 +112,26 @@ const common = {
 
 export const LeNet5MnistSpec = z.strictObject({ ...common, preset: z.literal('lenet5-mnist'), params: LeNet5MnistParams.default(LeNet5MnistParams.parse({})) });
 export const ConvNetSpec = z.strictObject({ ...common, preset: z.literal('convnet'), params: ConvNetParams.default(ConvNetParams.parse({})) });
+export const TransferSpec = z.strictObject({ ...common, preset: z.literal('transfer'), params: TransferParams });
 /** LBL, MLBL-B, MLBL-F: the preset names the model; params.model follows it. */
 export const LanguageModelSpec = z.strictObject({ ...common, preset: z.enum(LM_MODELS), params: LmParams.omit({ model: true }) }).superRefine((s, ctx) => {
   for (const i of lmInputIssues({ ...s.params, model: s.preset })) ctx.addIssue({ code: 'custom', path: ['params', i.path], message: i.message });
 });
 
-export const RunSpec = z.discriminatedUnion('preset', [LeNet5MnistSpec, ConvNetSpec, LanguageModelSpec]);
+export const RunSpec = z.discriminatedUnion('preset', [LeNet5MnistSpec, ConvNetSpec, TransferSpec, LanguageModelSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
 export type LeNet5MnistSpec = z.infer<typeof LeNet5MnistSpec>;
 export type ConvNetSpec = z.infer<typeof ConvNetSpec>;
+export type TransferSpec = z.infer<typeof TransferSpec>;
 export type LanguageModelSpec = z.infer<typeof LanguageModelSpec>;
 
-export const PRESETS = ['lenet5-mnist', 'convnet', ...LM_MODELS] as const;
+export const PRESETS = ['lenet5-mnist', 'convnet', 'transfer', ...LM_MODELS] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 function paramKeys(preset: PresetName): string[] {
   if (preset === 'convnet') return Object.keys(ConvNetParams.shape);
+  if (preset === 'transfer') return Object.keys(TransferParams.shape);
   return preset === 'lenet5-mnist' ? Object.keys(LeNet5MnistParams.shape) : Object.keys(LmParams.shape).filter((k) => k !== 'model');
 }
 

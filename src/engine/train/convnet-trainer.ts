@@ -39,6 +39,8 @@ import {
   type TrainingOptions,
 } from '../../shared/convnet-spec';
 import type { LayerStack } from '../../shared/layer-spec';
+import type { ClassifierInputState } from '../../shared/image-input';
+import type { Mistake } from '../../shared/classifier-metrics';
 import type { ConvNetTrainingParams } from '../../shared/run-spec';
 import { batchTensors, range, type ImageSet } from '../data/image-set';
 import { buildConvNet, findFirstConvLayerName } from '../models/convnet';
@@ -73,6 +75,12 @@ export interface ConvNetJob {
   test: ImageSet;
   /** Digits: flips change the class, so augmentFlip gets a warning. */
   digits: boolean;
+  /** The dataset's own validation split (dataset runs): validates each epoch unless validationSplit holds some training images out. */
+  validation?: ImageSet;
+  /** How the images were prepared (dataset runs), kept in checkpoints for eval and predict. */
+  input?: ClassifierInputState;
+  /** Dataset item paths by item index (dataset runs), for the mistakes list. */
+  itemPaths?: { id: number; path: string }[];
 }
 
 const EVAL_CHUNK = 500;
@@ -94,16 +102,24 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     const valIdx = perm.slice(0, nVal).sort();
     trainIdx = perm.slice(nVal).sort();
     val = { set: train, idx: valIdx, what: `${nVal} held out from the training images (validationSplit ${o.validationSplit})` };
+  } else if (job.validation) {
+    trainIdx = range(train.count);
+    const n = Math.min(p.validationLimit, job.validation.count);
+    val = { set: job.validation, idx: range(n), what: `${n} from the dataset's validation split` };
   } else {
     trainIdx = range(train.count);
     const n = Math.min(p.validationLimit, test.count);
     val = { set: test, idx: range(n), what: `${n} from the test split` };
   }
+  if (val.idx.length === 0) throw new Error('no validation images: the dataset has no validation split (re-split it) and validationSplit is 0');
   if (trainIdx.length === 0) throw new Error('no training images left');
   ctx.emit({ type: 'log', level: 'info', message: `data: ${trainIdx.length} training images, validation: ${val.what}` });
   if (o.augmentFlip && job.digits)
     ctx.emit({ type: 'log', level: 'warn', message: 'augmentFlip on digits: a mirrored digit is another symbol; flips are meant for non-digit data' });
-  const augment = o.augmentShift > 0 || o.augmentFlip ? { shift: o.augmentShift, flip: o.augmentFlip } : null;
+  const augment =
+    o.augmentShift > 0 || o.augmentFlip || o.augmentCrop > 0 || o.augmentBrightness > 0 || o.augmentContrast > 0
+      ? { shift: o.augmentShift, flip: o.augmentFlip, crop: o.augmentCrop, brightness: o.augmentBrightness, contrast: o.augmentContrast }
+      : null;
 
   // ---- model, optimizer, random streams -------------------------------------------------------
   const model = buildConvNet(inputShape, job.stack, p.seed);
@@ -186,6 +202,7 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     learningRate: lr,
     params: { ...p },
     writtenAt: Date.now(),
+    ...(job.input ? { input: job.input } : {}),
   });
 
   const loop: TrainingLoop = new TrainingLoop(
@@ -322,9 +339,9 @@ export async function trainConvNet(job: ConvNetJob, ctx: TrainContext): Promise<
     if (r.divergedAt !== null) summary.diverged_at_step = r.divergedAt;
     const best = loop.best;
     if (best) Object.assign(summary, { best_epoch: best.epoch, [`best_${o.monitor}`]: best.value });
-    if (outcome === 'completed' && o.testLimit > 0) {
+    if (outcome === 'completed' && o.testLimit > 0 && test.count > 0) {
       const step = loop.step;
-      const report = testReport(model, test, o.testLimit, lastActivation, r.lastEpochDone, Math.max(0, step - 1));
+      const report = testReport(model, test, o.testLimit, lastActivation, r.lastEpochDone, Math.max(0, step - 1), job.itemPaths);
       const rel = 'confusion.json';
       writeRunFile(path.join(ctx.runDir, rel), JSON.stringify(report));
       ctx.emit({
@@ -403,36 +420,67 @@ export function evaluate(
   set: ImageSet,
   idx: Int32Array,
   lastActivation: string,
-): { accuracy: number; loss: number; predicted: Int32Array } {
+): { accuracy: number; loss: number; predicted: Int32Array; confidence: Float32Array } {
   const predicted = new Int32Array(idx.length);
+  const confidence = new Float32Array(idx.length);
   let correct = 0;
   let lossSum = 0;
   for (let s = 0; s < idx.length; s += EVAL_CHUNK) {
     const part = idx.subarray(s, Math.min(idx.length, s + EVAL_CHUNK));
     const { xs, ys } = batchTensors(set, part);
-    const [pred, hits, loss] = tf.tidy(() => {
+    const [pred, conf, hits, loss] = tf.tidy(() => {
       const out = model.predict(xs) as tf.Tensor;
       const p = tf.argMax(out, 1);
+      const probs = lastActivation === 'softmax' ? out : tf.softmax(out);
       return [
         p.dataSync(),
+        tf.max(probs, 1).dataSync(),
         tf.equal(p, tf.argMax(ys, 1)).sum().dataSync()[0] as number,
         (lossOf(ys, out, lastActivation).dataSync()[0] as number) * part.length,
       ];
     });
     tf.dispose([xs, ys]);
     predicted.set(pred as Int32Array, s);
+    confidence.set(conf as Float32Array, s);
     correct += hits;
     lossSum += loss;
   }
-  return { accuracy: correct / Math.max(1, idx.length), loss: lossSum / Math.max(1, idx.length), predicted };
+  return { accuracy: correct / Math.max(1, idx.length), loss: lossSum / Math.max(1, idx.length), predicted, confidence };
 }
 
-function testReport(model: tf.LayersModel, test: ImageSet, limit: number, lastActivation: string, epoch: number, step: number): ConfusionReport {
+function testReport(
+  model: tf.LayersModel,
+  test: ImageSet,
+  limit: number,
+  lastActivation: string,
+  epoch: number,
+  step: number,
+  itemPaths?: { id: number; path: string }[],
+): ConfusionReport {
   const idx = range(Math.min(limit, test.count));
   const r = evaluate(model, test, idx, lastActivation);
   const truth = Array.from(idx, (j) => test.labels[j] as number);
   const matrix = confusionMatrix(truth, r.predicted, test.classes);
+  let mistakes: Mistake[] | undefined;
+  if (itemPaths) {
+    mistakes = [];
+    for (let i = 0; i < idx.length; i++) {
+      if (r.predicted[i] === truth[i]) continue;
+      const src = itemPaths[test.source ? (test.source[i] as number) : i];
+      mistakes.push({
+        index: i,
+        itemId: src?.id ?? null,
+        path: src?.path ?? '',
+        truth: test.labelNames[truth[i] as number] ?? '',
+        predicted: test.labelNames[r.predicted[i] as number] ?? '',
+        confidence: r.confidence[i] as number,
+      });
+    }
+    mistakes.sort((a, b) => b.confidence - a.confidence);
+    mistakes = mistakes.slice(0, 200);
+  }
   return {
+    ...(mistakes ? { mistakes } : {}),
     split: 'test',
     count: idx.length,
     accuracy: r.accuracy,

@@ -2,9 +2,10 @@ import { formatInt } from '../../lib/format';
 import { useMemo } from 'react';
 import type { ArtefactRecord, RunRecord } from '../../../shared/api';
 import { shapeToString } from '../../../shared/conv-shapes';
-import { CONVNET_DATASETS, type ConvNetDatasetName } from '../../../shared/convnet-spec';
+import { CONVNET_DATASETS, defaultInputFor, isBuiltinDataset } from '../../../shared/convnet-spec';
+import { inputShapeArray, parseInputShape } from '../../../shared/image-input';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
-import { draftFromLayer, inspectForDataset } from '../new-run/stack-form';
+import { draftFromLayer, inspectDrafts } from '../new-run/stack-form';
 import type { SnapshotState } from '../../api/store';
 import { FilterViewer } from './FilterViewer';
 import { ActivationViewer } from './ActivationViewer';
@@ -21,11 +22,15 @@ interface Props {
 
 export const CONVNET_PRESETS: readonly string[] = ['lenet5-mnist', 'convnet'];
 
-/** The stack and dataset a ConvNet run trains (lenet5-mnist: LeNet-5 on MNIST). */
-export function runStack(run: RunRecord): { stack: LayerStack; dataset: ConvNetDatasetName } | null {
+/** The stack, dataset and input shape a ConvNet run trains (lenet5-mnist: LeNet-5 on MNIST); classes null: sized to an imported dataset's at the start. */
+export function runStack(run: RunRecord): { stack: LayerStack; dataset: string; inputShape: number[]; classes: number | null } | null {
   const spec = run.spec;
-  if (spec.preset === 'convnet') return { stack: spec.params.stack, dataset: spec.params.dataset };
-  if (spec.preset === 'lenet5-mnist') return { stack: LENET5, dataset: 'mnist' };
+  if (spec.preset === 'convnet') {
+    const { dataset } = spec.params;
+    const inputShape = inputShapeArray(parseInputShape(spec.params.input ?? defaultInputFor(dataset)));
+    return { stack: spec.params.stack, dataset, inputShape, classes: isBuiltinDataset(dataset) ? CONVNET_DATASETS.mnist.classes : null };
+  }
+  if (spec.preset === 'lenet5-mnist') return { stack: LENET5, dataset: 'mnist', inputShape: [...CONVNET_DATASETS.mnist.inputShape], classes: 10 };
   return null;
 }
 
@@ -61,15 +66,16 @@ function Architecture({ run }: { run: RunRecord }) {
     return s
       ? {
           ...s,
-          report: inspectForDataset(
-            s.dataset,
+          report: inspectDrafts(
+            s.inputShape,
             s.stack.map((l, i) => draftFromLayer(l, i + 1)),
+            s.classes,
           ),
         }
       : null;
   }, [run]);
   if (!report) return null;
-  const { dataset, report: r } = report;
+  const { dataset, inputShape, report: r } = report;
   return (
     <section className="panel-section" aria-labelledby="arch-title" data-testid="architecture-panel">
       <details>
@@ -83,7 +89,7 @@ function Architecture({ run }: { run: RunRecord }) {
         </summary>
         <ShapeInspector
           report={r}
-          inputLabel={`${dataset.toUpperCase()} ${shapeToString(CONVNET_DATASETS[dataset].inputShape)}`}
+          inputLabel={`${isBuiltinDataset(dataset) ? 'MNIST' : `dataset ${dataset}`} ${shapeToString(inputShape)}`}
           caption="Layers"
           testId="run-inspector"
         />
