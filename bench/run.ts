@@ -28,6 +28,8 @@ import { benchQueue, QUEUE_DEFAULTS } from './queue';
 import { buildLeNet5, MlblB, MLBLB_PEER_SIZES } from './models';
 import { FusedAdamOptimizer } from '../src/engine/train/fused-adam';
 import { defaultPeersDir, runPeer, type PeerResult } from './peers';
+import { setupFeatures } from './features';
+import { benchCaption } from './caption';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -86,7 +88,7 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown argument ${k}`);
   }
   for (const o of a.only)
-    if (!['lenet5', 'mlblb', 'gemm', 'dataset', 'metrics', 'import-bomb', 'export-latency', 'queue'].includes(o))
+    if (!['lenet5', 'mlblb', 'gemm', 'features', 'caption', 'dataset', 'metrics', 'import-bomb', 'export-latency', 'queue'].includes(o))
       throw new Error(`--only: unknown benchmark ${o}`);
   if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
@@ -221,7 +223,7 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const training = ['lenet5', 'mlblb', 'gemm'].some((b) => args.only.has(b));
+  const training = ['lenet5', 'mlblb', 'gemm', 'features', 'caption'].some((b) => args.only.has(b));
   if (args.only.has('import-bomb')) {
     // Issue 14: import peak memory with decompression bombs among the images (child processes only).
     const out: Record<string, unknown> = {
@@ -395,6 +397,43 @@ async function main(): Promise<void> {
       out[b.peerOutKey] = null;
       ratios[b.key] = null;
     }
+  }
+  if (args.only.has('features')) {
+    // Issue 17: MobileNetV2 features of real photos, decode and resize included, against the PyTorch peer on the same files.
+    const n = args.quick ? 64 : 256;
+    say(`features: ${n} photos, setup and warm-up ...`);
+    const fb = await setupFeatures(projectRoot, n);
+    const mine: { per_s: number; seconds: number }[] = [];
+    const theirs: PeerResult[] = [];
+    let peerBroken = false;
+    for (let r = 0; r < args.repeat; r++) {
+      const t = await fb.timed();
+      mine.push(t);
+      say(`features round ${r + 1}/${args.repeat}: ours ${t.per_s}/s`);
+      if (args.peers && !peerBroken) {
+        const p = runPeer(peersDir, 'mobilenet_features_torch.py', ['--n', String(n)]);
+        theirs.push(p);
+        say(`features round ${r + 1}/${args.repeat}: peer ${p.ok ? String(p.result.images_per_s) + '/s' : p.reason}`);
+        peerBroken = !p.ok;
+      }
+    }
+    fb.dispose();
+    const bestMine = best(mine, (t) => t.per_s) as { per_s: number; seconds: number };
+    out.features_images_per_s = bestMine.per_s;
+    out.features_detail = { images: fb.images, batch: fb.batch, rounds: mine.map((t) => t.per_s), best_seconds: bestMine.seconds };
+    const ok = theirs.filter((p): p is Extract<PeerResult, { ok: true }> => p.ok);
+    const bestPeer = best(ok, (p) => peerFigure(p, 'images_per_s') ?? 0);
+    if (args.peers)
+      peerOut.features = bestPeer
+        ? { ...bestPeer.result, rounds: ok.map((p) => peerFigure(p, 'images_per_s')) }
+        : { error: (theirs[0] as { reason?: string } | undefined)?.reason ?? 'not run' };
+    const pf = peerFigure(bestPeer, 'images_per_s');
+    out.peer_features_images_per_s = pf;
+    ratios.features = pf ? round(bestMine.per_s / pf, 3) : null;
+  }
+  if (args.only.has('caption')) {
+    say('caption: checkpoint and feature file ...');
+    Object.assign(out, await benchCaption(projectRoot, say, args.quick));
   }
   out.peers = args.peers ? peerOut : { skipped: '--no-peers' };
   out.ratios = ratios;

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { loadLayersModelFromDisk, resolveModelJson } from './model-io';
 import { FeatureWriter, type FeatureHeader } from './feature-file';
+import { foldBatchNorm } from './fold-batchnorm';
 
 const POOLED = new Set(['Flatten', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D']);
 
@@ -52,6 +53,8 @@ export interface ExtractorOptions {
   /** Pixel scaling: value = pixel * scale + offset (default 1/255 and 0, the [0, 1] range nsfwjs uses). */
   scale?: number;
   offset?: number;
+  /** Fold batch normalisations into the convolutions before them (default true; fold-batchnorm.ts). */
+  foldBatchNorm?: boolean;
 }
 
 export async function loadExtractor(modelPath: string, o: ExtractorOptions = {}): Promise<FeatureExtractor> {
@@ -78,6 +81,8 @@ export async function loadExtractor(modelPath: string, o: ExtractorOptions = {})
     throw new Error(`layer ${layerName} has output shape [${out.shape.join(', ')}]: need a vector (rank 2) or a feature map (rank 4)`);
   }
   const features = tf.model({ inputs: model.inputs, outputs: output });
+  // The extractor only runs inference: fold batch normalisations into the convolutions (2x faster for MobileNetV2 on wasm).
+  const folded = o.foldBatchNorm === false ? [] : foldBatchNorm(model).tensors;
   const inShape = model.inputs[0]?.shape ?? [];
   const height = inShape[1];
   const width = inShape[2];
@@ -99,6 +104,7 @@ export async function loadExtractor(modelPath: string, o: ExtractorOptions = {})
     offset: o.offset ?? 0,
     dispose: () => {
       model.dispose();
+      tf.dispose(folded);
     },
   };
 }
@@ -197,20 +203,35 @@ export async function extractFeatures(o: ExtractOptions): Promise<{ header: Feat
         imagesPerSecond: computed / Math.max(1e-3, (performance.now() - t0) / 1000),
       });
     report(null);
-    for (let s = 0; s < todo.length; s += batchSize) {
+    // Decoding runs on sharp's threads (the libuv pool) while the network runs here: batch s + 1 is
+    // decoded during batch s's forward pass, so the network never waits for JPEG decoding.
+    type Decoded = { name: string; img?: Awaited<ReturnType<typeof decodeImage>>; error?: string };
+    const decodeBatch = (from: number): Promise<Decoded[]> =>
+      Promise.all(
+        todo.slice(from, from + batchSize).map((name) =>
+          decodeImage(path.join(o.imagesDir, name), ex.channels).then(
+            (img) => ({ name, img }),
+            (e: unknown) => ({ name, error: e instanceof Error ? e.message : String(e) }),
+          ),
+        ),
+      );
+    let next = todo.length ? decodeBatch(0) : null;
+    for (let s = 0; s < todo.length && next; s += batchSize) {
       if (o.shouldStop?.()) {
         stopped = true;
         break;
       }
+      const batch = await next;
+      next = s + batchSize < todo.length ? decodeBatch(s + batchSize) : null;
       const names: string[] = [];
       const decoded: { data: Uint8Array; width: number; height: number }[] = [];
-      for (const name of todo.slice(s, s + batchSize)) {
-        try {
-          decoded.push(await decodeImage(path.join(o.imagesDir, name), ex.channels));
-          names.push(name);
-        } catch (e) {
+      for (const d of batch) {
+        if (d.img) {
+          decoded.push(d.img);
+          names.push(d.name);
+        } else {
           failed++;
-          writer.fail(name, e instanceof Error ? e.message : String(e));
+          writer.fail(d.name, d.error ?? 'cannot decode');
         }
       }
       if (names.length) {

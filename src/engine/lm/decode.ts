@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LmModel } from './model';
+import { logSoftmaxRows, type Rows } from './graph-js';
 
 export interface StepScorer {
   vocabSize: number;
@@ -227,29 +228,34 @@ export function sampleDecode(s: StepScorer, o: SampleOptions): Decoded {
  */
 export function modelScorer(model: LmModel, image: Float32Array | null, ids: { startId: number; endId: number }): StepScorer & { dispose(): void } {
   const c = model.config;
-  let terms: { imageBias: tf.Tensor2D; gate?: tf.Tensor2D } | null = null;
+  const g = model.graph;
+  // Per image, once: the image terms (x M and, for MLBL-F, x W_fv) on the tensor backend; then
+  // every step runs the rest of the graph in plain JavaScript (graph-js.ts: a step's few small
+  // products cost less there than ~25 tensor ops' dispatch).
+  const pre = new Map<string, Rows>();
   if (model.hasImage) {
     if (!image || image.length !== c.D) throw new Error(`${c.model} decoding needs a ${c.D}-value image feature, got ${image?.length ?? 'none'}`);
     const im = tf.tensor2d(image, [1, c.D]);
-    terms = model.imageTerms(im);
+    const terms = model.imageTerms(im);
     im.dispose();
+    const row = (t: tf.Tensor2D): Rows => ({ data: t.dataSync() as Float32Array, rows: 1, cols: t.shape[1] });
+    if (g.imageBias) pre.set(g.imageBias, row(terms.imageBias));
+    if (g.gate && terms.gate) pre.set(g.gate, row(terms.gate));
+    tf.dispose([terms.imageBias, ...(terms.gate ? [terms.gate] : [])]);
   }
+  const js = model.graphJs();
   return {
     vocabSize: c.V,
     contextSize: c.n,
     startId: ids.startId,
     endId: ids.endId,
     logProbs(contexts: Int32Array, k: number): Float32Array {
-      return tf.tidy(() => {
-        const ctx = tf.tensor2d(contexts, [k, c.n], 'int32');
-        const pre = terms
-          ? { imageBias: tf.tile(terms.imageBias, [k, 1]) as tf.Tensor2D, gate: terms.gate ? (tf.tile(terms.gate, [k, 1]) as tf.Tensor2D) : undefined }
-          : undefined;
-        return tf.logSoftmax(model.logits(ctx, undefined, pre)).dataSync() as Float32Array;
-      });
+      const given = new Map(pre);
+      given.set('context', { data: contexts, rows: k, cols: c.n });
+      const lp = js.evaluate(given, g.output, true).data as Float32Array; // a fresh array: normalised in place
+      logSoftmaxRows(lp, k, c.V);
+      return lp;
     },
-    dispose(): void {
-      if (terms) tf.dispose([terms.imageBias, ...(terms.gate ? [terms.gate] : [])]);
-    },
+    dispose(): void {},
   };
 }

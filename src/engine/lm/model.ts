@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { lmGraph, type LmConfig, type LmGraph, type LmNode } from '../../shared/lm-graph';
 import { Rng } from '../../shared/random';
 import { truncatedSvd } from './linalg';
+import { GraphJs, embeddedDense, type Param, type PositionTables } from './graph-js';
 
 export type { LmConfig } from '../../shared/lm-graph';
 
@@ -186,6 +187,58 @@ export class LmModel {
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
+    for (const c of this.transposedCache.values()) c.t.dispose();
+    this.transposedCache.clear();
+    this.jsCache = null;
+  }
+
+  /**
+   * The test-mode graph in plain JavaScript over copies of the parameters (graph-js.ts), for
+   * decoding; copied again when any parameter has been assigned since.
+   */
+  graphJs(): GraphJs {
+    const ids = [...this.params.values()].map((v) => v.dataId);
+    const c = this.jsCache;
+    if (c && c.ids.length === ids.length && c.ids.every((id, i) => id === ids[i])) return c.g;
+    const params = new Map<string, Param>();
+    for (const [k, v] of this.params) params.set(k, { data: v.dataSync() as Float32Array, shape: v.shape });
+    const g = new GraphJs(this.graph, params, this.positionTables());
+    this.jsCache = { ids, g };
+    return g;
+  }
+  private jsCache: { ids: object[]; g: GraphJs } | null = null;
+
+  /** graph-js.ts PositionTables for the context term: E C_j per position, on the tensor backend (one [V, K] x [K, K] product each). */
+  private positionTables(): PositionTables | null {
+    const ed = embeddedDense(this.graph);
+    if (!ed) return null;
+    const { dense, embed } = ed;
+    const data = tf.tidy(() => {
+      const rows = this.p(embed.table.param);
+      const E = embed.table.timesTransposed ? tf.matMul(rows, this.transposedParam(embed.table.timesTransposed)) : rows; // [V, K]
+      const W = this.p(dense.kernel.param); // [length * K, units]
+      const parts = Array.from({ length: embed.length }, (_, j) => tf.matMul(E, tf.slice(W, [j * embed.outputDim, 0], [embed.outputDim, dense.units])));
+      return tf.concat(parts, 0).dataSync() as Float32Array;
+    });
+    return { dense: dense.name, ids: embed.from, length: embed.length, vocab: embed.inputDim, units: dense.units, data };
+  }
+
+  /**
+   * A parameter transposed, for the test-mode graph's `x W^T` products: the wasm backend runs a
+   * matmul on XNNPACK only with untransposed operands and packs the right-hand one once per
+   * tensor, so a kept transpose lets every call reuse the packed matrix (profiled on a beam-3
+   * caption through this graph, V 1,612: BatchMatMul 51 ms -> 2 ms). Kept until the parameter is
+   * assigned (a new dataId: training, setValues); never differentiated (this graph only runs forward).
+   */
+  private readonly transposedCache = new Map<string, { dataId: object; t: tf.Tensor2D }>();
+  private transposedParam(name: string): tf.Tensor2D {
+    const v = this.p(name);
+    const c = this.transposedCache.get(name);
+    if (c && c.dataId === v.dataId) return c.t;
+    c?.t.dispose();
+    const t = tf.keep(tf.transpose(v) as tf.Tensor2D);
+    this.transposedCache.set(name, { dataId: v.dataId, t });
+    return t;
   }
 
   /** Training's x = ReLU(im J + bj) times the keep mask (test mode is the shared graph's, see logits). */
@@ -260,7 +313,7 @@ export class LmModel {
         const ids = input(node.from);
         const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
         const rows = tf.gather(this.p(node.table.param), flat) as tf.Tensor2D;
-        const vectors = node.table.timesTransposed ? tf.matMul(rows, this.p(node.table.timesTransposed), false, true) : rows;
+        const vectors = node.table.timesTransposed ? tf.matMul(rows, this.transposedParam(node.table.timesTransposed)) : rows;
         return tf.reshape(vectors, [ids.shape[0] as number, node.length, node.outputDim]);
       }
       case 'flatten': {
@@ -268,7 +321,8 @@ export class LmModel {
         return tf.reshape(x, [x.shape[0] as number, -1]);
       }
       case 'dense': {
-        let y: tf.Tensor = tf.matMul(input(node.from) as tf.Tensor2D, this.p(node.kernel.param), false, node.kernel.transposed);
+        const x = input(node.from) as tf.Tensor2D;
+        let y: tf.Tensor = node.kernel.transposed ? tf.matMul(x, this.transposedParam(node.kernel.param)) : tf.matMul(x, this.p(node.kernel.param));
         if (node.bias) y = tf.add(y, this.p(node.bias));
         if (node.activation === 'relu') y = tf.relu(y);
         else if (node.activation === 'softmax' && !logits) y = tf.softmax(y);

@@ -150,7 +150,7 @@ export class FeatureService {
     listeners: Set<FeatureListener>,
   ): Promise<ExtractOutcome> {
     const outDir = path.join(this.o.dataDir, 'datasets', datasetId, 'features', m.modelHash.slice(0, 16));
-    const job: FeatureJob = { kind: 'features', model: m.modelPath, layer: m.layer, imagesDir, images, outDir, batchSize: 8 };
+    const job: FeatureJob = { kind: 'features', model: m.modelPath, layer: m.layer, imagesDir, images, outDir }; // batch size: the engine's FEATURE_BATCH
     const total = new Set(images).size;
     let set: FeatureSet | null = null;
     let resumedFrom = 0;
