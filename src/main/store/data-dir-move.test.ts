@@ -35,6 +35,10 @@ function makeOld(dataDir: string, runIds: string[]): void {
   }
   // Undo what later migrations added, so that they run again on this database as on a real one.
   db.exec('ALTER TABLE runs DROP COLUMN active_ms; ALTER TABLE runs DROP COLUMN running_since;'); // migration 8
+  db.exec(
+    'DROP INDEX runs_sweep; ALTER TABLE runs DROP COLUMN sweep_id; ALTER TABLE runs DROP COLUMN worker; ' +
+      'ALTER TABLE runs DROP COLUMN queue_job; ALTER TABLE runs DROP COLUMN queue_cursor; DROP TABLE sweeps;',
+  ); // migration 9
   db.pragma('user_version = 6');
   db.close();
   for (const id of runIds) {
