@@ -22,6 +22,8 @@ import { Field } from '../../ui/form/Field';
 import { CheckField, ChoiceField, ErrorSummary, TextField } from '../../ui/form/inputs';
 import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
+import { RunEstimate } from './RunEstimate';
+import { convNetWork, measuredSpeed } from './run-estimate';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
 const DATASET_LABELS: Record<ConvNetDatasetName, string> = { mnist: 'MNIST' };
@@ -42,6 +44,7 @@ const draftsOf = (preset: PresetId): LayerDraft[] => PRESETS[preset].stack.map((
 export function ConvNetRunForm() {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
+  const runs = useApp((s) => s.runs);
   const [preset, setPreset] = useState<PresetId>('lenet5');
   const [dataset, setDataset] = useState<ConvNetDatasetName>('mnist');
   const [drafts, setDrafts] = useState<LayerDraft[]>(() => draftsOf('lenet5'));
@@ -66,6 +69,7 @@ export function ConvNetRunForm() {
   const misfit = designed !== null && shapeToString(designed) !== shapeToString(ds.inputShape);
   const runPreset = built.ok ? built.preset : null;
   const submitting = form.formState.isSubmitting;
+  const speed = useMemo(() => measuredSpeed(Object.values(runs), 'images_per_s', ['lenet5-mnist', 'convnet']), [runs]);
 
   const pickPreset = (id: PresetId) => {
     setPreset(id);
@@ -222,6 +226,7 @@ export function ConvNetRunForm() {
             Could not start the run: {submitError}
           </p>
         )}
+        <RunEstimate work={convNetWork(fields)} speed={speed} unit="images" kind="ConvNet" />
         <div className="form-actions">
           <button
             type="submit"

@@ -7,6 +7,8 @@ import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { useApiQuery } from '../../api/queries';
+import { RunEstimate } from './RunEstimate';
+import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
 
@@ -71,6 +73,13 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   );
   const visible = visibleFields(fields);
   const submitting = form.formState.isSubmitting;
+  const speed = useMemo(() => measuredSpeed(Object.values(runs), 'words_per_s', LM_PRESETS), [runs]);
+  const stats = useApiQuery('datasets.stats', fields.source === 'dataset' && fields.dataset ? { id: fields.dataset } : null);
+  const s = stats.fresh ? stats.data : null;
+  const work = lmWork(
+    fields,
+    s ? { tokens: s.vocabulary.tokens, captions: s.counts.captions, images: s.counts.images, trainImages: s.counts.splits.train } : null,
+  );
 
   const onSubmit = form.handleSubmit(async (spec) => {
     setSubmitError(null);
@@ -301,6 +310,7 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               Could not start the run: {submitError}
             </p>
           )}
+          <RunEstimate work={work} speed={speed} unit="words" kind="language-model" />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={submitting} data-testid="lm-submit">
               {submitting ? 'Starting…' : 'Start run'}
