@@ -4,7 +4,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, LrScheduleName, MonitorName, type ConvNetDatasetName } from '../../../shared/convnet-spec';
 import { PRESETS, type PresetId } from '../../../shared/layer-spec';
-import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
+import type { RunSpec } from '../../../shared/run-spec';
 import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
@@ -19,10 +19,11 @@ import {
   type TrainingFields,
 } from './convnet-schema';
 import { Field } from '../../ui/form/Field';
-import { CheckField, ChoiceField, ErrorSummary, TextField } from '../../ui/form/inputs';
+import { CheckField, ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
 import { RunEstimate } from './RunEstimate';
+import { backendChoices } from './backend-choices';
 import { convNetWork, measuredSpeed } from './run-estimate';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
@@ -89,11 +90,10 @@ export function ConvNetRunForm() {
 
   const text = (key: TrainingField, inputMode: 'numeric' | 'decimal' = 'numeric') =>
     visible.has(key) ? <TextField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} inputMode={inputMode} /> : null;
-  const choice = (key: TrainingField, choices: { value: string; label: string; disabled?: boolean }[]) =>
+  const choice = (key: TrainingField, choices: readonly Choice[]) =>
     visible.has(key) ? <ChoiceField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} choices={choices} /> : null;
 
   const errorCount = (Object.keys(form.formState.errors) as TrainingField[]).filter((k) => visible.has(k)).length;
-  const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
 
   return (
     <FormProvider {...form}>
@@ -210,14 +210,7 @@ export function ConvNetRunForm() {
             )}
             {text('checkpointEvery')}
             {text('seed')}
-            {choice(
-              'backend',
-              BackendRequest.options.map((b) => {
-                const info = availableBackends.get(b);
-                const unavailable = info !== undefined && !info.available;
-                return { value: b, label: unavailable ? `${b} (unavailable)` : b, disabled: unavailable };
-              }),
-            )}
+            {choice('backend', backendChoices(system))}
           </div>
         </fieldset>
 

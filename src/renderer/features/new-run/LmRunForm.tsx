@@ -1,13 +1,14 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
+import type { RunSpec } from '../../../shared/run-spec';
 import type { LmModelName } from '../../../shared/lm-spec';
 import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { useApiQuery } from '../../api/queries';
 import { RunEstimate } from './RunEstimate';
+import { backendChoices } from './backend-choices';
 import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
@@ -94,7 +95,6 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const pick = (name: LmField, value: string) => form.setValue(name, value as never, { shouldValidate: form.formState.isSubmitted });
 
   const errorCount = (Object.keys(form.formState.errors) as LmField[]).filter((k) => visible.has(k)).length;
-  const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
   const text = (name: LmField, o: { placeholder?: string; maxLength?: number; addon?: ReactNode } = {}) =>
     visible.has(name) ? <TextField key={name} name={name} label={LM_LABELS[name]} hint={HINTS[name]} testPrefix="lm-" {...o} /> : null;
   const num = (name: LmField, o: { min?: number; max?: number; step?: number | 'any' } = {}) =>
@@ -294,14 +294,7 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               {num('evalEvery', { min: 0 })}
               {num('sampleEvery', { min: 0 })}
               {num('beam', { min: 1, max: 50 })}
-              {choice(
-                'backend',
-                BackendRequest.options.map((b) => {
-                  const info = availableBackends.get(b);
-                  const unavailable = info !== undefined && !info.available;
-                  return { value: b, label: unavailable ? `${b} (unavailable)` : b, disabled: unavailable };
-                }),
-              )}
+              {choice('backend', backendChoices(system))}
             </div>
           </details>
 
