@@ -25,6 +25,7 @@ import { ShapeInspector } from './ShapeInspector';
 import { RunEstimate } from './RunEstimate';
 import { backendChoices } from './backend-choices';
 import { convNetWork, measuredSpeed } from './run-estimate';
+import './new-run.css';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
 const DATASET_LABELS: Record<ConvNetDatasetName, string> = { mnist: 'MNIST' };

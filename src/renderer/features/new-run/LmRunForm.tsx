@@ -12,6 +12,7 @@ import { backendChoices } from './backend-choices';
 import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
+import './new-run.css';
 
 const HINTS: Partial<Record<LmField, string>> = {
   name: 'Optional; shown in the runs list.',

@@ -1,5 +1,6 @@
 import { formatDuration, formatInt } from '../../lib/format';
 import type { MeasuredSpeed } from './run-estimate';
+import './new-run.css';
 
 /** "About 4 min 10 s of training (1,234 images/s, the median of 3 recent runs on this host)", or why there is no estimate. */
 export function RunEstimate({ work, speed, unit, kind }: { work: number | null; speed: MeasuredSpeed | null; unit: string; kind: string }) {

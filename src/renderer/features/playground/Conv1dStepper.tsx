@@ -7,6 +7,7 @@ import { humanize } from '../../ui/form/zod-messages';
 import { Field } from '../../ui/form/Field';
 import { num, type PaddingMode } from '../new-run/stack-form';
 import { axisFormula } from './Conv2dPlayground';
+import './playground.css';
 
 const fmt = (v: number): string => formatNumber(v, 4);
 const paren = (v: number): string => (v < 0 ? `(${fmt(v)})` : fmt(v));

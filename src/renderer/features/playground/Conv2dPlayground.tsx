@@ -11,6 +11,7 @@ import { DrawPad } from './DrawPad';
 import { MapCanvas } from './MapCanvas';
 import { zoomFor } from './map-image';
 import { brightSquare, sampleSeven, stepEdge } from './playground-images';
+import './playground.css';
 
 type Source = 'square' | 'edge' | 'draw' | 'dataset';
 const SOURCES: { id: Source; label: string }[] = [

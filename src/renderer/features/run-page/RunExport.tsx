@@ -6,6 +6,7 @@ import { useApi } from '../../api/context';
 import { useApiQuery } from '../../api/queries';
 import { saveFiles } from '../../lib/native-dialogs';
 import { downloadFile, fileSize } from './download';
+import './run-page.css';
 
 type ExportRequest = MethodInput<'runs.export'>;
 type CaptionFormat = 'csv' | 'jsonl' | 'coco';
