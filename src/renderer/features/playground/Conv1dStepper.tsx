@@ -5,6 +5,7 @@ import { convolve1d, parseRow, type Conv1dResult } from '../../../shared/convolv
 import { Conv1dSchema } from '../../../shared/layer-spec';
 import { humanize } from '../../ui/form/zod-messages';
 import { Field } from '../../ui/form/Field';
+import { PaddingField } from './PaddingField';
 import { num, type PaddingMode } from '../new-run/stack-form';
 import { axisFormula } from './Conv2dPlayground';
 import './playground.css';
@@ -99,29 +100,15 @@ export function Conv1dStepper() {
         {field('s1-kernel', 'Weights', kernelText, setKernelText, c.kernelError, 'stepper-kernel')}
         {field('s1-bias', 'Bias', biasText, setBiasText, c.biasError, 'stepper-bias')}
         {field('s1-stride', 'Stride', strideText, setStrideText, c.strideError, 'stepper-stride')}
-        <div className={`field${c.paddingError ? ' field-invalid' : ''}`}>
-          <label htmlFor="s1-padding">Padding</label>
-          <span className="padding-control">
-            <select id="s1-padding" value={paddingMode} onChange={(e) => setPaddingMode(e.target.value as PaddingMode)} data-testid="stepper-padding">
-              <option value="valid">valid (none)</option>
-              <option value="same">same</option>
-              <option value="zeros">zeros per side</option>
-            </select>
-            {paddingMode === 'zeros' && (
-              <input
-                type="text"
-                inputMode="numeric"
-                className="padding-zeros"
-                aria-label="Zeros per side (1-D)"
-                value={zerosText}
-                onChange={(e) => setZerosText(e.target.value)}
-                aria-invalid={Boolean(c.paddingError)}
-                data-testid="stepper-zeros"
-              />
-            )}
-          </span>
-          {c.paddingError && <p className="field-error">{c.paddingError}</p>}
-        </div>
+        <PaddingField
+          testPrefix="stepper"
+          mode={paddingMode}
+          zeros={zerosText}
+          error={c.paddingError}
+          zerosLabel="Zeros per side (1-D)"
+          onMode={setPaddingMode}
+          onZeros={setZerosText}
+        />
       </div>
 
       {c.error && (

@@ -5,6 +5,7 @@ import { KERNEL_PRESETS, convolve2d, parseMatrix, receptiveField, valueRange, ty
 import { Conv2dSchema, type Conv2dSpec } from '../../../shared/layer-spec';
 import { humanize } from '../../ui/form/zod-messages';
 import { Field } from '../../ui/form/Field';
+import { PaddingField } from './PaddingField';
 import { num, size2d, type PaddingMode } from '../new-run/stack-form';
 import { DatasetImagePicker, type PickedImage } from './DatasetImagePicker';
 import { DrawPad } from './DrawPad';
@@ -175,34 +176,15 @@ export function Conv2dPlayground() {
             <Field name="stride" label="Stride" error={strideError ?? undefined} testId="playground-stride" errorTestId="playground-stride-error">
               {(p) => <input {...p} type="text" inputMode="numeric" value={strideText} onChange={(e) => setStrideText(e.target.value)} />}
             </Field>
-            <div className={`field${paddingError ? ' field-invalid' : ''}`}>
-              <label htmlFor="pg-padding">Padding</label>
-              <span className="padding-control">
-                <select id="pg-padding" value={paddingMode} onChange={(e) => setPaddingMode(e.target.value as PaddingMode)} data-testid="playground-padding">
-                  <option value="valid">valid (none)</option>
-                  <option value="same">same</option>
-                  <option value="zeros">zeros per side</option>
-                </select>
-                {paddingMode === 'zeros' && (
-                  <input
-                    type="text"
-                    inputMode="numeric"
-                    className="padding-zeros"
-                    aria-label="Zeros per side"
-                    value={zerosText}
-                    onChange={(e) => setZerosText(e.target.value)}
-                    aria-invalid={Boolean(paddingError)}
-                    aria-describedby={paddingError ? 'pg-padding-error' : undefined}
-                    data-testid="playground-zeros"
-                  />
-                )}
-              </span>
-              {paddingError && (
-                <p className="field-error" id="pg-padding-error">
-                  {paddingError}
-                </p>
-              )}
-            </div>
+            <PaddingField
+              testPrefix="playground"
+              mode={paddingMode}
+              zeros={zerosText}
+              error={paddingError}
+              zerosLabel="Zeros per side"
+              onMode={setPaddingMode}
+              onZeros={setZerosText}
+            />
             <div className="field">
               <label htmlFor="pg-colours">Output colours</label>
               <select id="pg-colours" value={colouring} onChange={(e) => setColouring(e.target.value as 'signed' | 'range')}>
