@@ -7,6 +7,7 @@ import { App } from './app/App';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { connectQueriesToEvents, createQueryClient } from './api/queries';
 import './styles.css';
+import './ui/ui.css';
 
 const client = createApiClient();
 const store = createAppStore(client);

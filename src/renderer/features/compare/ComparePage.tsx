@@ -11,6 +11,7 @@ import { StatusBadge } from '../../ui/StatusBadge';
 import { CompareCaptions } from './CompareCaptions';
 import { bestFinalRows } from './best-final-rows';
 import { useCompareData, type CompareRun } from './use-compare-data';
+import './compare.css';
 
 /** Labels, not configuration: left out of the config diff (names head the columns instead). */
 const DIFF_IGNORE = ['name', 'tags'];

@@ -4,6 +4,7 @@ import type { DatasetItem, DatasetKind, Thumbnail } from '../../../shared/datase
 import type { SearchTerm } from './dataset-format';
 import { TileCaption } from './TileCaption';
 import type { DatasetItems } from './use-dataset-items';
+import './datasets.css';
 
 interface Props {
   items: DatasetItems;

@@ -1,5 +1,6 @@
 import { useApiQuery } from '../../api/queries';
 import { hrefFor } from '../../app/route';
+import './datasets.css';
 
 /** Dataset names by id, from datasets.list (shared with the other 'datasets' queries by key). */
 export function useDatasetNames(): ReadonlyMap<string, string> {

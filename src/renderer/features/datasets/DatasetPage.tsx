@@ -12,6 +12,7 @@ import { DatasetStatsView } from './DatasetStats';
 import { ItemView } from './ItemView';
 import { SkippedTab } from './SkippedTab';
 import { SplitEditor } from './SplitEditor';
+import './datasets.css';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 

@@ -6,6 +6,7 @@ import { formatCompact, formatImageSize, formatInt, formatNumber, formatPercent 
 import { useChartColors } from '../../app/theme';
 import { useApiQuery } from '../../api/queries';
 import { SkipReasons } from './SkippedTable';
+import './datasets.css';
 
 const CUTOFFS = [1, 2, 3, 5, 10, 20, 50];
 

@@ -7,6 +7,7 @@ import { formatDateTime, formatInt, plural } from '../../lib/format';
 import { hrefFor } from '../../app/route';
 import { useApiQuery } from '../../api/queries';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import './datasets.css';
 
 export function DatasetsList() {
   const api = useApi();

@@ -11,6 +11,7 @@ import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsO
 import { hrefFor } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
+import './datasets.css';
 
 type Step = 'source' | 'preview' | 'import' | 'summary';
 const STEPS: { step: Step; label: string }[] = [

@@ -4,6 +4,7 @@ import { SPLIT_LABELS, highlight } from './dataset-format';
 import type { DatasetItems } from './use-dataset-items';
 import type { BrowseQuery } from '../../app/route';
 import { useApiQuery } from '../../api/queries';
+import './datasets.css';
 
 interface Props {
   cache: DatasetItems;

@@ -5,6 +5,7 @@ import type { SkippedItem } from '../../../shared/dataset-schema';
 import { useApi } from '../../api/context';
 import { useApiQuery } from '../../api/queries';
 import { SkippedTable } from './SkippedTable';
+import './datasets.css';
 
 const PAGE = 500;
 

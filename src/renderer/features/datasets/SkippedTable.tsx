@@ -1,6 +1,7 @@
 import { formatInt } from '../../lib/format';
 import type { SkipReason, SkippedItem } from '../../../shared/dataset-schema';
 import { REASON_LABELS } from './dataset-format';
+import './datasets.css';
 
 /** Skipped inputs: where (file:line) and why. */
 export function SkippedTable({ items, testId = 'skipped-list', caption }: { items: readonly SkippedItem[]; testId?: string; caption?: string }) {

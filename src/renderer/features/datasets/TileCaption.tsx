@@ -1,4 +1,5 @@
 import { highlight, matchSnippet, type SearchTerm } from './dataset-format';
+import './datasets.css';
 
 /** A tile's caption: while searching, the part with the matching words, marked (the whole caption on hover). */
 export function TileCaption({ caption, terms }: { caption: string | null; terms: readonly SearchTerm[] }) {

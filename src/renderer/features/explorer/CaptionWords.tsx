@@ -2,6 +2,7 @@ import { formatFixed } from '../../lib/format';
 import { Fragment, useId } from 'react';
 import type { CaptionWord } from '../../../shared/api';
 import { wordOpacity } from './explore-state';
+import './explorer.css';
 
 /**
  * A decoded caption, word by word: each word's opacity and underline show its probability; on

@@ -24,6 +24,7 @@ import {
   type DecoderSettings,
   type ImageChoice,
 } from './explore-state';
+import './explorer.css';
 
 /** Slider moves wait this long for the next move before a request goes out. */
 export const DEBOUNCE_MS = 250;

@@ -3,6 +3,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
 import type { ImageChoice } from './explore-state';
+import './explorer.css';
 
 const PAGE = 48;
 /** Largest file accepted (the API takes data URLs up to 30 MB). */

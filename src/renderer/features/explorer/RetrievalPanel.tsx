@@ -3,6 +3,7 @@ import { formatNumber } from '../../lib/format';
 import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
 import type { ImageChoice } from './explore-state';
+import './explorer.css';
 
 /**
  * Retrieval with the run's model (MODELS.md): the test split's captions that fit the chosen image

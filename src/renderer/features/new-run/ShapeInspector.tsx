@@ -1,6 +1,7 @@
 import { formatInt } from '../../lib/format';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { LAYER_TYPE_LABELS, type StackReport } from './stack-form';
+import './new-run.css';
 
 const int = formatInt;
 

@@ -5,6 +5,7 @@ import type { Grid } from '../../../shared/convolve';
 import { useApi } from '../../api/context';
 import { hrefFor } from '../../app/route';
 import { useApiQuery, useLoaderQuery } from '../../api/queries';
+import './playground.css';
 
 const SIZES = [28, 32, 64, 96, 128] as const;
 

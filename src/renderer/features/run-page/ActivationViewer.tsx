@@ -6,6 +6,7 @@ import { formatNumber, formatPercent } from '../../lib/format';
 import { useLoaderQuery } from '../../api/queries';
 import { MapCanvas } from '../playground/MapCanvas';
 import { zoomFor } from '../playground/map-image';
+import './run-page.css';
 
 const SPLIT_SIZE = { test: 10_000, train: 60_000 } as const;
 type Split = keyof typeof SPLIT_SIZE;

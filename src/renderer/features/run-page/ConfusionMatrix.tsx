@@ -3,6 +3,7 @@ import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
 import { formatInt, formatNumber, formatPercent } from '../../lib/format';
 import { useApiQuery } from '../../api/queries';
+import './run-page.css';
 
 /** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
 export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {

@@ -12,6 +12,7 @@ import { ActivationViewer } from './ActivationViewer';
 import { ConfusionPanel } from './ConfusionMatrix';
 import { ShapeInspector } from '../new-run/ShapeInspector';
 import { useRunArtefacts } from './use-run-artefacts';
+import './run-page.css';
 
 interface Props {
   run: RunRecord;

@@ -15,6 +15,7 @@ import { MetricChart } from '../../ui/charts/MetricChart';
 import type { ChartSeries } from '../../ui/charts/chart-data';
 import { isLmRun, useKeyIndex, useRunDataset, useThumbnails } from '../datasets/run-dataset';
 import { groupSamples, matchItemKey, type SampleImage, type SampleLike, type SampledCaption } from './samples';
+import './run-page.css';
 
 const NONE: MetricPoint[] = [];
 /** Steps shown per image before "show all". */

@@ -6,6 +6,7 @@ import { useApi } from '../../api/context';
 import { useApiQuery } from '../../api/queries';
 import { saveFiles } from '../../lib/native-dialogs';
 import { downloadFile, fileSize } from './download';
+import './run-page.css';
 
 type ExportRequest = MethodInput<'runs.export'>;
 type CaptionFormat = 'csv' | 'jsonl' | 'coco';
@@ -147,15 +148,15 @@ export function RunExport({ run }: { run: RunRecord }) {
           className="btn"
           disabled={busy !== null || !haveCheckpoint}
           data-testid="export-model"
-          onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best' })}
+          onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best', archive: 'zip' })}
         >
-          {busy === 'Model export' ? 'Exporting…' : 'TF.js layers model'}
+          {busy === 'Model export' ? 'Exporting…' : 'TF.js layers model (.zip)'}
         </button>
       </div>
       {lm && (
         <p className="muted small">
-          Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is a TF.js layers model (model.json,
-          weights.bin) with the vocabulary beside it.
+          Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is one zip named after the run: a TF.js
+          layers model (model.json, weights.bin) with the vocabulary beside it.
         </p>
       )}
       {status && (
