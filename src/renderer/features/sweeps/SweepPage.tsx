@@ -79,7 +79,12 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
   const q = useQuery(`sweep:${sweepId}`, () => api.call('sweeps.get', { id: sweepId }));
   const sweep = q.data;
   const { reload } = q;
-  useEffect(() => api.on('run.status', (r) => void (r.sweepId === sweepId && reload())), [api, sweepId, reload]);
+  useEffect(() => {
+    // The returned unsubscribe is the effect's cleanup.
+    return api.on('run.status', (r) => {
+      if (r.sweepId === sweepId) reload();
+    });
+  }, [api, sweepId, reload]);
   if (q.error && !sweep)
     return (
       <p role="alert">
