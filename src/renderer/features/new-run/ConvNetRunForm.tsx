@@ -4,7 +4,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, LrScheduleName, MonitorName, type ConvNetDatasetName } from '../../../shared/convnet-spec';
 import { PRESETS, type PresetId } from '../../../shared/layer-spec';
-import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
+import type { RunSpec } from '../../../shared/run-spec';
 import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
@@ -19,9 +19,13 @@ import {
   type TrainingFields,
 } from './convnet-schema';
 import { Field } from '../../ui/form/Field';
-import { CheckField, ChoiceField, ErrorSummary, TextField } from '../../ui/form/inputs';
+import { CheckField, ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
+import { RunEstimate } from './RunEstimate';
+import { backendChoices } from './backend-choices';
+import { convNetWork, measuredSpeed } from './run-estimate';
+import './new-run.css';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
 const DATASET_LABELS: Record<ConvNetDatasetName, string> = { mnist: 'MNIST' };
@@ -42,6 +46,7 @@ const draftsOf = (preset: PresetId): LayerDraft[] => PRESETS[preset].stack.map((
 export function ConvNetRunForm() {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
+  const runs = useApp((s) => s.runs);
   const [preset, setPreset] = useState<PresetId>('lenet5');
   const [dataset, setDataset] = useState<ConvNetDatasetName>('mnist');
   const [drafts, setDrafts] = useState<LayerDraft[]>(() => draftsOf('lenet5'));
@@ -66,6 +71,7 @@ export function ConvNetRunForm() {
   const misfit = designed !== null && shapeToString(designed) !== shapeToString(ds.inputShape);
   const runPreset = built.ok ? built.preset : null;
   const submitting = form.formState.isSubmitting;
+  const speed = useMemo(() => measuredSpeed(Object.values(runs), 'images_per_s', ['lenet5-mnist', 'convnet']), [runs]);
 
   const pickPreset = (id: PresetId) => {
     setPreset(id);
@@ -85,11 +91,10 @@ export function ConvNetRunForm() {
 
   const text = (key: TrainingField, inputMode: 'numeric' | 'decimal' = 'numeric') =>
     visible.has(key) ? <TextField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} inputMode={inputMode} /> : null;
-  const choice = (key: TrainingField, choices: { value: string; label: string; disabled?: boolean }[]) =>
+  const choice = (key: TrainingField, choices: readonly Choice[]) =>
     visible.has(key) ? <ChoiceField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} choices={choices} /> : null;
 
   const errorCount = (Object.keys(form.formState.errors) as TrainingField[]).filter((k) => visible.has(k)).length;
-  const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
 
   return (
     <FormProvider {...form}>
@@ -206,14 +211,7 @@ export function ConvNetRunForm() {
             )}
             {text('checkpointEvery')}
             {text('seed')}
-            {choice(
-              'backend',
-              BackendRequest.options.map((b) => {
-                const info = availableBackends.get(b);
-                const unavailable = info !== undefined && !info.available;
-                return { value: b, label: unavailable ? `${b} (unavailable)` : b, disabled: unavailable };
-              }),
-            )}
+            {choice('backend', backendChoices(system))}
           </div>
         </fieldset>
 
@@ -222,6 +220,7 @@ export function ConvNetRunForm() {
             Could not start the run: {submitError}
           </p>
         )}
+        <RunEstimate work={convNetWork(fields)} speed={speed} unit="images" kind="ConvNet" />
         <div className="form-actions">
           <button
             type="submit"

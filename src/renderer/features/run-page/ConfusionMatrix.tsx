@@ -1,17 +1,14 @@
 import type { CSSProperties } from 'react';
 import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
-import { useApi } from '../../api/context';
-import { formatNumber, formatPercent } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { formatInt, formatNumber, formatPercent } from '../../lib/format';
+import { useApiQuery } from '../../api/queries';
+import './run-page.css';
 
 /** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
 export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {
-  const api = useApi();
   const latest = artefacts.at(-1);
-  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () =>
-    api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }),
-  );
+  const q = useApiQuery('runs.confusion', latest ? { id: runId, artefactId: latest.id } : null);
   if (!latest) return null;
   return (
     <section className="panel-section" aria-labelledby="confusion-title" data-testid="confusion-panel">
@@ -19,8 +16,8 @@ export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts:
         <h2 id="confusion-title">Confusion matrix</h2>
         {q.data && (
           <span className="muted small" data-testid="confusion-summary">
-            test split · {q.data.count.toLocaleString('en-US')} images · accuracy{' '}
-            <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
+            test split · {formatInt(q.data.count)} images · accuracy <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> ·
+            loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
           </span>
         )}
       </div>
