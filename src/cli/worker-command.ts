@@ -9,10 +9,11 @@ import { resolveDataDir } from '../main/data-dir';
 import { resolveQueueUrl } from '../main/queue/queue-url';
 import { startQueueWorker } from '../main/queue/worker';
 
-export const WORKER_USAGE = `  mlbl worker --queue redis://[:PASSWORD@]HOST:PORT [--concurrency N] [--data-dir DIR] [--name NAME]
+export const WORKER_USAGE = `  mlbl worker --queue redis://[:PASSWORD@]HOST:PORT [--concurrency N] [--data-dir DIR] [--name NAME] [--lock-ms MS]
       train runs from the job queue (rediss:// for TLS; MLBL_QUEUE works too); every event goes back
       to the app or \`mlbl serve\`/\`mlbl sweep\` that created the run. Run folders live under DIR/worker
-      while they train; a worker lost mid-run costs at most the steps since the last checkpoint`;
+      while they train; a worker lost mid-run costs at most the steps since the last checkpoint (its job
+      goes to another worker once its lock, --lock-ms, default 30000, lapses)`;
 
 export async function cmdWorker(args: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -106,6 +106,8 @@ export function createHost(o: HostOptions): Host {
           store.setRunWorker(id, name);
           runs.emitStatus(id);
         },
+        onJob: (id, job) => store.setRunQueueJob(id, job),
+        onDetach: (id, cursor) => store.setRunQueueCursor(id, cursor),
         onTakeover: (id, checkpoint, worker) => {
           const rec = { runId: id, ts: Date.now(), level: 'warn' as const, message: rewindForTakeover(store, id, runFolder(dataDir, id), checkpoint, worker) };
           store.insertLog(rec);
@@ -123,6 +125,8 @@ export function createHost(o: HostOptions): Host {
   // Remote runs wait in the job queue, not here: the workers' own concurrency decides how many train at once.
   const concurrency = remote ? 10_000 : (o.concurrency ?? (Number(process.env.MLBL_CONCURRENCY) || 1));
   const runs = new RunManager({ store, dataDir, publish, launcher: runLauncher, concurrency, engineEnv: o.engineEnv, stopGraceMs: o.stopGraceMs });
+  // Remote runs this coordinator left to their workers when it last closed: their events meanwhile are stored now, then they go on live.
+  if (remote) for (const d of store.detachedRemoteRuns()) runs.adopt(d.id, remote.attach(d.id, d.job, d.cursor));
   const lm = new LmService({ store, datasets: datasets.store, features, engines });
   const offloop = new OffLoop();
   const inspection = new Inspection({ store, engines });
@@ -149,6 +153,7 @@ export function createHost(o: HostOptions): Host {
       inspection.close();
       await offloop.close();
       lm.close();
+      remote?.detachAll();
       await runs.shutdown();
       await remote?.close();
       features.close();

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../shared/api';
-import { lenetSpec, TestHosts, until } from '../runs/testing';
+import { lenetSpec, range, stepCounts, TestHosts, until } from '../runs/testing';
 import { startRedis, type TestRedis } from './testing';
 import { startQueueWorker, type QueueWorker } from './worker';
 import { keys, QUEUE_NAME } from './wire';
@@ -87,5 +87,32 @@ describe('remote runs: pause, resume and stop through the queue; refused specs',
     expect(refusal).toMatch(/worker box-1 refused the job: its spec fails validation: .*spec\.params\.epochs/);
     expect(refusal).toMatch(/spec\.params\.onEpoch: unknown key/);
     await queue.close();
+  });
+
+  it('a coordinator closed while its worker trains catches up on everything when it opens again', { timeout: 180_000 }, async () => {
+    expect(redis && worker).toBeTruthy();
+    const dataDir = t.dir('mlbl-coordinator-');
+    const first = t.host({ queue: redis!.url, dataDir });
+    const run = first.runs.create(lenetSpec({ epochs: 3, trainLimit: 384 }));
+    await until(() => first.store.metricKeys(run.id).includes('loss') && first.runs.get(run.id)?.worker === 'box-1', 'the worker to train the run', 120_000);
+    await t.close(first);
+    // The worker goes on without its coordinator: wait for the run's end on the stream.
+    const r = new Redis(redis!.url);
+    await eventually(
+      async () => ((await r.xrange(keys.events(run.id), '-', '+')) as [string, string[]][]).some(([, f]) => f.join(' ').includes('"type":"exit"')),
+      'the worker to finish the run',
+      150_000,
+    );
+    r.disconnect();
+    const second = t.host({ queue: redis!.url, dataDir });
+    const done = await second.runs.waitFor(run.id);
+    expect(done.status).toBe('completed');
+    expect(done.error).toBeNull();
+    const counts = stepCounts(second.store, run.id);
+    expect([...(counts.get('loss')?.keys() ?? [])].sort((a, b) => a - b)).toEqual(range(3 * 12));
+    expect(counts.get('val_accuracy')?.size).toBe(3);
+    expect(second.store.artefacts(run.id, 'checkpoint')).toHaveLength(3);
+    expect(second.store.logs(run.id, 1000).some((l) => l.message.startsWith('catching up on what the worker recorded'))).toBe(true);
+    expect(second.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 });

@@ -32,12 +32,20 @@ export interface RemoteLauncherDeps {
   onWorker(runId: string, name: string): void;
   /** A worker resumes the run after its previous worker was lost: rewind the records to `checkpoint` (relative folder; null: from step 0). */
   onTakeover(runId: string, checkpoint: string | null, worker: string): void;
+  /** The run's job was added (kept in SQLite, to catch up on it after a reopen). */
+  onJob?(runId: string, jobId: string): void;
+  /** The coordinator closes while a worker trains the run: its events are stored up to `cursor`. */
+  onDetach?(runId: string, cursor: string): void;
   /** How long one blocking read of a stream waits (ms). */
   blockMs?: number;
 }
 
 export interface RemoteLauncher {
   launcher: EngineLauncher;
+  /** A process for a run a worker trains that this coordinator left when it closed: its events from `cursor` on (catch-up). */
+  attach(runId: string, jobId: string, cursor: string): EngineProcess;
+  /** Before the run queue shuts down: remote runs are left to their workers (not killed), their stream positions kept. */
+  detachAll(): void;
   queue: Queue;
   redis: Redis;
   close(): Promise<void>;
@@ -50,19 +58,23 @@ export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
   const queueConnection = redis.duplicate();
   const queue = new Queue(QUEUE_NAME, { connection: queueConnection });
   const readers = new Set<Redis>();
+  const live = new Map<string, () => void>();
   let closed = false;
 
-  const launcher: EngineLauncher = () => {
+  const make = (attachTo?: { runId: string; jobId: string; cursor: string }): EngineProcess => {
     const messageCbs: ((m: EngineToHost) => void)[] = [];
     const exitCbs: ((code: number | null, signal: string | null, tail: string) => void)[] = [];
-    let runId = '';
-    let jobId = '';
+    let runId = attachTo?.runId ?? '';
+    let jobId = attachTo?.jobId ?? '';
+    let cursor = attachTo?.cursor ?? '0';
     let exited = false;
+    let detached = false;
     let reader: Redis | null = null;
 
     const exit = (code: number | null, signal: string | null, tail: string): void => {
       if (exited) return;
       exited = true;
+      live.delete(runId);
       if (reader) {
         readers.delete(reader);
         reader.disconnect();
@@ -98,14 +110,22 @@ export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
       if (resumeFrom !== undefined) await putFiles(redis, runId, m.runDir, resumeFrom);
       // Read the stream from where it stands now: what is on it was stored by an earlier start.
       const last = (await redis.xrevrange(keys.events(runId), '+', '-', 'COUNT', 1)) as [string, string[]][];
-      let cursor = last[0]?.[0] ?? '0';
+      cursor = last[0]?.[0] ?? '0';
       await redis.del(keys.control(runId));
       jobId = `${runId}.${Date.now().toString(36)}${(jobSeq++).toString(36)}`;
       const data: RunJob = { runId, spec: m.spec, ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
       await queue.add('run', data, { jobId, removeOnComplete: 1000, removeOnFail: 1000 });
+      deps.onJob?.(runId, jobId);
+      await follow(false);
+    };
+
+    /** Hands the stream's entries of this job to the run manager in order until the run's exit. */
+    const follow = async (catchingUp: boolean): Promise<void> => {
+      live.set(runId, detach);
       reader = redis.duplicate();
       readers.add(reader);
       let attempt = 0;
+      let drained = false;
       while (!exited && !closed) {
         let res: [string, [string, string[]][]][] | null;
         try {
@@ -129,7 +149,21 @@ export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
             if (exited) return;
           }
         }
+        // Catching up on a job Redis no longer holds (flushed, or removed): once the stream is read, nothing more will come.
+        if (catchingUp && !res && !drained) {
+          drained = true;
+          if (!(await queue.getJob(jobId))) {
+            deliver({ type: 'error', message: `job ${jobId} is no longer in the queue (${QUEUE_NAME}); the run cannot be caught up beyond what was stored` });
+            exit(1, null, '');
+          }
+        }
       }
+    };
+
+    const detach = (): void => {
+      if (exited || detached) return;
+      detached = true;
+      deps.onDetach?.(runId, cursor);
     };
 
     const handle = async (s: StreamMessage): Promise<void> => {
@@ -165,16 +199,23 @@ export function remoteLauncher(deps: RemoteLauncherDeps): RemoteLauncher {
       onExit: (cb) => void exitCbs.push(cb),
       kill() {
         // The run manager kills after a stop that did not end in time, on delete and on shutdown:
-        // the worker is told to kill its engine, and the run ends here now.
-        if (!runId) return exit(null, 'SIGKILL', '');
+        // the worker is told to kill its engine, and the run ends here now. A detached run (this
+        // coordinator is closing) is left to its worker: caught up on when the coordinator reopens.
+        if (!runId || detached) return exit(null, 'SIGKILL', '');
         control('kill').catch(() => exit(null, 'SIGKILL', ''));
       },
     };
+    if (attachTo)
+      setImmediate(() => void follow(true).catch((e: Error) => (deliver({ type: 'error', message: `catching up failed: ${e.message}` }), exit(1, null, ''))));
     return proc;
   };
 
   return {
-    launcher,
+    launcher: () => make(),
+    attach: (runId, jobId, cursor) => make({ runId, jobId, cursor }),
+    detachAll() {
+      for (const d of [...live.values()]) d();
+    },
     queue,
     redis,
     async close() {

@@ -302,9 +302,27 @@ export class RunManager {
       this.resolveWaiters(run.id);
       return;
     }
-    const a: Active = { runId: run.id, proc, stopRequested: false, pauseRequested: false, finished: false, summary: {} };
-    this.active.set(run.id, a);
-    this.emitStatus(run.id);
+    this.watch(run.id, proc, dir);
+    proc.send({ type: 'start', runId: run.id, spec: run.spec, runDir: dir, ...(resumeFrom ? { resumeFrom } : {}) });
+  }
+
+  /**
+   * Takes a run back that is training elsewhere and whose events `proc` delivers from where this
+   * host stopped storing them (a remote run after its coordinator reopened, queue/): the run is
+   * running again here, with nothing rewound and no start sent.
+   */
+  adopt(id: string, proc: EngineProcess): void {
+    if (this.closed || this.active.has(id)) return;
+    this.store.updateRun(id, { status: 'running', endedAt: null, error: null, exitCode: null });
+    this.store.setRunHost(id, this.hostId);
+    this.log(id, 'info', 'catching up on what the worker recorded while this workbench was closed');
+    this.watch(id, proc, this.runDir(id));
+  }
+
+  private watch(runId: string, proc: EngineProcess, dir: string): void {
+    const a: Active = { runId, proc, stopRequested: false, pauseRequested: false, finished: false, summary: {} };
+    this.active.set(runId, a);
+    this.emitStatus(runId);
     proc.onMessage((m) => {
       try {
         this.handle(a, m, dir);
@@ -316,7 +334,6 @@ export class RunManager {
       }
     });
     proc.onExit((code, signal, stderrTail) => this.finish(a, code, signal, stderrTail));
-    proc.send({ type: 'start', runId: run.id, spec: run.spec, runDir: dir, ...(resumeFrom ? { resumeFrom } : {}) });
   }
 
   /** Rewinds the run's records to its last good checkpoint; returns that folder (undefined: start over). */

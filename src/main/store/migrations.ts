@@ -250,7 +250,8 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE runs SET running_since = started_at WHERE status = 'running' AND started_at IS NOT NULL;
   `,
   // 9: sweeps (a base spec and the grid/draws that made its runs, sweeps/sweep-service.ts), the
-  // sweep a run belongs to, and the queue worker that trained a remote run (queue/).
+  // sweep a run belongs to, and for a remote run (queue/) the worker that trained it, its BullMQ
+  // job and how far its event stream was stored when the coordinator closed (catch-up on reopen).
   `
   CREATE TABLE sweeps (
     id TEXT PRIMARY KEY,
@@ -261,6 +262,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE runs ADD COLUMN sweep_id TEXT REFERENCES sweeps(id) ON DELETE SET NULL;
   ALTER TABLE runs ADD COLUMN worker TEXT;
+  ALTER TABLE runs ADD COLUMN queue_job TEXT;
+  ALTER TABLE runs ADD COLUMN queue_cursor TEXT;
   CREATE INDEX runs_sweep ON runs(sweep_id);
   `,
 ];

@@ -200,6 +200,25 @@ export class Store {
     return row?.host_id ? getHost(this.db, row.host_id) : null;
   }
 
+  /** A remote run's BullMQ job (queue/remote-launcher.ts); the cursor is cleared with it. */
+  setRunQueueJob(runId: string, jobId: string | null): void {
+    this.db.prepare('UPDATE runs SET queue_job = ?, queue_cursor = NULL WHERE id = ?').run(jobId, runId);
+  }
+
+  /** How far a remote run's event stream is stored, kept when the coordinator closes while a worker trains it. */
+  setRunQueueCursor(runId: string, cursor: string | null): void {
+    this.db.prepare('UPDATE runs SET queue_cursor = ? WHERE id = ?').run(cursor, runId);
+  }
+
+  /** Remote runs this coordinator left to their workers when it closed: to catch up on. */
+  detachedRemoteRuns(): { id: string; job: string; cursor: string }[] {
+    return this.db
+      .prepare(
+        "SELECT id, queue_job AS job, queue_cursor AS cursor FROM runs WHERE status = 'interrupted' AND queue_job IS NOT NULL AND queue_cursor IS NOT NULL",
+      )
+      .all() as { id: string; job: string; cursor: string }[];
+  }
+
   setRunSweep(runId: string, sweepId: string): void {
     this.db.prepare('UPDATE runs SET sweep_id = ? WHERE id = ?').run(sweepId, runId);
   }

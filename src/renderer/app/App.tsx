@@ -13,6 +13,7 @@ import { SystemFooter } from './SystemFooter';
 const RunsList = lazy(() => import('../features/runs/RunsList').then((m) => ({ default: m.RunsList })));
 const NewRunForm = lazy(() => import('../features/new-run/NewRunForm').then((m) => ({ default: m.NewRunForm })));
 const RunPage = lazy(() => import('../features/run-page/RunPage').then((m) => ({ default: m.RunPage })));
+const SweepPage = lazy(() => import('../features/sweeps/SweepPage').then((m) => ({ default: m.SweepPage })));
 const ComparePage = lazy(() => import('../features/compare/ComparePage').then((m) => ({ default: m.ComparePage })));
 const DatasetsList = lazy(() => import('../features/datasets/DatasetsList').then((m) => ({ default: m.DatasetsList })));
 const ImportWizard = lazy(() => import('../features/datasets/ImportWizard').then((m) => ({ default: m.ImportWizard })));
@@ -75,6 +76,11 @@ export function App() {
         {route.page === 'run' && (
           <Page name="the run page">
             <RunPage key={route.id} runId={route.id} />
+          </Page>
+        )}
+        {route.page === 'sweep' && (
+          <Page name="the sweep page">
+            <SweepPage key={route.id} sweepId={route.id} />
           </Page>
         )}
         {route.page === 'compare' && (

@@ -16,6 +16,7 @@ export type Route =
   | { page: 'new' }
   | { page: 'run'; id: string }
   | { page: 'compare'; ids: string[] }
+  | { page: 'sweep'; id: string }
   | { page: 'datasets' }
   | { page: 'dataset-import' }
   | { page: 'dataset'; id: string; tab: DatasetTab; query: BrowseQuery; itemId: number | null }
@@ -68,6 +69,8 @@ export function parseHash(hash: string): Route {
   const m = /^\/runs\/([A-Za-z0-9_-]{1,64})$/.exec(path);
   if (m) return { page: 'run', id: m[1] as string };
   if (path === '/compare') return { page: 'compare', ids: parseIds(search) };
+  const sw = /^\/sweeps\/([A-Za-z0-9_-]{1,64})$/.exec(path);
+  if (sw) return { page: 'sweep', id: sw[1] as string };
   if (path === '/datasets') return { page: 'datasets' };
   if (path === '/playground') return { page: 'playground' };
   if (path === '/datasets/import') return { page: 'dataset-import' };
@@ -88,6 +91,7 @@ export const hrefFor = {
   runs: () => '#/',
   newRun: () => '#/new',
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
+  sweep: (id: string) => `#/sweeps/${encodeURIComponent(id)}`,
   compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
   datasets: () => '#/datasets',
   importDataset: () => '#/datasets/import',
