@@ -99,7 +99,7 @@ export async function benchCaption(projectRoot: string, say: (m: string) => void
     const p = await prepare(projectRoot, dir);
     // Cold first: a fresh process (nothing loaded) captions a new image.
     say('caption: cold start in a fresh process ...');
-    const cold = coldStart(p.checkpointDir, path.join(p.images, p.names[20] as string));
+    const cold = await coldStart(p.checkpointDir, path.join(p.images, p.names[20] as string), dir);
     const timeIt = async (job: LmDecodeJob): Promise<number> => {
       const t0 = performance.now();
       const r = await runDecodeJob(job);
@@ -142,12 +142,27 @@ export async function benchCaption(projectRoot: string, say: (m: string) => void
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Runs caption-cold.ts in a fresh Node (the same tsx loader as the bench); its figure is from the process's own start. */
-function coldStart(checkpointDir: string, image: string): { ms: number | null; detail: Record<string, unknown> } {
-  const tsx = path.resolve(here, '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
+/**
+ * Runs caption-cold.ts in a fresh Node; its figure is from the process's own start. The script is
+ * bundled first with esbuild (tsx's own compiler; packages left external), as the built app bundles
+ * the engine, so the figure does not include compiling TypeScript on the fly.
+ */
+async function coldStart(checkpointDir: string, image: string, dir: string): Promise<{ ms: number | null; detail: Record<string, unknown> }> {
+  const esbuild = (await import('esbuild')) as typeof import('esbuild');
+  const bundle = path.join(here, `.caption-cold-${process.pid}.mjs`); // inside the project, so its packages resolve
+  await esbuild.build({
+    entryPoints: [path.join(here, 'caption-cold.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', tsx, path.join(here, 'caption-cold.ts'), checkpointDir, image], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bundle, checkpointDir, image], { encoding: 'utf8', timeout: 120_000, cwd: dir });
   const wall = performance.now() - t0;
+  fs.rmSync(bundle, { force: true });
   const line = (r.stdout || '')
     .trim()
     .split('\n')

@@ -36,6 +36,9 @@ describe('caption-image scores for retrieval', () => {
       const N = 4;
       const feats = Float32Array.from({ length: N * c.D }, () => rand() * 2);
       const S = captionImageScores(model, inst, tf.tensor2d(feats, [N, c.D]));
+      // In chunks of 3 rows (distinct contexts for MLBL-B, words for MLBL-F): the same scores.
+      const S3 = captionImageScores(model, inst, tf.tensor2d(feats, [N, c.D]), 3);
+      for (let i = 0; i < S.length; i++) expect(S3[i]).toBeCloseTo(S[i] as number, 4);
       for (let j = 0; j < N; j++) {
         const direct = tf.tidy(() => {
           const im = tf.tile(tf.tensor2d(feats.subarray(j * c.D, (j + 1) * c.D), [1, c.D]), [inst.count, 1]) as tf.Tensor2D;
