@@ -26,6 +26,8 @@ afterAll(async () => {
 });
 
 const N = 16;
+// The interrupted extraction needs more images than one forward pass takes (16), so that closing after the first pass leaves work to resume.
+const N_B = 48;
 
 describe('feature sets (features.extract, features.list)', () => {
   let first: FeatureSetRecord;
@@ -86,8 +88,8 @@ describe('feature sets (features.extract, features.list)', () => {
 
   it('resumes an extraction interrupted by closing the host, with the same features as an uninterrupted one', async () => {
     const h = hosts[0] as Host;
-    // A second dataset: images 8..8+N of flickr8k-mini, half of them also in the first one.
-    const ds = await importMiniSubset(h, path.join(dataDir, 'src'), { from: 8, count: N, name: 'mini-b' });
+    // A second dataset: images 8..8+N_B of flickr8k-mini, 8 of them also in the first one.
+    const ds = await importMiniSubset(h, path.join(dataDir, 'src'), { from: 8, count: N_B, name: 'mini-b' });
     let seen = 0;
     let closing: Promise<void> | null = null;
     const extraction = h.features.extract({ datasetId: ds.id, model: MOBILENET }, (p) => {
@@ -97,7 +99,7 @@ describe('feature sets (features.extract, features.list)', () => {
     await expect(extraction).rejects.toThrow(/engine ended/);
     await closing;
     expect(seen).toBeGreaterThanOrEqual(8);
-    expect(seen).toBeLessThan(N);
+    expect(seen).toBeLessThan(N_B);
 
     const h2 = host();
     const partial = ((await h2.dispatch('features.list', { datasetId: ds.id })) as FeatureSetRecord[])[0] as FeatureSetRecord;
@@ -107,9 +109,9 @@ describe('feature sets (features.extract, features.list)', () => {
     const r = await h2.features.extract({ datasetId: ds.id, model: MOBILENET }, (p) => skipped.push(p.skipped));
     expect(r.cached).toBe(false);
     expect(r.resumedFrom).toBe(partial.rows);
-    expect(r.computed).toBe(N - partial.rows);
+    expect(r.computed).toBe(N_B - partial.rows);
     expect(skipped[0]).toBe(partial.rows);
-    expect(r.set).toMatchObject({ id: partial.id, rows: N, complete: true });
+    expect(r.set).toMatchObject({ id: partial.id, rows: N_B, complete: true });
 
     const a = readFeatures(first.path);
     const b = readFeatures(r.set.path);
