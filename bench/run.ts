@@ -4,7 +4,10 @@
  * are not in the default set; nor is the export-latency benchmark (issue 14, `--only export-latency`,
  * in ./export-latency.ts, run alone).
  *
- *   npm run bench -- [--only lenet5,mlblb,gemm,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
+ * Issue 17 adds `features` (MobileNetV2 feature extraction against its PyTorch peer, ./features.ts)
+ * and `caption` (caption explorer latency: warm, new image, cold; ./caption.ts), not in the default set.
+ *
+ *   npm run bench -- [--only lenet5,mlblb,gemm,features,caption,dataset] [--out FILE] [--backend auto|wasm|cpu|tensorflow]
  *                    [--no-peers] [--quick] [--repeat N] [--dataset-n N] [--export-n N]
  *
  * Prints ONE JSON object on stdout (progress goes to stderr). Networks, sizes and protocol follow

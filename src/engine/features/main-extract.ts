@@ -9,8 +9,9 @@ import type { FeatureJob, FeatureJobProgress, FeatureJobResult } from '../../sha
 import { extractFeatures, loadExtractor } from './extract';
 
 /**
- * Images per forward pass. Measured on MobileNetV2 (wasm, folded BNs, 2 cores): 8 -> 16 gained
- * little and 32 nothing more, while the activations of a batch grow with it (~40 MB per 8 images).
+ * Images per forward pass. MobileNetV2 on wasm (folded BNs, loaded 2-core machine, one run each):
+ * forward 72 ms per image at 8, 55 at 16, 36-97 at 32 (too noisy to choose); 16 keeps the wasm
+ * heap's activations near 200 MB (peak RSS of the bench 520 MB).
  */
 export const FEATURE_BATCH = 16;
 
