@@ -23,7 +23,7 @@ function dispatch(job: EngineJob, progress: (p: unknown) => void): Promise<unkno
     case 'lm-retrieve':
       return runRetrieveJob(job);
     case 'lm-caption-split':
-      return runCaptionSplitJob(job);
+      return runCaptionSplitJob(job, progress);
     default:
       return Promise.reject(new Error(`unknown job ${(job as { kind: string }).kind}`));
   }
