@@ -218,7 +218,25 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
       return download(() => exp.getByTestId('export-captions').click());
     };
 
+    // Issue 18, problem 4: while the test images are captioned, the run page shows the export's
+    // phase (count of the split's images); it goes when the export is done. Every count the page
+    // showed is recorded, however briefly it showed.
+    await page.evaluate(() => {
+      const seen: { done: string | null; total: string | null }[] = [];
+      (window as unknown as { exportPhases: typeof seen }).exportPhases = seen;
+      const look = (): void => {
+        for (const el of document.querySelectorAll('[data-testid="run-phase"][data-phase="export"]'))
+          seen.push({ done: el.getAttribute('data-done'), total: el.getAttribute('data-total') });
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-done'] });
+    });
     const csv = await exportCaptions('csv');
+    const phases = await page.evaluate(() => (window as unknown as { exportPhases: { done: string | null; total: string | null }[] }).exportPhases);
+    expect(phases.length).toBeGreaterThan(0);
+    for (const p of phases) expect(Number(p.total)).toBe(testKeys.length);
+    const counts = phases.map((p) => Number(p.done));
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    await expect.poll(() => page.getByTestId('run-phase').count()).toBe(0);
     expect(csv.name).toBe(`${runId}-captions-test.csv`);
     const rows = readCsv(csv.text);
     expect(rows[0]).toEqual(['image', 'caption']);

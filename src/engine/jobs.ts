@@ -24,7 +24,7 @@ function dispatch(job: EngineJob, progress: (p: unknown) => void): Promise<unkno
     case 'lm-retrieve':
       return runRetrieveJob(job);
     case 'lm-caption-split':
-      return runCaptionSplitJob(job);
+      return runCaptionSplitJob(job, progress);
     case 'classifier-eval':
       return runClassifierEvalJob(job, progress);
     case 'classifier-predict':

@@ -173,6 +173,11 @@ export interface LmCaptionSplitJob {
   beam: number;
   maxLength: number;
 }
+/** A caption-split job's `job-progress`: images captioned so far of those it captions (the export's phase bar). */
+export interface LmCaptionSplitProgress {
+  done: number;
+  total: number;
+}
 /** `index`: the image's position in the source (images without features are left out). */
 export interface LmCaptionSplitResult {
   captions: { index: number; image: string; text: string; logProb: number }[];

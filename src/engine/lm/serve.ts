@@ -12,6 +12,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type {
   LmCaptionSplitJob,
+  LmCaptionSplitProgress,
   LmCaptionSplitResult,
   LmDecoded,
   LmDecodeJob,
@@ -343,14 +344,25 @@ export async function runRetrieveJob(job: LmRetrieveJob): Promise<LmRetrieveResu
   };
 }
 
-export async function runCaptionSplitJob(job: LmCaptionSplitJob): Promise<LmCaptionSplitResult> {
+/** Progress of a caption split goes out at most this often (and at the start and end): the host shows it as the export's phase. */
+const CAPTION_PROGRESS_MS = 200;
+
+export async function runCaptionSplitJob(job: LmCaptionSplitJob, progress: (p: LmCaptionSplitProgress) => void = () => {}): Promise<LmCaptionSplitResult> {
   const ck = checkpointAt(job.checkpointDir);
   const { model, vocab } = ck;
   const src = await resolveSource(ck, job.source);
+  const total = src.images.length;
   const captions: LmCaptionSplitResult['captions'] = [];
-  for (let i = 0; i < src.images.length; i++) {
+  progress({ done: 0, total });
+  let sentAt = performance.now();
+  for (let i = 0; i < total; i++) {
     const d = captionImage(model, vocab, src.rows ? (src.rows[i] as Float32Array) : null, { beam: job.beam, maxLength: job.maxLength });
     captions.push({ index: src.refs[i] as number, image: (src.images[i] as ImageCaptions).image, text: vocab.decode(d.ids).join(' '), logProb: d.logProb });
+    const now = performance.now();
+    if (i === total - 1 || now - sentAt >= CAPTION_PROGRESS_MS) {
+      progress({ done: i + 1, total });
+      sentAt = now;
+    }
     if (i % 16 === 15) await new Promise((r) => setImmediate(r));
   }
   return { captions, missingFeatures: src.missing };

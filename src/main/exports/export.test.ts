@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExportFile } from '../../shared/api';
+import type { ExportFile, RunPhase, RunRecord } from '../../shared/api';
 import { RunSpec } from '../../shared/run-spec';
 import { Vocab } from '../../shared/vocabulary';
 import { selectBackend } from '../../engine/backend';
@@ -261,6 +261,62 @@ describe('runs.export through the API, on a real language-model run', () => {
     const coco = only((await h.dispatch('runs.export', { what: 'captions', id: runId, format: 'coco' })) as { files: ExportFile[] });
     const results = JSON.parse(coco.content) as { image_id: string | number; caption: string }[];
     expect(results.map((r) => r.image_id).sort()).toEqual(want.map((w) => w.replace(/\.jpg$/, '')).sort());
+  }, 120_000);
+
+  /** The run's `export` phase as each run.status event of `runId` carried it (null once it is gone). */
+  function recordPhases(h: Host): { phases: (RunPhase | null)[]; stop: () => void } {
+    const phases: (RunPhase | null)[] = [];
+    const stop = h.subscribe((event, payload) => {
+      if (event !== 'run.status') return;
+      const r = payload as RunRecord;
+      if (r.id === runId) phases.push(r.phase ?? null);
+    });
+    return { phases, stop };
+  }
+
+  it("reports the captioning as the run's export phase: images captioned of the split, time left, gone when done", async () => {
+    const h = host as Host;
+    const want = splitByImage(groupByImage(readCaptionsCsv(CAPTIONS)), 1, 0.1, 0.1).validation.length;
+    expect(want).toBeGreaterThan(0);
+    const rec = recordPhases(h);
+    // The validation split with beam 2: nothing the other tests exported, so it is decoded here.
+    const r = only((await h.dispatch('runs.export', { what: 'captions', id: runId, format: 'csv', split: 'validation', beam: 2 })) as { files: ExportFile[] });
+    rec.stop();
+    expect(parseCsv(r.content)).toHaveLength(want + 1);
+    const live = rec.phases.filter((p): p is RunPhase => p !== null);
+    expect(live.length).toBeGreaterThanOrEqual(2);
+    for (const p of live) expect(p).toMatchObject({ name: 'export', unit: 'images', total: want });
+    expect(live[0]?.done).toBe(0);
+    expect(live.at(-1)?.done).toBe(want);
+    expect(live.at(-1)?.secondsLeft).toBe(0);
+    for (let i = 1; i < live.length; i++) expect((live[i] as RunPhase).done).toBeGreaterThanOrEqual((live[i - 1] as RunPhase).done);
+    // Cleared at the end: the last event has no phase, and neither has the run's record.
+    expect(rec.phases.at(-1)).toBeNull();
+    expect(h.runs.get(runId)?.phase ?? null).toBeNull();
+  }, 120_000);
+
+  it('clears the export phase when the captioning fails part way', async () => {
+    const h = host as Host;
+    const rec = recordPhases(h);
+    let killed = false;
+    const kill = h.subscribe((event, payload) => {
+      // The engine ends under the export as soon as its phase shows: the export fails mid-way.
+      if (event === 'run.status' && (payload as RunRecord).phase?.name === 'export' && !killed) {
+        killed = true;
+        h.lm.close();
+      }
+    });
+    try {
+      // Every image with a wide beam: far more work than the kill leaves time for.
+      await expect(h.dispatch('runs.export', { what: 'captions', id: runId, format: 'csv', split: 'all', beam: 8 })).rejects.toThrow(/engine ended/);
+    } finally {
+      kill();
+      rec.stop();
+    }
+    expect(killed).toBe(true);
+    expect(rec.phases.some((p) => p?.name === 'export')).toBe(true);
+    expect(rec.phases.at(-1)).toBeNull();
+    expect(h.runs.get(runId)?.phase ?? null).toBeNull();
   }, 120_000);
 
   it('exports every stored metric point in the long CSV format and as JSON', async () => {

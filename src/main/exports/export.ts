@@ -7,6 +7,7 @@
  *
  * Captions are beam-decoded in an engine process by the language-model service
  * (lm-service.ts `captionSplit`, the engine's `lm-caption-split` job); tfjs never loads in the host.
+ * While it decodes, the run is in its `export` phase (run-phase.ts): images captioned of the split's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,7 @@ export interface LmExportSource {
   captionSplit(
     runId: string,
     o: { checkpoint?: string; split: SplitChoice; beam: number },
+    onProgress?: (p: { done: number; total: number }) => void,
   ): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }>;
 }
 
@@ -85,7 +87,13 @@ function splitCaptions(ctx: ExportContext, runId: string, checkpoint: string, sp
   const key = JSON.stringify([dir, st.mtimeMs, st.size, split, beam]);
   let p = captionCache.get(key);
   if (!p) {
-    p = ctx.lm.captionSplit(runId, { checkpoint, split, beam }).then((r) => r.captions.map((c) => ({ image: c.image, caption: c.caption })));
+    // Decoding a split takes minutes on a large one: its count and time left show on the run page
+    // and in the runs list as the run's export phase, until the decoding is done or has failed.
+    const phase = { name: 'export', label: 'Captioning images for the export', unit: 'images' } as const;
+    p = ctx.lm
+      .captionSplit(runId, { checkpoint, split, beam }, (pr) => ctx.runs.reportPhase(runId, { ...phase, done: pr.done, total: pr.total }))
+      .then((r) => r.captions.map((c) => ({ image: c.image, caption: c.caption })))
+      .finally(() => ctx.runs.endPhase(runId, phase.name));
     p.catch(() => captionCache.delete(key));
     captionCache.set(key, p);
     while (captionCache.size > CAPTION_CACHE_SIZE) captionCache.delete(captionCache.keys().next().value as string);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ApiError, type CheckpointInfo, type DecodedCaption, type RetrievalHit, type RunRecord } from '../../shared/api';
 import type { SplitName } from '../../shared/dataset-schema';
 import type {
+  LmCaptionSplitProgress,
   LmCaptionSplitResult,
   LmDecodeJob,
   LmDecodeResult,
@@ -394,19 +395,23 @@ export class LmService {
   async captionSplit(
     runId: string,
     o: { checkpoint?: string; split: SplitChoice; beam: number; maxLength?: number; dataset?: string },
+    onProgress?: (p: LmCaptionSplitProgress) => void,
   ): Promise<{ checkpoint: CheckpointInfo; captions: { itemId: number | null; image: string; caption: string }[] }> {
     const run = this.run(runId);
     const ck = this.checkpoint(runId, o.checkpoint ?? 'best');
     const datasetId = o.dataset ?? this.runDataset(run);
     const features = datasetId ? await this.featuresFor(run, datasetId, ck) : null;
     const source = this.source(run, datasetId, o.split, features);
-    const r = await this.job<LmCaptionSplitResult>(runId, {
-      kind: 'lm-caption-split',
-      checkpointDir: ck.dir,
-      source,
-      beam: o.beam,
-      maxLength: o.maxLength ?? 20,
-    });
+    const r = await this.job<LmCaptionSplitResult>(
+      runId,
+      { kind: 'lm-caption-split', checkpointDir: ck.dir, source, beam: o.beam, maxLength: o.maxLength ?? 20 },
+      0,
+      (p) => {
+        // The engine's progress is untyped on the wire: pass on only a well-formed count.
+        const c = p as Partial<LmCaptionSplitProgress> | null;
+        if (typeof c?.done === 'number' && typeof c.total === 'number') onProgress?.({ done: c.done, total: c.total });
+      },
+    );
     return {
       checkpoint: ck.info,
       captions: r.captions.map((c) => ({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Events, EventName, RunRecord, RunStatus } from '../../shared/api';
+import type { Events, EventName, RunPhaseName, RunRecord, RunStatus } from '../../shared/api';
 import { ApiError, isTerminal } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 import type { RunSpec } from '../../shared/run-spec';
@@ -11,7 +11,7 @@ import { HOST_HEARTBEAT_MS } from '../store/hosts';
 import type { Store } from '../store/store';
 import { forkEngine, type EngineLauncher, type EngineProcess } from '../engines/engine-process';
 import { damageNote, planResume, rewindRun } from './resume';
-import { RunPhases } from './run-phases';
+import { RunPhases, type PhaseMessage } from './run-phases';
 import { liveOwner } from './run-view';
 
 /** Statuses a run can be resumed from (in place, from its last good checkpoint). */
@@ -481,6 +481,24 @@ export class RunManager {
       process.stderr.write(`mlbl: ${err}\n`);
       this.unrecorded.set(id, { ...fallback, error: [fallback.error, err].filter(Boolean).join('; ') });
     }
+  }
+
+  /**
+   * A long phase the host does for a run outside its engine (an export's captions), shown like the
+   * engine's own phases. A phase the engine is in (extraction, decoding for BLEU) comes first: the
+   * export's count then stays out of the run's record rather than restarting the engine's estimate.
+   */
+  reportPhase(id: string, m: Omit<PhaseMessage, 'type'>): void {
+    const cur = this.phases.get(id);
+    if (cur && cur.name !== m.name) return;
+    if (this.phases.update(id, { type: 'phase', ...m }, Date.now())) this.emitStatus(id);
+  }
+
+  /** Ends a phase reportPhase started (done or failed); another phase the run is in by then stays. */
+  endPhase(id: string, name: RunPhaseName): void {
+    if (this.phases.get(id)?.name !== name) return;
+    this.phases.clear(id);
+    this.emitStatus(id);
   }
 
   /** Tells every client the run's record changed (status, or name, tags and notes edited through the API). */

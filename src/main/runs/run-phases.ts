@@ -7,7 +7,7 @@
 import type { RunPhase } from '../../shared/api';
 import type { EngineToHost } from '../../shared/engine-protocol';
 
-type PhaseMessage = Extract<EngineToHost, { type: 'phase' }>;
+export type PhaseMessage = Extract<EngineToHost, { type: 'phase' }>;
 
 interface Live extends RunPhase {
   firstDone: number;
