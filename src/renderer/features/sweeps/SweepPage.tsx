@@ -5,9 +5,10 @@
  * Reloads when any of its runs changes status.
  */
 import { useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { SweepDetail } from '../../../shared/api';
 import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { apiQueryKey, useApiQuery } from '../../api/queries';
 import { hrefFor } from '../../app/route';
 import { parallelCoordinates } from './parallel-coordinates';
 
@@ -76,15 +77,15 @@ function ParallelCoordinates({ sweep }: { sweep: SweepDetail }) {
 
 export function SweepPage({ sweepId }: { sweepId: string }) {
   const api = useApi();
-  const q = useQuery(`sweep:${sweepId}`, () => api.call('sweeps.get', { id: sweepId }));
+  const q = useApiQuery('sweeps.get', { id: sweepId });
   const sweep = q.data;
-  const { reload } = q;
+  const qc = useQueryClient();
   useEffect(() => {
     // The returned unsubscribe is the effect's cleanup.
     return api.on('run.status', (r) => {
-      if (r.sweepId === sweepId) reload();
+      if (r.sweepId === sweepId) void qc.invalidateQueries({ queryKey: apiQueryKey('sweeps.get', { id: sweepId }) });
     });
-  }, [api, sweepId, reload]);
+  }, [api, qc, sweepId]);
   if (q.error && !sweep)
     return (
       <p role="alert">
