@@ -70,7 +70,7 @@ export function App() {
         )}
         {route.page === 'new' && (
           <Page name="the new-run form">
-            <NewRunForm />
+            <NewRunForm key={route.from ?? ''} from={route.from} />
           </Page>
         )}
         {route.page === 'run' && (

@@ -13,7 +13,8 @@ export type DatasetTab = 'browse' | 'stats' | 'skipped';
 
 export type Route =
   | { page: 'runs' }
-  | { page: 'new' }
+  /** `from`: the run whose spec the form starts with (Clone run). */
+  | { page: 'new'; from: string | null }
   | { page: 'run'; id: string }
   | { page: 'compare'; ids: string[] }
   | { page: 'sweep'; id: string }
@@ -65,7 +66,10 @@ export function parseHash(hash: string): Route {
   const path = (qi >= 0 ? raw.slice(0, qi) : raw).replace(/\/+$/, '') || '/';
   const search = qi >= 0 ? raw.slice(qi + 1) : '';
   if (path === '/' || path === '/runs') return { page: 'runs' };
-  if (path === '/new') return { page: 'new' };
+  if (path === '/new') {
+    const from = new URLSearchParams(search).get('from');
+    return { page: 'new', from: from && /^[A-Za-z0-9_-]{1,64}$/.test(from) ? from : null };
+  }
   const m = /^\/runs\/([A-Za-z0-9_-]{1,64})$/.exec(path);
   if (m) return { page: 'run', id: m[1] as string };
   if (path === '/compare') return { page: 'compare', ids: parseIds(search) };
@@ -90,6 +94,7 @@ export function parseHash(hash: string): Route {
 export const hrefFor = {
   runs: () => '#/',
   newRun: () => '#/new',
+  cloneRun: (id: string) => `#/new?from=${encodeURIComponent(id)}`,
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
   sweep: (id: string) => `#/sweeps/${encodeURIComponent(id)}`,
   compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
