@@ -66,7 +66,7 @@ describe('a sweep from the New run form in Chromium', () => {
 
     // The sweeps list links to the sweep's runs: the runs table filtered to it, with its hyperparameter column.
     await page.getByTestId('nav-sweeps').click();
-    await page.getByTestId(`sweep-row-${sweepId}`).getByRole('link', { name: '2' }).click();
+    await page.getByTestId(`sweep-row-${sweepId}`).getByRole('link', { name: '2', exact: true }).click();
     await page.getByTestId('hyper-col-learningRate').waitFor({ timeout: 20_000 });
     const lrs = await page.getByTestId('run-hyper-learningRate').allTextContents();
     expect(lrs.sort()).toEqual(['0.001', '0.004']);
