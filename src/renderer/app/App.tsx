@@ -13,6 +13,7 @@ import { SystemFooter } from './SystemFooter';
 const RunsList = lazy(() => import('../features/runs/RunsList').then((m) => ({ default: m.RunsList })));
 const NewRunForm = lazy(() => import('../features/new-run/NewRunForm').then((m) => ({ default: m.NewRunForm })));
 const RunPage = lazy(() => import('../features/run-page/RunPage').then((m) => ({ default: m.RunPage })));
+const SweepsList = lazy(() => import('../features/sweeps/SweepsList').then((m) => ({ default: m.SweepsList })));
 const SweepPage = lazy(() => import('../features/sweeps/SweepPage').then((m) => ({ default: m.SweepPage })));
 const ComparePage = lazy(() => import('../features/compare/ComparePage').then((m) => ({ default: m.ComparePage })));
 const DatasetsList = lazy(() => import('../features/datasets/DatasetsList').then((m) => ({ default: m.DatasetsList })));
@@ -65,17 +66,22 @@ export function App() {
       <main className="main" id="main" tabIndex={-1} key={key}>
         {route.page === 'runs' && (
           <Page name="the runs list">
-            <RunsList />
+            <RunsList sweep={route.sweep ?? null} />
           </Page>
         )}
         {route.page === 'new' && (
           <Page name="the new-run form">
-            <NewRunForm />
+            <NewRunForm key={route.from ?? ''} from={route.from} />
           </Page>
         )}
         {route.page === 'run' && (
           <Page name="the run page">
             <RunPage key={route.id} runId={route.id} />
+          </Page>
+        )}
+        {route.page === 'sweeps' && (
+          <Page name="the sweeps list">
+            <SweepsList />
           </Page>
         )}
         {route.page === 'sweep' && (

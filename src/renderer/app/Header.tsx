@@ -27,6 +27,9 @@ export function Header({ route, onHelp }: { route: Route; onHelp?: () => void })
         <a href={hrefFor.newRun()} aria-current={route.page === 'new' ? 'page' : undefined} data-testid="nav-new-run">
           New run
         </a>
+        <a href={hrefFor.sweeps()} aria-current={route.page === 'sweeps' || route.page === 'sweep' ? 'page' : undefined} data-testid="nav-sweeps">
+          Sweeps
+        </a>
         <a
           href={hrefFor.datasets()}
           aria-current={route.page === 'datasets' || route.page === 'dataset' || route.page === 'dataset-import' ? 'page' : undefined}

@@ -12,8 +12,11 @@ export interface BrowseQuery {
 export type DatasetTab = 'browse' | 'stats' | 'skipped';
 
 export type Route =
-  | { page: 'runs' }
-  | { page: 'new' }
+  /** `sweep`: only the runs of that sweep (a link from the sweeps list). */
+  | { page: 'runs'; sweep?: string }
+  | { page: 'sweeps' }
+  /** `from`: the run whose spec the form starts with (Clone run). */
+  | { page: 'new'; from: string | null }
   | { page: 'run'; id: string }
   | { page: 'compare'; ids: string[] }
   | { page: 'sweep'; id: string }
@@ -64,8 +67,15 @@ export function parseHash(hash: string): Route {
   const qi = raw.indexOf('?');
   const path = (qi >= 0 ? raw.slice(0, qi) : raw).replace(/\/+$/, '') || '/';
   const search = qi >= 0 ? raw.slice(qi + 1) : '';
-  if (path === '/' || path === '/runs') return { page: 'runs' };
-  if (path === '/new') return { page: 'new' };
+  if (path === '/' || path === '/runs') {
+    const sweep = new URLSearchParams(search).get('sweep');
+    return sweep && /^[A-Za-z0-9_-]{1,64}$/.test(sweep) ? { page: 'runs', sweep } : { page: 'runs' };
+  }
+  if (path === '/sweeps') return { page: 'sweeps' };
+  if (path === '/new') {
+    const from = new URLSearchParams(search).get('from');
+    return { page: 'new', from: from && /^[A-Za-z0-9_-]{1,64}$/.test(from) ? from : null };
+  }
   const m = /^\/runs\/([A-Za-z0-9_-]{1,64})$/.exec(path);
   if (m) return { page: 'run', id: m[1] as string };
   if (path === '/compare') return { page: 'compare', ids: parseIds(search) };
@@ -90,8 +100,11 @@ export function parseHash(hash: string): Route {
 export const hrefFor = {
   runs: () => '#/',
   newRun: () => '#/new',
+  cloneRun: (id: string) => `#/new?from=${encodeURIComponent(id)}`,
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
   sweep: (id: string) => `#/sweeps/${encodeURIComponent(id)}`,
+  sweeps: () => '#/sweeps',
+  sweepRuns: (id: string) => `#/runs?sweep=${encodeURIComponent(id)}`,
   compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
   datasets: () => '#/datasets',
   importDataset: () => '#/datasets/import',

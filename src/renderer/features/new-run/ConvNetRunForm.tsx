@@ -3,8 +3,8 @@ import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, LrScheduleName, MonitorName, type ConvNetDatasetName } from '../../../shared/convnet-spec';
-import { PRESETS, type PresetId } from '../../../shared/layer-spec';
-import type { RunSpec } from '../../../shared/run-spec';
+import { PRESETS, type LayerStack, type PresetId } from '../../../shared/layer-spec';
+import { ConvNetParams, type RunSpec } from '../../../shared/run-spec';
 import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
@@ -14,6 +14,7 @@ import {
   buildConvNetSpec,
   convNetFormSchema,
   defaultTrainingFields,
+  trainingFieldsFrom,
   visibleTrainingFields,
   type TrainingField,
   type TrainingFields,
@@ -25,6 +26,7 @@ import { ShapeInspector } from './ShapeInspector';
 import { RunEstimate } from './RunEstimate';
 import { backendChoices } from './backend-choices';
 import { convNetWork, measuredSpeed } from './run-estimate';
+import { SweepPanel } from './SweepPanel';
 import './new-run.css';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
@@ -37,25 +39,39 @@ let draftIds = 0;
 const nextId = (): number => ++draftIds;
 const draftsOf = (preset: PresetId): LayerDraft[] => PRESETS[preset].stack.map((l) => draftFromLayer(l, nextId()));
 
+/** The stack preset, dataset and layers a cloned spec starts the form with (LeNet-5 on MNIST when it has none). */
+function architectureOf(spec: RunSpec | null): { preset: PresetId; dataset: ConvNetDatasetName; stack: LayerStack } {
+  if (spec?.preset !== 'convnet') return { preset: 'lenet5', dataset: 'mnist', stack: PRESETS.lenet5.stack };
+  const p = ConvNetParams.safeParse(spec.params);
+  if (!p.success) return { preset: 'lenet5', dataset: 'mnist', stack: PRESETS.lenet5.stack };
+  const preset = PRESET_ORDER.find((id) => id !== 'custom' && sameStack(PRESETS[id].stack, p.data.stack)) ?? 'custom';
+  return { preset, dataset: p.data.dataset, stack: p.data.stack };
+}
+
+/** The form's fields that a sweep can vary (all but the name), with their labels. */
+const SWEEPABLE = (Object.keys(TRAINING_LABELS) as TrainingField[]).filter((k) => k !== 'name').map((k) => ({ key: k, label: TRAINING_LABELS[k] }));
+
 /**
  * The ConvNet new-run form: a layer-stack editor with the shape inspector beside it (updated on
  * every keystroke), and the training options (react-hook-form over convnet-schema.ts; a field's
  * error shows once it was left or the form submitted). Submits `lenet5-mnist` for the unmodified
  * LeNet-5, else `convnet` with the stack.
  */
-export function ConvNetRunForm() {
+export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null }) {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
   const runs = useApp((s) => s.runs);
-  const [preset, setPreset] = useState<PresetId>('lenet5');
-  const [dataset, setDataset] = useState<ConvNetDatasetName>('mnist');
-  const [drafts, setDrafts] = useState<LayerDraft[]>(() => draftsOf('lenet5'));
+  const [arch] = useState(() => architectureOf(initial));
+  const [preset, setPreset] = useState<PresetId>(arch.preset);
+  const [dataset, setDataset] = useState<ConvNetDatasetName>(arch.dataset);
+  const [drafts, setDrafts] = useState<LayerDraft[]>(() => arch.stack.map((l) => draftFromLayer(l, nextId())));
   const [submitError, setSubmitError] = useState<string | null>(null);
+  const [sweeping, setSweeping] = useState(false);
 
   const report = useMemo(() => inspectForDataset(dataset, drafts), [dataset, drafts]);
   const schema = useMemo(() => convNetFormSchema(report.stack, dataset), [report.stack, dataset]);
   const form = useForm<TrainingFields, unknown, { spec: RunSpec; preset: string }>({
-    defaultValues: defaultTrainingFields(),
+    defaultValues: trainingFieldsFrom(initial),
     mode: 'onTouched',
     resolver: zodResolver(schema),
   });
@@ -231,6 +247,9 @@ export function ConvNetRunForm() {
           >
             {submitting ? 'Starting…' : 'Start run'}
           </button>
+          <button type="button" className="btn" aria-expanded={sweeping} onClick={() => setSweeping((v) => !v)} data-testid="sweep-toggle">
+            Sweep…
+          </button>
           <button
             type="button"
             className="btn"
@@ -259,6 +278,7 @@ export function ConvNetRunForm() {
         >
           {blocker ? `Cannot start yet: ${blocker}.` : ''}
         </p>
+        {sweeping && <SweepPanel fields={SWEEPABLE} base={built.ok && !blocker ? built.spec : null} name={fields.name} />}
       </form>
     </FormProvider>
   );

@@ -11,7 +11,7 @@ import { RunEstimate } from './RunEstimate';
 import { backendChoices } from './backend-choices';
 import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
-import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
+import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFieldsFrom, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
 import './new-run.css';
 
 const HINTS: Partial<Record<LmField, string>> = {
@@ -44,11 +44,11 @@ const RECIPES = { sgd: 'SGD with momentum (2014 recipe)', adam: 'Adam' } as cons
 const resolver = zodResolver(lmFormSchema);
 
 /** The new-run form of the language models (LBL, MLBL-B, MLBL-F): react-hook-form over lm-schema.ts. */
-export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelName }) {
+export function LmRunForm({ initialModel = 'mlbl-b', initial = null }: { initialModel?: LmModelName; initial?: RunSpec | null }) {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
   const runs = useApp((s) => s.runs);
-  const form = useForm<LmFields, unknown, RunSpec>({ defaultValues: lmDefaults(initialModel), resolver });
+  const form = useForm<LmFields, unknown, RunSpec>({ defaultValues: initial ? lmFieldsFrom(initial) : lmDefaults(initialModel), resolver });
   // Every value, re-rendering on each change: what is shown and the live checks depend on them.
   const fields = useWatch({ control: form.control }) as LmFields;
   const [submitError, setSubmitError] = useState<string | null>(null);

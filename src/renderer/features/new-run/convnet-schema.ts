@@ -144,10 +144,23 @@ export function presetOptionDefaults(preset: 'lenet5-mnist' | 'convnet') {
 }
 
 export function defaultTrainingFields(): TrainingFields {
-  const d = LeNet5MnistParams.parse({});
-  const o = presetOptionDefaults('lenet5-mnist');
+  return trainingFieldsFrom(null);
+}
+
+/**
+ * The fields showing `spec` (a ConvNet run's, for "Clone run"): its values where it has them, its
+ * preset's defaults elsewhere; null gives the LeNet-5 defaults.
+ */
+export function trainingFieldsFrom(spec: RunSpec | null): TrainingFields {
+  const convnet = spec?.preset === 'convnet';
+  const raw = spec && (spec.preset === 'convnet' || spec.preset === 'lenet5-mnist') ? (spec.params as Record<string, unknown>) : {};
+  // A spec stored by an older version may not parse any more: its preset's defaults then.
+  const schema = convnet ? ConvNetTrainingParams : LeNet5MnistParams;
+  const parsed = schema.safeParse(convnet ? withoutStack(raw) : raw);
+  const d = parsed.success ? parsed.data : schema.parse({});
+  const o = resolveTrainingOptions(d);
   return {
-    name: '',
+    name: spec?.name ?? '',
     epochs: String(d.epochs),
     batchSize: String(d.batchSize),
     learningRate: String(d.learningRate),
@@ -260,6 +273,11 @@ function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>, defaults: t
     if (!visible.has(k) || params[k] === defaults[k]) delete params[k];
   }
   return { ...spec, params } as RunSpec;
+}
+
+function withoutStack(params: Record<string, unknown>): Record<string, unknown> {
+  const { stack: _stack, dataset: _dataset, ...rest } = params;
+  return rest;
 }
 
 function placeholderStack(dataset: ConvNetDatasetName): LayerStack {

@@ -146,6 +146,21 @@ export function lmDefaults(model: LmModelName = 'mlbl-b'): LmFields {
   };
 }
 
+/** The fields showing a language-model run's spec (for "Clone run"): its values where it has them, the defaults elsewhere. */
+export function lmFieldsFrom(spec: RunSpec): LmFields {
+  const params = spec.params as Record<string, unknown>;
+  const model = (LM_MODELS as readonly string[]).includes(spec.preset) ? (spec.preset as LmModelName) : 'mlbl-b';
+  const f = lmDefaults(model) as unknown as Record<string, string>;
+  for (const k of Object.keys(f)) {
+    const v = params[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') f[k] = String(v);
+  }
+  if (params.optimizer === 'sgd' || params.optimizer === 'adam') f.recipe = params.optimizer;
+  f.model = model;
+  f.name = spec.name ?? '';
+  return f as unknown as LmFields;
+}
+
 /** The learning rate used when the field is empty, for the placeholder. */
 export function defaultLr(model: LmModelName, recipe: Recipe): number {
   return defaultLearningRate({ model, optimizer: recipe, lr: undefined });

@@ -3,6 +3,7 @@ import type { RunRecord } from '../../../shared/api';
 import { useApp, useAppActions } from '../../api/context';
 import { formatDateTime, formatDuration } from '../../lib/format';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { hrefFor } from '../../app/route';
 import { PhaseProgress } from '../runs/PhaseProgress';
 import { RunEditDialog } from '../runs/RunEditDialog';
 import { runDataset, runDuration } from '../runs/run-filters';
@@ -96,8 +97,16 @@ export function RunHeader({ run }: { run: RunRecord }) {
           <button type="button" className="btn" onClick={() => setEditing(true)} aria-label="Edit name, tags and notes" data-testid="edit-run">
             Edit
           </button>
+          <a className="btn" href={hrefFor.cloneRun(run.id)} title="Open the New run form filled with this run's spec" data-testid="clone-run">
+            Clone run
+          </a>
         </div>
       </div>
+      {run.sweepId && (
+        <p className="muted small" data-testid="run-sweep">
+          Part of a sweep: <a href={hrefFor.sweep(run.sweepId)}>open the sweep</a>.
+        </p>
+      )}
       {owner && (
         <p className="muted small" data-testid="run-owner">
           Trained by another workbench process on this data directory (pid {owner.pid} on {owner.machine}): its progress shows here live; stop or pause it

@@ -5,16 +5,19 @@ import { hrefFor, navigate } from '../../app/route';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { RunEditDialog } from './RunEditDialog';
 import { RunsTable } from './RunsTable';
-import { facets, matchesFilter, sortRuns } from './run-filters';
+import { commonSweep, facets, matchesFilter, sortRuns } from './run-filters';
+import { useApiQuery } from '../../api/queries';
 import { datasetLabel, useDatasetNames } from '../datasets/DatasetName';
 import { useRunsTable } from './table-state';
 import './runs.css';
 
 /**
- * The runs table: sort by any column, filter by status / model / dataset / tag, search, edit
- * name, tags and notes, tick runs to compare or delete them.
+ * The runs table: sort by any column, filter by status / model / dataset / tag / sweep, search,
+ * edit name, tags and notes, tick runs to compare or delete them. When every shown run belongs to
+ * one sweep, its swept hyperparameters get a column each. `sweep` (from `#/runs?sweep=ID`) opens
+ * it filtered to that sweep.
  */
-export function RunsList() {
+export function RunsList({ sweep = null }: { sweep?: string | null }) {
   const runsById = useApp((s) => s.runs);
   const loaded = useApp((s) => s.runsLoaded);
   const error = useApp((s) => s.runsError);
@@ -25,6 +28,12 @@ export function RunsList() {
   const [deleting, setDeleting] = useState<RunRecord[] | null>(null);
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  useEffect(() => {
+    if (sweep) setFilter({ sweep });
+  }, [sweep, setFilter]);
+  const sweepsQuery = useApiQuery('sweeps.list', {});
+  const sweeps = useMemo(() => sweepsQuery.data ?? [], [sweepsQuery.data]);
+  const sweepNames = useMemo(() => new Map(sweeps.map((s) => [s.id, s.name])), [sweeps]);
   const now = useNow(Object.values(runsById).some((r) => r.status === 'running'));
 
   const all = useMemo(() => Object.values(runsById), [runsById]);
@@ -41,7 +50,10 @@ export function RunsList() {
   );
   // Ticked runs that still exist (a run deleted elsewhere drops out).
   const selected = useMemo(() => selectedAll.filter((id) => runsById[id]), [selectedAll, runsById]);
-  const filtered = filter.search || filter.status || filter.preset || filter.dataset || filter.tag;
+  const filtered = filter.search || filter.status || filter.preset || filter.dataset || filter.tag || filter.sweep;
+  const shownSweep = commonSweep(shown);
+  const hyper = useMemo(() => sweeps.find((s) => s.id === shownSweep)?.swept ?? [], [sweeps, shownSweep]);
+  const sweepIds = useMemo(() => [...new Set(all.map((r) => r.sweepId).filter((id): id is string => !!id))], [all]);
 
   const confirmDelete = async () => {
     if (!deleting) return;
@@ -125,6 +137,16 @@ export function RunsList() {
           testId="filter-dataset"
         />
         <FilterSelect label="Tag" value={filter.tag} options={f.tags} onChange={(v) => setFilter({ tag: v })} testId="filter-tag" />
+        {(sweepIds.length > 0 || filter.sweep) && (
+          <FilterSelect
+            label="Sweep"
+            value={filter.sweep}
+            options={sweepIds}
+            labelOf={(id) => sweepNames.get(id) ?? id}
+            onChange={(v) => setFilter({ sweep: v })}
+            testId="filter-sweep"
+          />
+        )}
         {filtered && (
           <button type="button" className="btn btn-link" onClick={clearFilter} data-testid="clear-filters">
             Clear filters
@@ -164,6 +186,8 @@ export function RunsList() {
           onTag={(tag) => setFilter({ tag })}
           now={now}
           datasetNames={datasetNames}
+          sweepNames={sweepNames}
+          hyper={hyper}
         />
       )}
 

@@ -4,7 +4,7 @@ import { hrefFor } from '../../app/route';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { PhaseProgress } from './PhaseProgress';
 import { DatasetName } from '../datasets/DatasetName';
-import { runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
+import { paramText, runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
 import './runs.css';
 
 interface Column {
@@ -38,9 +38,15 @@ interface Props {
   onTag(tag: string): void;
   now: number;
   datasetNames: ReadonlyMap<string, string>;
+  /** Sweep names by id (the sweep link under a run's name). */
+  sweepNames?: ReadonlyMap<string, string>;
+  /** The swept hyperparameters of the one sweep all rows belong to: a column each, after the metrics. */
+  hyper?: readonly string[];
 }
 
-export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now, datasetNames }: Props) {
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+
+export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now, datasetNames, sweepNames = NO_NAMES, hyper = [] }: Props) {
   // Perplexity only when a language-model run is listed (it keeps the table narrow otherwise).
   const perplexity = runs.some((r) => typeof r.summary.val_perplexity === 'number' || !['lenet5-mnist', 'convnet'].includes(r.preset));
   const columns = perplexity ? COLUMNS : COLUMNS.filter((c) => c.id !== 'val_perplexity');
@@ -88,6 +94,11 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
                 </th>
               );
             })}
+            {hyper.map((k) => (
+              <th key={`hp-${k}`} scope="col" className="num" data-testid={`hyper-col-${k}`}>
+                {k}
+              </th>
+            ))}
             <th scope="col" className="rt-actions">
               <span className="sr-only">Actions</span>
             </th>
@@ -106,6 +117,8 @@ export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll,
               now={now}
               perplexity={perplexity}
               datasetNames={datasetNames}
+              sweepNames={sweepNames}
+              hyper={hyper}
             />
           ))}
         </tbody>
@@ -124,9 +137,11 @@ interface RowProps {
   now: number;
   datasetNames: ReadonlyMap<string, string>;
   perplexity: boolean;
+  sweepNames: ReadonlyMap<string, string>;
+  hyper: readonly string[];
 }
 
-function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity, datasetNames }: RowProps) {
+function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexity, datasetNames, sweepNames, hyper }: RowProps) {
   const label = run.name || run.id;
   const dataset = runDataset(run);
   return (
@@ -154,6 +169,11 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
               </button>
             ))}
           </span>
+        )}
+        {run.sweepId && (
+          <a className="rt-sweep muted small" href={hrefFor.sweep(run.sweepId)} title="Open the sweep this run belongs to" data-testid="run-sweep-link">
+            sweep: {sweepNames.get(run.sweepId) ?? run.sweepId}
+          </a>
         )}
         {run.notes && (
           <span className="rt-notes muted small" title={run.notes} data-testid="run-notes">
@@ -197,7 +217,15 @@ function RunRow({ run, checked, onToggle, onEdit, onDelete, onTag, now, perplexi
           {formatNumber(run.summary.val_perplexity)}
         </td>
       )}
+      {hyper.map((k) => (
+        <td key={`hp-${k}`} className="num" data-testid={`run-hyper-${k}`}>
+          {paramText(run, k) || <span className="muted">—</span>}
+        </td>
+      ))}
       <td className="rt-actions">
+        <a className="btn btn-small" href={hrefFor.cloneRun(run.id)} aria-label={`Clone run ${label}`} data-testid="run-clone">
+          Clone
+        </a>
         <button type="button" className="btn btn-small" onClick={() => onEdit(run)} aria-label={`Edit run ${label}`} data-testid="run-edit">
           Edit
         </button>

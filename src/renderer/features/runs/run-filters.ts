@@ -8,9 +8,11 @@ export interface RunFilter {
   preset: string;
   dataset: string;
   tag: string;
+  /** A sweep's id: only its runs. */
+  sweep: string;
 }
 
-export const EMPTY_FILTER: RunFilter = { search: '', status: '', preset: '', dataset: '', tag: '' };
+export const EMPTY_FILTER: RunFilter = { search: '', status: '', preset: '', dataset: '', tag: '', sweep: '' };
 
 export type SortColumn = 'name' | 'status' | 'preset' | 'dataset' | 'backend' | 'created' | 'duration' | 'val_accuracy' | 'loss' | 'val_perplexity';
 export interface Sort {
@@ -39,6 +41,7 @@ export function matchesFilter(run: RunRecord, f: RunFilter): boolean {
   if (f.preset && run.preset !== f.preset) return false;
   if (f.dataset && runDataset(run) !== f.dataset) return false;
   if (f.tag && !run.tags.includes(f.tag)) return false;
+  if (f.sweep && run.sweepId !== f.sweep) return false;
   const words = f.search.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length) {
     const hay = [run.name, run.id, run.preset, ...run.tags, run.notes].join('\n').toLowerCase();
@@ -95,6 +98,18 @@ export function facets(runs: readonly RunRecord[]): { statuses: RunStatus[]; pre
     datasets: uniq(runs.map(runDataset).filter(Boolean)),
     tags: uniq(runs.flatMap((r) => r.tags)),
   };
+}
+
+/** The sweep all of `runs` belong to (its hyperparameter columns apply to every row), or null. */
+export function commonSweep(runs: readonly RunRecord[]): string | null {
+  const first = runs[0]?.sweepId ?? null;
+  return first !== null && runs.every((r) => r.sweepId === first) ? first : null;
+}
+
+/** A swept parameter of a run as the table shows it (its spec's value; '' when the spec leaves it to the preset). */
+export function paramText(run: RunRecord, key: string): string {
+  const v = (run.spec.params as Record<string, unknown>)[key];
+  return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 /** Tags typed as `a, b c` (comma-separated); trimmed, duplicates dropped. Errors name the bad tag. */

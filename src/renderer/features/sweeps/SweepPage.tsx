@@ -2,12 +2,10 @@
  * A sweep's page (`#/sweeps/ID`): its runs by status, the best run by the sweep's metric, a
  * parallel-coordinates chart from each swept hyperparameter to the final metric (the best run
  * drawn on top), and its runs with one column per hyperparameter; Compare opens on all of them.
- * Reloads when any of its runs changes status.
+ * Reloads when any of its runs changes status (queries.ts invalidates it).
  */
-import { useEffect } from 'react';
 import type { SweepDetail } from '../../../shared/api';
-import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { hrefFor } from '../../app/route';
 import { parallelCoordinates } from './parallel-coordinates';
 
@@ -75,16 +73,8 @@ function ParallelCoordinates({ sweep }: { sweep: SweepDetail }) {
 }
 
 export function SweepPage({ sweepId }: { sweepId: string }) {
-  const api = useApi();
-  const q = useQuery(`sweep:${sweepId}`, () => api.call('sweeps.get', { id: sweepId }));
+  const q = useApiQuery('sweeps.get', { id: sweepId });
   const sweep = q.data;
-  const { reload } = q;
-  useEffect(() => {
-    // The returned unsubscribe is the effect's cleanup.
-    return api.on('run.status', (r) => {
-      if (r.sweepId === sweepId) reload();
-    });
-  }, [api, sweepId, reload]);
   if (q.error && !sweep)
     return (
       <p role="alert">
