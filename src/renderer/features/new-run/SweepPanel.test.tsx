@@ -73,8 +73,17 @@ describe('the sweep part of the new-run form', () => {
 describe('Clone run', () => {
   it("opens the form filled with the run's spec", async () => {
     const params = { epochs: 3, learningRate: 0.0042, batchSize: 96, optimizer: 'sgd', momentum: 0.8 };
-    const spec = { preset: 'lenet5-mnist', name: 'wide lr', tags: [], params };
-    const run = { id: 'r7', name: 'wide lr', preset: 'lenet5-mnist', status: 'completed', createdAt: 1, summary: {}, tags: [], spec } as unknown as RunRecord;
+    const runSpec = { preset: 'lenet5-mnist', name: 'wide lr', tags: [], params };
+    const run = {
+      id: 'r7',
+      name: 'wide lr',
+      preset: 'lenet5-mnist',
+      status: 'completed',
+      createdAt: 1,
+      summary: {},
+      tags: [],
+      spec: runSpec,
+    } as unknown as RunRecord;
     const app = renderWithApp(<NewRunForm from="r7" />, { 'runs.get': run, 'runs.create': { id: 'r8' } });
     expect((await screen.findByTestId('cloned-from')).textContent).toMatch(/wide lr/);
     expect((screen.getByLabelText('Learning rate') as HTMLInputElement).value).toBe('0.0042');
