@@ -36,6 +36,7 @@ describe('a sweep from the New run form in Chromium', () => {
     await row.getByLabel('Field').selectOption('learningRate');
     await row.getByLabel('Values').fill('0.001, 0.004');
     await expect.poll(() => page.getByTestId('sweep-count').textContent()).toBe('Makes 2 runs');
+    await page.getByTestId('sweep-panel').screenshot({ path: path.join(RESULTS, 'sweep-ui-panel.png') });
     await page.getByTestId('sweep-start').click();
     await page.waitForURL(/#\/sweeps\/[A-Za-z0-9_-]+$/, { timeout: 20_000 });
     const sweepId = /#\/sweeps\/([A-Za-z0-9_-]+)$/.exec(page.url())?.[1] as string;

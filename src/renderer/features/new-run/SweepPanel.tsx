@@ -107,10 +107,12 @@ export function SweepPanel({ fields, base, name }: { fields: readonly SweepableF
           </button>
         </div>
       ))}
-      <div className="form-grid">
+      <p>
         <button type="button" className="btn" onClick={addRow} data-testid="sweep-add">
           Add a swept field
         </button>
+      </p>
+      <div className="form-grid">
         <Field name="sweep-draws" label="Random draws" hint="Runs drawn per grid point (for uniform, log-uniform and choice fields).">
           {(p) => (
             <input {...p} value={draft.draws} inputMode="numeric" onChange={(e) => setDraft((d) => ({ ...d, draws: e.target.value }))} autoComplete="off" />
