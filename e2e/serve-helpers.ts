@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -91,4 +92,52 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** What `servedBrowser` holds for a test file: set in its beforeAll, closed in its afterAll. */
+export interface ServedBrowser {
+  dataDir: string;
+  server: Served;
+  browser: Browser;
+  /** A new browser context, closed with the rest. */
+  newContext(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
+}
+
+/**
+ * Registers the usual beforeAll/afterAll of a serve-mode test file: a temporary data directory
+ * (`mlbl-e2e-PREFIX-`), `mlbl serve` on it and Chromium; everything is closed and removed after.
+ */
+export function servedBrowser(prefix: string, hooks: { beforeAll(fn: () => Promise<void>): void; afterAll(fn: () => Promise<void>): void }): ServedBrowser {
+  const held: { dataDir?: string; server?: Served; browser?: Browser; contexts: BrowserContext[] } = { contexts: [] };
+  hooks.beforeAll(async () => {
+    checkPrerequisites();
+    fs.mkdirSync(RESULTS, { recursive: true });
+    held.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `mlbl-e2e-${prefix}-`));
+    held.server = await startServer(held.dataDir);
+    held.browser = await launchChromium();
+  });
+  hooks.afterAll(async () => {
+    for (const c of held.contexts) await c.close().catch(() => undefined);
+    await closeAll({ browser: held.browser, server: held.server, dirs: held.dataDir ? [held.dataDir] : [] });
+  });
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`servedBrowser: no ${what} (beforeAll failed or has not run)`);
+    return v;
+  };
+  return {
+    get dataDir() {
+      return need(held.dataDir, 'data directory');
+    },
+    get server() {
+      return need(held.server, 'server');
+    },
+    get browser() {
+      return need(held.browser, 'browser');
+    },
+    async newContext(options) {
+      const c = await need(held.browser, 'browser').newContext(options);
+      held.contexts.push(c);
+      return c;
+    },
+  };
 }

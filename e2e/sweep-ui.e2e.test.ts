@@ -6,34 +6,17 @@
  *
  * Needs the renderer built first: `npm run build` (out/renderer).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULTS, checkPrerequisites, closeAll, launchChromium, startServer, type Served } from './serve-helpers';
+import { RESULTS, servedBrowser } from './serve-helpers';
 
 describe('a sweep from the New run form in Chromium', () => {
-  let dataDir = '';
-  let server: Served | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    fs.mkdirSync(RESULTS, { recursive: true });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbl-e2e-sweep-'));
-    server = await startServer(dataDir);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await closeAll({ context, browser, server, dirs: [dataDir] });
-  });
+  const env = servedBrowser('sweep', { beforeAll, afterAll });
 
   it('starts a 2-run grid, shows both runs and the best on the sweep page, the hyperparameter column in the runs table, and clones a run', async () => {
-    const s = server as Served;
-    context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
+    const s = env.server;
+    const context = await env.newContext({ viewport: { width: 1280, height: 900 } });
     const page: Page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -53,6 +36,7 @@ describe('a sweep from the New run form in Chromium', () => {
     await row.getByLabel('Field').selectOption('learningRate');
     await row.getByLabel('Values').fill('0.001, 0.004');
     await expect.poll(() => page.getByTestId('sweep-count').textContent()).toBe('Makes 2 runs');
+    await page.getByTestId('sweep-panel').screenshot({ path: path.join(RESULTS, 'sweep-ui-panel.png') });
     await page.getByTestId('sweep-start').click();
     await page.waitForURL(/#\/sweeps\/[A-Za-z0-9_-]+$/, { timeout: 20_000 });
     const sweepId = /#\/sweeps\/([A-Za-z0-9_-]+)$/.exec(page.url())?.[1] as string;

@@ -74,7 +74,9 @@ export function invalidationsFor(event: EventName, payload: unknown): ((q: Query
     case 'run.status':
     case 'run.deleted':
       // A sweep's counts and best run follow its runs' statuses.
-      return typeof p.sweepId === 'string' ? [matching(RUN_READS, String(p.id)), matching(['sweeps.list']), matching(['sweeps.get'], p.sweepId)] : [matching(RUN_READS, String(p.id))];
+      return typeof p.sweepId === 'string'
+        ? [matching(RUN_READS, String(p.id)), matching(['sweeps.list']), matching(['sweeps.get'], p.sweepId)]
+        : [matching(RUN_READS, String(p.id))];
     case 'run.artefact':
       return [matching(['runs.checkpoints', 'runs.artefacts', 'runs.confusion'], String(p.runId))];
     case 'run.metrics':

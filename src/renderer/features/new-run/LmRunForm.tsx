@@ -11,7 +11,18 @@ import { RunEstimate } from './RunEstimate';
 import { backendChoices } from './backend-choices';
 import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
-import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFieldsFrom, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
+import {
+  LM_LABELS,
+  LM_PRESETS,
+  MODEL_LABELS,
+  defaultLr,
+  lmDefaults,
+  lmFieldsFrom,
+  lmFormSchema,
+  visibleFields,
+  type LmField,
+  type LmFields,
+} from './lm-schema';
 import './new-run.css';
 
 const HINTS: Partial<Record<LmField, string>> = {

@@ -53,7 +53,9 @@ export function NewRunForm({ from = null }: { from?: string | null }) {
 }
 
 function NewRunPage({ initial, clonedFrom }: { initial: RunSpec | null; clonedFrom: string | null }) {
-  const [familyId, setFamilyId] = useState<string>(() => (initial ? RUN_FAMILIES.find((f) => f.owns(initial.preset))?.id : undefined) ?? RUN_FAMILIES[0]?.id ?? '');
+  const [familyId, setFamilyId] = useState<string>(
+    () => (initial ? RUN_FAMILIES.find((f) => f.owns(initial.preset))?.id : undefined) ?? RUN_FAMILIES[0]?.id ?? '',
+  );
   const family = RUN_FAMILIES.find((f) => f.id === familyId) ?? RUN_FAMILIES[0];
   return (
     <section className="panel new-run" aria-labelledby="new-run-title" data-testid="new-run-page">

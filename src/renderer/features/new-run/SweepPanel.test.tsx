@@ -72,6 +72,8 @@ describe('the sweep part of the new-run form', () => {
 
 describe('Clone run', () => {
   it("opens the form filled with the run's spec", async () => {
+    const params = { epochs: 3, learningRate: 0.0042, batchSize: 96, optimizer: 'sgd', momentum: 0.8 };
+    const runSpec = { preset: 'lenet5-mnist', name: 'wide lr', tags: [], params };
     const run = {
       id: 'r7',
       name: 'wide lr',
@@ -80,9 +82,7 @@ describe('Clone run', () => {
       createdAt: 1,
       summary: {},
       tags: [],
-      notes: '',
-      queuePosition: null,
-      spec: { preset: 'lenet5-mnist', name: 'wide lr', tags: [], params: { epochs: 3, learningRate: 0.0042, batchSize: 96, optimizer: 'sgd', momentum: 0.8 } },
+      spec: runSpec,
     } as unknown as RunRecord;
     const app = renderWithApp(<NewRunForm from="r7" />, { 'runs.get': run, 'runs.create': { id: 'r8' } });
     expect((await screen.findByTestId('cloned-from')).textContent).toMatch(/wide lr/);

@@ -107,15 +107,21 @@ export function SweepPanel({ fields, base, name }: { fields: readonly SweepableF
           </button>
         </div>
       ))}
-      <div className="form-grid">
+      <p>
         <button type="button" className="btn" onClick={addRow} data-testid="sweep-add">
           Add a swept field
         </button>
+      </p>
+      <div className="form-grid">
         <Field name="sweep-draws" label="Random draws" hint="Runs drawn per grid point (for uniform, log-uniform and choice fields).">
-          {(p) => <input {...p} value={draft.draws} inputMode="numeric" onChange={(e) => setDraft((d) => ({ ...d, draws: e.target.value }))} autoComplete="off" />}
+          {(p) => (
+            <input {...p} value={draft.draws} inputMode="numeric" onChange={(e) => setDraft((d) => ({ ...d, draws: e.target.value }))} autoComplete="off" />
+          )}
         </Field>
         <Field name="sweep-seed" label="Sweep seed" hint="The same seed draws the same values.">
-          {(p) => <input {...p} value={draft.seed} inputMode="numeric" onChange={(e) => setDraft((d) => ({ ...d, seed: e.target.value }))} autoComplete="off" />}
+          {(p) => (
+            <input {...p} value={draft.seed} inputMode="numeric" onChange={(e) => setDraft((d) => ({ ...d, seed: e.target.value }))} autoComplete="off" />
+          )}
         </Field>
       </div>
       {!built.ok && draft.rows.length > 0 && (

@@ -5,13 +5,26 @@ import { buildSweep, type SweepRowDraft } from './sweep-form';
 
 const base: RunSpec = { preset: 'lenet5-mnist', name: undefined, tags: [], params: { epochs: 1, trainLimit: 256 } } as unknown as RunSpec;
 const labels = { learningRate: 'Learning rate', batchSize: 'Batch size', weightDecay: 'Weight decay', epochs: 'Epochs' };
-const row = (id: number, patch: Partial<SweepRowDraft>): SweepRowDraft => ({ id, key: 'learningRate', kind: 'grid', values: '', lo: '', hi: '', int: false, ...patch });
+const row = (id: number, patch: Partial<SweepRowDraft>): SweepRowDraft => ({
+  id,
+  key: 'learningRate',
+  kind: 'grid',
+  values: '',
+  lo: '',
+  hi: '',
+  int: false,
+  ...patch,
+});
 
 describe('buildSweep', () => {
   it('makes the grid and draws the shared expansion makes, over the form spec without the swept keys', () => {
     const b = buildSweep(
       {
-        rows: [row(1, { values: '0.001, 0.002' }), row(2, { key: 'batchSize', values: '32,64,128' }), row(3, { key: 'weightDecay', kind: 'log', lo: '1e-5', hi: '1e-3' })],
+        rows: [
+          row(1, { values: '0.001, 0.002' }),
+          row(2, { key: 'batchSize', values: '32,64,128' }),
+          row(3, { key: 'weightDecay', kind: 'log', lo: '1e-5', hi: '1e-3' }),
+        ],
         draws: '2',
         seed: '7',
       },
@@ -30,7 +43,11 @@ describe('buildSweep', () => {
 
   it('names the field of each problem', () => {
     const b = buildSweep(
-      { rows: [row(1, { values: '0.001, fast' }), row(2, { key: 'weightDecay', kind: 'uniform', lo: '0.1', hi: '0.01' }), row(3, { values: '1' })], draws: '', seed: '1' },
+      {
+        rows: [row(1, { values: '0.001, fast' }), row(2, { key: 'weightDecay', kind: 'uniform', lo: '0.1', hi: '0.01' }), row(3, { values: '1' })],
+        draws: '',
+        seed: '1',
+      },
       base,
       '',
       labels,

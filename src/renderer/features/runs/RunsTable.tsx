@@ -46,7 +46,21 @@ interface Props {
 
 const NO_NAMES: ReadonlyMap<string, string> = new Map();
 
-export function RunsTable({ runs, sort, onSort, selected, onToggle, onToggleAll, onEdit, onDelete, onTag, now, datasetNames, sweepNames = NO_NAMES, hyper = [] }: Props) {
+export function RunsTable({
+  runs,
+  sort,
+  onSort,
+  selected,
+  onToggle,
+  onToggleAll,
+  onEdit,
+  onDelete,
+  onTag,
+  now,
+  datasetNames,
+  sweepNames = NO_NAMES,
+  hyper = [],
+}: Props) {
   // Perplexity only when a language-model run is listed (it keeps the table narrow otherwise).
   const perplexity = runs.some((r) => typeof r.summary.val_perplexity === 'number' || !['lenet5-mnist', 'convnet'].includes(r.preset));
   const columns = perplexity ? COLUMNS : COLUMNS.filter((c) => c.id !== 'val_perplexity');

@@ -2,6 +2,8 @@ import { useApiQuery } from '../../api/queries';
 import { hrefFor } from '../../app/route';
 import { formatDateTime, formatNumber } from '../../lib/format';
 
+const HEADERS = ['Sweep', 'Model', 'Swept', 'Runs', 'Best', 'Created'] as const;
+
 /** The sweeps (`#/sweeps`), newest first: each one's runs by status, swept parameters and best run; links to its page and its runs. */
 export function SweepsList() {
   const q = useApiQuery('sweeps.list', {});
@@ -31,12 +33,11 @@ export function SweepsList() {
           <table className="runs-table" data-testid="sweeps-table" aria-label="Sweeps">
             <thead>
               <tr>
-                <th scope="col">Sweep</th>
-                <th scope="col">Model</th>
-                <th scope="col">Swept</th>
-                <th scope="col">Runs</th>
-                <th scope="col">Best</th>
-                <th scope="col">Created</th>
+                {HEADERS.map((h) => (
+                  <th key={h} scope="col">
+                    {h}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
