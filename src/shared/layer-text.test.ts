@@ -34,3 +34,14 @@ describe('layer stacks typed as text', () => {
     expect(() => parseLayersText(' ; ')).toThrow(/no layers/);
   });
 });
+
+describe('a stack run parameter typed as text', () => {
+  it('parses like --layers, and a bad word is named', async () => {
+    const { StackParamSchema } = await import('./convnet-spec');
+    expect(StackParamSchema.parse('conv 3x3x16 same; pool 2; flatten; dense 2')).toEqual(parseLayersText('conv 3x3x16 same; pool 2; flatten; dense 2'));
+    const bad = StackParamSchema.safeParse('conv 3x3x16; pol 2');
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/layer 2 \(pol 2\): unknown layer "pol"/);
+    expect(StackParamSchema.parse('lenet5')).toHaveLength(8);
+  });
+});
