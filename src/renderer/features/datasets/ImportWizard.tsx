@@ -1,19 +1,13 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { ImportPreview, ImportProgress, ImportReport, SkippedItem } from '../../../shared/dataset-schema';
+import { useEffect, useRef, useState } from 'react';
+import { FormProvider, useForm, useWatch } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import type { ImportPreview, ImportProgress, ImportReport, ImportSource, SkippedItem } from '../../../shared/dataset-schema';
+import { Field } from '../../ui/form/Field';
+import { ChoiceField, TextField } from '../../ui/form/inputs';
 import { useApi } from '../../api/context';
 import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, fmtInt, newImportId, plural, previewEstimate, progressPercent } from './dataset-format';
 import { formatDuration } from '../../lib/format';
-import {
-  BUILTIN_MNIST_PATH,
-  FORMAT_CHOICES,
-  defaultImportFields,
-  importOptionsOf,
-  sourceKey,
-  sourceOf,
-  type ImportFieldErrors,
-  type ImportFieldName,
-  type ImportFields,
-} from './import-form';
+import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsOf, importSourceSchema, sourceKey, type ImportFields } from './import-schema';
 import { hrefFor } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
@@ -27,12 +21,16 @@ const STEPS: { step: Step; label: string }[] = [
   { step: 'summary', label: 'Summary' },
 ];
 
+const sourceResolver = zodResolver(importSourceSchema);
+
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function ImportWizard() {
   const api = useApi();
-  const [fields, setFields] = useState<ImportFields>(defaultImportFields);
-  const [errors, setErrors] = useState<ImportFieldErrors>({});
+  const form = useForm<ImportFields, unknown, ImportSource>({ defaultValues: defaultImportFields(), resolver: sourceResolver });
+  // Every value, re-rendering on each change: what is shown and the live checks depend on them.
+  const fields = useWatch({ control: form.control }) as ImportFields;
+  const errors = form.formState.errors;
   const [preview, setPreview] = useState<{ key: string; data: ImportPreview } | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [previewing, setPreviewing] = useState(false);
@@ -46,46 +44,36 @@ export function ImportWizard() {
   const unsubRef = useRef<(() => void) | null>(null);
 
   useEffect(() => () => unsubRef.current?.(), []);
+  // One message for the four split fields: editing any of them takes it away (the import checks again).
+  useEffect(() => {
+    const unsubscribe = form.subscribe({
+      formState: { values: true },
+      callback: ({ name }) => {
+        if (name === 'seed' || name === 'train' || name === 'validation' || name === 'test') form.clearErrors('split' as keyof ImportFields);
+      },
+    });
+    return unsubscribe;
+  }, [form]);
 
   const key = sourceKey(fields);
   const stale = preview !== null && preview.key !== key;
   const step: Step = report ? 'summary' : importing ? 'import' : preview ? 'preview' : 'source';
   const locked = importing !== null || report !== null;
 
-  const update = <K extends keyof ImportFields>(k: K, v: ImportFields[K]) => {
-    setFields((f) => ({ ...f, [k]: v }));
-    const field: ImportFieldName | null =
-      k === 'seed' || k === 'train' || k === 'validation' || k === 'test'
-        ? 'split'
-        : k === 'columnsTouched' || k === 'textOnly'
-          ? null
-          : (k as ImportFieldName);
-    if (field && errors[field]) setErrors((e) => ({ ...e, [field]: undefined }));
-  };
-
-  const runPreview = async (ev?: FormEvent) => {
-    ev?.preventDefault();
+  const runPreview = async (source: ImportSource) => {
     if (locked) return;
-    const s = sourceOf(fields);
-    if (!s.ok) {
-      setErrors(s.errors);
-      return;
-    }
-    setErrors({});
     setPreviewError(null);
     setImportError(null);
     setPreviewing(true);
-    const k = sourceKey(fields);
+    const k = sourceKey(form.getValues());
     try {
-      const data = await api.call('datasets.preview', s.source);
+      const data = await api.call('datasets.preview', source);
       setPreview({ key: k, data });
       setAllowDuplicate(false);
       // Fill what the preview found: the column choices (until the user changes them).
-      setFields((f) => {
-        const cols = data.detected.columns;
-        if (f.columnsTouched || !cols) return f;
-        return { ...f, columns: { image: cols.image ?? '', caption: cols.caption ?? '', label: cols.label ?? '' } };
-      });
+      const cols = data.detected.columns;
+      if (!form.getValues('columnsTouched') && cols)
+        form.setValue('columns', { image: cols.image ?? '', caption: cols.caption ?? '', label: cols.label ?? '' });
       requestAnimationFrame(() => previewRef.current?.focus());
     } catch (err) {
       setPreview(null);
@@ -97,9 +85,9 @@ export function ImportWizard() {
 
   const runImport = async () => {
     if (!preview || stale || locked) return;
-    const o = importOptionsOf(fields, allowDuplicate);
+    const o = importOptionsOf(form.getValues(), allowDuplicate);
     if (!o.ok) {
-      setErrors(o.errors);
+      for (const [k, message] of Object.entries(o.errors)) if (message) form.setError(k as keyof ImportFields, { message });
       return;
     }
     const importId = newImportId();
@@ -135,8 +123,7 @@ export function ImportWizard() {
   };
 
   const reset = () => {
-    setFields(defaultImportFields());
-    setErrors({});
+    form.reset(defaultImportFields());
     setPreview(null);
     setPreviewError(null);
     setReport(null);
@@ -145,11 +132,15 @@ export function ImportWizard() {
     setAllowDuplicate(false);
   };
 
+  const pick = (name: 'path' | 'images', value: string) => form.setValue(name, value, { shouldValidate: form.formState.isSubmitted });
   const p = preview?.data ?? null;
   // When the columns cannot be told apart the preview fails, and its message lists them
   // ("... (columns: a, b, c); choose one"): offer those in the pickers so the user can choose.
   const columns = p?.availableColumns.length ? p.availableColumns : columnsFromError(previewError);
-  const errorCount = Object.values(errors).filter(Boolean).length;
+  const messages = Object.values(errors)
+    .map((e) => e?.message)
+    .filter((m): m is string => typeof m === 'string' && m !== '');
+  const errorCount = messages.length;
 
   return (
     <section className="panel wizard" aria-labelledby="import-title" data-testid="import-wizard" data-step={step}>
@@ -172,237 +163,171 @@ export function ImportWizard() {
       </ol>
 
       {locked && <SourceRecap fields={fields} preview={p} />}
-      <form
-        className="form"
-        hidden={locked}
-        onSubmit={(e) => void runPreview(e)}
-        noValidate
-        data-testid="import-form"
-        aria-describedby={errorCount ? 'import-errors' : undefined}
-      >
-        {errorCount > 0 && (
-          <div id="import-errors" className="banner banner-error" role="alert" data-testid="import-form-errors">
-            {Object.values(errors).filter(Boolean).join(' · ')}
-          </div>
-        )}
-        <fieldset className="fieldset" disabled={locked}>
-          <legend>Source</legend>
-          <Field
-            label="Path"
-            error={errors.path}
-            hint={
-              <>
-                A captions file (Flickr8k token.txt or CSV, COCO JSON, CSV, JSON lines), a folder of class folders, an MNIST folder, or{' '}
-                <code>{BUILTIN_MNIST_PATH}</code>. On the machine running the workbench; files are referenced in place, not copied.
-              </>
-            }
-          >
-            {(a) => (
-              <div className="input-row">
-                <input
-                  {...a}
-                  type="text"
-                  spellCheck={false}
-                  autoComplete="off"
-                  placeholder="/data/flickr8k/captions.csv"
-                  value={fields.path}
-                  onChange={(e) => update('path', e.target.value)}
-                  data-testid="field-path"
-                />
-                <BrowseButton
-                  kind="file"
-                  label="File…"
-                  title="Choose a captions or dataset file"
-                  filters={[
-                    { name: 'Captions and datasets', extensions: ['csv', 'txt', 'json', 'jsonl', 'tsv'] },
-                    { name: 'All files', extensions: ['*'] },
-                  ]}
-                  onPick={(v) => update('path', v)}
-                  testId="browse-path-file"
-                />
-                <BrowseButton
-                  kind="folder"
-                  label="Folder…"
-                  title="Choose a folder of class folders or an MNIST folder"
-                  onPick={(v) => update('path', v)}
-                  testId="browse-path-folder"
-                />
-                <button type="button" className="btn btn-small" onClick={() => update('path', BUILTIN_MNIST_PATH)} data-testid="use-mnist">
-                  Built-in MNIST
-                </button>
-              </div>
-            )}
-          </Field>
-          <div className="form-grid form-grid-wide">
-            <Field
-              label="Images folder"
-              error={errors.images}
-              hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}
-            >
-              {(a) => (
-                <div className="input-row">
-                  <input
-                    {...a}
-                    type="text"
-                    spellCheck={false}
-                    autoComplete="off"
-                    placeholder="(detect)"
-                    disabled={fields.textOnly}
-                    value={fields.images}
-                    onChange={(e) => update('images', e.target.value)}
-                    data-testid="field-images"
+      <FormProvider {...form}>
+        <form
+          className="form"
+          hidden={locked}
+          onSubmit={(e) => void form.handleSubmit(runPreview)(e)}
+          noValidate
+          data-testid="import-form"
+          aria-describedby={errorCount ? 'import-errors' : undefined}
+        >
+          {errorCount > 0 && (
+            <div id="import-errors" className="banner banner-error" role="alert" data-testid="import-form-errors">
+              {messages.join(' · ')}
+            </div>
+          )}
+          <fieldset className="fieldset" disabled={locked}>
+            <legend>Source</legend>
+            <TextField
+              name="path"
+              label="Path"
+              placeholder="/data/flickr8k/captions.csv"
+              hint={
+                <>
+                  A captions file (Flickr8k token.txt or CSV, COCO JSON, CSV, JSON lines), a folder of class folders, an MNIST folder, or{' '}
+                  <code>{BUILTIN_MNIST_PATH}</code>. On the machine running the workbench; files are referenced in place, not copied.
+                </>
+              }
+              addon={
+                <>
+                  <BrowseButton
+                    kind="file"
+                    label="File…"
+                    title="Choose a captions or dataset file"
+                    filters={[
+                      { name: 'Captions and datasets', extensions: ['csv', 'txt', 'json', 'jsonl', 'tsv'] },
+                      { name: 'All files', extensions: ['*'] },
+                    ]}
+                    onPick={(v) => pick('path', v)}
+                    testId="browse-path-file"
                   />
+                  <BrowseButton
+                    kind="folder"
+                    label="Folder…"
+                    title="Choose a folder of class folders or an MNIST folder"
+                    onPick={(v) => pick('path', v)}
+                    testId="browse-path-folder"
+                  />
+                  <button type="button" className="btn btn-small" onClick={() => pick('path', BUILTIN_MNIST_PATH)} data-testid="use-mnist">
+                    Built-in MNIST
+                  </button>
+                </>
+              }
+            />
+            <div className="form-grid form-grid-wide">
+              <TextField
+                name="images"
+                label="Images folder"
+                placeholder="(detect)"
+                disabled={fields.textOnly}
+                hint={fields.textOnly ? 'Not used for a text-only corpus.' : 'Optional: found next to the captions file when left empty.'}
+                addon={
                   <BrowseButton
                     kind="folder"
                     title="Choose the images folder"
                     disabled={fields.textOnly}
-                    onPick={(v) => update('images', v)}
+                    onPick={(v) => pick('images', v)}
                     testId="browse-images"
                   />
-                </div>
-              )}
-            </Field>
-            <Field label="Format" error={errors.format} hint="auto detects it from the files.">
-              {(a) => (
-                <select {...a} value={fields.format} onChange={(e) => update('format', e.target.value as ImportFields['format'])} data-testid="field-format">
-                  {FORMAT_CHOICES.map((f) => (
-                    <option key={f} value={f}>
-                      {f === 'auto' ? 'auto (detect)' : FORMAT_LABELS[f]}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-          </div>
-          <label className="check">
-            <input type="checkbox" checked={fields.textOnly} onChange={(e) => update('textOnly', e.target.checked)} data-testid="field-text-only" />
-            Text only: import the captions without images (a corpus for language models)
-          </label>
-          {columns.length > 0 && (
-            <div className="form-grid columns-grid" data-testid="column-pickers" role="group" aria-label="Columns">
-              {(['image', 'caption', 'label'] as const).map((c) => (
-                <Field
-                  key={c}
-                  label={`${c[0]?.toUpperCase()}${c.slice(1)} column`}
-                  hint={
-                    c === 'image'
-                      ? 'The image path or file name.'
-                      : c === 'caption'
-                        ? 'Captions make an image + caption dataset.'
-                        : 'Labels make a classification dataset.'
-                  }
-                >
-                  {(a) => (
-                    <select
-                      {...a}
-                      value={fields.columns[c]}
-                      onChange={(e) => {
-                        setFields((f) => ({ ...f, columnsTouched: true, columns: { ...f.columns, [c]: e.target.value } }));
-                      }}
-                      data-testid={`field-column-${c}`}
-                    >
-                      <option value="">{c === 'image' ? '(detect)' : '(none)'}</option>
-                      {columns.map((col) => (
-                        <option key={col} value={col}>
-                          {col}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
-              ))}
+                }
+              />
+              <ChoiceField
+                name="format"
+                label="Format"
+                hint="auto detects it from the files."
+                choices={FORMAT_CHOICES.map((f) => ({ value: f, label: f === 'auto' ? 'auto (detect)' : FORMAT_LABELS[f] }))}
+              />
+            </div>
+            <label className="check">
+              <input type="checkbox" {...form.register('textOnly')} data-testid="field-text-only" />
+              Text only: import the captions without images (a corpus for language models)
+            </label>
+            {columns.length > 0 && (
+              <div className="form-grid columns-grid" data-testid="column-pickers" role="group" aria-label="Columns">
+                {(['image', 'caption', 'label'] as const).map((c) => (
+                  <Field
+                    key={c}
+                    name={`columns.${c}`}
+                    label={`${c[0]?.toUpperCase()}${c.slice(1)} column`}
+                    testId={`field-column-${c}`}
+                    hint={
+                      c === 'image'
+                        ? 'The image path or file name.'
+                        : c === 'caption'
+                          ? 'Captions make an image + caption dataset.'
+                          : 'Labels make a classification dataset.'
+                    }
+                  >
+                    {(a) => (
+                      <select
+                        {...a}
+                        value={fields.columns[c]}
+                        onChange={(e) => {
+                          // A choice of the user's: sent from now on instead of the server's detection.
+                          form.setValue(`columns.${c}`, e.target.value);
+                          form.setValue('columnsTouched', true);
+                        }}
+                      >
+                        <option value="">{c === 'image' ? '(detect)' : '(none)'}</option>
+                        {columns.map((col) => (
+                          <option key={col} value={col}>
+                            {col}
+                          </option>
+                        ))}
+                      </select>
+                    )}
+                  </Field>
+                ))}
+              </div>
+            )}
+          </fieldset>
+          <fieldset className="fieldset" disabled={locked}>
+            <legend>Dataset</legend>
+            <div className="form-grid">
+              <TextField
+                name="name"
+                label="Name"
+                hint="Optional; shown in the datasets list."
+                maxLength={200}
+                placeholder={p?.suggestedName ?? 'from the source'}
+              />
+              <TextField
+                name="seed"
+                label="Split seed"
+                errorFor="split"
+                hint="Splits are by image, deterministic for a seed."
+                type="number"
+                inputMode="numeric"
+                min={0}
+                step={1}
+              />
+              <TextField name="train" label="Train fraction" type="number" inputMode="decimal" min={0} max={1} step={0.05} />
+              <TextField name="validation" label="Validation fraction" type="number" inputMode="decimal" min={0} max={1} step={0.05} />
+              <TextField
+                name="test"
+                label="Test fraction"
+                hint="The three fractions add up to 1."
+                type="number"
+                inputMode="decimal"
+                min={0}
+                max={1}
+                step={0.05}
+              />
+            </div>
+          </fieldset>
+          {!locked && (
+            <div className="form-actions">
+              <button type="submit" className={`btn ${p && !stale ? '' : 'btn-primary'}`} disabled={previewing} data-testid="preview-button">
+                {previewing ? 'Reading the source…' : p ? 'Preview again' : 'Preview'}
+              </button>
+              <a className="btn btn-link" href={hrefFor.datasets()}>
+                Cancel
+              </a>
             </div>
           )}
-        </fieldset>
-        <fieldset className="fieldset" disabled={locked}>
-          <legend>Dataset</legend>
-          <div className="form-grid">
-            <Field label="Name" error={errors.name} hint="Optional; shown in the datasets list.">
-              {(a) => (
-                <input
-                  {...a}
-                  type="text"
-                  autoComplete="off"
-                  maxLength={200}
-                  placeholder={p?.suggestedName ?? 'from the source'}
-                  value={fields.name}
-                  onChange={(e) => update('name', e.target.value)}
-                  data-testid="field-name"
-                />
-              )}
-            </Field>
-            <Field label="Split seed" error={errors.split} hint="Splits are by image, deterministic for a seed.">
-              {(a) => (
-                <input
-                  {...a}
-                  type="number"
-                  inputMode="numeric"
-                  min={0}
-                  step={1}
-                  value={fields.seed}
-                  onChange={(e) => update('seed', e.target.value)}
-                  data-testid="field-seed"
-                />
-              )}
-            </Field>
-            <Field label="Train fraction">
-              {(a) => (
-                <input
-                  {...a}
-                  type="number"
-                  inputMode="decimal"
-                  min={0}
-                  max={1}
-                  step={0.05}
-                  value={fields.train}
-                  onChange={(e) => update('train', e.target.value)}
-                  data-testid="field-train"
-                />
-              )}
-            </Field>
-            <Field label="Validation fraction">
-              {(a) => (
-                <input
-                  {...a}
-                  type="number"
-                  inputMode="decimal"
-                  min={0}
-                  max={1}
-                  step={0.05}
-                  value={fields.validation}
-                  onChange={(e) => update('validation', e.target.value)}
-                  data-testid="field-validation"
-                />
-              )}
-            </Field>
-            <Field label="Test fraction" hint="The three fractions add up to 1.">
-              {(a) => (
-                <input
-                  {...a}
-                  type="number"
-                  inputMode="decimal"
-                  min={0}
-                  max={1}
-                  step={0.05}
-                  value={fields.test}
-                  onChange={(e) => update('test', e.target.value)}
-                  data-testid="field-test"
-                />
-              )}
-            </Field>
-          </div>
-        </fieldset>
-        {!locked && (
-          <div className="form-actions">
-            <button type="submit" className={`btn ${p && !stale ? '' : 'btn-primary'}`} disabled={previewing} data-testid="preview-button">
-              {previewing ? 'Reading the source…' : p ? 'Preview again' : 'Preview'}
-            </button>
-            <a className="btn btn-link" href={hrefFor.datasets()}>
-              Cancel
-            </a>
-          </div>
-        )}
-      </form>
+        </form>
+      </FormProvider>
 
       {previewError && (
         <div className="banner banner-error wizard-msg" role="alert" data-testid="preview-error">
@@ -561,33 +486,6 @@ function SourceRecap({ fields, preview }: { fields: ImportFields; preview: Impor
         </dd>
       </div>
     </dl>
-  );
-}
-
-interface ControlAttrs {
-  id: string;
-  'aria-invalid': boolean;
-  'aria-describedby'?: string;
-}
-
-function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: (a: ControlAttrs) => ReactNode }) {
-  const id = useId();
-  const describedBy = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
-      {error && (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
-      {hint && (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../../../shared/dataset-schema';
 import { captionMatches, columnsFromError, highlight, previewEstimate, progressPercent, searchTerms } from './dataset-format';
-import { defaultImportFields, importOptionsOf, sourceKey, sourceOf } from './import-form';
+import { defaultImportFields, importOptionsOf, sourceKey, sourceOf } from './import-schema';
 import { parseHash, hrefFor } from '../../app/route';
 
 describe('dataset helpers', () => {

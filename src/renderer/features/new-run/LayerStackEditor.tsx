@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { Field } from '../../ui/form/Field';
 import { LAYER_TYPES, type LayerType } from '../../../shared/layer-spec';
 import {
   CONV_ACTIVATIONS,
@@ -225,96 +226,83 @@ interface FieldProps {
 }
 
 function LayerField({ draft: d, field, n, index, error, shapeErrorId, onPatch }: FieldProps) {
-  const id = useId();
-  const errId = `${id}-error`;
   const hint = HINTS[field]?.(d.type);
-  const hintId = `${id}-hint`;
-  const describedBy = [error ? errId : null, shapeErrorId ?? null, hint && !error ? hintId : null].filter(Boolean).join(' ') || undefined;
-  const common = {
-    id,
-    'aria-invalid': Boolean(error),
-    'aria-describedby': describedBy,
-    'data-testid': `layer-${index}-${field}`,
-  };
   const label = (
-    <label htmlFor={id}>
+    <>
       <span className="sr-only">Layer {n} </span>
       {DRAFT_FIELD_LABELS[field]}
-    </label>
+    </>
   );
-  let control;
-  switch (field) {
-    case 'activation': {
-      const options = isConv(d.type) ? CONV_ACTIVATIONS : DENSE_ACTIVATIONS;
-      control = (
-        <select {...common} value={d.activation} onChange={(e) => onPatch({ activation: e.target.value })}>
-          {options.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-      );
-      break;
-    }
-    case 'padding': {
-      const modes: PaddingMode[] = isPool(d.type) ? ['valid', 'same'] : ['valid', 'same', 'zeros'];
-      control = (
-        <span className="padding-control">
-          <select {...common} value={d.paddingMode} onChange={(e) => onPatch({ paddingMode: e.target.value as PaddingMode })}>
-            {modes.map((m) => (
-              <option key={m} value={m}>
-                {m === 'zeros' ? 'zeros per side' : m}
-              </option>
-            ))}
-          </select>
-          {d.paddingMode === 'zeros' && (
-            <input
-              type="text"
-              inputMode="numeric"
-              className="padding-zeros"
-              aria-label={`Layer ${n} zeros per side`}
-              aria-invalid={Boolean(error)}
-              aria-describedby={describedBy}
-              value={d.paddingZeros}
-              onChange={(e) => onPatch({ paddingZeros: e.target.value })}
-              data-testid={`layer-${index}-zeros`}
-            />
-          )}
-        </span>
-      );
-      break;
-    }
-    default: {
-      const key = field as 'filters' | 'kernel' | 'stride' | 'size' | 'units' | 'rate';
-      control = (
-        <input
-          {...common}
-          type="text"
-          inputMode={field === 'rate' ? 'decimal' : is2d(d.type) && (field === 'kernel' || field === 'stride' || field === 'size') ? 'text' : 'numeric'}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={field === 'stride' ? (isPool(d.type) ? 'size' : '1') : undefined}
-          value={d[key]}
-          onChange={(e) => onPatch({ [key]: e.target.value })}
-        />
-      );
-    }
-  }
   return (
-    <div className={`field layer-field layer-field-${field}${error ? ' field-invalid' : ''}`}>
-      {label}
-      {control}
-      {error && (
-        <p className="field-error" id={errId} data-testid={`layer-${index}-error-${field}`}>
-          {error}
-        </p>
-      )}
-      {hint && !error && (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-    </div>
+    <Field
+      name={field}
+      label={label}
+      error={error}
+      hint={hint}
+      hintOnlyWithoutError
+      describedBy={shapeErrorId}
+      testId={`layer-${index}-${field}`}
+      errorTestId={`layer-${index}-error-${field}`}
+      className={`layer-field layer-field-${field}`}
+    >
+      {(common) => {
+        switch (field) {
+          case 'activation': {
+            const options = isConv(d.type) ? CONV_ACTIVATIONS : DENSE_ACTIVATIONS;
+            return (
+              <select {...common} value={d.activation} onChange={(e) => onPatch({ activation: e.target.value })}>
+                {options.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </select>
+            );
+          }
+          case 'padding': {
+            const modes: PaddingMode[] = isPool(d.type) ? ['valid', 'same'] : ['valid', 'same', 'zeros'];
+            return (
+              <span className="padding-control">
+                <select {...common} value={d.paddingMode} onChange={(e) => onPatch({ paddingMode: e.target.value as PaddingMode })}>
+                  {modes.map((m) => (
+                    <option key={m} value={m}>
+                      {m === 'zeros' ? 'zeros per side' : m}
+                    </option>
+                  ))}
+                </select>
+                {d.paddingMode === 'zeros' && (
+                  <input
+                    type="text"
+                    inputMode="numeric"
+                    className="padding-zeros"
+                    aria-label={`Layer ${n} zeros per side`}
+                    aria-invalid={common['aria-invalid']}
+                    aria-describedby={common['aria-describedby']}
+                    value={d.paddingZeros}
+                    onChange={(e) => onPatch({ paddingZeros: e.target.value })}
+                    data-testid={`layer-${index}-zeros`}
+                  />
+                )}
+              </span>
+            );
+          }
+          default: {
+            const key = field as 'filters' | 'kernel' | 'stride' | 'size' | 'units' | 'rate';
+            return (
+              <input
+                {...common}
+                type="text"
+                inputMode={field === 'rate' ? 'decimal' : is2d(d.type) && (field === 'kernel' || field === 'stride' || field === 'size') ? 'text' : 'numeric'}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={field === 'stride' ? (isPool(d.type) ? 'size' : '1') : undefined}
+                value={d[key]}
+                onChange={(e) => onPatch({ [key]: e.target.value })}
+              />
+            );
+          }
+        }
+      }}
+    </Field>
   );
 }

@@ -6,6 +6,7 @@
  */
 import { checkStack, shapeToString, type LayerShapeInfo, type StackTotals } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, type ConvNetDatasetName } from '../../../shared/convnet-spec';
+import { humanize } from '../../ui/form/zod-messages';
 import { LAYER_TYPES, LayerSpecSchema, layerNames, pair, type LayerSpec, type LayerStack, type LayerType } from '../../../shared/layer-spec';
 
 export type PaddingMode = 'valid' | 'same' | 'zeros';
@@ -196,19 +197,6 @@ export function draftToInput(d: LayerDraft): Record<string, unknown> {
     case 'flatten':
       return { type: d.type };
   }
-}
-
-/** A zod message in words a form can show after the field's label. */
-export function humanize(message: string): string {
-  return message
-    .replace(/^Invalid input: expected number, received NaN$/, 'must be a number')
-    .replace(/^Invalid input: expected number, received undefined$/, 'is required')
-    .replace(/^Invalid input: expected int, received number$/, 'must be a whole number')
-    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1')
-    .replace(/^Too small: expected number to be >(=?)(\S+)$/, (_m, eq: string, n: string) => `must be ${eq ? 'at least' : 'greater than'} ${n}`)
-    .replace(/^Too big: expected number to be <(=?)(\S+)$/, (_m, eq: string, n: string) => `must be ${eq ? 'at most' : 'less than'} ${n}`)
-    .replace(/^Too big: expected string to have <=(\d+) characters$/, 'must be at most $1 characters')
-    .replace(/^Invalid option: expected one of (.*)$/, (_m, opts: string) => `must be one of ${opts.replace(/\|/g, ', ')}`);
 }
 
 type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: { message: string }[][] };

@@ -2,7 +2,8 @@ import { useMemo, useState, type CSSProperties } from 'react';
 import { checkStack } from '../../../shared/conv-shapes';
 import { convolve1d, parseRow, type Conv1dResult } from '../../../shared/convolve';
 import { Conv1dSchema } from '../../../shared/layer-spec';
-import { humanize, num, type PaddingMode } from '../new-run/stack-form';
+import { humanize } from '../../ui/form/zod-messages';
+import { num, type PaddingMode } from '../new-run/stack-form';
 import { axisFormula } from './Conv2dPlayground';
 
 const fmt = (v: number): string => String(Number(v.toPrecision(4)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LM_LABELS, lmDefaults, lmParams, validateLmForm, visibleFields, type LmFields } from './lm-form';
+import { LM_LABELS, lmDefaults, lmParams, validateLmForm, visibleFields, type LmFields } from './lm-schema';
 
 const form = (over: Partial<LmFields> = {}): LmFields => ({ ...lmDefaults('mlbl-b'), dataset: 'ds1', extractor: '/models/mobilenet', ...over });
 

@@ -1,10 +1,12 @@
 /**
- * The language-model new-run form (LBL, MLBL-B, MLBL-F): string fields in, a RunSpec validated by
- * the shared zod schema (LmParams through RunSpec, including lmInputIssues) or one message per
- * field naming it out. Pure TypeScript, tested in lm-form.test.ts.
+ * The language-model new-run form's schema (LBL, MLBL-B, MLBL-F): fields as typed in, a RunSpec
+ * validated by the shared zod schema (LmParams through RunSpec, including lmInputIssues) or one
+ * message per field naming it out (lmFormSchema wraps it for react-hook-form).
  */
 import { LM_MODELS, LmParams, defaultLearningRate, type LmModelName } from '../../../shared/lm-spec';
 import { BackendRequest, RunSpec } from '../../../shared/run-spec';
+import { formSchema, inFormOrder, type FieldErrors } from '../../ui/form/form-schema';
+import { humanize } from '../../ui/form/zod-messages';
 
 export type CaptionSource = 'dataset' | 'captions';
 /** model: a TF.js layers model on disk; run: a ConvNet run's model; features: a feature file (or a cached feature set of the dataset). */
@@ -48,7 +50,7 @@ export interface LmFields {
   backend: BackendRequest;
 }
 export type LmField = keyof LmFields;
-export type LmErrors = Partial<Record<LmField, string>>;
+export type LmErrors = FieldErrors<LmField>;
 
 /** Labels, in the order of the form (errors are reported in this order). */
 export const LM_LABELS: Record<LmField, string> = {
@@ -217,18 +219,6 @@ function fieldOf(key: string, f: LmFields): LmField | null {
   return key in LM_LABELS ? (key as LmField) : null;
 }
 
-function humanize(message: string): string {
-  return message
-    .replace(/^Invalid input: expected number, received NaN$/, 'must be a number')
-    .replace(/^Invalid input: expected int, received number$/, 'must be a whole number')
-    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1')
-    .replace(/^Too small: expected number to be >(=?)(\S+)$/, (_m, eq: string, n: string) => `must be ${eq ? 'at least' : 'greater than'} ${n}`)
-    .replace(/^Too big: expected number to be <(=?)(\S+)$/, (_m, eq: string, n: string) => `must be ${eq ? 'at most' : 'less than'} ${n}`)
-    .replace(/^Too big: expected string to have <=(\d+) characters$/, 'must be at most $1 characters')
-    .replace(/^Too small: expected string to have >=1 characters$/, 'is required')
-    .replace(/^Invalid option: expected one of (.*)$/, (_m, opts: string) => `must be one of ${opts.replace(/\|/g, ', ')}`);
-}
-
 /** Validates with the shared zod schema; every message names its field. */
 export function validateLmForm(f: LmFields): LmValidation {
   const errors: LmErrors = {};
@@ -261,9 +251,13 @@ export function validateLmForm(f: LmFields): LmValidation {
     }
   }
   if (parsed.success && Object.keys(errors).length === 0) return { ok: true, spec: parsed.data };
-  const ordered: LmErrors = {};
-  for (const k of Object.keys(LM_LABELS) as LmField[]) if (errors[k]) ordered[k] = errors[k];
-  return { ok: false, errors: ordered };
+  return { ok: false, errors: inFormOrder(errors, LM_LABELS) };
 }
+
+/** The form's schema for react-hook-form: fields in, the RunSpec out. */
+export const lmFormSchema = formSchema((f: LmFields) => {
+  const v = validateLmForm(f);
+  return v.ok ? { ok: true, value: v.spec } : v;
+});
 
 export const LM_PRESETS: readonly LmModelName[] = LM_MODELS;

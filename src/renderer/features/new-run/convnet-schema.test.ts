@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveTrainingOptions } from '../../../shared/convnet-spec';
 import { ConvNetParams, LeNet5MnistParams } from '../../../shared/run-spec';
 import { LENET5, LayerStackSchema } from '../../../shared/layer-spec';
-import { buildConvNetSpec, defaultTrainingFields, presetFor, visibleTrainingFields } from './training-form';
+import { buildConvNetSpec, defaultTrainingFields, presetFor, visibleTrainingFields } from './convnet-schema';
 
 const small = LayerStackSchema.parse([
   { type: 'conv2d', filters: 5, kernel: 5 },

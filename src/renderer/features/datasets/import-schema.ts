@@ -1,4 +1,5 @@
-/** The import wizard's fields and their validation (the shared zod schemas decide). */
+/** The import wizard's fields and their validation (the shared zod schemas decide; importSourceSchema wraps it for react-hook-form). */
+import { formSchema, type FieldErrors } from '../../ui/form/form-schema';
 import { BUILTIN_MNIST, DATASET_FORMATS, ImportOptions, ImportSource, type ColumnMap, type DatasetFormat } from '../../../shared/dataset-schema';
 
 export type FormatChoice = 'auto' | DatasetFormat;
@@ -20,7 +21,7 @@ export interface ImportFields {
 }
 
 export type ImportFieldName = 'path' | 'images' | 'format' | 'columns' | 'name' | 'split';
-export type ImportFieldErrors = Partial<Record<ImportFieldName, string>>;
+export type ImportFieldErrors = FieldErrors<ImportFieldName>;
 
 export const defaultImportFields = (): ImportFields => ({
   path: '',
@@ -76,6 +77,12 @@ export function sourceOf(f: ImportFields): { ok: true; source: ImportSource } | 
   }
   return { ok: false, errors };
 }
+
+/** The preview step's schema: the fields in, the source `datasets.preview` reads out. */
+export const importSourceSchema = formSchema((f: ImportFields) => {
+  const s = sourceOf(f);
+  return s.ok ? { ok: true, value: s.source } : s;
+});
 
 /** A key that changes whenever the previewed source would (a stale preview cannot be imported). */
 export function sourceKey(f: ImportFields): string {

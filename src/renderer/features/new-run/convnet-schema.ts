@@ -1,6 +1,7 @@
 /**
- * The training half of the ConvNet new-run form: string fields in, a RunSpec validated by the
- * shared zod schema (run-spec.ts) or per-field messages naming the field out. The stack comes
+ * The ConvNet new-run form's schema: its training fields as typed in, a RunSpec validated by the
+ * shared zod schema (run-spec.ts) or per-field messages naming the field out (convNetFormSchema
+ * wraps it for react-hook-form). The stack comes
  * from stack-form.ts. An unmodified LeNet-5 on MNIST is submitted as the `lenet5-mnist` preset
  * (the CLI's preset, same numbers as in the README); any other stack as `convnet`.
  */
@@ -15,7 +16,9 @@ import {
 } from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
 import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
-import { humanize, sameStack } from './stack-form';
+import { sameStack } from './stack-form';
+import { formSchema, inFormOrder, type FieldErrors } from '../../ui/form/form-schema';
+import { humanize } from '../../ui/form/zod-messages';
 
 export interface TrainingFields {
   name: string;
@@ -42,7 +45,7 @@ export interface TrainingFields {
   backend: BackendRequest;
 }
 export type TrainingField = keyof TrainingFields;
-export type TrainingErrors = Partial<Record<TrainingField, string>>;
+export type TrainingErrors = FieldErrors<TrainingField>;
 
 /** Labels, in the order of the form (errors are reported in this order). */
 export const TRAINING_LABELS: Record<TrainingField, string> = {
@@ -235,9 +238,15 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
   if (parsed.success && stack !== null && Object.keys(errors).length === 0) {
     return { ok: true, spec: withoutDefaults(parsed.data, visible, presetOptionDefaults(preset)), preset };
   }
-  const ordered: TrainingErrors = {};
-  for (const k of Object.keys(TRAINING_LABELS) as TrainingField[]) if (errors[k]) ordered[k] = errors[k];
-  return { ok: false, errors: ordered, stackError };
+  return { ok: false, errors: inFormOrder(errors, TRAINING_LABELS), stackError };
+}
+
+/** The form's schema for react-hook-form: fields in, the spec and the preset it runs as out. */
+export function convNetFormSchema(stack: LayerStack | null, dataset: ConvNetDatasetName) {
+  return formSchema((f: TrainingFields) => {
+    const b = buildConvNetSpec(f, stack, dataset);
+    return b.ok ? { ok: true, value: { spec: b.spec, preset: b.preset } } : { ok: false, errors: b.errors };
+  });
 }
 
 /**
