@@ -2,12 +2,15 @@ import { useMemo, useState } from 'react';
 import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
-import { CONVNET_DATASETS, LrScheduleName, MonitorName, type ConvNetDatasetName } from '../../../shared/convnet-spec';
+import { CONVNET_DATASETS, LrScheduleName, MonitorName, defaultInputFor } from '../../../shared/convnet-spec';
+import type { DatasetSummary } from '../../../shared/api';
+import { RESIZE_MODES, inputShapeArray, parseInputShape, type ResizeMode } from '../../../shared/image-input';
+import { useQuery } from '../../api/use-query';
 import { PRESETS, type PresetId } from '../../../shared/layer-spec';
 import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
-import { useApp, useAppActions } from '../../api/context';
+import { useApi, useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
-import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
+import { draftFromLayer, inspectDrafts, sameStack, type LayerDraft } from './stack-form';
 import {
   TRAINING_HINTS,
   TRAINING_LABELS,
@@ -24,7 +27,7 @@ import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
-const DATASET_LABELS: Record<ConvNetDatasetName, string> = { mnist: 'MNIST' };
+const RESIZE_LABELS: Record<ResizeMode, string> = { stretch: 'stretch to fit', crop: 'crop the centre', pad: 'pad with black' };
 const SCHEDULE_LABELS: Record<LrScheduleName, string> = { none: 'constant', step: 'step', cosine: 'cosine' };
 const MONITOR_LABELS: Record<MonitorName, string> = { val_loss: 'validation loss', val_accuracy: 'validation accuracy' };
 
@@ -43,12 +46,29 @@ export function ConvNetRunForm() {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
   const [preset, setPreset] = useState<PresetId>('lenet5');
-  const [dataset, setDataset] = useState<ConvNetDatasetName>('mnist');
+  const api = useApi();
+  const [dataset, setDataset] = useState<string>('mnist');
+  const [inputText, setInputText] = useState<string>(defaultInputFor('mnist'));
+  const [resize, setResize] = useState<ResizeMode>('stretch');
   const [drafts, setDrafts] = useState<LayerDraft[]>(() => draftsOf('lenet5'));
   const [submitError, setSubmitError] = useState<string | null>(null);
+  // Imported classification datasets (class folders, image,label CSV/JSONL, MNIST) train on their own split.
+  const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
+  const labelled = useMemo(() => (datasets.data ?? []).filter((d) => d.kind === 'classification'), [datasets.data]);
+  const chosen = labelled.find((d) => d.id === dataset) ?? null;
+  const builtin = dataset === 'mnist';
+  const inputShape = useMemo((): { shape: number[]; error: string | null } => {
+    try {
+      return { shape: inputShapeArray(parseInputShape(builtin ? defaultInputFor('mnist') : inputText)), error: null };
+    } catch (e) {
+      return { shape: [...CONVNET_DATASETS.mnist.inputShape], error: (e as Error).message };
+    }
+  }, [builtin, inputText]);
+  const classes = builtin ? CONVNET_DATASETS.mnist.classes : null;
+  const datasetInput = builtin ? undefined : { input: inputText, resize };
 
-  const report = useMemo(() => inspectForDataset(dataset, drafts), [dataset, drafts]);
-  const schema = useMemo(() => convNetFormSchema(report.stack, dataset), [report.stack, dataset]);
+  const report = useMemo(() => inspectDrafts(inputShape.shape, drafts, classes), [inputShape.shape, drafts, classes]);
+  const schema = useMemo(() => convNetFormSchema(report.stack, dataset, datasetInput), [report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
   const form = useForm<TrainingFields, unknown, { spec: RunSpec; preset: string }>({
     defaultValues: defaultTrainingFields(),
     mode: 'onTouched',
@@ -56,14 +76,14 @@ export function ConvNetRunForm() {
   });
   // Every value, re-rendering on each change: what is shown and the live checks depend on them.
   const fields = useWatch({ control: form.control }) as TrainingFields;
-  const built = useMemo(() => buildConvNetSpec(fields, report.stack, dataset), [fields, report.stack, dataset]);
+  const built = useMemo(() => buildConvNetSpec(fields, report.stack, dataset, datasetInput), [fields, report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
   const visible = visibleTrainingFields(fields);
-  const blocker = report.problem?.message ?? (!built.ok ? built.stackError : null);
+  const blocker = inputShape.error ?? report.problem?.message ?? (!built.ok ? built.stackError : null);
   const presetStack = PRESETS[preset].stack;
   const modified = preset !== 'custom' && !(report.stack !== null && sameStack(report.stack, presetStack));
-  const ds = CONVNET_DATASETS[dataset];
+  const datasetLabel = builtin ? 'MNIST' : (chosen?.name ?? dataset);
   const designed = PRESETS[preset].inputShape;
-  const misfit = designed !== null && shapeToString(designed) !== shapeToString(ds.inputShape);
+  const misfit = designed !== null && shapeToString(designed) !== shapeToString(inputShape.shape);
   const runPreset = built.ok ? built.preset : null;
   const submitting = form.formState.isSubmitting;
 
@@ -131,31 +151,66 @@ export function ConvNetRunForm() {
                 </span>
               )}
             </div>
-            <Field name="dataset" label="Dataset" hint={`Input ${shapeToString(ds.inputShape)}, ${ds.classes} classes.`}>
+            <Field
+              name="dataset"
+              label="Dataset"
+              hint={
+                builtin
+                  ? 'Input 28x28x1, 10 classes.'
+                  : `${chosen ? `${chosen.classes.length} classes (${chosen.classes.slice(0, 6).join(', ')}${chosen.classes.length > 6 ? ', …' : ''}); ` : ''}its own train / validation / test split; the last dense layer is sized to its classes.`
+              }
+            >
               {(p) => (
-                <select {...p} value={dataset} onChange={(e) => setDataset(e.target.value as ConvNetDatasetName)}>
-                  {(Object.keys(CONVNET_DATASETS) as ConvNetDatasetName[]).map((d) => (
-                    <option key={d} value={d}>
-                      {DATASET_LABELS[d]} ({shapeToString(CONVNET_DATASETS[d].inputShape)})
+                <select
+                  {...p}
+                  value={dataset}
+                  onChange={(e) => {
+                    setDataset(e.target.value);
+                    setInputText(defaultInputFor(e.target.value));
+                  }}
+                  data-testid="dataset-select"
+                >
+                  <option value="mnist">MNIST, built in (28x28x1)</option>
+                  {labelled.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name} ({d.counts.labelled} labelled images)
                     </option>
                   ))}
                 </select>
               )}
             </Field>
+            {!builtin && (
+              <>
+                <Field name="input" label="Input (H×W×C)" hint="e.g. 64x64x3 (RGB) or 28x28x1 (grey).">
+                  {(p) => <input {...p} value={inputText} onChange={(e) => setInputText(e.target.value)} data-testid="input-shape" />}
+                </Field>
+                <Field name="resize" label="Resize" hint="How an image of another aspect ratio becomes H×W.">
+                  {(p) => (
+                    <select {...p} value={resize} onChange={(e) => setResize(e.target.value as ResizeMode)} data-testid="resize-select">
+                      {RESIZE_MODES.map((m) => (
+                        <option key={m} value={m}>
+                          {RESIZE_LABELS[m]}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              </>
+            )}
           </div>
           <p className="muted small preset-description" data-testid="stack-preset-description">
             {PRESETS[preset].description}.
             {misfit && designed && (
               <>
                 {' '}
-                Designed for {shapeToString(designed)} input; {DATASET_LABELS[dataset]} is {shapeToString(ds.inputShape)}, so the inspector shows where it stops
+                Designed for {shapeToString(designed)} input; the input here is {shapeToString(inputShape.shape)}, so the inspector shows where it stops
                 fitting: shrink or remove that layer to train it here.
               </>
             )}
           </p>
           <div className="stack-layout">
             <LayerStackEditor drafts={drafts} report={report} onChange={setDrafts} nextId={nextId} />
-            <ShapeInspector report={report} inputLabel={`${DATASET_LABELS[dataset]} ${shapeToString(ds.inputShape)}`} />
+            <ShapeInspector report={report} inputLabel={`${datasetLabel} ${shapeToString(inputShape.shape)}`} />
           </div>
         </fieldset>
 
@@ -190,9 +245,9 @@ export function ConvNetRunForm() {
             {text('testLimit')}
             {text('augmentShift')}
             <CheckField name="augmentFlip" label={TRAINING_LABELS.augmentFlip} hint={TRAINING_HINTS.augmentFlip}>
-              {fields.augmentFlip && ds.digits && (
+              {fields.augmentFlip && (builtin || chosen?.format === 'mnist') && (
                 <p className="warn-text small" data-testid="flip-warning">
-                  {DATASET_LABELS[dataset]} holds digits: a mirrored 2 is not a 2.
+                  {datasetLabel} holds digits: a mirrored 2 is not a 2.
                 </p>
               )}
             </CheckField>

@@ -9,12 +9,12 @@ import {
   CONVNET_DATASETS,
   TRAINING_DEFAULTS,
   resolveTrainingOptions,
-  type ConvNetDatasetName,
   type LrScheduleName,
   type MonitorName,
   type OptimizerName,
 } from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
+import type { ResizeMode } from '../../../shared/image-input';
 import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
 import { sameStack } from './stack-form';
 import { formSchema, inFormOrder, type FieldErrors } from '../../ui/form/form-schema';
@@ -189,7 +189,7 @@ export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
 export type BuiltSpec = { ok: true; spec: RunSpec; preset: 'lenet5-mnist' | 'convnet' } | { ok: false; errors: TrainingErrors; stackError: string | null };
 
 /** The preset a stack is submitted as: the unmodified LeNet-5 on MNIST is `lenet5-mnist`. */
-export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName): 'lenet5-mnist' | 'convnet' {
+export function presetFor(stack: LayerStack | null, dataset: string): 'lenet5-mnist' | 'convnet' {
   return stack !== null && dataset === 'mnist' && sameStack(stack, LENET5) ? 'lenet5-mnist' : 'convnet';
 }
 
@@ -197,7 +197,13 @@ export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName)
  * Validates the visible fields with the shared RunSpec schema. `stack` null means the stack
  * editor has its own errors (the spec is not built). Messages start with the field's label.
  */
-export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: ConvNetDatasetName): BuiltSpec {
+/** An imported dataset's input: its shape (HxWxC) and resize mode; the built-in MNIST has none. */
+export interface DatasetInput {
+  input: string;
+  resize: ResizeMode;
+}
+
+export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: string, datasetInput?: DatasetInput): BuiltSpec {
   const visible = visibleTrainingFields(f);
   const errors: TrainingErrors = {};
   const params: Record<string, unknown> = {};
@@ -215,6 +221,10 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
   const preset = presetFor(stack, dataset);
   if (preset === 'convnet') {
     params.dataset = dataset;
+    if (dataset !== 'mnist' && datasetInput) {
+      params.input = datasetInput.input;
+      params.resize = datasetInput.resize;
+    }
     // A placeholder that passes the schema when the editor has errors, so the other fields still get checked.
     params.stack = stack ?? placeholderStack(dataset);
   }
@@ -225,7 +235,7 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
       const key = (path[0] === 'params' ? path[1] : path[0]) as string | undefined;
-      if (key === 'stack') {
+      if (key === 'stack' || key === 'input') {
         stackError ??= issue.message;
       } else if (key && key in TRAINING_LABELS) {
         const field = key as TrainingField;
@@ -242,9 +252,9 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
 }
 
 /** The form's schema for react-hook-form: fields in, the spec and the preset it runs as out. */
-export function convNetFormSchema(stack: LayerStack | null, dataset: ConvNetDatasetName) {
+export function convNetFormSchema(stack: LayerStack | null, dataset: string, datasetInput?: DatasetInput) {
   return formSchema((f: TrainingFields) => {
-    const b = buildConvNetSpec(f, stack, dataset);
+    const b = buildConvNetSpec(f, stack, dataset, datasetInput);
     return b.ok ? { ok: true, value: { spec: b.spec, preset: b.preset } } : { ok: false, errors: b.errors };
   });
 }
@@ -262,6 +272,7 @@ function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>, defaults: t
   return { ...spec, params } as RunSpec;
 }
 
-function placeholderStack(dataset: ConvNetDatasetName): LayerStack {
-  return [{ type: 'flatten' }, { type: 'dense', units: CONVNET_DATASETS[dataset].classes, activation: 'linear', useBias: true }];
+function placeholderStack(dataset: string): LayerStack {
+  // An imported dataset's last dense layer is sized to its classes when the run starts.
+  return [{ type: 'flatten' }, { type: 'dense', units: dataset === 'mnist' ? CONVNET_DATASETS.mnist.classes : 2, activation: 'linear', useBias: true }];
 }
