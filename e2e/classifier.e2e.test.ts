@@ -4,7 +4,7 @@
  * real CLI, then in Chromium against the real `mlbl serve`: the new-run form's dataset choice and
  * input shape (the inspector follows the input), a short LeNet-5 run on 32x32x3 from the GUI, and
  * on its page the two-class confusion matrix and the misclassified test images, an off-diagonal
- * count showing only its own. Screenshots go to e2e/artifacts/.
+ * count showing only its own; a chosen photo's top labels and saliency overlay. Screenshots go to e2e/artifacts/.
  *
  * Needs the renderer built first: `npm run build` (out/renderer).
  */
@@ -121,6 +121,12 @@ describe('a ConvNet on an imported class-folder dataset, from the GUI', () => {
       await expect.poll(() => page.getByTestId('mistake').count()).toBe(shown);
     }
     if (shown > 0) await expect.poll(() => page.getByTestId('mistake').locator('img').count(), { timeout: 20_000 }).toBe(shown);
+    // Predict: a dropped (here: chosen) photo gets the run's labels with probabilities and a saliency overlay.
+    const photo = path.join(root, 'pets', 'dog', fs.readdirSync(path.join(root, 'pets', 'dog'))[0] as string);
+    await page.getByTestId('predict-input').setInputFiles(photo);
+    await expect.poll(() => page.getByTestId('predict-top').locator('li').count(), { timeout: 60_000 }).toBe(2);
+    expect((await text(page.getByTestId('predict-top'))).replace(/\s+/g, ' ')).toMatch(/^(dog|other) [\d.]+% ?(dog|other) [\d.]+%$/);
+    await page.getByTestId('saliency-overlay').waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'classifier-run.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 360_000);
