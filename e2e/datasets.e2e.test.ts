@@ -219,6 +219,8 @@ describe('datasets in Chromium: import wizard, browser, item view, stats', () =>
     await expect.poll(() => page.getByTestId('item-view').count()).toBe(0);
     await page.waitForURL(new RegExp(`#/datasets/${datasetId}\\?q=dog$`));
     await expect.poll(() => grid.getAttribute('data-selected')).toBe('2');
+    // Issue 18, problem 10: focus went to the page body; it returns to the tile of that item.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('tile-2');
     expect(await page.getByLabel('Search captions').inputValue()).toBe('dog');
 
     // Filter by split: the count follows.

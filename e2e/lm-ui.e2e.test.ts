@@ -256,21 +256,13 @@ describe('language-model UI in Chromium: form, captions panel, exports, caption 
     expect(mrows.filter((r) => r[1] === 'val_perplexity')).toHaveLength(4);
     expect(new Set(mrows.slice(1).map((r) => r[0]))).toEqual(new Set([runId]));
 
-    // The model: three files, one download each.
-    const names: string[] = [];
-    const got = new Promise<void>((resolve) => {
-      const on = (d: Download) => {
-        names.push(d.suggestedFilename());
-        if (names.length === 3) {
-          page.off('download', on);
-          resolve();
-        }
-      };
-      page.on('download', on);
-    });
+    // Issue 18, problem 10: the model came as three generic files; now one archive named after the run.
+    const archive = page.waitForEvent('download');
     await exp.getByTestId('export-model').click();
-    await got;
-    expect(names.sort()).toEqual(['model.json', 'vocabulary.json', 'weights.bin']);
+    const d = await archive;
+    expect(d.suggestedFilename()).toMatch(new RegExp(`^e2e-lbl-${runId.replace(/[^A-Za-z0-9]/g, '').slice(-6)}-model\\.zip$`));
+    const zip = fs.readFileSync(await d.path()).toString('latin1');
+    for (const name of ['model.json', 'weights.bin', 'vocabulary.json']) expect(zip).toContain(name);
   }, 240_000);
 
   it('caption explorer: a picked image is decoded; moving the temperature slider sends one debounced request and re-renders the caption', async () => {

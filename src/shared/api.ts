@@ -300,7 +300,13 @@ export const methods = {
         beam: z.number().int().min(1).max(20).default(3),
       }),
       z.strictObject({ what: z.literal('metrics'), id: RunId, format: z.enum(['csv', 'json']), keys: z.array(z.string().min(1).max(100)).max(50).optional() }),
-      z.strictObject({ what: z.literal('model'), id: RunId, checkpoint: z.string().min(1).max(64).default('best') }),
+      z.strictObject({
+        what: z.literal('model'),
+        id: RunId,
+        checkpoint: z.string().min(1).max(64).default('best'),
+        // zip: one archive named after the run (the UI's download); files: model.json, weights.bin (and vocabulary.json).
+        archive: z.enum(['files', 'zip']).default('files'),
+      }),
     ]),
   ).returns<{ files: ExportFile[] }>(),
   'features.list': method(z.strictObject({ datasetId: DatasetId.optional() }).default({})).returns<FeatureSetRecord[]>(),

@@ -16,6 +16,7 @@ import type { Store } from '../store/store';
 import { chooseCheckpoint } from '../checkpoints/checkpoint-files';
 import { captionsFileOf, captionsText, metricsCsv, metricsFileOf, metricsJson, modelFiles, type CaptionRow } from './export-formats';
 import { filesResult, textFileResult, type OffLoop } from './offloop';
+import { modelArchiveName, zipFiles } from './zip';
 import type { RunManager } from '../runs/run-manager';
 
 export type ExportInput = MethodParsedInput<'runs.export'>;
@@ -117,8 +118,10 @@ export async function exportRun(ctx: ExportContext, q: ExportInput): Promise<{ f
   if (q.what === 'model') {
     const lm = isLm(run.preset);
     const dir = lm ? lmCheckpointDir(ctx.lm, ctx.runs, run.id, q.checkpoint) : layersCheckpointDir(ctx.store, ctx.runs, run.id, q.checkpoint);
-    if (ctx.offloop) return filesResult(await ctx.offloop.run({ kind: 'model-export', runId: run.id, dir, lm }));
-    return { files: modelFiles(run.id, dir, lm) };
+    const files = ctx.offloop ? filesResult(await ctx.offloop.run({ kind: 'model-export', runId: run.id, dir, lm })).files : modelFiles(run.id, dir, lm);
+    if (q.archive !== 'zip') return { files };
+    const zip = zipFiles(files.map((f) => ({ name: f.name, data: Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8') })));
+    return { files: [{ name: modelArchiveName(run), mime: 'application/zip', encoding: 'base64', content: zip.toString('base64') }] };
   }
   if (!isLm(run.preset))
     throw new ApiError('bad_request', `captions export needs a language-model run (${LM_MODELS.join(', ')}); run ${run.id} is ${run.preset}`);

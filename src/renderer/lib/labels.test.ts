@@ -1,7 +1,8 @@
+import { formatImageSize } from './format';
 import { describe, expect, it } from 'vitest';
 import { LeNet5MnistParams } from '../../shared/run-spec';
 import { LmParams } from '../../shared/lm-spec';
-import { formatImageSize, isFractionMetric, metricGoal, metricLabel, metricName, paramLabel } from './labels';
+import { isFractionMetric, metricGoal, metricLabel, metricName, paramLabel } from './labels';
 
 // Issue 18, problem 7: internal names (val_i2t_r1, LRSCHEDULE, evalEvery) reached the UI.
 describe('metric labels', () => {

@@ -146,8 +146,3 @@ const PARAMS: Record<string, string> = {
 export function paramLabel(key: string): string {
   return PARAMS[key] ?? capitalize(key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
 }
-
-/** One convention for image sizes: width × height, in pixels. */
-export function formatImageSize(width: number, height: number): string {
-  return `${width} × ${height} px`;
-}

@@ -9,6 +9,8 @@ import type { Api, EventName, Events, MethodName } from '../../shared/api';
 import type { ApiClient, ConnectionState } from '../api/api-client';
 import { AppContext } from '../api/context';
 import { createAppStore } from '../api/store';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { connectQueriesToEvents, createQueryClient } from '../api/queries';
 
 export type Answers = Partial<Record<MethodName, unknown | ((input: unknown) => unknown)>>;
 
@@ -49,6 +51,12 @@ export function recordingClient(answers: Answers = {}) {
 export function renderWithApp(ui: ReactNode, answers: Answers = {}) {
   const rec = recordingClient(answers);
   const store = createAppStore(rec.client);
-  const result = render(<AppContext.Provider value={{ client: rec.client, store }}>{ui}</AppContext.Provider>);
-  return { ...rec, store, ...result };
+  const queryClient = createQueryClient();
+  connectQueriesToEvents(rec.client, queryClient);
+  const result = render(
+    <QueryClientProvider client={queryClient}>
+      <AppContext.Provider value={{ client: rec.client, store }}>{ui}</AppContext.Provider>
+    </QueryClientProvider>,
+  );
+  return { ...rec, store, queryClient, ...result };
 }

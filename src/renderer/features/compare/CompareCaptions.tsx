@@ -3,6 +3,7 @@ import { LM_MODELS } from '../../../shared/lm-spec';
 import { formatNumber } from '../../lib/format';
 import { groupSamples, type SampleImage } from '../run-page/samples';
 import type { CompareRun } from './use-compare-data';
+import './compare.css';
 
 interface Row {
   image: string;

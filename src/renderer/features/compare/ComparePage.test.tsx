@@ -64,4 +64,20 @@ describe('ComparePage', () => {
     expect(within(diff).getByRole('rowheader').textContent).toBe('Learning-rate schedule');
     expect(screen.getByTestId('compare-page').textContent).not.toMatch(/val_|params\.|lrSchedule/);
   });
+
+  // Issue 18, problem 10: Compare of ids that name no run said "The runs have the same configuration".
+  it('says which ids name no run, instead of "same configuration"', async () => {
+    renderWithApp(<ComparePage ids={['a', 'nope-1', 'nope-2']} />, {
+      'runs.get': (i: unknown) => {
+        const id = (i as { id: string }).id;
+        if (id !== 'a') throw new Error(`run not found: ${id}`);
+        return run(id, 'cosine');
+      },
+      'runs.metrics': () => metrics(0.2),
+    });
+    const unknown = await screen.findByTestId('compare-unknown');
+    expect(unknown.textContent).toContain('nope-1, nope-2');
+    expect(screen.getByTestId('config-diff-empty').textContent).toBe('Nothing to compare: only one of these ids names a run.');
+    expect(screen.getByTestId('compare-page').textContent).not.toMatch(/same configuration/);
+  });
 });

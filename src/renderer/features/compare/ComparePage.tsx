@@ -11,6 +11,7 @@ import { StatusBadge } from '../../ui/StatusBadge';
 import { CompareCaptions } from './CompareCaptions';
 import { bestFinalRows } from './best-final-rows';
 import { useCompareData, type CompareRun } from './use-compare-data';
+import './compare.css';
 
 /** Labels, not configuration: left out of the config diff (names head the columns instead). */
 const DIFF_IGNORE = ['name', 'tags'];
@@ -46,9 +47,13 @@ export function ComparePage({ ids }: { ids: string[] }) {
   }
 
   const loaded = runs.every((r) => r.loaded);
+  // Ids that name no run (a stale link, a typo): said by name, and left out of the comparison
+  // rather than counted as runs with an empty configuration.
+  const unknown = loaded ? runs.filter((r) => !r.run).map((r) => r.id) : [];
+  const known = runs.filter((r) => r.run);
   const diff = loaded
     ? diffSpecs(
-        runs.map((r) => r.run?.spec ?? {}),
+        known.map((r) => r.run?.spec ?? {}),
         DIFF_IGNORE,
       )
     : [];
@@ -61,6 +66,12 @@ export function ComparePage({ ids }: { ids: string[] }) {
       <div className="panel-head">
         <h1 id="compare-title">Compare {ids.length} runs</h1>
       </div>
+      {unknown.length > 0 && (
+        <div className="banner banner-error" role="alert" data-testid="compare-unknown">
+          {unknown.length === 1 ? 'No run has the id' : 'No runs have the ids'} {unknown.join(', ')}: {unknown.length === 1 ? 'it is' : 'they are'} left out of
+          the comparison.
+        </div>
+      )}
       <ul className="compare-legend" aria-label="Runs compared" data-testid="compare-legend">
         {runs.map((r, i) => (
           <li key={r.id} data-run-id={r.id}>
@@ -118,9 +129,13 @@ export function ComparePage({ ids }: { ids: string[] }) {
         </div>
         {!loaded ? (
           <p className="muted">Loading…</p>
+        ) : known.length < 2 ? (
+          <p className="muted" data-testid="config-diff-empty">
+            Nothing to compare: {known.length === 0 ? 'none' : 'only one'} of these ids names a run.
+          </p>
         ) : diff.length === 0 ? (
           <p className="muted" data-testid="config-diff-empty">
-            The runs have the same configuration.
+            {unknown.length ? `The ${known.length} runs found have the same configuration.` : 'The runs have the same configuration.'}
           </p>
         ) : (
           <div className="table-wrap">
@@ -128,9 +143,9 @@ export function ComparePage({ ids }: { ids: string[] }) {
               <thead>
                 <tr>
                   <th scope="col">Setting</th>
-                  {runs.map((r, i) => (
+                  {known.map((r) => (
                     <th key={r.id} scope="col">
-                      <span className="swatch" style={{ background: colorOf(i) }} aria-hidden="true" /> {label(r)}
+                      <span className="swatch" style={{ background: colorOf(runs.indexOf(r)) }} aria-hidden="true" /> {label(r)}
                     </th>
                   ))}
                 </tr>
@@ -142,7 +157,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
                       {specPathLabel(row.path)}
                     </th>
                     {row.values.map((v, i) => (
-                      <td key={runs[i]?.id ?? i} className="mono">
+                      <td key={known[i]?.id ?? i} className="mono">
                         {formatDiffValue(v)}
                       </td>
                     ))}

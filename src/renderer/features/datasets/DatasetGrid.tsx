@@ -1,10 +1,13 @@
-import { memo, useEffect, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent } from 'react';
+import { memo, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import type { DatasetItem, DatasetKind, Thumbnail } from '../../../shared/dataset-schema';
-import { highlight, type SearchTerm } from './dataset-format';
-import type { ItemsCache } from './items-cache';
+import type { SearchTerm } from './dataset-format';
+import { TileCaption } from './TileCaption';
+import type { DatasetItems } from './use-dataset-items';
+import './datasets.css';
 
 interface Props {
-  cache: ItemsCache;
+  items: DatasetItems;
   kind: DatasetKind;
   selected: number;
   onSelect(index: number): void;
@@ -35,44 +38,53 @@ export function gridLayout(width: number, kind: DatasetKind): GridLayout {
 }
 
 /**
- * A virtualized grid: only the rows in view (plus a couple above and below) exist in the DOM;
- * a spacer as tall as every row gives the scrollbar its size. A listbox for assistive
- * technology, with the selection as its active descendant.
+ * A virtualized grid (@tanstack/react-virtual over rows of tiles): only the rows in view (plus a
+ * couple above and below) exist in the DOM; a spacer as tall as every row gives the scrollbar its
+ * size. A listbox for assistive technology, with the selection as its active descendant.
  */
-export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) {
-  useSyncExternalStore(cache.subscribe, cache.getVersion);
+export function DatasetGrid({ items, kind, selected, onSelect, onOpen }: Props) {
   const viewport = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  // The first row in view: scrolling within a row changes nothing here, so React does no work
-  // (the browser moves the absolutely placed tiles by itself).
-  const [topRow, setTopRow] = useState(0);
 
   useEffect(() => {
     const el = viewport.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => {
-      setSize({ width: el.clientWidth, height: el.clientHeight });
-      setTopRow(Math.floor(el.scrollTop / gridLayout(el.clientWidth - 2 * GAP, kind).rowH));
-    });
+    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
     ro.observe(el);
     return () => ro.disconnect();
   }, [kind]);
 
-  const total = cache.total ?? 0;
+  const total = items.total ?? 0;
   // The viewport has a 10 px padding on each side.
   const layout = gridLayout(size.width - 2 * GAP, kind);
   const { cols, rowH, tileW, thumbH } = layout;
-  const rows = Math.ceil(total / cols);
-  const firstRow = Math.max(0, topRow - OVERSCAN_ROWS);
-  const lastRow = Math.min(Math.max(0, rows - 1), topRow + Math.ceil(size.height / rowH) + OVERSCAN_ROWS);
+  const rows = size.width > 0 ? Math.ceil(total / cols) : 0;
+  // The virtualizer's own state changes with the scroll: React's compiler leaves this component alone.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => viewport.current,
+    estimateSize: () => rowH,
+    overscan: OVERSCAN_ROWS,
+    scrollMargin: GAP,
+  });
+  // A new width gives new rows: every row's size is estimated again.
+  useEffect(() => {
+    virtualizer.measure();
+  }, [virtualizer, rowH, cols]);
+  const virtualRows = virtualizer.getVirtualItems();
+  const firstRow = virtualRows[0]?.index ?? 0;
+  const lastRow = virtualRows[virtualRows.length - 1]?.index ?? -1;
   const start = firstRow * cols;
-  const end = size.width > 0 ? Math.min(total, (lastRow + 1) * cols) : 0;
+  const end = Math.min(total, (lastRow + 1) * cols);
 
-  // Ask the cache for what is on screen (it throttles and skips what it has).
+  // Ask for what is on screen (the items hook throttles; cached answers cost nothing).
+  const setRange = items.setRange;
+  const known = items.total !== null;
   useEffect(() => {
     if (size.width === 0) return;
-    cache.setRange(start, cache.total === null ? start + cols * 8 : end);
-  }, [cache, start, end, cols, size.width]);
+    setRange(start, known ? end : start + cols * 8);
+  }, [setRange, known, start, end, cols, size.width]);
 
   // Keep the selection in view (keyboard moves, or back from the item view).
   useEffect(() => {
@@ -127,19 +139,19 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
 
   const tiles = [];
   for (let i = start; i < end; i++) {
-    const item = cache.itemAt(i);
-    const cap = item ? cache.captionFor(item) : null;
+    const item = items.itemAt(i);
+    const cap = item ? items.captionFor(item) : null;
     tiles.push(
       <Tile
         key={i}
         index={i}
         total={total}
         item={item}
-        thumb={item ? cache.thumbnail(item.id) : undefined}
+        thumb={item ? items.thumbnail(item.id) : undefined}
         captionState={cap?.state ?? 'loading'}
         caption={cap?.state === 'ready' ? cap.text : null}
         kind={kind}
-        terms={cache.terms}
+        terms={items.terms}
         selected={i === selected}
         x={(i % cols) * (tileW + GAP)}
         y={Math.floor(i / cols) * rowH}
@@ -151,14 +163,14 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
   }
 
   const activeId = selected >= start && selected < end ? `tile-${selected}` : undefined;
-  const empty = cache.total === 0;
+  const empty = items.total === 0;
 
   return (
     <div className="grid-shell">
-      {cache.error && (
+      {items.error && (
         <div className="banner banner-error" role="alert" data-testid="grid-error">
-          Could not load items: {cache.error}{' '}
-          <button type="button" className="btn btn-small" onClick={() => cache.retry()}>
+          Could not load items: {items.error}{' '}
+          <button type="button" className="btn btn-small" onClick={() => items.retry()}>
             Retry
           </button>
         </div>
@@ -170,24 +182,23 @@ export function DatasetGrid({ cache, kind, selected, onSelect, onOpen }: Props) 
         tabIndex={0}
         aria-label="Dataset items"
         aria-activedescendant={activeId}
-        aria-busy={cache.total === null}
+        aria-busy={items.total === null}
         onKeyDown={onKeyDown}
-        onScroll={(e) => setTopRow(Math.floor(e.currentTarget.scrollTop / rowH))}
         onClick={(e) => {
           const tile = (e.target as HTMLElement).closest<HTMLElement>('[data-index]');
           const i = tile ? Number(tile.dataset.index) : NaN;
-          if (Number.isInteger(i) && cache.itemAt(i)) {
+          if (Number.isInteger(i) && items.itemAt(i)) {
             onSelect(i);
             onOpen(i);
           }
         }}
         data-testid="dataset-grid"
-        data-total={cache.total ?? ''}
+        data-total={items.total ?? ''}
         data-rendered={tiles.length}
         data-cols={cols}
         data-selected={selected}
       >
-        <div className="grid-spacer" style={{ height: Math.max(0, rows * rowH - GAP) }}>
+        <div className="grid-spacer" style={{ height: Math.max(0, virtualizer.getTotalSize() - GAP) }}>
           {tiles}
         </div>
         {empty && (
@@ -243,6 +254,7 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
       className={`tile${selected ? ' tile-selected' : ''}`}
       style={style}
       role="option"
+      tabIndex={-1}
       aria-selected={selected}
       aria-posinset={index + 1}
       aria-setsize={total}
@@ -273,13 +285,7 @@ const Tile = memo(function Tile({ index, total, item, thumb, captionState, capti
           </span>
         )}
         {kind !== 'classification' &&
-          (captionState === 'loading' ? (
-            <span className="tile-caption muted">…</span>
-          ) : (
-            <span className="tile-caption" data-testid="tile-caption">
-              {caption === null ? '—' : highlight(caption, terms).map((r, k) => (r.hit ? <mark key={k}>{r.text}</mark> : <span key={k}>{r.text}</span>))}
-            </span>
-          ))}
+          (captionState === 'loading' ? <span className="tile-caption muted">…</span> : <TileCaption caption={caption} terms={terms} />)}
         {kind === 'classification' && item.className === null && <span className="tile-caption muted">{item.key}</span>}
       </div>
     </div>

@@ -1,12 +1,10 @@
-import type { DatasetSummary } from '../../../shared/api';
-import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { hrefFor } from '../../app/route';
+import './datasets.css';
 
 /** Dataset names by id, from datasets.list (shared with the other 'datasets' queries by key). */
 export function useDatasetNames(): ReadonlyMap<string, string> {
-  const api = useApi();
-  const list = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', {});
   return new Map((list.data ?? []).map((d) => [d.id, d.name]));
 }
 

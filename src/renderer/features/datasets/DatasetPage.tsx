@@ -1,24 +1,24 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import { SPLITS, type SplitName } from '../../../shared/dataset-schema';
-import { useApi, useApp } from '../../api/context';
-import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS, fmtInt, plural } from './dataset-format';
-import { formatDateTime } from '../../lib/format';
-import { ItemsCache } from './items-cache';
+import { useApp } from '../../api/context';
+import { FORMAT_LABELS, KIND_LABELS, SPLIT_LABELS } from './dataset-format';
+import { formatDateTime, formatInt, plural } from '../../lib/format';
+import { useDatasetItems, type DatasetItems } from './use-dataset-items';
 import { hrefFor, navigate, replaceHash, type BrowseQuery, type DatasetTab, type Route } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { DatasetGrid } from './DatasetGrid';
 import { DatasetStatsView } from './DatasetStats';
 import { ItemView } from './ItemView';
 import { SkippedTab } from './SkippedTab';
 import { SplitEditor } from './SplitEditor';
+import './datasets.css';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
-  const api = useApi();
   const { id, tab, query } = route;
-  const info = useQuery(`dataset:${id}`, () => api.call('datasets.get', { id }));
+  const info = useApiQuery('datasets.get', { id });
   const [override, setOverride] = useState<DatasetSummary | null>(null);
   const ds = override ?? info.data;
 
@@ -42,7 +42,7 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
   const tabs: { tab: DatasetTab; label: string }[] = [
     { tab: 'browse', label: 'Browse' },
     { tab: 'stats', label: 'Stats' },
-    { tab: 'skipped', label: `Skipped (${fmtInt(ds.counts.skipped)})` },
+    { tab: 'skipped', label: `Skipped (${formatInt(ds.counts.skipped)})` },
   ];
 
   return (
@@ -61,24 +61,24 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
         {ds.kind !== 'text' && (
           <div>
             <dt>Images</dt>
-            <dd data-testid="dataset-images">{fmtInt(ds.counts.images)}</dd>
+            <dd data-testid="dataset-images">{formatInt(ds.counts.images)}</dd>
           </div>
         )}
         {ds.kind !== 'classification' ? (
           <div>
             <dt>Captions</dt>
-            <dd data-testid="dataset-captions">{fmtInt(ds.counts.captions)}</dd>
+            <dd data-testid="dataset-captions">{formatInt(ds.counts.captions)}</dd>
           </div>
         ) : (
           <div>
             <dt>Classes</dt>
-            <dd>{fmtInt(ds.counts.classes)}</dd>
+            <dd>{formatInt(ds.counts.classes)}</dd>
           </div>
         )}
         <div>
           <dt>Split (train / val. / test)</dt>
           <dd className="mono" data-testid="dataset-split">
-            {fmtInt(ds.counts.splits.train)} / {fmtInt(ds.counts.splits.validation)} / {fmtInt(ds.counts.splits.test)}
+            {formatInt(ds.counts.splits.train)} / {formatInt(ds.counts.splits.validation)} / {formatInt(ds.counts.splits.test)}
             <SplitEditor dataset={ds} onChanged={setOverride} />
           </dd>
         </div>
@@ -115,21 +115,35 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
 }
 
 function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query: BrowseQuery; itemId: number | null }) {
-  const api = useApi();
   const id = dataset.id;
   const qkey = JSON.stringify([id, query.search ?? '', query.label ?? '', query.split ?? '']);
-  // One cache per query; an old one simply stops being read (its late answers land nowhere visible).
-  const cache = useMemo(() => new ItemsCache(api.call, id, query), [qkey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const cache = useDatasetItems(id, query);
   const [sel, setSel] = useState<{ key: string; index: number }>({ key: qkey, index: 0 });
   const selected = sel.key === qkey ? sel.index : 0;
   const openedHere = useRef(false);
   const connected = useApp((s) => s.connection.status === 'open');
   // Pages that failed while the connection was down are asked again once it is back.
+  const failed = cache.error !== null;
+  const retry = cache.retry;
   useEffect(() => {
-    if (connected && cache.error) cache.retry();
-  }, [connected, cache]);
+    if (connected && failed) retry();
+  }, [connected, failed, retry]);
 
   const setQuery = (q: BrowseQuery) => replaceHash(hrefFor.dataset(id, q));
+
+  // When the item view closes, focus goes back to the tile of the item it showed last (the dialog
+  // is gone, and the focus with it: it would fall to the page body), else to the grid.
+  const viewOpen = useRef(false);
+  useEffect(() => {
+    if (itemId !== null) {
+      viewOpen.current = true;
+      return;
+    }
+    if (!viewOpen.current) return;
+    viewOpen.current = false;
+    const target = document.getElementById(`tile-${selected}`) ?? document.querySelector<HTMLElement>('[data-testid="dataset-grid"]');
+    target?.focus();
+  }, [itemId, selected]);
 
   const open = (index: number) => {
     const it = cache.itemAt(index);
@@ -151,7 +165,7 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
   return (
     <div className="browse" data-testid="browse-view">
       <Toolbar dataset={dataset} query={query} cache={cache} onQuery={setQuery} />
-      <DatasetGrid key={qkey} cache={cache} kind={dataset.kind} selected={selected} onSelect={(index) => setSel({ key: qkey, index })} onOpen={open} />
+      <DatasetGrid key={qkey} items={cache} kind={dataset.kind} selected={selected} onSelect={(index) => setSel({ key: qkey, index })} onOpen={open} />
       {itemId !== null && (
         <ItemView
           key="item-view"
@@ -170,7 +184,7 @@ function BrowseView({ dataset, query, itemId }: { dataset: DatasetSummary; query
   );
 }
 
-function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; query: BrowseQuery; cache: ItemsCache; onQuery(q: BrowseQuery): void }) {
+function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; query: BrowseQuery; cache: DatasetItems; onQuery(q: BrowseQuery): void }) {
   const [text, setText] = useState(query.search ?? '');
   const captioned = dataset.kind !== 'classification';
   const latest = useRef({ query, onQuery });
@@ -226,7 +240,7 @@ function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; 
           <option value="">All splits</option>
           {SPLITS.map((s) => (
             <option key={s} value={s}>
-              {SPLIT_LABELS[s]} ({fmtInt(dataset.counts.splits[s])})
+              {SPLIT_LABELS[s]} ({formatInt(dataset.counts.splits[s])})
             </option>
           ))}
         </select>
@@ -239,16 +253,11 @@ function Toolbar({ dataset, query, cache, onQuery }: { dataset: DatasetSummary; 
   );
 }
 
-function ResultCount({ cache, all, filtered }: { cache: ItemsCache; all: number; filtered: boolean }) {
-  const total = useCacheTotal(cache);
+function ResultCount({ cache, all, filtered }: { cache: DatasetItems; all: number; filtered: boolean }) {
+  const total = cache.total;
   return (
     <span className="result-count" role="status" aria-live="polite" data-testid="result-count" data-total={total ?? ''}>
-      {total === null ? 'Loading…' : filtered ? `${fmtInt(total)} of ${plural(all, 'item')}` : plural(total, 'item')}
+      {total === null ? 'Loading…' : filtered ? `${formatInt(total)} of ${plural(all, 'item')}` : plural(total, 'item')}
     </span>
   );
-}
-
-function useCacheTotal(cache: ItemsCache): number | null {
-  useSyncExternalStore(cache.subscribe, cache.getVersion);
-  return cache.total;
 }

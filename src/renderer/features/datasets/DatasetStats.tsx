@@ -2,24 +2,21 @@ import { useState, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetSummary } from '../../../shared/api';
 import type { DatasetStats, Histogram } from '../../../shared/dataset-schema';
-import { useApi } from '../../api/context';
-import { fmtInt } from './dataset-format';
-import { formatCompact, formatNumber, formatPercent } from '../../lib/format';
+import { formatCompact, formatImageSize, formatInt, formatNumber, formatPercent } from '../../lib/format';
 import { useChartColors } from '../../app/theme';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { SkipReasons } from './SkippedTable';
-import { formatImageSize } from '../../lib/labels';
+import './datasets.css';
 
 const CUTOFFS = [1, 2, 3, 5, 10, 20, 50];
 
 export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
-  const api = useApi();
   const [cutoffText, setCutoffText] = useState('5');
   const parsed = Number(cutoffText);
   const cutoff = Number.isInteger(parsed) && parsed >= 1 && parsed <= 1_000_000 ? parsed : null;
   const [lastCutoff, setLastCutoff] = useState(5);
   const effective = cutoff ?? lastCutoff;
-  const stats = useQuery(`stats:${dataset.id}:${effective}`, () => api.call('datasets.stats', { id: dataset.id, cutoff: effective, top: 50 }));
+  const stats = useApiQuery('datasets.stats', { id: dataset.id, cutoff: effective, top: 50 });
   const s = stats.data;
 
   if (!s) {
@@ -41,14 +38,14 @@ export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
   return (
     <div className="stats-view" data-testid="stats-view" data-loaded="true" aria-busy={stats.loading}>
       <div className="stats">
-        <Card label="Items" value={fmtInt(s.counts.items)} testId="stats-items" />
-        {images && <Card label="Images" value={fmtInt(s.counts.images)} testId="stats-images" />}
-        {captioned && <Card label="Captions" value={fmtInt(s.counts.captions)} testId="stats-captions" />}
-        {s.classes.length > 0 && <Card label="Classes" value={fmtInt(s.classes.length)} testId="stats-classes" />}
+        <Card label="Items" value={formatInt(s.counts.items)} testId="stats-items" />
+        {images && <Card label="Images" value={formatInt(s.counts.images)} testId="stats-images" />}
+        {captioned && <Card label="Captions" value={formatInt(s.counts.captions)} testId="stats-captions" />}
+        {s.classes.length > 0 && <Card label="Classes" value={formatInt(s.classes.length)} testId="stats-classes" />}
         {captioned && <Card label="Captions per image" value={formatNumber(s.captionsPerImage.mean, 3)} testId="stats-captions-per-image" />}
         {captioned && <Card label="Mean caption length" value={`${formatNumber(s.captionLength.mean, 3)} tokens`} testId="stats-caption-length" />}
-        {captioned && <Card label="Vocabulary size" value={fmtInt(s.vocabulary.size)} testId="stats-vocab-size" />}
-        {captioned && <Card label="Tokens" value={fmtInt(s.vocabulary.tokens)} testId="stats-tokens" />}
+        {captioned && <Card label="Vocabulary size" value={formatInt(s.vocabulary.size)} testId="stats-vocab-size" />}
+        {captioned && <Card label="Tokens" value={formatInt(s.vocabulary.tokens)} testId="stats-tokens" />}
       </div>
 
       {captioned && (
@@ -71,9 +68,9 @@ export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
             />
           </label>
           <span data-testid="stats-unk">
-            Words seen fewer than {fmtInt(s.vocabulary.cutoff)} times become <code>&lt;unk&gt;</code>:{' '}
-            <strong>{formatPercent(s.vocabulary.unkShare, 2)}</strong> of tokens; the vocabulary keeps <strong>{fmtInt(s.vocabulary.sizeAtCutoff)}</strong> of{' '}
-            {fmtInt(s.vocabulary.size)} words.
+            Words seen fewer than {formatInt(s.vocabulary.cutoff)} times become <code>&lt;unk&gt;</code>:{' '}
+            <strong>{formatPercent(s.vocabulary.unkShare, 2)}</strong> of tokens; the vocabulary keeps <strong>{formatInt(s.vocabulary.sizeAtCutoff)}</strong>{' '}
+            of {formatInt(s.vocabulary.size)} words.
           </span>
         </div>
       )}
@@ -127,7 +124,7 @@ function ClassesChart({ stats }: { stats: DatasetStats }) {
       title="Images per class"
       testId="chart-classes"
       points={stats.classes.length}
-      note={many ? `${stats.classes.length} classes, ${fmtInt(Math.min(...counts))}–${fmtInt(Math.max(...counts))} each` : undefined}
+      note={many ? `${stats.classes.length} classes, ${formatInt(Math.min(...counts))}–${formatInt(Math.max(...counts))} each` : undefined}
     >
       <BarChart responsive style={{ width: '100%', height: 260 }} data={stats.classes} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
@@ -140,7 +137,7 @@ function ClassesChart({ stats }: { stats: DatasetStats }) {
           textAnchor={stats.classes.length > 12 ? 'end' : 'middle'}
         />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
-        <Tooltip formatter={(v) => [fmtInt(Number(v)), 'images']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
+        <Tooltip formatter={(v) => [formatInt(Number(v)), 'images']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
         <Bar dataKey="count" name="images" fill={colors.main} isAnimationActive={false} maxBarSize={48} />
       </BarChart>
     </ChartCard>
@@ -149,7 +146,7 @@ function ClassesChart({ stats }: { stats: DatasetStats }) {
 
 function HistogramChart({ title, hist, x, testId, mean = false }: { title: string; hist: Histogram; x: string; testId: string; mean?: boolean }) {
   const colors = useChartColors();
-  const note = hist.bins.length ? `${fmtInt(hist.min)}–${fmtInt(hist.max)} ${x}, mean ${formatNumber(hist.mean, 3)}` : undefined;
+  const note = hist.bins.length ? `${formatInt(hist.min)}–${formatInt(hist.max)} ${x}, mean ${formatNumber(hist.mean, 3)}` : undefined;
   return (
     <ChartCard title={title} testId={testId} points={hist.bins.length} note={note}>
       {hist.bins.length === 0 ? (
@@ -160,7 +157,7 @@ function HistogramChart({ title, hist, x, testId, mean = false }: { title: strin
           <XAxis dataKey="value" label={{ value: x, position: 'insideBottomRight', offset: -2 }} height={36} />
           <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
           <Tooltip
-            formatter={(v) => [fmtInt(Number(v)), 'count']}
+            formatter={(v) => [formatInt(Number(v)), 'count']}
             labelFormatter={(l) => `${String(l)} ${x}`}
             isAnimationActive={false}
             cursor={{ fill: colors.grid }}
@@ -193,7 +190,7 @@ function UnkChart({ stats }: { stats: DatasetStats }) {
         <YAxis yAxisId="unk" tickFormatter={(n: number) => `${formatNumber(n, 2)}%`} width={52} />
         <YAxis yAxisId="size" orientation="right" tickFormatter={formatCompact} width={48} />
         <Tooltip
-          formatter={(val, name) => (name === '<unk> share' ? [`${formatNumber(Number(val), 3)}%`, name] : [fmtInt(Number(val)), name])}
+          formatter={(val, name) => (name === '<unk> share' ? [`${formatNumber(Number(val), 3)}%`, name] : [formatInt(Number(val)), name])}
           labelFormatter={(l) => `cutoff ${String(l)}`}
           isAnimationActive={false}
         />
@@ -222,14 +219,14 @@ function TopWords({ stats }: { stats: DatasetStats }) {
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} horizontal={false} />
         <XAxis type="number" tickFormatter={formatCompact} />
         <YAxis type="category" dataKey="word" width={70} interval={0} />
-        <Tooltip formatter={(v) => [fmtInt(Number(v)), 'count']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
+        <Tooltip formatter={(v) => [formatInt(Number(v)), 'count']} isAnimationActive={false} cursor={{ fill: colors.grid }} />
         <Bar dataKey="count" name="count" fill={colors.main} isAnimationActive={false} />
       </BarChart>
       {rest.length > 0 && (
         <p className="word-list small" data-testid="top-words-rest">
           {rest.map((w) => (
             <span key={w.word} className="word">
-              {w.word} <span className="muted">{fmtInt(w.count)}</span>
+              {w.word} <span className="muted">{formatInt(w.count)}</span>
             </span>
           ))}
         </p>
@@ -247,14 +244,14 @@ function ImageSizes({ stats }: { stats: DatasetStats }) {
       title="Image sizes"
       testId="chart-image-sizes"
       points={data.length}
-      note={`${fmtInt(count)} images; width ${fmtInt(width.min)}–${fmtInt(width.max)}, height ${fmtInt(height.min)}–${fmtInt(height.max)} px`}
+      note={`${formatInt(count)} images; width ${formatInt(width.min)}–${formatInt(width.max)}, height ${formatInt(height.min)}–${formatInt(height.max)} px`}
     >
       <BarChart responsive style={{ width: '100%', height: 220 }} data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} vertical={false} />
         <XAxis dataKey="label" label={{ value: 'px', position: 'insideBottomRight', offset: -2 }} height={36} />
         <YAxis tickFormatter={formatCompact} width={48} allowDecimals={false} />
         <Tooltip
-          formatter={(v, n) => [fmtInt(Number(v)), n]}
+          formatter={(v, n) => [formatInt(Number(v)), n]}
           labelFormatter={(l) => `${String(l)} px`}
           isAnimationActive={false}
           cursor={{ fill: colors.grid }}
@@ -270,7 +267,7 @@ function ImageSizes({ stats }: { stats: DatasetStats }) {
             {common.slice(0, 6).map((c) => (
               <tr key={`${c.width}x${c.height}`}>
                 <td className="mono">{formatImageSize(c.width, c.height)}</td>
-                <td className="num">{fmtInt(c.count)}</td>
+                <td className="num">{formatInt(c.count)}</td>
               </tr>
             ))}
           </tbody>

@@ -2,15 +2,16 @@ import { useEffect, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import type { ImportProgress } from '../../../shared/dataset-schema';
 import { useApi } from '../../api/context';
-import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, fmtInt, plural, progressPercent, splitSummary } from './dataset-format';
-import { formatDateTime } from '../../lib/format';
+import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, progressPercent, splitSummary } from './dataset-format';
+import { formatDateTime, formatInt, plural } from '../../lib/format';
 import { hrefFor } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import './datasets.css';
 
 export function DatasetsList() {
   const api = useApi();
-  const list = useQuery('datasets.list', () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', {});
   const [toDelete, setToDelete] = useState<DatasetSummary | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -61,7 +62,7 @@ export function DatasetsList() {
       {Object.values(running).map((p) => (
         <div key={p.importId} className="banner banner-info import-running" role="status" data-testid="import-running">
           <strong>Importing…</strong> {PHASE_LABELS[p.phase]}
-          {p.total !== null && p.phase !== 'scan' && ` ${fmtInt(p.done)} / ${fmtInt(p.total)}`}
+          {p.total !== null && p.phase !== 'scan' && ` ${formatInt(p.done)} / ${formatInt(p.total)}`}
           {progressPercent(p) !== null && <span className="muted"> ({Math.round(progressPercent(p) ?? 0)}%)</span>}
         </div>
       ))}
@@ -122,13 +123,13 @@ export function DatasetsList() {
                     </span>
                   </td>
                   <td className="num" data-testid="dataset-images">
-                    {d.kind === 'text' ? '—' : fmtInt(d.counts.images)}
+                    {d.kind === 'text' ? '—' : formatInt(d.counts.images)}
                   </td>
                   <td className="num" data-testid="dataset-captions">
                     {d.kind === 'classification' ? plural(d.counts.labelled, 'label') : plural(d.counts.captions, 'caption')}
                   </td>
-                  <td className="num">{d.counts.classes ? fmtInt(d.counts.classes) : '—'}</td>
-                  <td className="num">{d.counts.skipped ? <span className="warn-text">{fmtInt(d.counts.skipped)}</span> : '0'}</td>
+                  <td className="num">{d.counts.classes ? formatInt(d.counts.classes) : '—'}</td>
+                  <td className="num">{d.counts.skipped ? <span className="warn-text">{formatInt(d.counts.skipped)}</span> : '0'}</td>
                   <td className="mono small" title={`seed ${d.split.seed}: ${d.split.train} / ${d.split.validation} / ${d.split.test}`}>
                     {splitSummary(d.counts)}
                   </td>

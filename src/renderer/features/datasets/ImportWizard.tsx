@@ -5,13 +5,13 @@ import type { ImportPreview, ImportProgress, ImportReport, ImportSource, Skipped
 import { Field } from '../../ui/form/Field';
 import { ChoiceField, TextField } from '../../ui/form/inputs';
 import { useApi } from '../../api/context';
-import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, fmtInt, newImportId, plural, previewEstimate, progressPercent } from './dataset-format';
-import { formatDuration } from '../../lib/format';
+import { FORMAT_LABELS, KIND_LABELS, PHASE_LABELS, columnsFromError, newImportId, previewEstimate, progressPercent } from './dataset-format';
+import { formatDuration, formatImageSize, formatInt, plural } from '../../lib/format';
 import { BUILTIN_MNIST_PATH, FORMAT_CHOICES, defaultImportFields, importOptionsOf, importSourceSchema, sourceKey, type ImportFields } from './import-schema';
 import { hrefFor } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { SkipReasons, SkippedTable } from './SkippedTable';
-import { formatImageSize } from '../../lib/labels';
+import './datasets.css';
 
 type Step = 'source' | 'preview' | 'import' | 'summary';
 const STEPS: { step: Step; label: string }[] = [
@@ -511,7 +511,7 @@ function PreviewSummary({ p }: { p: ImportPreview }) {
           <div className="stat">
             <div className="stat-label">Images found</div>
             <div className="stat-value" data-testid="preview-images">
-              {fmtInt(est.images)}
+              {formatInt(est.images)}
             </div>
           </div>
         )}
@@ -519,7 +519,7 @@ function PreviewSummary({ p }: { p: ImportPreview }) {
           <div className="stat">
             <div className="stat-label">{est.recordWord === 'captions' ? 'Captions (lines)' : 'Rows'}</div>
             <div className="stat-value" data-testid="preview-captions">
-              {fmtInt(est.records)}
+              {formatInt(est.records)}
             </div>
           </div>
         )}
@@ -527,7 +527,7 @@ function PreviewSummary({ p }: { p: ImportPreview }) {
           <div className="stat">
             <div className="stat-label">Classes</div>
             <div className="stat-value" data-testid="preview-classes">
-              {fmtInt(est.classes)}
+              {formatInt(est.classes)}
             </div>
           </div>
         )}
@@ -644,7 +644,7 @@ function ProgressPanel({
 }) {
   const pct = progressPercent(progress);
   const phase = progress ? PHASE_LABELS[progress.phase] : 'Starting';
-  const detail = progress && progress.total !== null && progress.phase !== 'scan' ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : null;
+  const detail = progress && progress.total !== null && progress.phase !== 'scan' ? `${formatInt(progress.done)} / ${formatInt(progress.total)}` : null;
   return (
     <section className="panel-section" aria-labelledby="progress-title" data-testid="import-progress" data-phase={progress?.phase ?? 'scan'}>
       <div className="section-head">
@@ -712,13 +712,13 @@ function ImportSummary({ report }: { report: ImportReport }) {
         <div>
           <dt>Split (train / validation / test)</dt>
           <dd className="mono" data-testid="summary-split">
-            {fmtInt(c.splits.train)} / {fmtInt(c.splits.validation)} / {fmtInt(c.splits.test)}
+            {formatInt(c.splits.train)} / {formatInt(c.splits.validation)} / {formatInt(c.splits.test)}
           </dd>
         </div>
         {report.unreferencedImages > 0 && (
           <div>
             <dt>Images without captions</dt>
-            <dd>{fmtInt(report.unreferencedImages)} (not imported)</dd>
+            <dd>{formatInt(report.unreferencedImages)} (not imported)</dd>
           </div>
         )}
       </dl>
@@ -729,13 +729,13 @@ function ImportSummary({ report }: { report: ImportReport }) {
           <h3 className="subhead">
             Skipped inputs{' '}
             <span className="muted small">
-              ({shown.length < report.skippedTotal ? `first ${fmtInt(shown.length)} of ${fmtInt(report.skippedTotal)}` : fmtInt(report.skippedTotal)})
+              ({shown.length < report.skippedTotal ? `first ${formatInt(shown.length)} of ${formatInt(report.skippedTotal)}` : formatInt(report.skippedTotal)})
             </span>
           </h3>
           <SkippedTable items={shown} testId="summary-skipped-list" caption="Skipped inputs" />
           {shown.length < report.skippedTotal && (
             <button type="button" className="btn btn-small" onClick={() => void loadAll()} data-testid="load-all-skipped">
-              Show all {fmtInt(Math.min(report.skippedTotal, 10_000))}
+              Show all {formatInt(Math.min(report.skippedTotal, 10_000))}
             </button>
           )}
           {moreError && <p className="error-text">{moreError}</p>}
@@ -750,7 +750,7 @@ function SummaryStat({ label, value, testId, warn = false }: { label: string; va
     <div className="stat">
       <div className="stat-label">{label}</div>
       <div className={`stat-value${warn ? ' warn-text' : ''}`} data-testid={testId} data-value={value}>
-        {fmtInt(value)}
+        {formatInt(value)}
       </div>
     </div>
   );

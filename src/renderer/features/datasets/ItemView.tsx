@@ -1,13 +1,13 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
-import { useApi } from '../../api/context';
-import { SPLIT_LABELS, fmtInt, formatBytes, highlight } from './dataset-format';
-import type { ItemsCache } from './items-cache';
+import { formatBytes, formatImageSize, formatInt } from '../../lib/format';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { SPLIT_LABELS, highlight } from './dataset-format';
+import type { DatasetItems } from './use-dataset-items';
 import type { BrowseQuery } from '../../app/route';
-import { useQuery } from '../../api/use-query';
-import { formatImageSize } from '../../lib/labels';
+import { useApiQuery } from '../../api/queries';
+import './datasets.css';
 
 interface Props {
-  cache: ItemsCache;
+  cache: DatasetItems;
   datasetId: string;
   itemId: number;
   query: BrowseQuery;
@@ -19,16 +19,14 @@ const LARGE = 512;
 
 /** One item, over the grid: the large image, every caption, the metadata. ←/→ previous/next, Esc closes. */
 export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate }: Props) {
-  const api = useApi();
-  useSyncExternalStore(cache.subscribe, cache.getVersion);
   const ref = useRef<HTMLDialogElement>(null);
   const [navError, setNavError] = useState<string | null>(null);
-  const detail = useQuery(`item:${itemId}`, () => api.call('datasets.item', { itemId }));
+  const detail = useApiQuery('datasets.item', { itemId });
   const fetched = detail.fresh ? detail.data : null;
   // Item ids are global: a hand-edited URL may name another dataset's item.
   const foreign = fetched !== null && fetched.datasetId !== datasetId;
   const d = foreign ? null : fetched;
-  const big = useQuery(d?.hasImage ? `large:${itemId}` : null, () => api.call('datasets.thumbnail', { itemId, size: LARGE }));
+  const big = useApiQuery('datasets.thumbnail', d?.hasImage ? { itemId, size: LARGE } : null);
   const large = big.fresh ? big.data : null;
   const small = cache.thumbnail(itemId);
 
@@ -93,7 +91,7 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
           {d ? d.key : foreign ? `Item ${itemId}` : 'Loading…'}
         </h2>
         <span className="muted small" data-testid="item-position">
-          {index !== undefined && total !== null ? `${fmtInt(index + 1)} of ${fmtInt(total)}` : ''}
+          {index !== undefined && total !== null ? `${formatInt(index + 1)} of ${formatInt(total)}` : ''}
         </span>
         <div className="item-nav">
           <button
@@ -222,7 +220,7 @@ export function ItemView({ cache, datasetId, itemId, query, onClose, onNavigate 
                   {d.origin.lines.length > 0 && `: line${d.origin.lines.length > 1 ? 's' : ''} ${d.origin.lines.join(', ')}`}
                 </dd>
                 <dt>Dataset index</dt>
-                <dd className="mono">{fmtInt(d.index)}</dd>
+                <dd className="mono">{formatInt(d.index)}</dd>
                 <dt>Item id</dt>
                 <dd className="mono">{d.id}</dd>
               </dl>

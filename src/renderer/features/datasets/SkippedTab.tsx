@@ -1,17 +1,18 @@
+import { formatInt } from '../../lib/format';
 import { useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import type { SkippedItem } from '../../../shared/dataset-schema';
 import { useApi } from '../../api/context';
-import { fmtInt } from './dataset-format';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { SkippedTable } from './SkippedTable';
+import './datasets.css';
 
 const PAGE = 500;
 
 /** Everything the import skipped, with file, line and reason, a page at a time. */
 export function SkippedTab({ dataset }: { dataset: DatasetSummary }) {
   const api = useApi();
-  const first = useQuery(`skipped:${dataset.id}`, () => api.call('datasets.skipped', { id: dataset.id, offset: 0, limit: PAGE }));
+  const first = useApiQuery('datasets.skipped', { id: dataset.id, offset: 0, limit: PAGE });
   const [more, setMore] = useState<SkippedItem[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -42,13 +43,13 @@ export function SkippedTab({ dataset }: { dataset: DatasetSummary }) {
       {total > 0 && (
         <>
           <p className="muted">
-            {fmtInt(total)} input{total === 1 ? ' was' : 's were'} skipped at import (showing {fmtInt(items.length)}). The source was not changed; fix the files
-            and import again to include them.
+            {formatInt(total)} input{total === 1 ? ' was' : 's were'} skipped at import (showing {formatInt(items.length)}). The source was not changed; fix the
+            files and import again to include them.
           </p>
           <SkippedTable items={items} testId="dataset-skipped-list" caption="Skipped inputs" />
           {items.length < total && (
             <button type="button" className="btn btn-small" onClick={() => void loadMore()} disabled={loading} data-testid="skipped-more">
-              {loading ? 'Loading…' : `Show ${fmtInt(Math.min(PAGE, total - items.length))} more`}
+              {loading ? 'Loading…' : `Show ${formatInt(Math.min(PAGE, total - items.length))} more`}
             </button>
           )}
           {error && <p className="error-text">{error}</p>}

@@ -1,5 +1,7 @@
+import { formatInt } from '../../lib/format';
 import type { SkipReason, SkippedItem } from '../../../shared/dataset-schema';
-import { REASON_LABELS, fmtInt } from './dataset-format';
+import { REASON_LABELS } from './dataset-format';
+import './datasets.css';
 
 /** Skipped inputs: where (file:line) and why. */
 export function SkippedTable({ items, testId = 'skipped-list', caption }: { items: readonly SkippedItem[]; testId?: string; caption?: string }) {
@@ -49,7 +51,7 @@ export function SkipReasons({ byReason, testId = 'skips-by-reason' }: { byReason
     <ul className="reason-list" data-testid={testId} data-total={entries.reduce((a, [, n]) => a + n, 0)}>
       {entries.map(([r, n]) => (
         <li key={r} data-reason={r} data-count={n}>
-          <span className={`reason reason-${r}`}>{REASON_LABELS[r] ?? r}</span> <strong>{fmtInt(n)}</strong>
+          <span className={`reason reason-${r}`}>{REASON_LABELS[r] ?? r}</span> <strong>{formatInt(n)}</strong>
         </li>
       ))}
     </ul>

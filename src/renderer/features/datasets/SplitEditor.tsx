@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import { SplitSpec } from '../../../shared/dataset-schema';
 import { useApi } from '../../api/context';
+import './datasets.css';
 
 /** Re-split a dataset by image with another seed or fractions (`datasets.split`). */
 export function SplitEditor({ dataset, onChanged }: { dataset: DatasetSummary; onChanged(d: DatasetSummary): void }) {

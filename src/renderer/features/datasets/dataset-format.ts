@@ -10,6 +10,7 @@ import type {
   SplitName,
 } from '../../../shared/dataset-schema';
 import { tokenize } from '../../../shared/tokenize';
+import { formatInt } from '../../lib/format';
 
 export const KIND_LABELS: Record<DatasetKind, string> = {
   classification: 'images + labels',
@@ -49,22 +50,9 @@ export const PHASE_LABELS: Record<ImportPhase, string> = {
   cancelled: 'Cancelled',
 };
 
-export const fmtInt = (n: number | null | undefined): string => (typeof n === 'number' && Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${fmtInt(n)} ${n === 1 ? one : many}`;
-}
-
-export function formatBytes(n: number | null | undefined): string {
-  if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** `640 / 80 / 80` (train / validation / test). */
 export function splitSummary(counts: DatasetCounts): string {
-  return `${fmtInt(counts.splits.train)} / ${fmtInt(counts.splits.validation)} / ${fmtInt(counts.splits.test)}`;
+  return `${formatInt(counts.splits.train)} / ${formatInt(counts.splits.validation)} / ${formatInt(counts.splits.test)}`;
 }
 
 /** What a preview says about the size of the source: images found and captions (or labelled rows) to read. */
@@ -137,6 +125,21 @@ export function highlight(caption: string, terms: readonly SearchTerm[]): { text
   }
   if (last < caption.length) out.push({ text: caption.slice(last), hit: false });
   return out;
+}
+
+/**
+ * The part of a caption a two-line tile can show with its first matching word in it: when the
+ * match sits further in than `lead` characters, the caption starts a few words before it, after
+ * an ellipsis (a clamped tile would otherwise hide exactly the words searched for).
+ */
+export function matchSnippet(caption: string, terms: readonly SearchTerm[], lead = 24): string {
+  const runs = highlight(caption, terms);
+  const first = runs.findIndex((r) => r.hit);
+  if (first < 0) return caption;
+  const at = runs.slice(0, first).reduce((n, r) => n + r.text.length, 0);
+  if (at <= lead) return caption;
+  const from = caption.lastIndexOf(' ', at - lead);
+  return `…${caption.slice(from < 0 ? at - lead : from + 1)}`;
 }
 
 /** Column names listed in a preview error ("... (columns: a, b, c); choose one"), for the pickers. */

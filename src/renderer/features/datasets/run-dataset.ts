@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { Api, DatasetSummary, RunRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 
 export const isLmRun = (run: Pick<RunRecord, 'preset'>): boolean => (LM_MODELS as readonly string[]).includes(run.preset);
 
@@ -35,8 +35,7 @@ export function runDatasetId(run: RunRecord, datasets: readonly DatasetSummary[]
 }
 
 export function useRunDataset(run: RunRecord | null): { datasetId: string | null; dataset: DatasetSummary | null; loading: boolean; error: string | null } {
-  const api = useApi();
-  const list = useQuery<DatasetSummary[]>(run ? 'datasets' : null, () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', run ? {} : null);
   return useMemo(() => {
     if (!run) return { datasetId: null, dataset: null, loading: false, error: null };
     const id = runDatasetId(run, list.data ?? []);

@@ -1,6 +1,8 @@
+import { formatFixed } from '../../lib/format';
 import { Fragment, useId } from 'react';
 import type { CaptionWord } from '../../../shared/api';
 import { wordOpacity } from './explore-state';
+import './explorer.css';
 
 /**
  * A decoded caption, word by word: each word's opacity and underline show its probability; on
@@ -23,20 +25,20 @@ export function CaptionWords({ words }: { words: CaptionWord[] }) {
                 style={{ opacity: wordOpacity(w.p), textDecorationThickness: `${Math.max(1, Math.round(w.p * 4))}px` }}
                 aria-describedby={tip}
                 data-testid="caption-word"
-                data-p={w.p.toFixed(4)}
+                data-p={formatFixed(w.p, 4)}
               >
                 {w.word}
               </span>
               <span role="tooltip" id={tip} className="cw-pop">
                 <span className="cw-pop-head">
-                  “{w.word}” p = {w.p.toFixed(3)}
+                  “{w.word}” p = {formatFixed(w.p, 3)}
                 </span>
                 <span className="cw-pop-list">
                   {w.top.slice(0, 5).map((t, j) => (
                     <span key={j} className={`cw-alt${t.word === w.word ? ' cw-alt-chosen' : ''}`}>
                       <span className="cw-alt-word">{t.word}</span>
                       <span className="cw-alt-bar" style={{ width: `${Math.round(t.p * 100)}%` }} aria-hidden="true" />
-                      <span className="cw-alt-p mono">{t.p.toFixed(3)}</span>
+                      <span className="cw-alt-p mono">{formatFixed(t.p, 3)}</span>
                     </span>
                   ))}
                 </span>
@@ -46,7 +48,7 @@ export function CaptionWords({ words }: { words: CaptionWord[] }) {
         );
       })}
       {end ? (
-        <span className="muted small" title={`p(<end>) = ${end.p.toFixed(3)}`}>
+        <span className="muted small" title={`p(<end>) = ${formatFixed(end.p, 3)}`}>
           ⏎
         </span>
       ) : (

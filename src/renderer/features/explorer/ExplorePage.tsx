@@ -5,11 +5,11 @@
  * ways beside it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CheckpointInfo, DecodedCaption, RunRecord } from '../../../shared/api';
+import type { DecodedCaption, RunRecord } from '../../../shared/api';
 import { useApi, useApp } from '../../api/context';
-import { formatNumber } from '../../lib/format';
+import { formatFixed, formatNumber } from '../../lib/format';
 import { hrefFor, replaceHash } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { isLmRun, useRunDataset } from '../datasets/run-dataset';
 import { CaptionWords } from './CaptionWords';
 import { ImagePicker } from './ImagePicker';
@@ -24,6 +24,7 @@ import {
   type DecoderSettings,
   type ImageChoice,
 } from './explore-state';
+import './explorer.css';
 
 /** Slider moves wait this long for the next move before a request goes out. */
 export const DEBOUNCE_MS = 250;
@@ -98,7 +99,7 @@ function Explorer({ run }: { run: RunRecord }) {
   const ds = useRunDataset(run);
   const [image, setImage] = useState<ImageChoice | null>(null);
   const [settings, setSettings] = useState<DecoderSettings>(DEFAULT_SETTINGS);
-  const checkpoints = useQuery<CheckpointInfo[]>(`checkpoints:${run.id}:${run.status}`, () => api.call('runs.checkpoints', { id: run.id }));
+  const checkpoints = useApiQuery('runs.checkpoints', { id: run.id });
   const debounced = useDebounced(settings, DEBOUNCE_MS);
   const request = useMemo<DecodeRequest | null>(() => (image ? decodeRequest(run.id, image, debounced) : null), [run.id, image, debounced]);
   const key = request ? requestKey(request) : null;
@@ -173,7 +174,7 @@ function Explorer({ run }: { run: RunRecord }) {
               hint="sampling only"
               onChange={(v) => set('temperature', v)}
               testId="slider-temperature"
-              format={(v) => v.toFixed(2)}
+              format={(v) => formatFixed(v, 2)}
             />
             <Slider
               label="Top-k"
@@ -219,7 +220,7 @@ function Explorer({ run }: { run: RunRecord }) {
                 <CaptionWords words={shown.caption.words} />
                 <p className="muted small" data-testid="decode-params">
                   {shown.request.method === 'sample'
-                    ? `sampled at temperature ${shown.request.temperature?.toFixed(2)}, top-k ${shown.request.topK || 'all'}, seed ${shown.request.seed}`
+                    ? `sampled at temperature ${formatFixed(shown.request.temperature, 2)}, top-k ${shown.request.topK || 'all'}, seed ${shown.request.seed}`
                     : shown.request.method === 'beam'
                       ? `beam search, width ${shown.request.beam}`
                       : 'greedy'}{' '}

@@ -1,9 +1,9 @@
+import { formatBytes } from '../../lib/format';
 import { useRef, useState, type DragEvent } from 'react';
-import type { ItemsPage } from '../../../shared/dataset-schema';
-import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
 import type { ImageChoice } from './explore-state';
+import './explorer.css';
 
 const PAGE = 48;
 /** Largest file accepted (the API takes data URLs up to 30 MB). */
@@ -11,14 +11,11 @@ const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 /** Pick a test image of the run's dataset from a grid, or drop / choose an image file. */
 export function ImagePicker({ datasetId, value, onChange }: { datasetId: string | null; value: ImageChoice | null; onChange(c: ImageChoice): void }) {
-  const api = useApi();
   const [page, setPage] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  const items = useQuery<ItemsPage>(datasetId ? `items:${datasetId}:${page}` : null, () =>
-    api.call('datasets.items', { id: datasetId as string, split: 'test', offset: page * PAGE, limit: PAGE }),
-  );
+  const items = useApiQuery('datasets.items', datasetId ? { id: datasetId, split: 'test', offset: page * PAGE, limit: PAGE } : null);
   const list = items.data?.items ?? [];
   const thumbs = useThumbnails(
     list.map((it) => it.id),
@@ -34,7 +31,7 @@ export function ImagePicker({ datasetId, value, onChange }: { datasetId: string 
       return;
     }
     if (file.size > MAX_FILE_BYTES) {
-      setFileError(`${file.name}: ${(file.size / 1048576).toFixed(1)} MB is too large (at most ${MAX_FILE_BYTES / 1048576} MB)`);
+      setFileError(`${file.name}: ${formatBytes(file.size)} is too large (at most ${formatBytes(MAX_FILE_BYTES)})`);
       return;
     }
     const reader = new FileReader();

@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { RetrievalHit } from '../../../shared/api';
-import { useApi } from '../../api/context';
 import { formatNumber } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
 import type { ImageChoice } from './explore-state';
+import './explorer.css';
 
 /**
  * Retrieval with the run's model (MODELS.md): the test split's captions that fit the chosen image
@@ -12,16 +11,11 @@ import type { ImageChoice } from './explore-state';
  * or a perplexity ratio).
  */
 export function RetrievalPanel({ runId, checkpoint, image }: { runId: string; checkpoint: string; image: ImageChoice | null }) {
-  const api = useApi();
   const itemId = image?.kind === 'item' ? image.itemId : null;
-  const byImage = useQuery<RetrievalHit[]>(itemId !== null ? `retrieve-image:${runId}:${checkpoint}:${itemId}` : null, () =>
-    api.call('runs.retrieve', { id: runId, checkpoint, itemId: itemId as number, split: 'test', limit: 10 }),
-  );
+  const byImage = useApiQuery('runs.retrieve', itemId !== null ? { id: runId, checkpoint, itemId, split: 'test', limit: 10 } : null);
   const [sentence, setSentence] = useState('');
   const [asked, setAsked] = useState<string | null>(null);
-  const bySentence = useQuery<RetrievalHit[]>(asked ? `retrieve-sentence:${runId}:${checkpoint}:${asked}` : null, () =>
-    api.call('runs.retrieve', { id: runId, checkpoint, sentence: asked as string, split: 'test', limit: 10 }),
-  );
+  const bySentence = useApiQuery('runs.retrieve', asked ? { id: runId, checkpoint, sentence: asked, split: 'test', limit: 10 } : null);
   const hits = bySentence.data && bySentence.fresh ? bySentence.data : [];
   const thumbs = useThumbnails(
     hits.map((h) => h.itemId),

@@ -3,12 +3,11 @@ import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { CONVNET_DATASETS, LrScheduleName, MonitorName, defaultInputFor } from '../../../shared/convnet-spec';
-import type { DatasetSummary } from '../../../shared/api';
 import { RESIZE_MODES, inputShapeArray, parseInputShape, type ResizeMode } from '../../../shared/image-input';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { PRESETS, type PresetId } from '../../../shared/layer-spec';
-import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
-import { useApi, useApp, useAppActions } from '../../api/context';
+import type { RunSpec } from '../../../shared/run-spec';
+import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { draftFromLayer, inspectDrafts, sameStack, type LayerDraft } from './stack-form';
 import {
@@ -22,9 +21,13 @@ import {
   type TrainingFields,
 } from './convnet-schema';
 import { Field } from '../../ui/form/Field';
-import { CheckField, ChoiceField, ErrorSummary, TextField } from '../../ui/form/inputs';
+import { CheckField, ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
+import { RunEstimate } from './RunEstimate';
+import { backendChoices } from './backend-choices';
+import { convNetWork, measuredSpeed } from './run-estimate';
+import './new-run.css';
 
 const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
 const RESIZE_LABELS: Record<ResizeMode, string> = { stretch: 'stretch to fit', crop: 'crop the centre', pad: 'pad with black' };
@@ -45,15 +48,15 @@ const draftsOf = (preset: PresetId): LayerDraft[] => PRESETS[preset].stack.map((
 export function ConvNetRunForm() {
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
+  const runs = useApp((s) => s.runs);
   const [preset, setPreset] = useState<PresetId>('lenet5');
-  const api = useApi();
   const [dataset, setDataset] = useState<string>('mnist');
   const [inputText, setInputText] = useState<string>(defaultInputFor('mnist'));
   const [resize, setResize] = useState<ResizeMode>('stretch');
   const [drafts, setDrafts] = useState<LayerDraft[]>(() => draftsOf('lenet5'));
   const [submitError, setSubmitError] = useState<string | null>(null);
   // Imported classification datasets (class folders, image,label CSV/JSONL, MNIST) train on their own split.
-  const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
+  const datasets = useApiQuery('datasets.list', {});
   const labelled = useMemo(() => (datasets.data ?? []).filter((d) => d.kind === 'classification'), [datasets.data]);
   const chosen = labelled.find((d) => d.id === dataset) ?? null;
   const builtin = dataset === 'mnist';
@@ -86,6 +89,7 @@ export function ConvNetRunForm() {
   const misfit = designed !== null && shapeToString(designed) !== shapeToString(inputShape.shape);
   const runPreset = built.ok ? built.preset : null;
   const submitting = form.formState.isSubmitting;
+  const speed = useMemo(() => measuredSpeed(Object.values(runs), 'images_per_s', ['lenet5-mnist', 'convnet']), [runs]);
 
   const pickPreset = (id: PresetId) => {
     setPreset(id);
@@ -105,11 +109,10 @@ export function ConvNetRunForm() {
 
   const text = (key: TrainingField, inputMode: 'numeric' | 'decimal' = 'numeric') =>
     visible.has(key) ? <TextField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} inputMode={inputMode} /> : null;
-  const choice = (key: TrainingField, choices: { value: string; label: string; disabled?: boolean }[]) =>
+  const choice = (key: TrainingField, choices: readonly Choice[]) =>
     visible.has(key) ? <ChoiceField key={key} name={key} label={TRAINING_LABELS[key]} hint={TRAINING_HINTS[key]} choices={choices} /> : null;
 
   const errorCount = (Object.keys(form.formState.errors) as TrainingField[]).filter((k) => visible.has(k)).length;
-  const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
 
   return (
     <FormProvider {...form}>
@@ -261,14 +264,7 @@ export function ConvNetRunForm() {
             )}
             {text('checkpointEvery')}
             {text('seed')}
-            {choice(
-              'backend',
-              BackendRequest.options.map((b) => {
-                const info = availableBackends.get(b);
-                const unavailable = info !== undefined && !info.available;
-                return { value: b, label: unavailable ? `${b} (unavailable)` : b, disabled: unavailable };
-              }),
-            )}
+            {choice('backend', backendChoices(system))}
           </div>
         </fieldset>
 
@@ -277,6 +273,7 @@ export function ConvNetRunForm() {
             Could not start the run: {submitError}
           </p>
         )}
+        <RunEstimate work={convNetWork(fields)} speed={speed} unit="images" kind="ConvNet" />
         <div className="form-actions">
           <button
             type="submit"

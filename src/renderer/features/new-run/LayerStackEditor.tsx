@@ -21,6 +21,7 @@ import {
   type StackReport,
 } from './stack-form';
 import { shapeToString } from '../../../shared/conv-shapes';
+import './new-run.css';
 
 interface Props {
   drafts: LayerDraft[];

@@ -1,15 +1,18 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import type { DatasetSummary, FeatureSetRecord } from '../../../shared/api';
-import { BackendRequest, type RunSpec } from '../../../shared/run-spec';
+import type { RunSpec } from '../../../shared/run-spec';
 import type { LmModelName } from '../../../shared/lm-spec';
-import { useApi, useApp, useAppActions } from '../../api/context';
+import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
+import { RunEstimate } from './RunEstimate';
+import { backendChoices } from './backend-choices';
+import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
 import { LM_LABELS, LM_PRESETS, MODEL_LABELS, defaultLr, lmDefaults, lmFormSchema, visibleFields, type LmField, type LmFields } from './lm-schema';
+import './new-run.css';
 
 const HINTS: Partial<Record<LmField, string>> = {
   name: 'Optional; shown in the runs list.',
@@ -42,7 +45,6 @@ const resolver = zodResolver(lmFormSchema);
 
 /** The new-run form of the language models (LBL, MLBL-B, MLBL-F): react-hook-form over lm-schema.ts. */
 export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelName }) {
-  const api = useApi();
   const { createRun } = useAppActions();
   const system = useApp((s) => s.system);
   const runs = useApp((s) => s.runs);
@@ -51,14 +53,12 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const fields = useWatch({ control: form.control }) as LmFields;
   const [submitError, setSubmitError] = useState<string | null>(null);
 
-  const datasets = useQuery<DatasetSummary[]>('datasets', () => api.call('datasets.list', {}));
+  const datasets = useApiQuery('datasets.list', {});
   const captioned = useMemo(
     () => (datasets.data ?? []).filter((d) => d.kind === 'captions' || (d.kind === 'text' && fields.model === 'lbl')),
     [datasets.data, fields.model],
   );
-  const featureSets = useQuery<FeatureSetRecord[]>(fields.source === 'dataset' && fields.dataset ? `features:${fields.dataset}` : null, () =>
-    api.call('features.list', { datasetId: fields.dataset }),
-  );
+  const featureSets = useApiQuery('features.list', fields.source === 'dataset' && fields.dataset ? { datasetId: fields.dataset } : null);
   const lmRuns = useMemo(
     () =>
       Object.values(runs)
@@ -75,6 +75,13 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   );
   const visible = visibleFields(fields);
   const submitting = form.formState.isSubmitting;
+  const speed = useMemo(() => measuredSpeed(Object.values(runs), 'words_per_s', LM_PRESETS), [runs]);
+  const stats = useApiQuery('datasets.stats', fields.source === 'dataset' && fields.dataset ? { id: fields.dataset } : null);
+  const s = stats.fresh ? stats.data : null;
+  const work = lmWork(
+    fields,
+    s ? { tokens: s.vocabulary.tokens, captions: s.counts.captions, images: s.counts.images, trainImages: s.counts.splits.train } : null,
+  );
 
   const onSubmit = form.handleSubmit(async (spec) => {
     setSubmitError(null);
@@ -89,7 +96,6 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
   const pick = (name: LmField, value: string) => form.setValue(name, value as never, { shouldValidate: form.formState.isSubmitted });
 
   const errorCount = (Object.keys(form.formState.errors) as LmField[]).filter((k) => visible.has(k)).length;
-  const availableBackends = new Map((system?.backends ?? []).map((b) => [b.name, b]));
   const text = (name: LmField, o: { placeholder?: string; maxLength?: number; addon?: ReactNode } = {}) =>
     visible.has(name) ? <TextField key={name} name={name} label={LM_LABELS[name]} hint={HINTS[name]} testPrefix="lm-" {...o} /> : null;
   const num = (name: LmField, o: { min?: number; max?: number; step?: number | 'any' } = {}) =>
@@ -289,14 +295,7 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               {num('evalEvery', { min: 0 })}
               {num('sampleEvery', { min: 0 })}
               {num('beam', { min: 1, max: 50 })}
-              {choice(
-                'backend',
-                BackendRequest.options.map((b) => {
-                  const info = availableBackends.get(b);
-                  const unavailable = info !== undefined && !info.available;
-                  return { value: b, label: unavailable ? `${b} (unavailable)` : b, disabled: unavailable };
-                }),
-              )}
+              {choice('backend', backendChoices(system))}
             </div>
           </details>
 
@@ -305,6 +304,7 @@ export function LmRunForm({ initialModel = 'mlbl-b' }: { initialModel?: LmModelN
               Could not start the run: {submitError}
             </p>
           )}
+          <RunEstimate work={work} speed={speed} unit="words" kind="language-model" />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={submitting} data-testid="lm-submit">
               {submitting ? 'Starting…' : 'Start run'}

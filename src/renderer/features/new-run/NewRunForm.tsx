@@ -1,6 +1,7 @@
 import { useState, type ComponentType } from 'react';
 import { ConvNetRunForm } from './ConvNetRunForm';
 import { LmRunForm } from './LmRunForm';
+import './new-run.css';
 
 /**
  * One entry per model family: the picker at the top of the page chooses which form is shown.

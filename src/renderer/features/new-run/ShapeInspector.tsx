@@ -1,7 +1,9 @@
+import { formatInt } from '../../lib/format';
 import { shapeToString } from '../../../shared/conv-shapes';
 import { LAYER_TYPE_LABELS, type StackReport } from './stack-form';
+import './new-run.css';
 
-const int = (n: number): string => n.toLocaleString('en-US');
+const int = formatInt;
 
 interface Props {
   report: StackReport;

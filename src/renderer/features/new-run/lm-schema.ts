@@ -184,26 +184,7 @@ export function lmParams(f: LmFields): Record<string, unknown> {
   put('extractorLayer', 'extractorLayer');
   put('features', 'features');
   put('init', 'init');
-  for (const k of [
-    'contextSize',
-    'K',
-    'h',
-    'factors',
-    'lr',
-    'lrDecay',
-    'dropout',
-    'epochs',
-    'batchSize',
-    'minCount',
-    'patience',
-    'seed',
-    'trainLimit',
-    'evalImages',
-    'evalEvery',
-    'sampleEvery',
-    'beam',
-  ] as const)
-    put(k, k);
+  for (const k of [...(['h', 'factors', 'lr'] as const), ...REQUIRED_NUMBERS]) put(k, k);
   p.optimizer = f.recipe;
   p.backend = f.backend;
   return p;

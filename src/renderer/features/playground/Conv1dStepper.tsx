@@ -1,12 +1,16 @@
+import { formatNumber } from '../../lib/format';
 import { useMemo, useState, type CSSProperties } from 'react';
 import { checkStack } from '../../../shared/conv-shapes';
 import { convolve1d, parseRow, type Conv1dResult } from '../../../shared/convolve';
 import { Conv1dSchema } from '../../../shared/layer-spec';
 import { humanize } from '../../ui/form/zod-messages';
+import { Field } from '../../ui/form/Field';
+import { PaddingField } from './PaddingField';
 import { num, type PaddingMode } from '../new-run/stack-form';
 import { axisFormula } from './Conv2dPlayground';
+import './playground.css';
 
-const fmt = (v: number): string => String(Number(v.toPrecision(4)));
+const fmt = (v: number): string => formatNumber(v, 4);
 const paren = (v: number): string => (v < 0 ? `(${fmt(v)})` : fmt(v));
 
 interface Computed {
@@ -83,25 +87,9 @@ export function Conv1dStepper() {
   const bias = num(biasText) ?? 0;
 
   const field = (id: string, label: string, value: string, set: (v: string) => void, error: string | null, testId: string, wide = false) => (
-    <div className={`field${error ? ' field-invalid' : ''}${wide ? ' field-wide' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="text"
-        className="mono"
-        spellCheck={false}
-        value={value}
-        onChange={(e) => set(e.target.value)}
-        aria-invalid={Boolean(error)}
-        aria-describedby={error ? `${id}-error` : undefined}
-        data-testid={testId}
-      />
-      {error && (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
-    </div>
+    <Field name={id} label={label} error={error ?? undefined} testId={testId} errorTestId={`${testId}-error`} className={wide ? 'field-wide' : undefined}>
+      {(p) => <input {...p} type="text" className="mono" spellCheck={false} value={value} onChange={(e) => set(e.target.value)} />}
+    </Field>
   );
 
   return (
@@ -112,29 +100,15 @@ export function Conv1dStepper() {
         {field('s1-kernel', 'Weights', kernelText, setKernelText, c.kernelError, 'stepper-kernel')}
         {field('s1-bias', 'Bias', biasText, setBiasText, c.biasError, 'stepper-bias')}
         {field('s1-stride', 'Stride', strideText, setStrideText, c.strideError, 'stepper-stride')}
-        <div className={`field${c.paddingError ? ' field-invalid' : ''}`}>
-          <label htmlFor="s1-padding">Padding</label>
-          <span className="padding-control">
-            <select id="s1-padding" value={paddingMode} onChange={(e) => setPaddingMode(e.target.value as PaddingMode)} data-testid="stepper-padding">
-              <option value="valid">valid (none)</option>
-              <option value="same">same</option>
-              <option value="zeros">zeros per side</option>
-            </select>
-            {paddingMode === 'zeros' && (
-              <input
-                type="text"
-                inputMode="numeric"
-                className="padding-zeros"
-                aria-label="Zeros per side (1-D)"
-                value={zerosText}
-                onChange={(e) => setZerosText(e.target.value)}
-                aria-invalid={Boolean(c.paddingError)}
-                data-testid="stepper-zeros"
-              />
-            )}
-          </span>
-          {c.paddingError && <p className="field-error">{c.paddingError}</p>}
-        </div>
+        <PaddingField
+          testPrefix="stepper"
+          mode={paddingMode}
+          zeros={zerosText}
+          error={c.paddingError}
+          zerosLabel="Zeros per side (1-D)"
+          onMode={setPaddingMode}
+          onZeros={setZerosText}
+        />
       </div>
 
       {c.error && (

@@ -1,15 +1,18 @@
+import { formatImageSize, formatNumber } from '../../lib/format';
 import { useMemo, useState } from 'react';
 import { checkStack, shapeToString } from '../../../shared/conv-shapes';
 import { KERNEL_PRESETS, convolve2d, parseMatrix, receptiveField, valueRange, type AxisPlan, type Grid } from '../../../shared/convolve';
 import { Conv2dSchema, type Conv2dSpec } from '../../../shared/layer-spec';
 import { humanize } from '../../ui/form/zod-messages';
+import { Field } from '../../ui/form/Field';
+import { PaddingField } from './PaddingField';
 import { num, size2d, type PaddingMode } from '../new-run/stack-form';
 import { DatasetImagePicker, type PickedImage } from './DatasetImagePicker';
 import { DrawPad } from './DrawPad';
 import { MapCanvas } from './MapCanvas';
 import { zoomFor } from './map-image';
 import { brightSquare, sampleSeven, stepEdge } from './playground-images';
-import { formatImageSize } from '../../lib/labels';
+import './playground.css';
 
 type Source = 'square' | 'edge' | 'draw' | 'dataset';
 const SOURCES: { id: Source; label: string }[] = [
@@ -23,7 +26,7 @@ const EDGE = stepEdge(28);
 const FRAME_PX = 252;
 const DETAIL_MAX = 7;
 
-const fmt = (v: number): string => String(Number(v.toPrecision(3)));
+const fmt = (v: number): string => formatNumber(v, 3);
 
 /** "floor((28 − 3 + 2×0) / 1) + 1 = 26" or "ceil(28 / 2) = 14" for one axis. */
 export function axisFormula(p: AxisPlan, padding: Conv2dSpec['padding']): string {
@@ -152,76 +155,36 @@ export function Conv2dPlayground() {
               </button>
             ))}
           </div>
-          <div className={`field${kernelError ? ' field-invalid' : ''}`}>
-            <label htmlFor="pg-kernel">Kernel matrix</label>
-            <textarea
-              id="pg-kernel"
-              className="mono kernel-text"
-              rows={3}
-              spellCheck={false}
-              value={kernelText}
-              onChange={(e) => setKernelText(e.target.value)}
-              aria-invalid={Boolean(kernelError)}
-              aria-describedby={kernelError ? 'pg-kernel-error pg-kernel-hint' : 'pg-kernel-hint'}
-              data-testid="playground-kernel"
-            />
-            {kernelError && (
-              <p className="field-error" id="pg-kernel-error" data-testid="playground-kernel-error">
-                {kernelError}
-              </p>
+          <Field
+            name="kernel"
+            label="Kernel matrix"
+            error={kernelError ?? undefined}
+            testId="playground-kernel"
+            errorTestId="playground-kernel-error"
+            hint={
+              <>
+                Rows separated by <code>;</code> or new lines, e.g. <code>[1 0 -1; 2 0 -2; 1 0 -1]</code>; fractions like <code>1/9</code> work. Not flipped:
+                ConvNet layers compute this cross-correlation.
+              </>
+            }
+          >
+            {(p) => (
+              <textarea {...p} className="mono kernel-text" rows={3} spellCheck={false} value={kernelText} onChange={(e) => setKernelText(e.target.value)} />
             )}
-            <p className="field-hint" id="pg-kernel-hint">
-              Rows separated by <code>;</code> or new lines, e.g. <code>[1 0 -1; 2 0 -2; 1 0 -1]</code>; fractions like <code>1/9</code> work. Not flipped:
-              ConvNet layers compute this cross-correlation.
-            </p>
-          </div>
+          </Field>
           <div className="pg-row">
-            <div className={`field${strideError ? ' field-invalid' : ''}`}>
-              <label htmlFor="pg-stride">Stride</label>
-              <input
-                id="pg-stride"
-                type="text"
-                inputMode="numeric"
-                value={strideText}
-                onChange={(e) => setStrideText(e.target.value)}
-                aria-invalid={Boolean(strideError)}
-                aria-describedby={strideError ? 'pg-stride-error' : undefined}
-                data-testid="playground-stride"
-              />
-              {strideError && (
-                <p className="field-error" id="pg-stride-error">
-                  {strideError}
-                </p>
-              )}
-            </div>
-            <div className={`field${paddingError ? ' field-invalid' : ''}`}>
-              <label htmlFor="pg-padding">Padding</label>
-              <span className="padding-control">
-                <select id="pg-padding" value={paddingMode} onChange={(e) => setPaddingMode(e.target.value as PaddingMode)} data-testid="playground-padding">
-                  <option value="valid">valid (none)</option>
-                  <option value="same">same</option>
-                  <option value="zeros">zeros per side</option>
-                </select>
-                {paddingMode === 'zeros' && (
-                  <input
-                    type="text"
-                    inputMode="numeric"
-                    className="padding-zeros"
-                    aria-label="Zeros per side"
-                    value={zerosText}
-                    onChange={(e) => setZerosText(e.target.value)}
-                    aria-invalid={Boolean(paddingError)}
-                    aria-describedby={paddingError ? 'pg-padding-error' : undefined}
-                    data-testid="playground-zeros"
-                  />
-                )}
-              </span>
-              {paddingError && (
-                <p className="field-error" id="pg-padding-error">
-                  {paddingError}
-                </p>
-              )}
-            </div>
+            <Field name="stride" label="Stride" error={strideError ?? undefined} testId="playground-stride" errorTestId="playground-stride-error">
+              {(p) => <input {...p} type="text" inputMode="numeric" value={strideText} onChange={(e) => setStrideText(e.target.value)} />}
+            </Field>
+            <PaddingField
+              testPrefix="playground"
+              mode={paddingMode}
+              zeros={zerosText}
+              error={paddingError}
+              zerosLabel="Zeros per side"
+              onMode={setPaddingMode}
+              onZeros={setZerosText}
+            />
             <div className="field">
               <label htmlFor="pg-colours">Output colours</label>
               <select id="pg-colours" value={colouring} onChange={(e) => setColouring(e.target.value as 'signed' | 'range')}>

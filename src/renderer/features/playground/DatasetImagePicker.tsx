@@ -1,9 +1,11 @@
+import { formatInt } from '../../lib/format';
 import { useEffect, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/api';
 import type { Grid } from '../../../shared/convolve';
 import { useApi } from '../../api/context';
 import { hrefFor } from '../../app/route';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery, useLoaderQuery } from '../../api/queries';
+import './playground.css';
 
 const SIZES = [28, 32, 64, 96, 128] as const;
 
@@ -44,7 +46,7 @@ function parseIndex(text: string, count: number): { value: number | null; error:
 /** `onImage` should be stable (a state setter): it is called whenever the picked image changes. */
 export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | null): void }) {
   const api = useApi();
-  const list = useQuery('playground-datasets', () => api.call('datasets.list', {}));
+  const list = useApiQuery('datasets.list', {});
   const withImages = (list.data ?? []).filter((d) => d.counts.images > 0);
   const [datasetId, setDatasetId] = useState<string>('');
   const [indexText, setIndexText] = useState('0');
@@ -54,7 +56,7 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
   const index = ds ? parseIndex(indexText, ds.counts.items) : { value: null, error: null };
 
   const key = ds && index.value !== null ? `pick:${ds.id}:${index.value}:${size}` : null;
-  const img = useQuery(key, async () => {
+  const img = useLoaderQuery(key ? [key] : null, async () => {
     const d = ds as DatasetSummary;
     const page = await api.call('datasets.items', { id: d.id, offset: index.value as number, limit: 1 });
     const item = page.items[0];
@@ -87,7 +89,7 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
         <select id="pg-dataset" value={ds?.id ?? ''} onChange={(e) => setDatasetId(e.target.value)} data-testid="playground-dataset">
           {withImages.map((d) => (
             <option key={d.id} value={d.id}>
-              {d.name} ({d.counts.images.toLocaleString('en-US')} images)
+              {d.name} ({formatInt(d.counts.images)} images)
             </option>
           ))}
         </select>

@@ -2,6 +2,7 @@ import { useRef, type PointerEvent } from 'react';
 import type { Grid } from '../../../shared/convolve';
 import { MapCanvas } from './MapCanvas';
 import { blank, paint, sampleSeven, stroke } from './playground-images';
+import './playground.css';
 
 const ZOOM = 8;
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type CSSProperties, type KeyboardEvent, type PointerEvent } from 'react';
 import { mapToRgba, type MapColouring } from './map-image';
+import './playground.css';
 
 interface Props {
   values: ArrayLike<number>;

@@ -1,5 +1,6 @@
 import { Conv1dStepper } from './Conv1dStepper';
 import { Conv2dPlayground } from './Conv2dPlayground';
+import './playground.css';
 
 /** `#/playground`: convolution by hand, in 2-D on an image and in 1-D on a row of numbers. */
 export function Playground() {

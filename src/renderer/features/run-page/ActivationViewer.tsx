@@ -2,10 +2,11 @@ import { useState, type FormEvent } from 'react';
 import type { ArtefactRecord } from '../../../shared/api';
 import { activationsQueryFields, type ActivationMaps, type CheckpointChoice } from '../../../shared/convnet-spec';
 import { useApi } from '../../api/context';
-import { formatPercent } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { formatNumber, formatPercent } from '../../lib/format';
+import { useLoaderQuery } from '../../api/queries';
 import { MapCanvas } from '../playground/MapCanvas';
 import { zoomFor } from '../playground/map-image';
+import './run-page.css';
 
 const SPLIT_SIZE = { test: 10_000, train: 60_000 } as const;
 type Split = keyof typeof SPLIT_SIZE;
@@ -38,7 +39,7 @@ export function ActivationViewer({ runId, checkpoints }: { runId: string; checkp
   const checkpoint: CheckpointChoice = choice === 'best' || choice === 'last' ? choice : Number(choice);
 
   const key = shown ? `act:${runId}:${shown.split}:${shown.index}:${String(shown.checkpoint)}` : null;
-  const q = useQuery(key, () => {
+  const q = useLoaderQuery(key ? [key] : null, () => {
     const s = shown as NonNullable<typeof shown>;
     return api.call('runs.activations', { id: runId, imageIndex: s.index, split: s.split, checkpoint: s.checkpoint });
   });
@@ -200,7 +201,7 @@ function ActivationMapsView({ maps, stale }: { maps: ActivationMaps; stale: bool
                   <figure
                     key={k}
                     className={`map-cell${lo === hi ? ' map-dead' : ''}`}
-                    title={`map ${k + 1}: raw range ${lo.toPrecision(3)} … ${hi.toPrecision(3)}`}
+                    title={`map ${k + 1}: raw range ${formatNumber(lo, 3)} … ${formatNumber(hi, 3)}`}
                   >
                     <MapCanvas values={values} height={lh} width={lw} colouring="unit" zoom={zoom} label={`${layer.name} map ${k + 1}`} />
                     <figcaption className="small muted">{k + 1}</figcaption>

@@ -2,17 +2,14 @@ import { useMemo, useState, type CSSProperties } from 'react';
 import type { Mistake } from '../../../shared/classifier-metrics';
 import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
-import { useApi } from '../../api/context';
-import { formatNumber, formatPercent } from '../../lib/format';
-import { useQuery } from '../../api/use-query';
+import { formatInt, formatNumber, formatPercent } from '../../lib/format';
+import { useApiQuery } from '../../api/queries';
+import './run-page.css';
 
 /** The test-split confusion matrix of a finished ConvNet run, when it wrote one. */
 export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts: ArtefactRecord[] }) {
-  const api = useApi();
   const latest = artefacts.at(-1);
-  const q = useQuery(latest ? `confusion:${runId}:${latest.id}` : null, () =>
-    api.call('runs.confusion', { id: runId, artefactId: (latest as ArtefactRecord).id }),
-  );
+  const q = useApiQuery('runs.confusion', latest ? { id: runId, artefactId: latest.id } : null);
   if (!latest) return null;
   return (
     <section className="panel-section" aria-labelledby="confusion-title" data-testid="confusion-panel">
@@ -20,8 +17,8 @@ export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts:
         <h2 id="confusion-title">Confusion matrix</h2>
         {q.data && (
           <span className="muted small" data-testid="confusion-summary">
-            test split · {q.data.count.toLocaleString('en-US')} images · accuracy{' '}
-            <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> · loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
+            test split · {formatInt(q.data.count)} images · accuracy <strong data-testid="confusion-accuracy">{formatPercent(q.data.accuracy, 2)}</strong> ·
+            loss {formatNumber(q.data.loss)} · epoch {q.data.epoch}
           </span>
         )}
       </div>
@@ -49,10 +46,9 @@ const SHOWN = 24;
 
 /** Misclassified test images with their true and predicted class and the confidence, most confident first. */
 export function MistakesList({ mistakes, cell, onClear }: { mistakes: Mistake[]; cell: Cell; onClear(): void }) {
-  const api = useApi();
   const list = useMemo(() => mistakes.filter((m) => !cell || (m.truth === cell.truth && m.predicted === cell.predicted)).slice(0, SHOWN), [mistakes, cell]);
   const ids = list.map((m) => m.itemId).filter((id): id is number => id !== null);
-  const thumbs = useQuery(ids.length ? `mistake-thumbs:${ids.join(',')}` : null, () => api.call('datasets.thumbnails', { itemIds: ids, size: 96 }));
+  const thumbs = useApiQuery('datasets.thumbnails', ids.length ? { itemIds: ids, size: 96 } : null);
   const byId = new Map((thumbs.data?.thumbnails ?? []).map((t) => [t.itemId, t]));
   return (
     <div className="mistakes" data-testid="mistakes">

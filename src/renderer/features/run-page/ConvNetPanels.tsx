@@ -1,3 +1,4 @@
+import { formatInt } from '../../lib/format';
 import { useMemo } from 'react';
 import type { ArtefactRecord, RunRecord } from '../../../shared/api';
 import { shapeToString } from '../../../shared/conv-shapes';
@@ -12,6 +13,7 @@ import { ConfusionPanel } from './ConfusionMatrix';
 import { ShapeInspector } from '../new-run/ShapeInspector';
 import { useRunArtefacts } from './use-run-artefacts';
 import { PredictPanel } from './PredictPanel';
+import './run-page.css';
 
 interface Props {
   run: RunRecord;
@@ -85,8 +87,7 @@ function Architecture({ run }: { run: RunRecord }) {
             Architecture
           </h2>{' '}
           <span className="muted small">
-            {r.rows.length} layers · {r.totals.params.toLocaleString('en-US')} parameters · {r.totals.multiplyAdds.toLocaleString('en-US')} multiply-adds per
-            image
+            {r.rows.length} layers · {formatInt(r.totals.params)} parameters · {formatInt(r.totals.multiplyAdds)} multiply-adds per image
           </span>
         </summary>
         <ShapeInspector

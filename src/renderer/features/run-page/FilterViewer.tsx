@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ArtefactRecord, FilterSnapshot } from '../../../shared/api';
 import { useAppActions } from '../../api/context';
 import type { SnapshotState } from '../../api/store';
+import './run-page.css';
 
 interface Props {
   filters: ArtefactRecord[];

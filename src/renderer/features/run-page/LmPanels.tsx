@@ -7,7 +7,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { Events, MetricPoint, RunRecord, SampleRecord } from '../../../shared/api';
 import { useApi, useApp } from '../../api/context';
-import { formatNumber } from '../../lib/format';
+import { formatFixed, formatNumber } from '../../lib/format';
 import { useChartColors } from '../../app/theme';
 import { hrefFor } from '../../app/route';
 import { RunExport } from './RunExport';
@@ -15,6 +15,7 @@ import { MetricChart } from '../../ui/charts/MetricChart';
 import type { ChartSeries } from '../../ui/charts/chart-data';
 import { isLmRun, useKeyIndex, useRunDataset, useThumbnails } from '../datasets/run-dataset';
 import { groupSamples, matchItemKey, type SampleImage, type SampleLike, type SampledCaption } from './samples';
+import './run-page.css';
 
 const NONE: MetricPoint[] = [];
 /** Steps shown per image before "show all". */
@@ -292,8 +293,8 @@ function CaptionCard({ image, thumb }: { image: SampleImage; thumb: string | und
               <td className="mono">{s.step}</td>
               <td>{s.greedy?.text ?? '—'}</td>
               <td className="muted">{s.sample?.text ?? '—'}</td>
-              <td className="num mono">{s.bleu ? s.bleu[0]?.toFixed(3) : '—'}</td>
-              <td className="num mono">{s.bleu ? s.bleu[3]?.toFixed(3) : '—'}</td>
+              <td className="num mono">{s.bleu ? formatFixed(s.bleu[0], 3) : '—'}</td>
+              <td className="num mono">{s.bleu ? formatFixed(s.bleu[3], 3) : '—'}</td>
             </tr>
           ))}
         </tbody>
@@ -316,7 +317,7 @@ function CaptionText({ c }: { c: SampledCaption | null }) {
       {c.words
         .filter((w) => w.word !== '<end>')
         .map((w, i) => (
-          <span key={i} className="cw" style={{ opacity: 0.35 + 0.65 * Math.min(1, w.p * 2) }} title={`p = ${w.p.toFixed(3)}`}>
+          <span key={i} className="cw" style={{ opacity: 0.35 + 0.65 * Math.min(1, w.p * 2) }} title={`p = ${formatFixed(w.p, 3)}`}>
             {w.word}{' '}
           </span>
         ))}

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from 'react';
 import type { LogRecord } from '../../../shared/api';
 import { formatTime } from '../../lib/format';
+import './run-page.css';
 
 /** The run's log lines; sticks to the bottom unless the user scrolled up. */
 export function LogsPanel({ logs }: { logs: LogRecord[] }) {

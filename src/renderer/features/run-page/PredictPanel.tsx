@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ClassifierPredictions } from '../../../shared/api';
 import { useApi } from '../../api/context';
 import { formatPercent } from '../../lib/format';
+import './run-page.css';
 
 /** Reads a dropped or chosen image file as a data URL (what runs.predict takes from a browser). */
 function readDataUrl(file: File): Promise<string> {
@@ -72,7 +73,7 @@ export function PredictPanel({ runId }: { runId: string }) {
     <section className="panel-section" aria-labelledby="predict-title" data-testid="predict-panel">
       <h2 id="predict-title">Predict</h2>
       <label
-        className={`drop-zone${over ? ' drop-over' : ''}`}
+        className={`predict-drop${over ? ' predict-drop-over' : ''}`}
         onDragOver={(e) => {
           e.preventDefault();
           setOver(true);

@@ -1,18 +1,18 @@
+import { formatBytes } from '../../lib/format';
 import { useId, useState } from 'react';
-import type { CheckpointInfo, ExportFile, MethodInput, RunRecord } from '../../../shared/api';
+import type { ExportFile, MethodInput, RunRecord } from '../../../shared/api';
 import { LM_MODELS } from '../../../shared/lm-spec';
 import { useApi } from '../../api/context';
-import { useQuery } from '../../api/use-query';
+import { useApiQuery } from '../../api/queries';
 import { saveFiles } from '../../lib/native-dialogs';
 import { downloadFile, fileSize } from './download';
+import './run-page.css';
 
 type ExportRequest = MethodInput<'runs.export'>;
 type CaptionFormat = 'csv' | 'jsonl' | 'coco';
 type Split = 'test' | 'validation' | 'train' | 'all';
 
 const FORMAT_LABELS: Record<CaptionFormat, string> = { csv: 'CSV (image,caption)', jsonl: 'JSONL', coco: 'COCO results JSON' };
-
-const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} kB` : `${n} B`);
 
 /**
  * Export buttons of the run page: captions of a split (language-model runs), metrics (CSV long
@@ -29,7 +29,7 @@ export function RunExport({ run }: { run: RunRecord }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
   // The checkpoint list changes when the run writes one; reload with the artefact count.
-  const checkpoints = useQuery<CheckpointInfo[]>(lm ? `checkpoints:${run.id}:${run.status}` : null, () => api.call('runs.checkpoints', { id: run.id }));
+  const checkpoints = useApiQuery('runs.checkpoints', lm ? { id: run.id } : null);
   const haveCheckpoint = run.status !== 'queued';
 
   const go = async (label: string, req: ExportRequest) => {
@@ -148,15 +148,15 @@ export function RunExport({ run }: { run: RunRecord }) {
           className="btn"
           disabled={busy !== null || !haveCheckpoint}
           data-testid="export-model"
-          onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best' })}
+          onClick={() => void go('Model export', { what: 'model', id: run.id, checkpoint: lm ? checkpoint : 'best', archive: 'zip' })}
         >
-          {busy === 'Model export' ? 'Exporting…' : 'TF.js layers model'}
+          {busy === 'Model export' ? 'Exporting…' : 'TF.js layers model (.zip)'}
         </button>
       </div>
       {lm && (
         <p className="muted small">
-          Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is a TF.js layers model (model.json,
-          weights.bin) with the vocabulary beside it.
+          Captions are decoded with beam search from the chosen checkpoint, one per image of the split. The model export is one zip named after the run: a TF.js
+          layers model (model.json, weights.bin) with the vocabulary beside it.
         </p>
       )}
       {status && (

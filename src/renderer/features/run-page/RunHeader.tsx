@@ -7,6 +7,7 @@ import { PhaseProgress } from '../runs/PhaseProgress';
 import { RunEditDialog } from '../runs/RunEditDialog';
 import { runDataset, runDuration } from '../runs/run-filters';
 import { DatasetName, useDatasetNames } from '../datasets/DatasetName';
+import './run-page.css';
 
 /** Statuses a run can be resumed from (runs.resume: from its last good checkpoint). */
 const RESUMABLE = new Set(['paused', 'stopped', 'interrupted', 'failed', 'diverged']);

@@ -9,6 +9,7 @@ import { ConvNetPanels } from './ConvNetPanels';
 import { LmPanels } from './LmPanels';
 import { LogsPanel } from './LogsPanel';
 import { RunHeader } from './RunHeader';
+import './run-page.css';
 
 const NO_POINTS: MetricPoint[] = [];
 const last = (pts: MetricPoint[] | undefined): number | undefined => (pts && pts.length ? pts[pts.length - 1]?.value : undefined);

@@ -1,5 +1,6 @@
 import type { RunPhase } from '../../../shared/api';
 import { phaseCount, phaseFraction, phaseTimeLeft } from './phase-text';
+import './runs.css';
 
 /**
  * A run's long phase (feature extraction, decoding for BLEU, export) as a progress bar with its

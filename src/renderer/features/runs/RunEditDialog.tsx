@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { RunRecord } from '../../../shared/api';
 import { useAppActions } from '../../api/context';
 import { parseTags } from './run-filters';
+import './runs.css';
 
 interface Props {
   run: RunRecord;

@@ -8,6 +8,7 @@ import { RunsTable } from './RunsTable';
 import { facets, matchesFilter, sortRuns } from './run-filters';
 import { datasetLabel, useDatasetNames } from '../datasets/DatasetName';
 import { useRunsTable } from './table-state';
+import './runs.css';
 
 /**
  * The runs table: sort by any column, filter by status / model / dataset / tag, search, edit

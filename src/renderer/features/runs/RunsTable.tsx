@@ -5,6 +5,7 @@ import { StatusBadge } from '../../ui/StatusBadge';
 import { PhaseProgress } from './PhaseProgress';
 import { DatasetName } from '../datasets/DatasetName';
 import { runDataset, runDuration, type Sort, type SortColumn } from './run-filters';
+import './runs.css';
 
 interface Column {
   id: SortColumn;

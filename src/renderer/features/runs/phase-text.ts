@@ -1,12 +1,10 @@
 /** Words for a run's long phase (run-phase.ts): its count and the time left. */
 import type { RunPhase } from '../../../shared/api';
-import { formatDuration } from '../../lib/format';
-
-const count = new Intl.NumberFormat('en-US');
+import { formatDuration, formatInt } from '../../lib/format';
 
 /** "1,234 / 8,091 images". */
 export function phaseCount(p: RunPhase): string {
-  return `${count.format(p.done)} / ${count.format(p.total)} ${p.unit}`;
+  return `${formatInt(p.done)} / ${formatInt(p.total)} ${p.unit}`;
 }
 
 /** "about 2 min 10 s left", "estimating time left…" before there is a rate, "finishing" at the end. */

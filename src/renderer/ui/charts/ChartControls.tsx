@@ -1,3 +1,4 @@
+import { formatFixed } from '../../lib/format';
 import { useId, type ReactNode } from 'react';
 import { X_AXIS_MODES, type XAxisMode } from './chart-data';
 import type { ChartView } from './MetricChart';
@@ -24,11 +25,11 @@ export function ChartControls({ view, onChange, children }: Props) {
           value={view.smoothing}
           onChange={(e) => onChange({ ...view, smoothing: Number(e.target.value) })}
           aria-label="Smoothing"
-          aria-valuetext={view.smoothing.toFixed(2)}
+          aria-valuetext={formatFixed(view.smoothing, 2)}
           data-testid="chart-smoothing"
         />
         <output className="mono small" htmlFor={`${id}-smooth`} data-testid="chart-smoothing-value">
-          {view.smoothing.toFixed(2)}
+          {formatFixed(view.smoothing, 2)}
         </output>
       </label>
       <label className="inline-control">

@@ -72,6 +72,6 @@ describe('domains and formats', () => {
     expect(formatMetric('loss', null)).toBe('—');
     expect(formatX('wall', 12.5)).toBe('12.5 s');
     expect(formatX('wall', 125)).toBe('2 min 5 s');
-    expect(formatX('step', 12_000)).toBe('12.0k');
+    expect(formatX('step', 12_000)).toBe('12K');
   });
 });
