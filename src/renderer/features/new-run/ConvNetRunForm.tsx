@@ -62,13 +62,13 @@ export function ConvNetRunForm() {
   const builtin = dataset === 'mnist';
   const inputShape = useMemo((): { shape: number[]; error: string | null } => {
     try {
-      return { shape: inputShapeArray(parseInputShape(builtin ? defaultInputFor('mnist') : inputText)), error: null };
+      return { shape: inputShapeArray(parseInputShape(inputText)), error: null };
     } catch (e) {
       return { shape: [...CONVNET_DATASETS.mnist.inputShape], error: (e as Error).message };
     }
-  }, [builtin, inputText]);
+  }, [inputText]);
   const classes = builtin ? CONVNET_DATASETS.mnist.classes : null;
-  const datasetInput = builtin ? undefined : { input: inputText, resize };
+  const datasetInput = { input: inputText, resize };
 
   const report = useMemo(() => inspectDrafts(inputShape.shape, drafts, classes), [inputShape.shape, drafts, classes]);
   const schema = useMemo(() => convNetFormSchema(report.stack, dataset, datasetInput), [report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -182,11 +182,15 @@ export function ConvNetRunForm() {
                 </select>
               )}
             </Field>
+            <Field
+              name="input"
+              label="Input (H×W×C)"
+              hint={builtin ? 'MNIST trains at 28x28x1; another shape shows in the inspector (e.g. 32x32x3).' : 'e.g. 64x64x3 (RGB) or 28x28x1 (grey).'}
+            >
+              {(p) => <input {...p} value={inputText} onChange={(e) => setInputText(e.target.value)} data-testid="input-shape" />}
+            </Field>
             {!builtin && (
               <>
-                <Field name="input" label="Input (H×W×C)" hint="e.g. 64x64x3 (RGB) or 28x28x1 (grey).">
-                  {(p) => <input {...p} value={inputText} onChange={(e) => setInputText(e.target.value)} data-testid="input-shape" />}
-                </Field>
                 <Field name="resize" label="Resize" hint="How an image of another aspect ratio becomes H×W.">
                   {(p) => (
                     <select {...p} value={resize} onChange={(e) => setResize(e.target.value as ResizeMode)} data-testid="resize-select">

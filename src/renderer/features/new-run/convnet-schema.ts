@@ -8,14 +8,15 @@
 import {
   CONVNET_DATASETS,
   TRAINING_DEFAULTS,
+  defaultInputFor,
   resolveTrainingOptions,
   type LrScheduleName,
   type MonitorName,
   type OptimizerName,
 } from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
-import type { ResizeMode } from '../../../shared/image-input';
-import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
+import { inputShapeToString, parseInputShape, type ResizeMode } from '../../../shared/image-input';
+import { BackendRequest, ConvNetParams, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
 import { sameStack } from './stack-form';
 import { formSchema, inFormOrder, type FieldErrors } from '../../ui/form/form-schema';
 import { humanize } from '../../ui/form/zod-messages';
@@ -219,11 +220,20 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
   params.monitor = f.monitor;
   params.augmentFlip = f.augmentFlip;
   const preset = presetFor(stack, dataset);
+  if (preset === 'lenet5-mnist' && datasetInput && !sameInput(datasetInput.input, defaultInputFor('mnist'))) {
+    // LeNet-5's preset has no input parameter: check the typed input as the convnet preset would.
+    const p = ConvNetParams.safeParse({ dataset, stack, input: datasetInput.input });
+    const issue = p.success ? null : p.error.issues.find((i) => i.path[0] === 'input' || i.path[0] === 'stack');
+    if (issue) return { ok: false, errors: {}, stackError: issue.message };
+  }
   if (preset === 'convnet') {
     params.dataset = dataset;
     if (dataset !== 'mnist' && datasetInput) {
       params.input = datasetInput.input;
       params.resize = datasetInput.resize;
+    } else if (datasetInput && !sameInput(datasetInput.input, defaultInputFor('mnist'))) {
+      // The inspector follows any typed input; the built-in MNIST refuses one it cannot train (the schema's message).
+      params.input = datasetInput.input;
     }
     // A placeholder that passes the schema when the editor has errors, so the other fields still get checked.
     params.stack = stack ?? placeholderStack(dataset);
@@ -270,6 +280,15 @@ function withoutDefaults(spec: RunSpec, visible: Set<TrainingField>, defaults: t
     if (!visible.has(k) || params[k] === defaults[k]) delete params[k];
   }
   return { ...spec, params } as RunSpec;
+}
+
+/** Two typed input shapes name the same HxWxC (an unreadable one differs, so the schema reports it). */
+function sameInput(a: string, b: string): boolean {
+  try {
+    return inputShapeToString(parseInputShape(a)) === inputShapeToString(parseInputShape(b));
+  } catch {
+    return false;
+  }
 }
 
 function placeholderStack(dataset: string): LayerStack {
