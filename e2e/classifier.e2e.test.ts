@@ -71,10 +71,13 @@ describe('a ConvNet on an imported class-folder dataset, from the GUI', () => {
     await page.getByTestId('new-run-form').waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByTestId('dataset-select').locator(`option[value="${datasetId}"]`).count(), { timeout: 20_000 }).toBe(1);
     await page.getByTestId('dataset-select').selectOption(datasetId);
-    // The default input of a dataset is 64x64x3; the inspector follows the typed shape.
+    // The default input of a dataset is 64x64x3 and its stack the measured photo recipe; the inspector follows the typed shape.
     expect(await page.getByTestId('input-shape').inputValue()).toBe('64x64x3');
+    await expect.poll(() => page.getByTestId('stack-preset-photoSmall').isChecked()).toBe(true);
+    expect(await page.getByLabel('Random crop (fraction per side)', { exact: true }).inputValue()).toBe('0.15');
+    expect(await text(page.getByTestId('inspector-row-0').getByTestId('inspector-output'))).toBe('64x64x16');
     await page.getByTestId('input-shape').fill('32x32x3');
-    await expect.poll(() => text(page.getByTestId('inspector-row-0').getByTestId('inspector-output'))).toBe('32x32x6');
+    await expect.poll(() => text(page.getByTestId('inspector-row-0').getByTestId('inspector-output'))).toBe('32x32x16');
     await page.getByTestId('input-shape').fill('32x32x2');
     await expect.poll(() => page.getByTestId('submit-run').isDisabled()).toBe(true);
     await page.getByTestId('input-shape').fill('32x32x3');

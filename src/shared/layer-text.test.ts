@@ -1,8 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { checkStack } from './conv-shapes';
 import { parseLayersText } from './layer-text';
+import { PRESETS } from './layer-spec';
 
 describe('layer stacks typed as text', () => {
+  it("the small photo ConvNet preset is the README's measured recipe, 64x64x3 -> 8x8x64 before the dense layers", () => {
+    const recipe = 'conv 3x3x16 same; pool 2; conv 3x3x32 same; pool 2; conv 3x3x64 same; pool 2; flatten; dropout 0.5; dense 64 relu; dense 2';
+    expect(PRESETS.photoSmall.stack).toEqual(parseLayersText(recipe));
+    const check = checkStack([64, 64, 3], PRESETS.photoSmall.stack);
+    expect(check.ok && check.inspection.layers.map((l) => l.outputShape.join('x'))).toEqual([
+      '64x64x16',
+      '32x32x16',
+      '32x32x32',
+      '16x16x32',
+      '16x16x64',
+      '8x8x64',
+      '4096',
+      '4096',
+      '64',
+      '2',
+    ]);
+  });
+
   it('gives the seed exercise: 32x32x3, 5 filters of 5x5, stride 1, no padding -> 28x28x5 and 375 weights (+5 biases); stride 3 -> 10x10x5', () => {
     const one = checkStack([32, 32, 3], parseLayersText('conv 5x5x5 s1 p0'));
     if (!one.ok) throw new Error(one.error.message);

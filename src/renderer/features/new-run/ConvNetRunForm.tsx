@@ -15,6 +15,7 @@ import {
   TRAINING_LABELS,
   buildConvNetSpec,
   convNetFormSchema,
+  datasetRecipeFields,
   defaultTrainingFields,
   visibleTrainingFields,
   type TrainingField,
@@ -29,7 +30,7 @@ import { backendChoices } from './backend-choices';
 import { convNetWork, measuredSpeed } from './run-estimate';
 import './new-run.css';
 
-const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
+const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'photoSmall', 'custom'];
 const RESIZE_LABELS: Record<ResizeMode, string> = { stretch: 'stretch to fit', crop: 'crop the centre', pad: 'pad with black' };
 const SCHEDULE_LABELS: Record<LrScheduleName, string> = { none: 'constant', step: 'step', cosine: 'cosine' };
 const MONITOR_LABELS: Record<MonitorName, string> = { val_loss: 'validation loss', val_accuracy: 'validation accuracy' };
@@ -80,7 +81,7 @@ export function ConvNetRunForm() {
   // Every value, re-rendering on each change: what is shown and the live checks depend on them.
   const fields = useWatch({ control: form.control }) as TrainingFields;
   const built = useMemo(() => buildConvNetSpec(fields, report.stack, dataset, datasetInput), [fields, report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
-  const visible = visibleTrainingFields(fields);
+  const visible = visibleTrainingFields(fields, dataset);
   const blocker = inputShape.error ?? report.problem?.message ?? (!built.ok ? built.stackError : null);
   const presetStack = PRESETS[preset].stack;
   const modified = preset !== 'custom' && !(report.stack !== null && sameStack(report.stack, presetStack));
@@ -94,6 +95,19 @@ export function ConvNetRunForm() {
   const pickPreset = (id: PresetId) => {
     setPreset(id);
     setDrafts(draftsOf(id));
+  };
+
+  // Between the built-in MNIST and an imported dataset, an unmodified preset stack and the training
+  // fields follow: LeNet-5's recipe for MNIST, the measured photo recipe (README) for a dataset.
+  const changeDataset = (next: string) => {
+    const wasBuiltin = dataset === 'mnist';
+    const nowBuiltin = next === 'mnist';
+    setDataset(next);
+    setInputText(defaultInputFor(next));
+    if (wasBuiltin === nowBuiltin) return;
+    if (!modified && preset !== 'custom') pickPreset(nowBuiltin ? 'lenet5' : 'photoSmall');
+    const current = form.getValues();
+    form.reset(nowBuiltin ? { ...defaultTrainingFields(), name: current.name, seed: current.seed, backend: current.backend } : datasetRecipeFields(current));
   };
 
   const onSubmit = form.handleSubmit(async ({ spec }) => {
@@ -164,15 +178,7 @@ export function ConvNetRunForm() {
               }
             >
               {(p) => (
-                <select
-                  {...p}
-                  value={dataset}
-                  onChange={(e) => {
-                    setDataset(e.target.value);
-                    setInputText(defaultInputFor(e.target.value));
-                  }}
-                  data-testid="dataset-select"
-                >
+                <select {...p} value={dataset} onChange={(e) => changeDataset(e.target.value)} data-testid="dataset-select">
                   <option value="mnist">MNIST, built in (28x28x1)</option>
                   {labelled.map((d) => (
                     <option key={d.id} value={d.id}>
@@ -251,6 +257,10 @@ export function ConvNetRunForm() {
             {text('validationLimit')}
             {text('testLimit')}
             {text('augmentShift')}
+            {text('augmentCrop', 'decimal')}
+            {text('augmentBrightness', 'decimal')}
+            {text('augmentContrast', 'decimal')}
+            {visible.has('normalize') && <CheckField name="normalize" label={TRAINING_LABELS.normalize} hint={TRAINING_HINTS.normalize} />}
             <CheckField name="augmentFlip" label={TRAINING_LABELS.augmentFlip} hint={TRAINING_HINTS.augmentFlip}>
               {fields.augmentFlip && (builtin || chosen?.format === 'mnist') && (
                 <p className="warn-text small" data-testid="flip-warning">

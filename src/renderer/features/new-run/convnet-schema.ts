@@ -40,6 +40,10 @@ export interface TrainingFields {
   seed: string;
   augmentShift: string;
   augmentFlip: boolean;
+  augmentCrop: string;
+  augmentBrightness: string;
+  augmentContrast: string;
+  normalize: boolean;
   patience: string;
   monitor: MonitorName;
   checkpointEvery: string;
@@ -68,6 +72,10 @@ export const TRAINING_LABELS: Record<TrainingField, string> = {
   seed: 'Seed',
   augmentShift: 'Random shift (pixels)',
   augmentFlip: 'Random horizontal flips',
+  augmentCrop: 'Random crop (fraction per side)',
+  augmentBrightness: 'Random brightness (±)',
+  augmentContrast: 'Random contrast (±)',
+  normalize: 'Normalise each channel',
   patience: 'Early-stopping patience',
   monitor: 'Best epoch by',
   checkpointEvery: 'Checkpoint every (epochs)',
@@ -92,6 +100,10 @@ export const TRAINING_HINTS: Partial<Record<TrainingField, string>> = {
   seed: 'Initialisation, shuffling and augmentation seed: same seed, same backend, same loss curve.',
   augmentShift: 'Shift each training image by up to N pixels (0–8, 0 = off).',
   augmentFlip: 'Mirror training images at random: for photos, not digits (a mirrored digit is another symbol).',
+  augmentCrop: 'Crop up to this fraction of each side at random and resample to the input size (0–0.5, 0 = off), e.g. 0.15.',
+  augmentBrightness: 'Add up to ± this to the [0, 1] pixel values (0–1, 0 = off), e.g. 0.1.',
+  augmentContrast: "Scale the pixels about the image's mean by 1 ± this (0–1, 0 = off), e.g. 0.2.",
+  normalize: "Subtract each channel's mean and divide by its standard deviation, both measured on the training split.",
   patience: 'Stop after N epochs without improvement (0 = never stop early).',
   monitor: 'What "best" means for early stopping and the best checkpoint.',
   checkpointEvery: 'Write a checkpoint every N epochs (the best is always kept; 0 = none). The activation viewer reads them.',
@@ -113,6 +125,9 @@ const NUMERIC: readonly TrainingField[] = [
   'testLimit',
   'seed',
   'augmentShift',
+  'augmentCrop',
+  'augmentBrightness',
+  'augmentContrast',
   'patience',
   'checkpointEvery',
 ];
@@ -127,6 +142,9 @@ const OPTION_FIELDS = [
   'weightDecay',
   'augmentShift',
   'augmentFlip',
+  'augmentCrop',
+  'augmentBrightness',
+  'augmentContrast',
   'validationSplit',
   'patience',
   'monitor',
@@ -166,6 +184,10 @@ export function defaultTrainingFields(): TrainingFields {
     seed: String(d.seed),
     augmentShift: String(o.augmentShift),
     augmentFlip: o.augmentFlip,
+    augmentCrop: String(o.augmentCrop),
+    augmentBrightness: String(o.augmentBrightness),
+    augmentContrast: String(o.augmentContrast),
+    normalize: true,
     patience: String(o.patience),
     monitor: o.monitor,
     checkpointEvery: String(o.checkpointEvery),
@@ -173,9 +195,38 @@ export function defaultTrainingFields(): TrainingFields {
   };
 }
 
+/** Options only an imported dataset's input pipeline has (the built-in MNIST trains without them). */
+const DATASET_ONLY: readonly TrainingField[] = ['augmentCrop', 'augmentBrightness', 'augmentContrast', 'normalize'];
+
+/**
+ * The measured recipe for an imported photo dataset (README: the small photo ConvNet at 64x64x3,
+ * 20 epochs of Adam 0.001, batch 64, flips and crops of up to 0.15): the convnet preset's defaults
+ * with those changes, over the fields as they are (name, seed, backend kept).
+ */
+export function datasetRecipeFields(f: TrainingFields): TrainingFields {
+  const d = ConvNetTrainingParams.parse({});
+  const o = presetOptionDefaults('convnet');
+  return {
+    ...f,
+    epochs: '20',
+    batchSize: String(d.batchSize),
+    learningRate: String(d.learningRate),
+    optimizer: d.optimizer,
+    lrSchedule: o.lrSchedule,
+    weightDecay: String(o.weightDecay),
+    augmentShift: String(o.augmentShift),
+    augmentFlip: true,
+    augmentCrop: '0.15',
+    augmentBrightness: String(o.augmentBrightness),
+    augmentContrast: String(o.augmentContrast),
+    normalize: true,
+  };
+}
+
 /** Fields that do something with the current choices (momentum only for SGD, and so on); the form hides the others. */
-export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
+export function visibleTrainingFields(f: TrainingFields, dataset = 'mnist'): Set<TrainingField> {
   const all = new Set(Object.keys(TRAINING_LABELS) as TrainingField[]);
+  if (dataset === 'mnist') for (const k of DATASET_ONLY) all.delete(k);
   if (f.optimizer !== 'sgd') all.delete('momentum');
   if (f.lrSchedule !== 'step') {
     all.delete('lrStepEpochs');
@@ -205,7 +256,7 @@ export interface DatasetInput {
 }
 
 export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: string, datasetInput?: DatasetInput): BuiltSpec {
-  const visible = visibleTrainingFields(f);
+  const visible = visibleTrainingFields(f, dataset);
   const errors: TrainingErrors = {};
   const params: Record<string, unknown> = {};
   for (const k of NUMERIC) {
@@ -231,6 +282,7 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
     if (dataset !== 'mnist' && datasetInput) {
       params.input = datasetInput.input;
       params.resize = datasetInput.resize;
+      if (!f.normalize) params.normalize = false;
     } else if (datasetInput && !sameInput(datasetInput.input, defaultInputFor('mnist'))) {
       // The inspector follows any typed input; the built-in MNIST refuses one it cannot train (the schema's message).
       params.input = datasetInput.input;
