@@ -376,6 +376,22 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     await page.getByTestId('stepper-padding').selectOption('valid');
     await expect.poll(() => text(page.getByTestId('stepper-output-size'))).toBe('2');
     await page.getByTestId('playground-1d').screenshot({ path: path.join(ARTIFACTS, 'convnet-playground-1d.png') });
+
+    // Several filters over the RGB scene: the output volume, one drawn map per filter.
+    const vol = page.getByTestId('playground-volume');
+    expect(await text(vol.getByTestId('volume-output-shape'))).toBe('30x30x3');
+    await vol.getByTestId('volume-add-filter').click();
+    await expect.poll(() => text(vol.getByTestId('volume-output-shape'))).toBe('30x30x4');
+    expect(await text(vol.getByTestId('volume-weights'))).toBe('108 weights');
+    const drawn = await vol.locator('[data-testid^="volume-map-"] canvas').evaluateAll((cs) =>
+      cs.map((c) => {
+        const d = (c as HTMLCanvasElement).getContext('2d')?.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+        return d ? new Set(Array.from(d.filter((_, i) => i % 4 === 0))).size : 0;
+      }),
+    );
+    expect(drawn).toHaveLength(4);
+    for (const shades of drawn) expect(shades).toBeGreaterThan(1); // each map drawn, not blank
+    await vol.screenshot({ path: path.join(ARTIFACTS, 'convnet-playground-volume.png') });
     expect(problems, problems.join('\n')).toEqual([]);
   });
 });
