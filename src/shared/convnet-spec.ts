@@ -153,7 +153,7 @@ export function learningRateAt(
 
 /**
  * A layer stack as a run parameter: a parsed stack, or (as typed on the CLI) a preset id
- * ("lenet5", "alexnetSmall"), the stack as JSON, or as layer text (layer-text.ts).
+ * ("lenet5", "alexnetSmall", "photoSmall"), the stack as JSON, or as layer text (layer-text.ts).
  */
 export const StackParamSchema = z.preprocess(
   (v, ctx) => {
@@ -172,7 +172,7 @@ export const StackParamSchema = z.preprocess(
     try {
       return parseLayersText(s);
     } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `${(e as Error).message} (or give a preset id, lenet5 or alexnetSmall, or the stack as JSON)` });
+      ctx.addIssue({ code: 'custom', message: `${(e as Error).message} (or give a preset id, lenet5, alexnetSmall or photoSmall, or the stack as JSON)` });
       return z.NEVER;
     }
   },
