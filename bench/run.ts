@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, isBackendName, wasmInfo, type BackendName } from '../src/engine/backend';
 import { benchDataset } from './dataset';
+import { benchConvNetInput } from './convnet-input';
 import { benchImportBomb } from './import-bomb';
 import { benchExportLatency, EXPORT_LATENCY_DEFAULTS } from './export-latency';
 import { benchMetrics, METRICS_DEFAULTS } from './metrics';
@@ -91,7 +92,7 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown argument ${k}`);
   }
   for (const o of a.only)
-    if (!['lenet5', 'mlblb', 'gemm', 'features', 'caption', 'dataset', 'metrics', 'import-bomb', 'export-latency', 'queue'].includes(o))
+    if (!['lenet5', 'mlblb', 'gemm', 'features', 'caption', 'dataset', 'metrics', 'import-bomb', 'export-latency', 'queue', 'convnet-input'].includes(o))
       throw new Error(`--only: unknown benchmark ${o}`);
   if (a.only.has('import-bomb') && a.only.size > 1) throw new Error('--only import-bomb runs alone (it measures child processes)');
   return a;
@@ -227,6 +228,25 @@ function peerFigure(p: PeerResult | undefined, key: string): number | null {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const training = ['lenet5', 'mlblb', 'gemm', 'features', 'caption'].some((b) => args.only.has(b));
+  if (args.only.has('convnet-input')) {
+    // Issue 16: the 64x64x3 input pipeline on flickr8k-mini's photos (decode, cache, batches) beside training steps.
+    if (args.only.size > 1) throw new Error('--only convnet-input runs alone');
+    const choice = await selectBackend(args.backend, (m) => say(m));
+    emit(
+      {
+        bench: 'convnet-input',
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        backend: choice.backend,
+        load_avg_before: os.loadavg().map((l) => round(l, 2)),
+        ...(await benchConvNetInput(say)),
+        load_avg_after: os.loadavg().map((l) => round(l, 2)),
+      },
+      args.out,
+    );
+    return;
+  }
   if (args.only.has('import-bomb')) {
     // Issue 14: import peak memory with decompression bombs among the images (child processes only).
     const out: Record<string, unknown> = {

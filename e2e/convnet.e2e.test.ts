@@ -92,7 +92,7 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     expect(await text(page.getByTestId('inspector-input-shape'))).toBe('28x28x1');
     await expect.poll(() => text(cell(0, 'output'))).toBe('24x24x5');
     expect(await text(cell(0, 'weights'))).toBe('125');
-    expect(await text(cell(0, 'biases'))).toBe('5');
+    expect(await text(cell(0, 'biases'))).toBe('+5');
     expect(await text(cell(0, 'params'))).toBe('130');
     expect(await text(cell(0, 'madds'))).toBe('72,000'); // 24*24 positions x 125 weights
     // Not a classifier yet: the submit stays disabled with the reason.
@@ -129,7 +129,7 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     await expect.poll(() => text(cell(c2, 'output'))).toBe('10x10x8');
     expect(await page.getByTestId(`layer-${c2}-shape-error`).count()).toBe(0);
     expect(await text(cell(c2, 'weights'))).toBe('360');
-    expect(await text(cell(c2, 'biases'))).toBe('8');
+    expect(await text(cell(c2, 'biases'))).toBe('+8');
 
     const f = await addLayer('flatten');
     await expect.poll(() => text(cell(f, 'output'))).toBe('800');
@@ -256,6 +256,45 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
+  it("types the seed's exercise into the stack editor: input 32x32x3, 5 filters 5x5 stride 1 pad 0 -> 28x28x5, 375 weights +5 biases; stride 3 -> 10x10x5", async () => {
+    await page.goto(`${s().base}/?token=${s().token}#/new`);
+    await page.getByTestId('new-run-form').waitFor({ timeout: 20_000 });
+    // The input is a field whatever the dataset, starting at the chosen dataset's (MNIST: 28x28x1).
+    const input = page.getByTestId('input-shape');
+    await expect.poll(() => input.inputValue()).toBe('28x28x1');
+    await input.fill('32x32x3');
+    await page.getByLabel('Custom', { exact: true }).check();
+    await page.getByTestId('stack-empty').waitFor();
+    await addLayer('conv2d');
+    await page.getByLabel('Layer 1 Filters', { exact: true }).fill('5');
+    await page.getByLabel('Layer 1 Kernel', { exact: true }).fill('5');
+    await page.getByLabel('Layer 1 Stride', { exact: true }).fill('1');
+    await page.getByLabel('Layer 1 Padding', { exact: true }).selectOption('valid');
+    await expect.poll(() => text(page.getByTestId('inspector-input-shape'))).toBe('32x32x3');
+    await expect.poll(() => text(cell(0, 'output'))).toBe('28x28x5');
+    expect(await text(cell(0, 'weights'))).toBe('375');
+    expect(await text(cell(0, 'biases'))).toBe('+5');
+    await page.getByLabel('Layer 1 Stride', { exact: true }).fill('3');
+    await expect.poll(() => text(cell(0, 'output'))).toBe('10x10x5');
+    expect(await text(cell(0, 'weights'))).toBe('375');
+    await page.getByTestId('shape-inspector').screenshot({ path: path.join(ARTIFACTS, 'convnet-seed-exercise.png') });
+    // The built-in MNIST cannot train at 32x32x3: the submit says so and what to do instead.
+    await page.getByTestId('add-layer').waitFor();
+    const f = await addLayer('flatten');
+    const d = await addLayer('dense');
+    await page.getByTestId(`layer-${d}-units`).fill('10');
+    expect(f).toBe(1);
+    await expect
+      .poll(() => text(page.getByTestId('submit-blocked')))
+      .toMatch(/the built-in mnist is 28x28x1; import it \(mlbl import builtin:mnist\) to train it at 32x32x3/);
+    expect(await page.getByTestId('submit-run').isDisabled()).toBe(true);
+    // Back to 28x28x1: the same stack is a classifier of MNIST again (10x10x5 -> 8x8x5 at stride 3).
+    await input.fill('28x28x1');
+    await expect.poll(() => text(cell(0, 'output'))).toBe('8x8x5');
+    await expect.poll(() => page.getByTestId('submit-run').isDisabled()).toBe(false);
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
   it('the playground: output sizes from the inspector, the Sobel kernel on an edge, a dataset image, the 1-D stepper', async () => {
     await page.goto(`${s().base}/?token=${s().token}#/`);
     await page.getByTestId('nav-playground').click();
@@ -337,6 +376,22 @@ describe('ConvNets in Chromium: stack editor with the shape inspector, run panel
     await page.getByTestId('stepper-padding').selectOption('valid');
     await expect.poll(() => text(page.getByTestId('stepper-output-size'))).toBe('2');
     await page.getByTestId('playground-1d').screenshot({ path: path.join(ARTIFACTS, 'convnet-playground-1d.png') });
+
+    // Several filters over the RGB scene: the output volume, one drawn map per filter.
+    const vol = page.getByTestId('playground-volume');
+    expect(await text(vol.getByTestId('volume-output-shape'))).toBe('30x30x3');
+    await vol.getByTestId('volume-add-filter').click();
+    await expect.poll(() => text(vol.getByTestId('volume-output-shape'))).toBe('30x30x4');
+    expect(await text(vol.getByTestId('volume-weights'))).toBe('108 weights');
+    const drawn = await vol.locator('[data-testid^="volume-map-"] canvas').evaluateAll((cs) =>
+      cs.map((c) => {
+        const d = (c as HTMLCanvasElement).getContext('2d')?.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+        return d ? new Set(Array.from(d.filter((_, i) => i % 4 === 0))).size : 0;
+      }),
+    );
+    expect(drawn).toHaveLength(4);
+    for (const shades of drawn) expect(shades).toBeGreaterThan(1); // each map drawn, not blank
+    await vol.screenshot({ path: path.join(ARTIFACTS, 'convnet-playground-volume.png') });
     expect(problems, problems.join('\n')).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ export const CLASSIFIER_USAGE = `  mlbl eval RUN_ID [--dataset ID] [--split test
   mlbl predict RUN_ID IMAGE... [--top-k 3] [--no-saliency] [--saliency-out DIR] [--checkpoint best|last|ID] [--json]
       top-k labels with probabilities for image files; --saliency-out writes one PNG per image
       (which pixels drove the prediction: the input gradient)
-  mlbl inspect --input 32x32x3 (--layers 'conv 5x5x5 s1 p0; pool 2; flatten; dense 10' | --stack lenet5|alexnetSmall|JSON) [--json]
+  mlbl inspect --input 32x32x3 (--layers 'conv 5x5x5 s1 p0; pool 2; flatten; dense 10' | --stack lenet5|alexnetSmall|photoSmall|JSON) [--json]
       the shape inspector: output volume, weights, biases and multiply-adds per layer
       (layers: conv KxKxF [sN] [pN|same|valid] [act] [nobias]; conv1d KxF; pool|maxpool|avgpool N [sN];
       dense N [act]; dropout R; flatten)`;
@@ -191,7 +191,7 @@ export function cmdInspect(args: string[]): number {
   if (positionals.length) throw new Error(`unexpected arguments: ${positionals.join(' ')} (quote the layers: --layers 'conv 5x5x5 s1 p0; ...')`);
   if (!values.input) throw new Error('--input HxWxC is required, e.g. --input 32x32x3');
   if ((values.layers === undefined) === (values.stack === undefined))
-    throw new Error("give --layers 'conv 5x5x5 s1 p0; ...' or --stack lenet5|alexnetSmall|JSON");
+    throw new Error("give --layers 'conv 5x5x5 s1 p0; ...' or --stack lenet5|alexnetSmall|photoSmall|JSON");
   let stack: LayerStack;
   if (values.layers !== undefined) stack = parseLayersText(values.layers);
   else {

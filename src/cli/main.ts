@@ -24,7 +24,7 @@ const USAGE = `mlbl: MLBL Workbench from the command line
       lrSchedule=none|step|cosine, lrStepEpochs, lrGamma, lrMin, weightDecay, augmentShift,
       augmentFlip, validationSplit, patience, monitor=val_loss|val_accuracy, checkpointEvery,
       resumeFrom=RUN_ID|DIR, testLimit
-  mlbl train --preset convnet --set dataset=ID [--set input=64x64x3] [--set stack=lenet5|alexnetSmall|JSON] [--set key=value ...]
+  mlbl train --preset convnet --set dataset=ID [--set input=64x64x3] [--set stack=lenet5|alexnetSmall|photoSmall|JSON] [--set key=value ...]
       a ConvNet on an imported classification dataset (class folders, image,label CSV/JSONL, MNIST)
       and its own split; resize=stretch|crop|pad, normalize=true|false (per channel, from the
       training split), augmentCrop, augmentBrightness, augmentContrast; the last dense layer is

@@ -8,6 +8,7 @@
 // tests) stay valid, and a spec only records what the user chose.
 import { z } from 'zod';
 import { checkStack, shapeToString } from './conv-shapes';
+import { parseLayersText } from './layer-text';
 import type { ClassifierInputState } from './image-input';
 import type { Mistake } from './classifier-metrics';
 import { LayerStackSchema, PRESETS as STACK_PRESETS, PresetIdSchema, type LayerStack } from './layer-spec';
@@ -152,18 +153,27 @@ export function learningRateAt(
 
 /**
  * A layer stack as a run parameter: a parsed stack, or (as typed on the CLI) a preset id
- * ("lenet5", "alexnetSmall") or the stack as JSON.
+ * ("lenet5", "alexnetSmall", "photoSmall"), the stack as JSON, or as layer text (layer-text.ts).
  */
 export const StackParamSchema = z.preprocess(
-  (v) => {
+  (v, ctx) => {
     if (typeof v !== 'string') return v;
     const s = v.trim();
     const preset = PresetIdSchema.safeParse(s);
     if (preset.success) return STACK_PRESETS[preset.data].stack;
+    if (s.startsWith('[') || s.startsWith('{')) {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        return v;
+      }
+    }
+    // The text form of `mlbl inspect --layers`: "conv 3x3x16 same; pool 2; flatten; dense 2".
     try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      return v;
+      return parseLayersText(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `${(e as Error).message} (or give a preset id, lenet5, alexnetSmall or photoSmall, or the stack as JSON)` });
+      return z.NEVER;
     }
   },
   LayerStackSchema.min(1, 'the layer stack is empty'),

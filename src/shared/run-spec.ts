@@ -92,7 +92,7 @@ export const TransferParams = z.strictObject({
   batchSize: z.coerce.number().int().min(1).max(4096).default(32),
   learningRate: z.coerce.number().positive().max(10).default(0.001),
   /** L2 penalty on the head's kernels, added to the loss. */
-  l2: z.coerce.number().min(0).max(10).default(0.01),
+  l2: z.coerce.number().min(0).max(10).default(1),
   /** Stop after this many epochs without a lower validation loss (the best epoch's head is kept); 0 = off. */
   patience: z.coerce.number().int().min(0).max(1000).default(10),
   seed: z.coerce

@@ -163,6 +163,34 @@ describe('a ConvNet on an imported class-folder dataset', () => {
     await expect(h().dispatch('runs.predict', { id: runId })).rejects.toMatchObject({ code: 'bad_request' });
   }, 120_000);
 
+  it('trains a transfer head on the frozen MobileNetV2 features, extracted once and cached for the next run', async () => {
+    const t = (over: Record<string, unknown>) =>
+      RunSpec.parse({
+        preset: 'transfer',
+        params: { dataset: ds, backbone: path.resolve('../shared/models/mobilenet-v2-nsfwjs'), epochs: 5, patience: 0, ...over },
+      });
+    const a = await h().runs.waitFor(h().runs.create(t({})).id);
+    expect(a.error ?? '').toBe('');
+    expect(a.status).toBe('completed');
+    const logs = h()
+      .store.logs(a.id, 200)
+      .map((l) => l.message);
+    expect(logs.some((m) => /backbone features: extracted set .* \(60 x 1280;/.test(m))).toBe(true);
+    expect(logs.some((m) => /transfer: .*flatten_1 \(1280 features, frozen\).*36 train, 12 validation, 12 test/.test(m))).toBe(true);
+    const conf = (await h().dispatch('runs.confusion', { id: a.id })) as ConfusionReport;
+    expect(conf.count).toBe(12);
+    expect(conf.accuracy).toBeCloseTo(a.summary.test_accuracy as number, 10);
+    expect(conf.mistakes?.length).toBe(12 - conf.matrix[0]![0]! - conf.matrix[1]![1]!);
+    expect(h().store.metricPoints(a.id, 'val_accuracy')).toHaveLength(5);
+    const b = await h().runs.waitFor(h().runs.create(t({ hidden: 8, seed: 3 })).id);
+    expect(b.status).toBe('completed');
+    expect(
+      h()
+        .store.logs(b.id, 200)
+        .some((l) => /backbone features: cached set/.test(l.message)),
+    ).toBe(true);
+  }, 180_000);
+
   it('refuses a caption dataset, a missing dataset and an impossible input before training', async () => {
     await expect(h().dispatch('runs.create', { spec: { preset: 'convnet', params: { dataset: ds, input: '16x16x2' } } })).rejects.toThrow(
       /input 16x16x2: 2 channels/,

@@ -4,6 +4,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { resolveTrainingOptions } from '../../../shared/convnet-spec';
 import { LeNet5MnistParams, type RunSpec } from '../../../shared/run-spec';
 import { renderWithApp } from '../../testing/recording-client';
+import { PRESETS } from '../../../shared/layer-spec';
 import { ConvNetRunForm } from './ConvNetRunForm';
 
 afterEach(cleanup);
@@ -49,5 +50,45 @@ describe('ConvNetRunForm', () => {
     cleanup();
     renderWithApp(<ConvNetRunForm />, { 'runs.list': [] });
     expect((await screen.findByTestId('run-estimate')).textContent).toMatch(/^No measurement yet/);
+  });
+
+  // Issue 16: a dataset run offers the input pipeline's options and starts from the measured photo recipe.
+  it('on an imported dataset: the photo recipe (small photo ConvNet, 20 epochs, flips, crops of 0.15), the augmentation and normalisation fields', async () => {
+    const dogs = { id: 'ds1', name: 'dogs', kind: 'classification', format: 'csv', classes: ['dog', 'other'], counts: { labelled: 800 } };
+    const app = renderWithApp(<ConvNetRunForm />, { 'datasets.list': [dogs], 'runs.create': { id: 'r2' } });
+    // MNIST: no crop, brightness, contrast or normalisation (its pipeline has none).
+    expect(screen.queryByLabelText('Random crop (fraction per side)')).toBeNull();
+    expect(screen.queryByLabelText('Normalise each channel')).toBeNull();
+    const select = screen.getByTestId('dataset-select') as HTMLSelectElement;
+    await waitFor(() => expect(Array.from(select.options).map((o) => o.value)).toContain('ds1'));
+    fireEvent.change(select, { target: { value: 'ds1' } });
+    await waitFor(() => expect((screen.getByLabelText('Random crop (fraction per side)') as HTMLInputElement).value).toBe('0.15'));
+    expect((screen.getByTestId('input-shape') as HTMLInputElement).value).toBe('64x64x3');
+    expect((screen.getByLabelText('Epochs') as HTMLInputElement).value).toBe('20');
+    expect((screen.getByLabelText('Random horizontal flips') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Normalise each channel') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId('stack-preset-photoSmall') as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(screen.getByLabelText('Random brightness (±)'), { target: { value: '0.1' } });
+    fireEvent.change(screen.getByLabelText('Random contrast (±)'), { target: { value: '0.2' } });
+    fireEvent.click(screen.getByLabelText('Normalise each channel'));
+    fireEvent.submit(screen.getByTestId('new-run-form'));
+    await waitFor(() => expect(app.calls.some((c) => c.method === 'runs.create')).toBe(true));
+    const { spec } = app.calls.find((c) => c.method === 'runs.create')?.input as { spec: RunSpec };
+    expect(spec.preset).toBe('convnet');
+    const p = spec.params as Record<string, unknown>;
+    expect(p).toMatchObject({
+      dataset: 'ds1',
+      input: '64x64x3',
+      epochs: 20,
+      augmentFlip: true,
+      augmentCrop: 0.15,
+      augmentBrightness: 0.1,
+      augmentContrast: 0.2,
+      normalize: false,
+      stack: PRESETS.photoSmall.stack,
+    });
+    // The convnet preset's own defaults are left out: no cosine schedule or shift carried over from LeNet-5.
+    expect(p.lrSchedule).toBeUndefined();
+    expect(p.augmentShift).toBeUndefined();
   });
 });

@@ -2,17 +2,20 @@ import { useMemo, useState } from 'react';
 import { FormProvider, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { shapeToString } from '../../../shared/conv-shapes';
-import { CONVNET_DATASETS, LrScheduleName, MonitorName, type ConvNetDatasetName } from '../../../shared/convnet-spec';
+import { CONVNET_DATASETS, LrScheduleName, MonitorName, defaultInputFor } from '../../../shared/convnet-spec';
+import { RESIZE_MODES, inputShapeArray, parseInputShape, type ResizeMode } from '../../../shared/image-input';
+import { useApiQuery } from '../../api/queries';
 import { PRESETS, type LayerStack, type PresetId } from '../../../shared/layer-spec';
 import { ConvNetParams, type RunSpec } from '../../../shared/run-spec';
 import { useApp, useAppActions } from '../../api/context';
 import { hrefFor, navigate } from '../../app/route';
-import { draftFromLayer, inspectForDataset, sameStack, type LayerDraft } from './stack-form';
+import { draftFromLayer, inspectDrafts, sameStack, type LayerDraft } from './stack-form';
 import {
   TRAINING_HINTS,
   TRAINING_LABELS,
   buildConvNetSpec,
   convNetFormSchema,
+  datasetRecipeFields,
   defaultTrainingFields,
   trainingFieldsFrom,
   visibleTrainingFields,
@@ -29,8 +32,8 @@ import { convNetWork, measuredSpeed } from './run-estimate';
 import { SweepPanel } from './SweepPanel';
 import './new-run.css';
 
-const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'custom'];
-const DATASET_LABELS: Record<ConvNetDatasetName, string> = { mnist: 'MNIST' };
+const PRESET_ORDER: PresetId[] = ['lenet5', 'alexnetSmall', 'photoSmall', 'custom'];
+const RESIZE_LABELS: Record<ResizeMode, string> = { stretch: 'stretch to fit', crop: 'crop the centre', pad: 'pad with black' };
 const SCHEDULE_LABELS: Record<LrScheduleName, string> = { none: 'constant', step: 'step', cosine: 'cosine' };
 const MONITOR_LABELS: Record<MonitorName, string> = { val_loss: 'validation loss', val_accuracy: 'validation accuracy' };
 
@@ -40,12 +43,21 @@ const nextId = (): number => ++draftIds;
 const draftsOf = (preset: PresetId): LayerDraft[] => PRESETS[preset].stack.map((l) => draftFromLayer(l, nextId()));
 
 /** The stack preset, dataset and layers a cloned spec starts the form with (LeNet-5 on MNIST when it has none). */
-function architectureOf(spec: RunSpec | null): { preset: PresetId; dataset: ConvNetDatasetName; stack: LayerStack } {
-  if (spec?.preset !== 'convnet') return { preset: 'lenet5', dataset: 'mnist', stack: PRESETS.lenet5.stack };
+interface Architecture {
+  preset: PresetId;
+  dataset: string;
+  input: string;
+  resize: ResizeMode;
+  stack: LayerStack;
+}
+
+function architectureOf(spec: RunSpec | null): Architecture {
+  const lenet: Architecture = { preset: 'lenet5', dataset: 'mnist', input: defaultInputFor('mnist'), resize: 'stretch', stack: PRESETS.lenet5.stack };
+  if (spec?.preset !== 'convnet') return lenet;
   const p = ConvNetParams.safeParse(spec.params);
-  if (!p.success) return { preset: 'lenet5', dataset: 'mnist', stack: PRESETS.lenet5.stack };
+  if (!p.success) return lenet;
   const preset = PRESET_ORDER.find((id) => id !== 'custom' && sameStack(PRESETS[id].stack, p.data.stack)) ?? 'custom';
-  return { preset, dataset: p.data.dataset, stack: p.data.stack };
+  return { preset, dataset: p.data.dataset, input: p.data.input ?? defaultInputFor(p.data.dataset), resize: p.data.resize, stack: p.data.stack };
 }
 
 /** The form's fields that a sweep can vary (all but the name), with their labels. */
@@ -63,13 +75,29 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
   const runs = useApp((s) => s.runs);
   const [arch] = useState(() => architectureOf(initial));
   const [preset, setPreset] = useState<PresetId>(arch.preset);
-  const [dataset, setDataset] = useState<ConvNetDatasetName>(arch.dataset);
+  const [dataset, setDataset] = useState<string>(arch.dataset);
+  const [inputText, setInputText] = useState<string>(arch.input);
+  const [resize, setResize] = useState<ResizeMode>(arch.resize);
   const [drafts, setDrafts] = useState<LayerDraft[]>(() => arch.stack.map((l) => draftFromLayer(l, nextId())));
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [sweeping, setSweeping] = useState(false);
+  // Imported classification datasets (class folders, image,label CSV/JSONL, MNIST) train on their own split.
+  const datasets = useApiQuery('datasets.list', {});
+  const labelled = useMemo(() => (datasets.data ?? []).filter((d) => d.kind === 'classification'), [datasets.data]);
+  const chosen = labelled.find((d) => d.id === dataset) ?? null;
+  const builtin = dataset === 'mnist';
+  const inputShape = useMemo((): { shape: number[]; error: string | null } => {
+    try {
+      return { shape: inputShapeArray(parseInputShape(inputText)), error: null };
+    } catch (e) {
+      return { shape: [...CONVNET_DATASETS.mnist.inputShape], error: (e as Error).message };
+    }
+  }, [inputText]);
+  const classes = builtin ? CONVNET_DATASETS.mnist.classes : null;
+  const datasetInput = { input: inputText, resize };
 
-  const report = useMemo(() => inspectForDataset(dataset, drafts), [dataset, drafts]);
-  const schema = useMemo(() => convNetFormSchema(report.stack, dataset), [report.stack, dataset]);
+  const report = useMemo(() => inspectDrafts(inputShape.shape, drafts, classes), [inputShape.shape, drafts, classes]);
+  const schema = useMemo(() => convNetFormSchema(report.stack, dataset, datasetInput), [report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
   const form = useForm<TrainingFields, unknown, { spec: RunSpec; preset: string }>({
     defaultValues: trainingFieldsFrom(initial),
     mode: 'onTouched',
@@ -77,14 +105,14 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
   });
   // Every value, re-rendering on each change: what is shown and the live checks depend on them.
   const fields = useWatch({ control: form.control }) as TrainingFields;
-  const built = useMemo(() => buildConvNetSpec(fields, report.stack, dataset), [fields, report.stack, dataset]);
-  const visible = visibleTrainingFields(fields);
-  const blocker = report.problem?.message ?? (!built.ok ? built.stackError : null);
+  const built = useMemo(() => buildConvNetSpec(fields, report.stack, dataset, datasetInput), [fields, report.stack, dataset, inputText, resize]); // eslint-disable-line react-hooks/exhaustive-deps
+  const visible = visibleTrainingFields(fields, dataset);
+  const blocker = inputShape.error ?? report.problem?.message ?? (!built.ok ? built.stackError : null);
   const presetStack = PRESETS[preset].stack;
   const modified = preset !== 'custom' && !(report.stack !== null && sameStack(report.stack, presetStack));
-  const ds = CONVNET_DATASETS[dataset];
+  const datasetLabel = builtin ? 'MNIST' : (chosen?.name ?? dataset);
   const designed = PRESETS[preset].inputShape;
-  const misfit = designed !== null && shapeToString(designed) !== shapeToString(ds.inputShape);
+  const misfit = designed !== null && shapeToString(designed) !== shapeToString(inputShape.shape);
   const runPreset = built.ok ? built.preset : null;
   const submitting = form.formState.isSubmitting;
   const speed = useMemo(() => measuredSpeed(Object.values(runs), 'images_per_s', ['lenet5-mnist', 'convnet']), [runs]);
@@ -92,6 +120,19 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
   const pickPreset = (id: PresetId) => {
     setPreset(id);
     setDrafts(draftsOf(id));
+  };
+
+  // Between the built-in MNIST and an imported dataset, an unmodified preset stack and the training
+  // fields follow: LeNet-5's recipe for MNIST, the measured photo recipe (README) for a dataset.
+  const changeDataset = (next: string) => {
+    const wasBuiltin = dataset === 'mnist';
+    const nowBuiltin = next === 'mnist';
+    setDataset(next);
+    setInputText(defaultInputFor(next));
+    if (wasBuiltin === nowBuiltin) return;
+    if (!modified && preset !== 'custom') pickPreset(nowBuiltin ? 'lenet5' : 'photoSmall');
+    const current = form.getValues();
+    form.reset(nowBuiltin ? { ...defaultTrainingFields(), name: current.name, seed: current.seed, backend: current.backend } : datasetRecipeFields(current));
   };
 
   const onSubmit = form.handleSubmit(async ({ spec }) => {
@@ -152,31 +193,62 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
                 </span>
               )}
             </div>
-            <Field name="dataset" label="Dataset" hint={`Input ${shapeToString(ds.inputShape)}, ${ds.classes} classes.`}>
+            <Field
+              name="dataset"
+              label="Dataset"
+              hint={
+                builtin
+                  ? 'Input 28x28x1, 10 classes.'
+                  : `${chosen ? `${chosen.classes.length} classes (${chosen.classes.slice(0, 6).join(', ')}${chosen.classes.length > 6 ? ', …' : ''}); ` : ''}its own train / validation / test split; the last dense layer is sized to its classes.`
+              }
+            >
               {(p) => (
-                <select {...p} value={dataset} onChange={(e) => setDataset(e.target.value as ConvNetDatasetName)}>
-                  {(Object.keys(CONVNET_DATASETS) as ConvNetDatasetName[]).map((d) => (
-                    <option key={d} value={d}>
-                      {DATASET_LABELS[d]} ({shapeToString(CONVNET_DATASETS[d].inputShape)})
+                <select {...p} value={dataset} onChange={(e) => changeDataset(e.target.value)} data-testid="dataset-select">
+                  <option value="mnist">MNIST, built in (28x28x1)</option>
+                  {labelled.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name} ({d.counts.labelled} labelled images)
                     </option>
                   ))}
                 </select>
               )}
             </Field>
+            <Field
+              name="input"
+              label="Input (H×W×C)"
+              hint={builtin ? 'MNIST trains at 28x28x1; another shape shows in the inspector (e.g. 32x32x3).' : 'e.g. 64x64x3 (RGB) or 28x28x1 (grey).'}
+            >
+              {(p) => <input {...p} value={inputText} onChange={(e) => setInputText(e.target.value)} data-testid="input-shape" />}
+            </Field>
+            {!builtin && (
+              <>
+                <Field name="resize" label="Resize" hint="How an image of another aspect ratio becomes H×W.">
+                  {(p) => (
+                    <select {...p} value={resize} onChange={(e) => setResize(e.target.value as ResizeMode)} data-testid="resize-select">
+                      {RESIZE_MODES.map((m) => (
+                        <option key={m} value={m}>
+                          {RESIZE_LABELS[m]}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              </>
+            )}
           </div>
           <p className="muted small preset-description" data-testid="stack-preset-description">
             {PRESETS[preset].description}.
             {misfit && designed && (
               <>
                 {' '}
-                Designed for {shapeToString(designed)} input; {DATASET_LABELS[dataset]} is {shapeToString(ds.inputShape)}, so the inspector shows where it stops
+                Designed for {shapeToString(designed)} input; the input here is {shapeToString(inputShape.shape)}, so the inspector shows where it stops
                 fitting: shrink or remove that layer to train it here.
               </>
             )}
           </p>
           <div className="stack-layout">
             <LayerStackEditor drafts={drafts} report={report} onChange={setDrafts} nextId={nextId} />
-            <ShapeInspector report={report} inputLabel={`${DATASET_LABELS[dataset]} ${shapeToString(ds.inputShape)}`} />
+            <ShapeInspector report={report} inputLabel={`${datasetLabel} ${shapeToString(inputShape.shape)}`} />
           </div>
         </fieldset>
 
@@ -210,10 +282,14 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
             {text('validationLimit')}
             {text('testLimit')}
             {text('augmentShift')}
+            {text('augmentCrop', 'decimal')}
+            {text('augmentBrightness', 'decimal')}
+            {text('augmentContrast', 'decimal')}
+            {visible.has('normalize') && <CheckField name="normalize" label={TRAINING_LABELS.normalize} hint={TRAINING_HINTS.normalize} />}
             <CheckField name="augmentFlip" label={TRAINING_LABELS.augmentFlip} hint={TRAINING_HINTS.augmentFlip}>
-              {fields.augmentFlip && ds.digits && (
+              {fields.augmentFlip && (builtin || chosen?.format === 'mnist') && (
                 <p className="warn-text small" data-testid="flip-warning">
-                  {DATASET_LABELS[dataset]} holds digits: a mirrored 2 is not a 2.
+                  {datasetLabel} holds digits: a mirrored 2 is not a 2.
                 </p>
               )}
             </CheckField>

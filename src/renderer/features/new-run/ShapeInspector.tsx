@@ -77,7 +77,7 @@ export function ShapeInspector({ report, inputLabel, caption = 'Shape inspector'
                       {int(r.info.weights)}
                     </td>
                     <td className="num" data-testid="inspector-biases">
-                      {int(r.info.biases)}
+                      {r.info.biases ? `+${int(r.info.biases)}` : '0'}
                     </td>
                     <td className="num" data-testid="inspector-madds">
                       {int(r.info.multiplyAdds)}

@@ -126,6 +126,17 @@ describe('buildConvNetSpec', () => {
     expect(!wrongEnd.ok && wrongEnd.stackError).toMatch(/needs 10 class scores/);
   });
 
+  it('the built-in MNIST takes its own input only: another typed shape is refused (LeNet-5 or any stack), 28x28x1 in any spelling passes', () => {
+    const f = defaultTrainingFields();
+    const lenet = buildConvNetSpec(f, LENET5, 'mnist', { input: '32x32x3', resize: 'stretch' });
+    expect(!lenet.ok && lenet.stackError).toMatch(/the built-in mnist is 28x28x1; import it \(mlbl import builtin:mnist\) to train it at 32x32x3/);
+    const other = buildConvNetSpec(f, small, 'mnist', { input: '32x32x3', resize: 'stretch' });
+    expect(!other.ok && other.stackError).toMatch(/the built-in mnist is 28x28x1/);
+    const same = buildConvNetSpec(f, LENET5, 'mnist', { input: ' 28 x 28 x 1 ', resize: 'stretch' });
+    expect(same.ok && same.preset).toBe('lenet5-mnist');
+    expect(same.ok && 'input' in same.spec.params).toBe(false);
+  });
+
   it('presetFor', () => {
     expect(presetFor(LENET5, 'mnist')).toBe('lenet5-mnist');
     expect(presetFor(small, 'mnist')).toBe('convnet');

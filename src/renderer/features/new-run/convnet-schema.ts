@@ -8,14 +8,15 @@
 import {
   CONVNET_DATASETS,
   TRAINING_DEFAULTS,
+  defaultInputFor,
   resolveTrainingOptions,
-  type ConvNetDatasetName,
   type LrScheduleName,
   type MonitorName,
   type OptimizerName,
 } from '../../../shared/convnet-spec';
 import { LENET5, type LayerStack } from '../../../shared/layer-spec';
-import { BackendRequest, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
+import { inputShapeToString, parseInputShape, type ResizeMode } from '../../../shared/image-input';
+import { BackendRequest, ConvNetParams, ConvNetTrainingParams, LeNet5MnistParams, RunSpec } from '../../../shared/run-spec';
 import { sameStack } from './stack-form';
 import { formSchema, inFormOrder, type FieldErrors } from '../../ui/form/form-schema';
 import { humanize } from '../../ui/form/zod-messages';
@@ -39,6 +40,10 @@ export interface TrainingFields {
   seed: string;
   augmentShift: string;
   augmentFlip: boolean;
+  augmentCrop: string;
+  augmentBrightness: string;
+  augmentContrast: string;
+  normalize: boolean;
   patience: string;
   monitor: MonitorName;
   checkpointEvery: string;
@@ -67,6 +72,10 @@ export const TRAINING_LABELS: Record<TrainingField, string> = {
   seed: 'Seed',
   augmentShift: 'Random shift (pixels)',
   augmentFlip: 'Random horizontal flips',
+  augmentCrop: 'Random crop (fraction per side)',
+  augmentBrightness: 'Random brightness (±)',
+  augmentContrast: 'Random contrast (±)',
+  normalize: 'Normalise each channel',
   patience: 'Early-stopping patience',
   monitor: 'Best epoch by',
   checkpointEvery: 'Checkpoint every (epochs)',
@@ -91,6 +100,10 @@ export const TRAINING_HINTS: Partial<Record<TrainingField, string>> = {
   seed: 'Initialisation, shuffling and augmentation seed: same seed, same backend, same loss curve.',
   augmentShift: 'Shift each training image by up to N pixels (0–8, 0 = off).',
   augmentFlip: 'Mirror training images at random: for photos, not digits (a mirrored digit is another symbol).',
+  augmentCrop: 'Crop up to this fraction of each side at random and resample to the input size (0–0.5, 0 = off), e.g. 0.15.',
+  augmentBrightness: 'Add up to ± this to the [0, 1] pixel values (0–1, 0 = off), e.g. 0.1.',
+  augmentContrast: "Scale the pixels about the image's mean by 1 ± this (0–1, 0 = off), e.g. 0.2.",
+  normalize: "Subtract each channel's mean and divide by its standard deviation, both measured on the training split.",
   patience: 'Stop after N epochs without improvement (0 = never stop early).',
   monitor: 'What "best" means for early stopping and the best checkpoint.',
   checkpointEvery: 'Write a checkpoint every N epochs (the best is always kept; 0 = none). The activation viewer reads them.',
@@ -112,6 +125,9 @@ const NUMERIC: readonly TrainingField[] = [
   'testLimit',
   'seed',
   'augmentShift',
+  'augmentCrop',
+  'augmentBrightness',
+  'augmentContrast',
   'patience',
   'checkpointEvery',
 ];
@@ -126,6 +142,9 @@ const OPTION_FIELDS = [
   'weightDecay',
   'augmentShift',
   'augmentFlip',
+  'augmentCrop',
+  'augmentBrightness',
+  'augmentContrast',
   'validationSplit',
   'patience',
   'monitor',
@@ -178,6 +197,10 @@ export function trainingFieldsFrom(spec: RunSpec | null): TrainingFields {
     seed: String(d.seed),
     augmentShift: String(o.augmentShift),
     augmentFlip: o.augmentFlip,
+    augmentCrop: String(o.augmentCrop),
+    augmentBrightness: String(o.augmentBrightness),
+    augmentContrast: String(o.augmentContrast),
+    normalize: true,
     patience: String(o.patience),
     monitor: o.monitor,
     checkpointEvery: String(o.checkpointEvery),
@@ -185,9 +208,38 @@ export function trainingFieldsFrom(spec: RunSpec | null): TrainingFields {
   };
 }
 
+/** Options only an imported dataset's input pipeline has (the built-in MNIST trains without them). */
+const DATASET_ONLY: readonly TrainingField[] = ['augmentCrop', 'augmentBrightness', 'augmentContrast', 'normalize'];
+
+/**
+ * The measured recipe for an imported photo dataset (README: the small photo ConvNet at 64x64x3,
+ * 20 epochs of Adam 0.001, batch 64, flips and crops of up to 0.15): the convnet preset's defaults
+ * with those changes, over the fields as they are (name, seed, backend kept).
+ */
+export function datasetRecipeFields(f: TrainingFields): TrainingFields {
+  const d = ConvNetTrainingParams.parse({});
+  const o = presetOptionDefaults('convnet');
+  return {
+    ...f,
+    epochs: '20',
+    batchSize: String(d.batchSize),
+    learningRate: String(d.learningRate),
+    optimizer: d.optimizer,
+    lrSchedule: o.lrSchedule,
+    weightDecay: String(o.weightDecay),
+    augmentShift: String(o.augmentShift),
+    augmentFlip: true,
+    augmentCrop: '0.15',
+    augmentBrightness: String(o.augmentBrightness),
+    augmentContrast: String(o.augmentContrast),
+    normalize: true,
+  };
+}
+
 /** Fields that do something with the current choices (momentum only for SGD, and so on); the form hides the others. */
-export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
+export function visibleTrainingFields(f: TrainingFields, dataset = 'mnist'): Set<TrainingField> {
   const all = new Set(Object.keys(TRAINING_LABELS) as TrainingField[]);
+  if (dataset === 'mnist') for (const k of DATASET_ONLY) all.delete(k);
   if (f.optimizer !== 'sgd') all.delete('momentum');
   if (f.lrSchedule !== 'step') {
     all.delete('lrStepEpochs');
@@ -202,7 +254,7 @@ export function visibleTrainingFields(f: TrainingFields): Set<TrainingField> {
 export type BuiltSpec = { ok: true; spec: RunSpec; preset: 'lenet5-mnist' | 'convnet' } | { ok: false; errors: TrainingErrors; stackError: string | null };
 
 /** The preset a stack is submitted as: the unmodified LeNet-5 on MNIST is `lenet5-mnist`. */
-export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName): 'lenet5-mnist' | 'convnet' {
+export function presetFor(stack: LayerStack | null, dataset: string): 'lenet5-mnist' | 'convnet' {
   return stack !== null && dataset === 'mnist' && sameStack(stack, LENET5) ? 'lenet5-mnist' : 'convnet';
 }
 
@@ -210,8 +262,14 @@ export function presetFor(stack: LayerStack | null, dataset: ConvNetDatasetName)
  * Validates the visible fields with the shared RunSpec schema. `stack` null means the stack
  * editor has its own errors (the spec is not built). Messages start with the field's label.
  */
-export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: ConvNetDatasetName): BuiltSpec {
-  const visible = visibleTrainingFields(f);
+/** An imported dataset's input: its shape (HxWxC) and resize mode; the built-in MNIST has none. */
+export interface DatasetInput {
+  input: string;
+  resize: ResizeMode;
+}
+
+export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, dataset: string, datasetInput?: DatasetInput): BuiltSpec {
+  const visible = visibleTrainingFields(f, dataset);
   const errors: TrainingErrors = {};
   const params: Record<string, unknown> = {};
   for (const k of NUMERIC) {
@@ -226,8 +284,22 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
   params.monitor = f.monitor;
   params.augmentFlip = f.augmentFlip;
   const preset = presetFor(stack, dataset);
+  if (preset === 'lenet5-mnist' && datasetInput && !sameInput(datasetInput.input, defaultInputFor('mnist'))) {
+    // LeNet-5's preset has no input parameter: check the typed input as the convnet preset would.
+    const p = ConvNetParams.safeParse({ dataset, stack, input: datasetInput.input });
+    const issue = p.success ? null : p.error.issues.find((i) => i.path[0] === 'input' || i.path[0] === 'stack');
+    if (issue) return { ok: false, errors: {}, stackError: issue.message };
+  }
   if (preset === 'convnet') {
     params.dataset = dataset;
+    if (dataset !== 'mnist' && datasetInput) {
+      params.input = datasetInput.input;
+      params.resize = datasetInput.resize;
+      if (!f.normalize) params.normalize = false;
+    } else if (datasetInput && !sameInput(datasetInput.input, defaultInputFor('mnist'))) {
+      // The inspector follows any typed input; the built-in MNIST refuses one it cannot train (the schema's message).
+      params.input = datasetInput.input;
+    }
     // A placeholder that passes the schema when the editor has errors, so the other fields still get checked.
     params.stack = stack ?? placeholderStack(dataset);
   }
@@ -238,7 +310,7 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
       const key = (path[0] === 'params' ? path[1] : path[0]) as string | undefined;
-      if (key === 'stack') {
+      if (key === 'stack' || key === 'input') {
         stackError ??= issue.message;
       } else if (key && key in TRAINING_LABELS) {
         const field = key as TrainingField;
@@ -255,9 +327,9 @@ export function buildConvNetSpec(f: TrainingFields, stack: LayerStack | null, da
 }
 
 /** The form's schema for react-hook-form: fields in, the spec and the preset it runs as out. */
-export function convNetFormSchema(stack: LayerStack | null, dataset: ConvNetDatasetName) {
+export function convNetFormSchema(stack: LayerStack | null, dataset: string, datasetInput?: DatasetInput) {
   return formSchema((f: TrainingFields) => {
-    const b = buildConvNetSpec(f, stack, dataset);
+    const b = buildConvNetSpec(f, stack, dataset, datasetInput);
     return b.ok ? { ok: true, value: { spec: b.spec, preset: b.preset } } : { ok: false, errors: b.errors };
   });
 }
@@ -280,6 +352,16 @@ function withoutStack(params: Record<string, unknown>): Record<string, unknown> 
   return rest;
 }
 
-function placeholderStack(dataset: ConvNetDatasetName): LayerStack {
-  return [{ type: 'flatten' }, { type: 'dense', units: CONVNET_DATASETS[dataset].classes, activation: 'linear', useBias: true }];
+/** Two typed input shapes name the same HxWxC (an unreadable one differs, so the schema reports it). */
+function sameInput(a: string, b: string): boolean {
+  try {
+    return inputShapeToString(parseInputShape(a)) === inputShapeToString(parseInputShape(b));
+  } catch {
+    return false;
+  }
+}
+
+function placeholderStack(dataset: string): LayerStack {
+  // An imported dataset's last dense layer is sized to its classes when the run starts.
+  return [{ type: 'flatten' }, { type: 'dense', units: dataset === 'mnist' ? CONVNET_DATASETS.mnist.classes : 2, activation: 'linear', useBias: true }];
 }

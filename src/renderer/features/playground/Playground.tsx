@@ -1,5 +1,6 @@
 import { Conv1dStepper } from './Conv1dStepper';
 import { Conv2dPlayground } from './Conv2dPlayground';
+import { VolumePlayground } from './VolumePlayground';
 import './playground.css';
 
 /** `#/playground`: convolution by hand, in 2-D on an image and in 1-D on a row of numbers. */
@@ -12,6 +13,7 @@ export function Playground() {
         first. Output sizes come from the same shape inspector as the new-run form: <code>floor((W − K + 2P) / S) + 1</code> per side.
       </p>
       <Conv2dPlayground />
+      <VolumePlayground />
       <Conv1dStepper />
     </section>
   );

@@ -1,5 +1,6 @@
 /** Small synthetic images for the convolution playground (values in [0, 1], row-major). */
 import type { Grid } from '../../../shared/convolve';
+import type { Volume } from '../../../shared/convolve-volume';
 
 /** Dark left half, bright right half: one vertical edge. */
 export function stepEdge(size = 28): Grid {
@@ -58,4 +59,25 @@ export function sampleSeven(size = 28): Grid {
   g = stroke(g, 7 * k, 7 * k, 20 * k, 7 * k);
   g = stroke(g, 20 * k, 7 * k, 12 * k, 22 * k);
   return g;
+}
+
+/**
+ * An RGB scene for the volume playground: a red square on the left, a blue disc on the right and
+ * a green bar along the bottom, on grey. Each colour's edges show in its own channel only.
+ */
+export function colourScene(size = 32): Volume {
+  const values = new Array<number>(size * size * 3).fill(0);
+  const set = (r: number, c: number, rgb: [number, number, number]) => values.splice((r * size + c) * 3, 3, ...rgb);
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      let rgb: [number, number, number] = [0.3, 0.3, 0.3];
+      const dx = c - size * 0.72;
+      const dy = r - size * 0.38;
+      if (r >= size * 0.8) rgb = [0.1, 0.85, 0.2];
+      else if (r >= size * 0.2 && r < size * 0.55 && c >= size * 0.1 && c < size * 0.42) rgb = [0.95, 0.1, 0.1];
+      else if (dx * dx + dy * dy <= (size * 0.18) ** 2) rgb = [0.1, 0.2, 0.95];
+      set(r, c, rgb);
+    }
+  }
+  return { height: size, width: size, channels: 3, values };
 }

@@ -1,4 +1,5 @@
-import type { CSSProperties } from 'react';
+import { useMemo, useState, type CSSProperties } from 'react';
+import type { Mistake } from '../../../shared/classifier-metrics';
 import type { ArtefactRecord } from '../../../shared/api';
 import type { ConfusionReport } from '../../../shared/convnet-spec';
 import { formatInt, formatNumber, formatPercent } from '../../lib/format';
@@ -23,8 +24,63 @@ export function ConfusionPanel({ runId, artefacts }: { runId: string; artefacts:
       </div>
       {q.error && <p className="error-text">Could not load the confusion matrix: {q.error}</p>}
       {q.loading && !q.data && <p className="muted">Loading the confusion matrix…</p>}
-      {q.data && <ConfusionHeatmap report={q.data} />}
+      {q.data && <ConfusionWithMistakes report={q.data} />}
     </section>
+  );
+}
+
+type Cell = { truth: string; predicted: string } | null;
+
+/** The matrix and, for a dataset run, its misclassified test images; an off-diagonal cell shows only its own. */
+function ConfusionWithMistakes({ report }: { report: ConfusionReport }) {
+  const [cell, setCell] = useState<Cell>(null);
+  return (
+    <>
+      <ConfusionHeatmap report={report} onSelect={report.mistakes ? setCell : undefined} selected={cell} />
+      {report.mistakes && <MistakesList mistakes={report.mistakes} cell={cell} onClear={() => setCell(null)} />}
+    </>
+  );
+}
+
+const SHOWN = 24;
+
+/** Misclassified test images with their true and predicted class and the confidence, most confident first. */
+export function MistakesList({ mistakes, cell, onClear }: { mistakes: Mistake[]; cell: Cell; onClear(): void }) {
+  const list = useMemo(() => mistakes.filter((m) => !cell || (m.truth === cell.truth && m.predicted === cell.predicted)).slice(0, SHOWN), [mistakes, cell]);
+  const ids = list.map((m) => m.itemId).filter((id): id is number => id !== null);
+  const thumbs = useApiQuery('datasets.thumbnails', ids.length ? { itemIds: ids, size: 96 } : null);
+  const byId = new Map((thumbs.data?.thumbnails ?? []).map((t) => [t.itemId, t]));
+  return (
+    <div className="mistakes" data-testid="mistakes">
+      <h3 className="subhead">
+        Mistakes{cell ? `: true ${cell.truth}, predicted ${cell.predicted}` : ''}{' '}
+        <span className="muted small">
+          {list.length} shown of {cell ? mistakes.filter((m) => m.truth === cell.truth && m.predicted === cell.predicted).length : mistakes.length}
+        </span>
+        {cell && (
+          <button type="button" className="btn btn-link btn-small" onClick={onClear} data-testid="mistakes-all">
+            show all
+          </button>
+        )}
+      </h3>
+      {list.length === 0 ? (
+        <p className="muted small">No misclassified test images{cell ? ' in this cell' : ''}.</p>
+      ) : (
+        <ul className="mistake-grid" data-testid="mistake-list">
+          {list.map((m) => {
+            const t = m.itemId !== null ? byId.get(m.itemId) : undefined;
+            return (
+              <li key={m.index} className="mistake" data-testid="mistake">
+                {t ? <img src={t.dataUrl} alt={m.path} width={t.width} height={t.height} /> : <span className="mistake-noimg muted small">{m.path}</span>}
+                <span className="small">
+                  true <strong>{m.truth}</strong>, predicted <strong>{m.predicted}</strong> ({formatPercent(m.confidence, 1)})
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -39,7 +95,7 @@ export function topConfusions(report: ConfusionReport, n = 3): { truth: string; 
   return out.sort((a, b) => b.count - a.count).slice(0, n);
 }
 
-export function ConfusionHeatmap({ report }: { report: ConfusionReport }) {
+export function ConfusionHeatmap({ report, onSelect, selected }: { report: ConfusionReport; onSelect?: (c: Cell) => void; selected?: Cell }) {
   const { labels, matrix, perClass } = report;
   const worst = topConfusions(report);
   return (
@@ -85,7 +141,21 @@ export function ConfusionHeatmap({ report }: { report: ConfusionReport }) {
                         style={style}
                         title={`true ${label}, predicted ${labels[p] ?? p}: ${count} (${formatPercent(share, 1)} of the ${label}s)`}
                       >
-                        {count > 0 ? count : ''}
+                        {count > 0 && onSelect && t !== p ? (
+                          <button
+                            type="button"
+                            className={`btn btn-link confusion-link${selected?.truth === label && selected.predicted === (labels[p] ?? String(p)) ? ' confusion-picked' : ''}`}
+                            onClick={() => onSelect({ truth: label, predicted: labels[p] ?? String(p) })}
+                            data-testid={`confusion-cell-${t}-${p}`}
+                            aria-label={`show the ${count} test images of class ${label} predicted as ${labels[p] ?? p}`}
+                          >
+                            {count}
+                          </button>
+                        ) : count > 0 ? (
+                          count
+                        ) : (
+                          ''
+                        )}
                       </td>
                     );
                   })}

@@ -12,6 +12,7 @@ import { ActivationViewer } from './ActivationViewer';
 import { ConfusionPanel } from './ConfusionMatrix';
 import { ShapeInspector } from '../new-run/ShapeInspector';
 import { useRunArtefacts } from './use-run-artefacts';
+import { PredictPanel } from './PredictPanel';
 import './run-page.css';
 
 interface Props {
@@ -56,6 +57,7 @@ function ConvNetRunPanels({ run, filters, snapshots }: Props) {
       <FilterViewer filters={filters} snapshots={snapshots} />
       <ActivationViewer runId={run.id} checkpoints={checkpoints.list} />
       <ConfusionPanel runId={run.id} artefacts={confusion.list} />
+      {checkpoints.list.length > 0 && <PredictPanel runId={run.id} />}
       {(checkpoints.error || confusion.error) && <p className="error-text">Could not list the run&apos;s artefacts: {checkpoints.error ?? confusion.error}</p>}
     </div>
   );
