@@ -48,7 +48,7 @@ describe('RunsList', () => {
 
   it("filters by sweep (by its name), then shows the sweep's hyperparameter columns and links each run to its sweep", async () => {
     const lenet = (id: string, sweepId: string | null, learningRate: number) =>
-      ({ ...RUN, id, name: id, preset: 'lenet5-mnist', sweepId, spec: { preset: 'lenet5-mnist', params: { learningRate }, tags: [] } }) as RunRecord;
+      ({ ...RUN, id, name: id, preset: 'lenet5-mnist', sweepId, spec: { preset: 'lenet5-mnist', params: { learningRate }, tags: [] } }) as unknown as RunRecord;
     const sweep = {
       id: 'sw1',
       name: 'lr sweep',
