@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Api, EventName, Events, MethodName, RunRecord } from '../../shared/api';
 import type { ApiClient, ConnectionState } from './api-client';
 import { createAppStore } from './store';
+import { testRun } from '../testing/run-record';
 
-const RUN: RunRecord = {
-  id: 'r1',
+const RUN: RunRecord = testRun({
   name: 'one',
-  preset: 'lenet5-mnist',
   status: 'running',
-  createdAt: 1,
-  startedAt: 2,
   endedAt: null,
-  backend: 'cpu',
-  seed: 1,
-  error: null,
-  exitCode: null,
-  tags: [],
-  notes: '',
-  summary: {},
-  queuePosition: null,
   spec: {
     preset: 'lenet5-mnist',
     params: {
@@ -35,7 +24,7 @@ const RUN: RunRecord = {
     },
     tags: [],
   },
-};
+});
 
 /** An Api whose answers the test releases by hand, and whose events the test emits. */
 function fakeClient() {
