@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Api, EventName, Events, MethodName, RunRecord } from '../../shared/api';
-import type { ApiClient, ConnectionState } from './api-client';
+import type { MethodName, RunRecord } from '../../shared/api';
 import { createAppStore } from './store';
+import { testRun } from '../testing/run-record';
+import { SYSTEM_INFO, recordingClient, type Answers } from '../testing/recording-client';
 
-const RUN: RunRecord = {
-  id: 'r1',
+const RUN: RunRecord = testRun({
   name: 'one',
-  preset: 'lenet5-mnist',
   status: 'running',
-  createdAt: 1,
-  startedAt: 2,
   endedAt: null,
-  backend: 'cpu',
-  seed: 1,
-  error: null,
-  exitCode: null,
-  tags: [],
-  notes: '',
-  summary: {},
-  queuePosition: null,
   spec: {
     preset: 'lenet5-mnist',
     params: {
@@ -35,14 +24,13 @@ const RUN: RunRecord = {
     },
     tags: [],
   },
-};
+});
 
 /** An Api whose answers the test releases by hand, and whose events the test emits. */
 function fakeClient() {
-  const handlers = new Map<string, Set<(p: unknown) => void>>();
   const gates: { method: string; release: () => void }[] = [];
   const answers: Partial<Record<MethodName, unknown>> = {
-    'system.info': { versions: {}, dataDir: '/d', transport: 'websocket', backends: [], defaultBackend: 'cpu', concurrency: 1 },
+    'system.info': SYSTEM_INFO,
     'runs.list': [RUN],
     'runs.get': RUN,
     'runs.metrics': [
@@ -63,32 +51,16 @@ function fakeClient() {
     'runs.delete': { deleted: true },
   };
   let hold = false;
-  const calls: { method: MethodName; input: unknown }[] = [];
-  const api: Api = {
-    call: ((method: MethodName, input: unknown) =>
+  // Each answer waits for the test's release while `hold` is on.
+  const held: Answers = {};
+  for (const [method, answer] of Object.entries(answers))
+    held[method as MethodName] = () =>
       new Promise((resolve) => {
-        calls.push({ method, input });
-        const release = () => resolve(answers[method] as never);
+        const release = () => resolve(answer);
         if (hold) gates.push({ method, release });
         else release();
-      })) as Api['call'],
-    on: ((event: EventName, h: (p: unknown) => void) => {
-      const set = handlers.get(event) ?? new Set();
-      handlers.set(event, set);
-      set.add(h);
-      return () => set.delete(h);
-    }) as Api['on'],
-  };
-  const state: ConnectionState = { status: 'open', since: 0 };
-  const client: ApiClient = {
-    api,
-    transport: 'websocket',
-    getConnection: () => state,
-    onConnection: () => () => undefined,
-    reconnectNow: () => undefined,
-    close: () => undefined,
-  };
-  const emit = <E extends EventName>(e: E, p: Events[E]) => handlers.get(e)?.forEach((h) => h(p));
+      });
+  const { client, emit, calls } = recordingClient(held);
   return { client, emit, gates, calls, setHold: (h: boolean) => (hold = h) };
 }
 

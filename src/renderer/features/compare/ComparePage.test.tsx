@@ -3,29 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import type { MetricSeries, RunRecord } from '../../../shared/api';
 import { renderWithApp } from '../../testing/recording-client';
+import { testRun } from '../../testing/run-record';
 import { ComparePage } from './ComparePage';
 
 afterEach(cleanup);
 
 const run = (id: string, lrSchedule: string) =>
-  ({
-    id,
-    name: id,
-    preset: 'lenet5-mnist',
-    status: 'completed',
-    createdAt: 1,
-    startedAt: 2,
-    endedAt: 3,
-    backend: 'cpu',
-    seed: 1,
-    error: null,
-    exitCode: null,
-    tags: [],
-    notes: '',
-    summary: {},
-    queuePosition: null,
-    spec: { preset: 'lenet5-mnist', params: { epochs: 2, lrSchedule }, tags: [] },
-  }) as unknown as RunRecord;
+  testRun({ id, spec: { preset: 'lenet5-mnist', params: { epochs: 2, lrSchedule }, tags: [] } as unknown as RunRecord['spec'] });
 
 const metrics = (r1: number): MetricSeries[] => [
   {

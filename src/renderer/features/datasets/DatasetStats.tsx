@@ -6,6 +6,7 @@ import { formatCompact, formatImageSize, formatInt, formatNumber, formatPercent 
 import { useChartColors } from '../../app/theme';
 import { useApiQuery } from '../../api/queries';
 import { SkipReasons } from './SkippedTable';
+import { Stat } from '../../ui/Stat';
 import './datasets.css';
 
 const CUTOFFS = [1, 2, 3, 5, 10, 20, 50];
@@ -38,14 +39,14 @@ export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
   return (
     <div className="stats-view" data-testid="stats-view" data-loaded="true" aria-busy={stats.loading}>
       <div className="stats">
-        <Card label="Items" value={formatInt(s.counts.items)} testId="stats-items" />
-        {images && <Card label="Images" value={formatInt(s.counts.images)} testId="stats-images" />}
-        {captioned && <Card label="Captions" value={formatInt(s.counts.captions)} testId="stats-captions" />}
-        {s.classes.length > 0 && <Card label="Classes" value={formatInt(s.classes.length)} testId="stats-classes" />}
-        {captioned && <Card label="Captions per image" value={formatNumber(s.captionsPerImage.mean, 3)} testId="stats-captions-per-image" />}
-        {captioned && <Card label="Mean caption length" value={`${formatNumber(s.captionLength.mean, 3)} tokens`} testId="stats-caption-length" />}
-        {captioned && <Card label="Vocabulary size" value={formatInt(s.vocabulary.size)} testId="stats-vocab-size" />}
-        {captioned && <Card label="Tokens" value={formatInt(s.vocabulary.tokens)} testId="stats-tokens" />}
+        <Stat label="Items" value={formatInt(s.counts.items)} testId="stats-items" />
+        {images && <Stat label="Images" value={formatInt(s.counts.images)} testId="stats-images" />}
+        {captioned && <Stat label="Captions" value={formatInt(s.counts.captions)} testId="stats-captions" />}
+        {s.classes.length > 0 && <Stat label="Classes" value={formatInt(s.classes.length)} testId="stats-classes" />}
+        {captioned && <Stat label="Captions per image" value={formatNumber(s.captionsPerImage.mean, 3)} testId="stats-captions-per-image" />}
+        {captioned && <Stat label="Mean caption length" value={`${formatNumber(s.captionLength.mean, 3)} tokens`} testId="stats-caption-length" />}
+        {captioned && <Stat label="Vocabulary size" value={formatInt(s.vocabulary.size)} testId="stats-vocab-size" />}
+        {captioned && <Stat label="Tokens" value={formatInt(s.vocabulary.tokens)} testId="stats-tokens" />}
       </div>
 
       {captioned && (
@@ -88,17 +89,6 @@ export function DatasetStatsView({ dataset }: { dataset: DatasetSummary }) {
         <h2 id="skips-title">Skipped at import</h2>
         <SkipReasons byReason={s.skippedByReason} testId="stats-skips" />
       </section>
-    </div>
-  );
-}
-
-function Card({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div className="stat">
-      <div className="stat-label">{label}</div>
-      <div className="stat-value" data-testid={testId}>
-        {value}
-      </div>
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { isLmRun, useRunDataset } from '../datasets/run-dataset';
 import { CaptionWords } from './CaptionWords';
 import { ImagePicker } from './ImagePicker';
 import { RetrievalPanel } from './RetrievalPanel';
+import { CheckpointOptions } from '../../ui/CheckpointOptions';
 import {
   DEFAULT_SETTINGS,
   LIMITS,
@@ -143,15 +144,7 @@ function Explorer({ run }: { run: RunRecord }) {
             <label className="inline-control">
               Checkpoint
               <select value={settings.checkpoint} onChange={(e) => set('checkpoint', e.target.value)} data-testid="explore-checkpoint" aria-label="Checkpoint">
-                <option value="best">best</option>
-                {(checkpoints.data ?? [])
-                  .filter((c) => c.id !== 'best')
-                  .map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.label}
-                      {c.best ? ' (best)' : ''}
-                    </option>
-                  ))}
+                <CheckpointOptions checkpoints={checkpoints.data} />
               </select>
             </label>
             <fieldset className="method-choice">

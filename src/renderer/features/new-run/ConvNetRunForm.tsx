@@ -27,6 +27,7 @@ import { CheckField, ChoiceField, ErrorSummary, TextField, type Choice } from '.
 import { LayerStackEditor } from './LayerStackEditor';
 import { ShapeInspector } from './ShapeInspector';
 import { RunEstimate } from './RunEstimate';
+import { RunFormActions } from './RunFormActions';
 import { backendChoices } from './backend-choices';
 import { convNetWork, measuredSpeed } from './run-estimate';
 import { SweepPanel } from './SweepPanel';
@@ -307,45 +308,31 @@ export function ConvNetRunForm({ initial = null }: { initial?: RunSpec | null })
           </div>
         </fieldset>
 
-        {submitError && (
-          <p className="error-text" role="alert" data-testid="submit-error">
-            Could not start the run: {submitError}
-          </p>
-        )}
-        <RunEstimate work={convNetWork(fields)} speed={speed} unit="images" kind="ConvNet" />
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="btn btn-primary"
-            disabled={submitting || blocker !== null}
-            aria-describedby={blocker ? 'submit-reason' : undefined}
-            data-testid="submit-run"
-          >
-            {submitting ? 'Starting…' : 'Start run'}
-          </button>
-          <button type="button" className="btn" aria-expanded={sweeping} onClick={() => setSweeping((v) => !v)} data-testid="sweep-toggle">
-            Sweep…
-          </button>
-          <button
-            type="button"
-            className="btn"
-            onClick={() => {
-              form.reset(defaultTrainingFields());
-              setSubmitError(null);
-              pickPreset('lenet5');
-            }}
-          >
-            Reset
-          </button>
-          <a className="btn btn-link" href={hrefFor.runs()}>
-            Cancel
-          </a>
+        <RunFormActions
+          submitting={submitting}
+          blocked={blocker !== null}
+          describedBy={blocker ? 'submit-reason' : undefined}
+          submitTestId="submit-run"
+          submitError={submitError}
+          submitErrorTestId="submit-error"
+          estimate={<RunEstimate work={convNetWork(fields)} speed={speed} unit="images" kind="ConvNet" />}
+          beside={
+            <button type="button" className="btn" aria-expanded={sweeping} onClick={() => setSweeping((v) => !v)} data-testid="sweep-toggle">
+              Sweep…
+            </button>
+          }
+          onReset={() => {
+            form.reset(defaultTrainingFields());
+            setSubmitError(null);
+            pickPreset('lenet5');
+          }}
+        >
           {runPreset && (
             <span className="muted small" data-testid="run-preset">
               runs as preset <code>{runPreset}</code>
             </span>
           )}
-        </div>
+        </RunFormActions>
         <p
           id="submit-reason"
           className={blocker ? 'error-text submit-reason' : 'sr-only'}

@@ -8,6 +8,7 @@ import { hrefFor, navigate } from '../../app/route';
 import { BrowseButton } from '../../ui/BrowseButton';
 import { useApiQuery } from '../../api/queries';
 import { RunEstimate } from './RunEstimate';
+import { RunFormActions } from './RunFormActions';
 import { backendChoices } from './backend-choices';
 import { lmWork, measuredSpeed } from './run-estimate';
 import { ChoiceField, ErrorSummary, TextField, type Choice } from '../../ui/form/inputs';
@@ -310,30 +311,17 @@ export function LmRunForm({ initialModel = 'mlbl-b', initial = null }: { initial
             </div>
           </details>
 
-          {submitError && (
-            <p className="error-text" role="alert" data-testid="lm-submit-error">
-              Could not start the run: {submitError}
-            </p>
-          )}
-          <RunEstimate work={work} speed={speed} unit="words" kind="language-model" />
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={submitting} data-testid="lm-submit">
-              {submitting ? 'Starting…' : 'Start run'}
-            </button>
-            <button
-              type="button"
-              className="btn"
-              onClick={() => {
-                form.reset(lmDefaults(fields.model));
-                setSubmitError(null);
-              }}
-            >
-              Reset
-            </button>
-            <a className="btn btn-link" href={hrefFor.runs()}>
-              Cancel
-            </a>
-          </div>
+          <RunFormActions
+            submitting={submitting}
+            submitTestId="lm-submit"
+            submitError={submitError}
+            submitErrorTestId="lm-submit-error"
+            estimate={<RunEstimate work={work} speed={speed} unit="words" kind="language-model" />}
+            onReset={() => {
+              form.reset(lmDefaults(fields.model));
+              setSubmitError(null);
+            }}
+          />
         </form>
       </FormProvider>
     </div>

@@ -5,6 +5,7 @@ import type { Grid } from '../../../shared/convolve';
 import { useApi } from '../../api/context';
 import { hrefFor } from '../../app/route';
 import { useApiQuery, useLoaderQuery } from '../../api/queries';
+import { Field } from '../../ui/form/Field';
 import './playground.css';
 
 const SIZES = [28, 32, 64, 96, 128] as const;
@@ -84,44 +85,31 @@ export function DatasetImagePicker({ onImage }: { onImage(img: PickedImage | nul
   }
   return (
     <div className="dataset-picker">
-      <div className="field field-inline">
-        <label htmlFor="pg-dataset">Dataset</label>
-        <select id="pg-dataset" value={ds?.id ?? ''} onChange={(e) => setDatasetId(e.target.value)} data-testid="playground-dataset">
-          {withImages.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name} ({formatInt(d.counts.images)} images)
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className={`field field-inline${index.error ? ' field-invalid' : ''}`}>
-        <label htmlFor="pg-item">Item index</label>
-        <input
-          id="pg-item"
-          type="text"
-          inputMode="numeric"
-          value={indexText}
-          onChange={(e) => setIndexText(e.target.value)}
-          aria-invalid={Boolean(index.error)}
-          aria-describedby={index.error ? 'pg-item-error' : undefined}
-          data-testid="playground-item"
-        />
-      </div>
-      <div className="field field-inline">
-        <label htmlFor="pg-size">Size</label>
-        <select id="pg-size" value={size} onChange={(e) => setSizeChoice(Number(e.target.value))} data-testid="playground-size">
-          {SIZES.map((s) => (
-            <option key={s} value={s}>
-              {s} px
-            </option>
-          ))}
-        </select>
-      </div>
-      {index.error && (
-        <p className="field-error" id="pg-item-error" data-testid="playground-item-error">
-          {index.error}
-        </p>
-      )}
+      <Field name="dataset" label="Dataset" testId="playground-dataset" inline>
+        {(c) => (
+          <select {...c} value={ds?.id ?? ''} onChange={(e) => setDatasetId(e.target.value)}>
+            {withImages.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({formatInt(d.counts.images)} images)
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field name="item" label="Item index" error={index.error ?? undefined} testId="playground-item" errorTestId="playground-item-error" inline>
+        {(c) => <input {...c} type="text" inputMode="numeric" value={indexText} onChange={(e) => setIndexText(e.target.value)} />}
+      </Field>
+      <Field name="size" label="Size" testId="playground-size" inline>
+        {(c) => (
+          <select {...c} value={size} onChange={(e) => setSizeChoice(Number(e.target.value))}>
+            {SIZES.map((s) => (
+              <option key={s} value={s}>
+                {s} px
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       {img.error && (
         <p className="error-text" role="alert">
           Could not load the image: {img.error}

@@ -4,6 +4,7 @@ import { activationsQueryFields, type ActivationMaps, type CheckpointChoice } fr
 import { useApi } from '../../api/context';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { useLoaderQuery } from '../../api/queries';
+import { Field } from '../../ui/form/Field';
 import { MapCanvas } from '../playground/MapCanvas';
 import { zoomFor } from '../playground/map-image';
 import './run-page.css';
@@ -68,40 +69,30 @@ export function ActivationViewer({ runId, checkpoints }: { runId: string; checkp
         </p>
       ) : (
         <form className="activation-controls" onSubmit={onSubmit} noValidate>
-          <div className={`field field-inline${parsed.error ? ' field-invalid' : ''}`}>
-            <label htmlFor="act-index">Image index</label>
-            <input
-              id="act-index"
-              name="imageIndex"
-              type="text"
-              inputMode="numeric"
-              autoComplete="off"
-              value={indexText}
-              onChange={(e) => setIndexText(e.target.value)}
-              aria-invalid={Boolean(parsed.error)}
-              aria-describedby={parsed.error ? 'act-index-error' : undefined}
-              data-testid="activation-index"
-            />
-          </div>
-          <div className="field field-inline">
-            <label htmlFor="act-split">Split</label>
-            <select id="act-split" value={split} onChange={(e) => setSplit(e.target.value as Split)}>
-              <option value="test">MNIST test</option>
-              <option value="train">MNIST train</option>
-            </select>
-          </div>
-          <div className="field field-inline">
-            <label htmlFor="act-checkpoint">Checkpoint</label>
-            <select id="act-checkpoint" value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="activation-checkpoint">
-              <option value="best">best</option>
-              <option value="last">last</option>
-              {checkpoints.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {checkpointLabel(c)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field name="imageIndex" label="Image index" error={parsed.error ?? undefined} testId="activation-index" errorTestId="activation-index-error" inline>
+            {(c) => <input {...c} type="text" inputMode="numeric" autoComplete="off" value={indexText} onChange={(e) => setIndexText(e.target.value)} />}
+          </Field>
+          <Field name="split" label="Split" testId="activation-split" inline>
+            {(c) => (
+              <select {...c} value={split} onChange={(e) => setSplit(e.target.value as Split)}>
+                <option value="test">MNIST test</option>
+                <option value="train">MNIST train</option>
+              </select>
+            )}
+          </Field>
+          <Field name="checkpoint" label="Checkpoint" testId="activation-checkpoint" inline>
+            {(c) => (
+              <select {...c} value={choice} onChange={(e) => setChoice(e.target.value)}>
+                <option value="best">best</option>
+                <option value="last">last</option>
+                {checkpoints.map((ck) => (
+                  <option key={ck.id} value={String(ck.id)}>
+                    {checkpointLabel(ck)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <button type="submit" className="btn btn-primary" disabled={parsed.value === null} data-testid="activation-show">
             Show activations
           </button>
@@ -111,11 +102,6 @@ export function ActivationViewer({ runId, checkpoints }: { runId: string; checkp
           <button type="button" className="btn" onClick={() => step(1)} aria-label="Next image">
             →
           </button>
-          {parsed.error && (
-            <p className="field-error activation-error" id="act-index-error" data-testid="activation-index-error">
-              {parsed.error}
-            </p>
-          )}
         </form>
       )}
       {shown && q.loading && (

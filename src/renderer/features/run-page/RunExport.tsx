@@ -6,6 +6,7 @@ import { useApi } from '../../api/context';
 import { useApiQuery } from '../../api/queries';
 import { saveFiles } from '../../lib/native-dialogs';
 import { downloadFile, fileSize } from './download';
+import { CheckpointOptions } from '../../ui/CheckpointOptions';
 import './run-page.css';
 
 type ExportRequest = MethodInput<'runs.export'>;
@@ -85,14 +86,7 @@ export function RunExport({ run }: { run: RunRecord }) {
           <label className="inline-control">
             Checkpoint
             <select value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)} data-testid="export-checkpoint" aria-label="Checkpoint to export from">
-              <option value="best">best</option>
-              {(checkpoints.data ?? [])
-                .filter((c) => c.id !== 'best')
-                .map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.label}
-                  </option>
-                ))}
+              <CheckpointOptions checkpoints={checkpoints.data} />
             </select>
           </label>
           <label className="inline-control">

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { RunRecord } from '../../../shared/api';
 import { useApp, useAppActions } from '../../api/context';
+import { useNow } from '../../lib/use-now';
 import { formatDateTime, formatDuration } from '../../lib/format';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { hrefFor } from '../../app/route';
@@ -181,14 +182,4 @@ export function RunHeader({ run }: { run: RunRecord }) {
       {editing && <RunEditDialog run={run} onClose={() => setEditing(false)} />}
     </>
   );
-}
-
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  return now;
 }

@@ -9,6 +9,7 @@ import { ConvNetPanels } from './ConvNetPanels';
 import { LmPanels } from './LmPanels';
 import { LogsPanel } from './LogsPanel';
 import { RunHeader } from './RunHeader';
+import { Stat } from '../../ui/Stat';
 import './run-page.css';
 
 const NO_POINTS: MetricPoint[] = [];
@@ -118,16 +119,5 @@ export function RunPage({ runId }: { runId: string }) {
         </details>
       </section>
     </section>
-  );
-}
-
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div className="stat">
-      <div className="stat-label">{label}</div>
-      <div className="stat-value" data-testid={testId}>
-        {value}
-      </div>
-    </div>
   );
 }

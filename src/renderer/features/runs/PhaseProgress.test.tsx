@@ -3,8 +3,9 @@
 // on the run page and in the runs list, live from the run's status events, and goes when it ends.
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, render, screen, within } from '@testing-library/react';
-import type { RunPhase, RunRecord } from '../../../shared/api';
+import type { RunPhase } from '../../../shared/api';
 import { renderWithApp } from '../../testing/recording-client';
+import { testRun } from '../../testing/run-record';
 import { RunHeader } from '../run-page/RunHeader';
 import { PhaseProgress } from './PhaseProgress';
 import { RunsList } from './RunsList';
@@ -21,25 +22,7 @@ const exportPhase = (done: number, secondsLeft: number | null): RunPhase => ({
   secondsLeft,
 });
 
-const RUN = {
-  id: 'r1',
-  name: 'captions run',
-  preset: 'mlbl-b',
-  status: 'completed',
-  createdAt: 1,
-  startedAt: 2,
-  endedAt: 3,
-  backend: 'cpu',
-  seed: 1,
-  error: null,
-  exitCode: null,
-  tags: [],
-  notes: '',
-  summary: {},
-  queuePosition: null,
-  phase: null,
-  spec: { preset: 'mlbl-b', params: {}, tags: [] },
-} as unknown as RunRecord;
+const RUN = testRun({ name: 'captions run', preset: 'mlbl-b', phase: null });
 
 describe('PhaseProgress', () => {
   it('shows an export as its label, a bar, the count and the time left', () => {

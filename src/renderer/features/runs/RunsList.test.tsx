@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { RunRecord } from '../../../shared/api';
 import { renderWithApp } from '../../testing/recording-client';
+import { testRun } from '../../testing/run-record';
 import { RunsList } from './RunsList';
 import { useRunsTable } from './table-state';
 
@@ -11,24 +12,11 @@ afterEach(() => {
   useRunsTable.getState().clearFilter();
 });
 
-const RUN = {
-  id: 'r1',
+const RUN = testRun({
   name: 'captions run',
   preset: 'mlbl-b',
-  status: 'completed',
-  createdAt: 1,
-  startedAt: 2,
-  endedAt: 3,
-  backend: 'cpu',
-  seed: 1,
-  error: null,
-  exitCode: null,
-  tags: [],
-  notes: '',
-  summary: {},
-  queuePosition: null,
-  spec: { preset: 'mlbl-b', params: { dataset: 'ds-mxb0s8o5-36eafd' }, tags: [] },
-} as unknown as RunRecord;
+  spec: { preset: 'mlbl-b', params: { dataset: 'ds-mxb0s8o5-36eafd' }, tags: [] } as unknown as RunRecord['spec'],
+});
 
 describe('RunsList', () => {
   // Issue 18, problem 5: datasets appeared as ids in the table and its filter.

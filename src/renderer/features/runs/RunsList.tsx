@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { RUN_STATUSES, type RunRecord } from '../../../shared/api';
 import { useApp, useAppActions } from '../../api/context';
+import { useNow } from '../../lib/use-now';
 import { hrefFor, navigate } from '../../app/route';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { RunEditDialog } from './RunEditDialog';
@@ -256,14 +257,4 @@ function FilterSelect({
       </select>
     </label>
   );
-}
-
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  return now;
 }

@@ -3,29 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import type { RunRecord } from '../../../shared/api';
 import { RunsTable } from './RunsTable';
+import { testRun } from '../../testing/run-record';
 
 afterEach(cleanup);
 
 const run = (id: string, preset: string, summary: Record<string, number>, over: Partial<RunRecord> = {}) =>
-  ({
-    id,
-    name: `run ${id}`,
-    preset,
-    status: 'completed',
-    createdAt: 1,
-    startedAt: 1_000,
-    endedAt: 61_000,
-    backend: 'cpu',
-    seed: 1,
-    error: null,
-    exitCode: null,
-    tags: ['baseline'],
-    notes: '',
-    summary,
-    queuePosition: null,
-    spec: { preset, params: {}, tags: [] },
-    ...over,
-  }) as unknown as RunRecord;
+  testRun({ id, name: `run ${id}`, preset, startedAt: 1_000, endedAt: 61_000, tags: ['baseline'], summary, ...over });
 
 function table(runs: RunRecord[], selected: string[] = []) {
   const handlers = { onSort: vi.fn(), onToggle: vi.fn(), onToggleAll: vi.fn(), onEdit: vi.fn(), onDelete: vi.fn(), onTag: vi.fn() };

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../shared/api';
 import { runDuration } from './run-filters';
+import { testRun } from '../../testing/run-record';
 
-const run = (over: Partial<RunRecord>): RunRecord => ({
-  id: 'r',
-  name: 'r',
-  preset: 'lenet5-mnist',
-  spec: { preset: 'lenet5-mnist', name: 'r', tags: [], params: {} } as unknown as RunRecord['spec'],
-  status: 'completed',
-  createdAt: 0,
-  startedAt: 1_000,
-  endedAt: 1_000 + 19 * 60_000,
-  backend: null,
-  seed: null,
-  error: null,
-  exitCode: null,
-  tags: [],
-  notes: '',
-  summary: {},
-  queuePosition: null,
-  ...over,
-});
+const run = (over: Partial<RunRecord>): RunRecord =>
+  testRun({ id: 'r', createdAt: 0, startedAt: 1_000, endedAt: 1_000 + 19 * 60_000, backend: null, seed: null, ...over });
 
 describe('runDuration', () => {
   it('is the time spent training, not the wall time since the first start', () => {

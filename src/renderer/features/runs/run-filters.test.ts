@@ -2,31 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../shared/api';
 import { RunSpec } from '../../../shared/run-spec';
 import { EMPTY_FILTER, facets, matchesFilter, parseTags, runDataset, sortRuns } from './run-filters';
+import { testRun } from '../../testing/run-record';
 
 const lenet = RunSpec.parse({ preset: 'lenet5-mnist', params: {} });
 const lm = RunSpec.parse({ preset: 'mlbl-b', params: { dataset: 'flickr8k-mini', extractor: '/models/mobilenet/model.json' } });
 const lmCsv = RunSpec.parse({ preset: 'lbl', params: { captions: '/data/flickr/captions.csv' } });
 
 function run(id: string, over: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
-    name: id,
-    preset: 'lenet5-mnist',
-    spec: lenet,
-    status: 'completed',
-    createdAt: 0,
-    startedAt: null,
-    endedAt: null,
-    backend: 'wasm',
-    seed: 1,
-    error: null,
-    exitCode: null,
-    tags: [],
-    notes: '',
-    summary: {},
-    queuePosition: null,
-    ...over,
-  };
+  return testRun({ id, spec: lenet, createdAt: 0, startedAt: null, endedAt: null, backend: 'wasm', ...over });
 }
 
 const runs = [

@@ -22,30 +22,45 @@ export interface FieldProps {
   hintOnlyWithoutError?: boolean;
   /** Further ids the control is described by (a row's message below its fields). */
   describedBy?: string | undefined;
+  /**
+   * One of a row of small controls (a flex row that wraps, like the playground's image picker): the
+   * label sits on the control, and the error and hint go on a line of their own below the whole row,
+   * so a message never pushes the row's other controls about.
+   */
+  inline?: boolean;
   children: (p: ControlProps) => ReactNode;
 }
 
 /** The one labelled control of every form: its hint and its inline error, the control described by both. */
-export function Field({ name, label, error, hint, testId, errorTestId, className, hintOnlyWithoutError, describedBy, children }: FieldProps) {
+export function Field({ name, label, error, hint, testId, errorTestId, className, hintOnlyWithoutError, describedBy, inline, children }: FieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errId = `${id}-error`;
   const showHint = Boolean(hint) && !(hintOnlyWithoutError && error);
   const described = [error ? errId : null, describedBy ?? null, showHint ? hintId : null].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, name, 'aria-invalid': Boolean(error), 'aria-describedby': described, 'data-testid': testId ?? `field-${name}` })}
+  const below = inline ? ' field-below-row' : '';
+  const messages = (
+    <>
       {error && (
-        <p className="field-error" id={errId} data-testid={errorTestId ?? `error-${name}`}>
+        <p className={`field-error${below}`} id={errId} data-testid={errorTestId ?? `error-${name}`}>
           {error}
         </p>
       )}
       {showHint && (
-        <p className="field-hint" id={hintId}>
+        <p className={`field-hint${below}`} id={hintId}>
           {hint}
         </p>
       )}
-    </div>
+    </>
+  );
+  return (
+    <>
+      <div className={`field${inline ? ' field-inline' : ''}${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+        <label htmlFor={id}>{label}</label>
+        {children({ id, name, 'aria-invalid': Boolean(error), 'aria-describedby': described, 'data-testid': testId ?? `field-${name}` })}
+        {!inline && messages}
+      </div>
+      {inline && messages}
+    </>
   );
 }
