@@ -1,18 +1,16 @@
-import { formatBytes } from '../../lib/format';
-import { useRef, useState, type DragEvent } from 'react';
+import { useRef, useState } from 'react';
+import { readImageFile } from '../../lib/image-file';
+import { useFileDrop } from '../../ui/use-file-drop';
 import { useApiQuery } from '../../api/queries';
 import { useThumbnails } from '../datasets/run-dataset';
 import type { ImageChoice } from './explore-state';
 import './explorer.css';
 
 const PAGE = 48;
-/** Largest file accepted (the API takes data URLs up to 30 MB). */
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 /** Pick a test image of the run's dataset from a grid, or drop / choose an image file. */
 export function ImagePicker({ datasetId, value, onChange }: { datasetId: string | null; value: ImageChoice | null; onChange(c: ImageChoice): void }) {
   const [page, setPage] = useState(0);
-  const [dragging, setDragging] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const items = useApiQuery('datasets.items', datasetId ? { id: datasetId, split: 'test', offset: page * PAGE, limit: PAGE } : null);
@@ -26,38 +24,17 @@ export function ImagePicker({ datasetId, value, onChange }: { datasetId: string 
   const readFile = (file: File | undefined) => {
     setFileError(null);
     if (!file) return;
-    if (!file.type.startsWith('image/')) {
-      setFileError(`${file.name}: not an image (${file.type || 'unknown type'})`);
-      return;
-    }
-    if (file.size > MAX_FILE_BYTES) {
-      setFileError(`${file.name}: ${formatBytes(file.size)} is too large (at most ${formatBytes(MAX_FILE_BYTES)})`);
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => onChange({ kind: 'file', dataUrl: String(reader.result), name: file.name });
-    reader.onerror = () => setFileError(`${file.name}: could not be read`);
-    reader.readAsDataURL(file);
+    readImageFile(file).then(
+      (dataUrl) => onChange({ kind: 'file', dataUrl, name: file.name }),
+      (e: Error) => setFileError(e.message),
+    );
   };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    readFile(e.dataTransfer.files[0]);
-  };
+  const drop = useFileDrop(readFile);
 
   return (
     <section className="panel-section image-picker" aria-labelledby="picker-title" data-testid="image-picker">
       <h2 id="picker-title">Image</h2>
-      <div
-        className={`drop-zone${dragging ? ' drop-zone-active' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-        data-testid="drop-zone"
-      >
+      <div className={`drop-zone${drop.over ? ' drop-zone-active' : ''}`} {...drop.handlers} data-testid="drop-zone">
         {value?.kind === 'file' ? <img src={value.dataUrl} alt={`Dropped file ${value.name}`} className="drop-preview" /> : null}
         <span>
           Drop an image file here or{' '}

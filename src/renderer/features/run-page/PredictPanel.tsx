@@ -2,17 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { ClassifierPredictions } from '../../../shared/api';
 import { useApi } from '../../api/context';
 import { formatPercent } from '../../lib/format';
+import { readImageFile } from '../../lib/image-file';
+import { useFileDrop } from '../../ui/use-file-drop';
 import './run-page.css';
-
-/** Reads a dropped or chosen image file as a data URL (what runs.predict takes from a browser). */
-function readDataUrl(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
-    r.readAsDataURL(file);
-  });
-}
 
 /** The saliency map (which pixels drove the top label) drawn in red over the image, both at the model's input size. */
 function SaliencyOverlay({ image, saliency }: { image: string; saliency: NonNullable<ClassifierPredictions['predictions'][number]['saliency']> }) {
@@ -50,14 +42,13 @@ export function PredictPanel({ runId }: { runId: string }) {
   const [result, setResult] = useState<ClassifierPredictions | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [over, setOver] = useState(false);
 
   const predict = async (file: File | undefined) => {
     if (!file) return;
     setError(null);
     setBusy(true);
     try {
-      const url = await readDataUrl(file);
+      const url = await readImageFile(file);
       setImage(url);
       const r = await api.call('runs.predict', { id: runId, images: [url], topK: 3 });
       setResult(r);
@@ -68,23 +59,12 @@ export function PredictPanel({ runId }: { runId: string }) {
       setBusy(false);
     }
   };
+  const drop = useFileDrop((file) => void predict(file));
   const p = result?.predictions[0];
   return (
     <section className="panel-section" aria-labelledby="predict-title" data-testid="predict-panel">
       <h2 id="predict-title">Predict</h2>
-      <label
-        className={`predict-drop${over ? ' predict-drop-over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          void predict(e.dataTransfer.files[0]);
-        }}
-      >
+      <label className={`predict-drop${drop.over ? ' predict-drop-over' : ''}`} {...drop.handlers}>
         <span className="muted small">{busy ? 'Predicting…' : 'Drop an image here, or choose one'}</span>
         <input type="file" accept="image/*" onChange={(e) => void predict(e.target.files?.[0])} data-testid="predict-input" />
       </label>

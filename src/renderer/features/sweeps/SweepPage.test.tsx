@@ -3,31 +3,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import type { RunRecord, SweepDetail } from '../../../shared/api';
 import { renderWithApp } from '../../testing/recording-client';
+import { testRun } from '../../testing/run-record';
 import { SweepPage } from './SweepPage';
 
 afterEach(cleanup);
 
 const run = (id: string, learningRate: number, optimizer: string, acc: number | undefined, worker: string | null) =>
-  ({
+  testRun({
     id,
     name: `sweep #${id}`,
-    preset: 'lenet5-mnist',
     status: acc === undefined ? 'running' : 'completed',
-    createdAt: 1,
-    startedAt: 2,
-    endedAt: 3,
-    backend: 'cpu',
-    seed: 1,
-    error: null,
-    exitCode: null,
-    tags: [],
-    notes: '',
     summary: acc === undefined ? {} : { val_accuracy: acc },
-    queuePosition: null,
     sweepId: 'sw-1',
     worker,
-    spec: { preset: 'lenet5-mnist', params: { learningRate, optimizer, epochs: 1 }, tags: [] },
-  }) as unknown as RunRecord;
+    spec: { preset: 'lenet5-mnist', params: { learningRate, optimizer, epochs: 1 }, tags: [] } as unknown as RunRecord['spec'],
+  });
 
 const sweep = (runs: RunRecord[], best: { id: string; value: number } | null): SweepDetail => ({
   id: 'sw-1',
